@@ -1,0 +1,15 @@
+//! Homeward's domain: the types and rules of an AVRR programme.
+//!
+//! Everything here is pure: no I/O, no async. The store remembers what this
+//! crate decides, and the web layer translates it for people and programs.
+
+pub mod case_number;
+pub mod person;
+pub mod role;
+pub mod validation;
+pub mod workflow;
+
+pub use case_number::CaseNumber;
+pub use role::{Action, Resource, Role, Scope};
+pub use validation::{FieldError, Invalid};
+pub use workflow::{CaseStatus, TransitionContext, TransitionError};

@@ -1,0 +1,331 @@
+//! The case workflow: a state machine with guarded transitions.
+//!
+//! `check` is the single place that decides whether a transition may happen;
+//! the store records it and the UI only offers what `allowed_targets` returns.
+
+use crate::role::Role;
+use serde::{Deserialize, Serialize};
+
+/// Where a case stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    Referred,
+    Intake,
+    Counselling,
+    Applied,
+    Eligible,
+    Ineligible,
+    PreparingDeparture,
+    Departed,
+    Reintegrating,
+    Monitoring,
+    Closed,
+    Withdrawn,
+}
+
+/// Why a transition was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    /// No edge from the current status to the target.
+    #[error("a case cannot go from {from:?} to {to:?}")]
+    NotAllowed { from: CaseStatus, to: CaseStatus },
+    /// The edge exists but this role may not take it.
+    #[error("this role may not make that transition")]
+    Forbidden,
+    /// The transition needs a reason and none was given.
+    #[error("a reason is required")]
+    ReasonRequired,
+    /// A precondition of the transition is not met (message key for the UI).
+    #[error("precondition not met: {0}")]
+    Precondition(&'static str),
+}
+
+/// Facts about the case that transition guards look at.
+#[derive(Debug, Clone, Default)]
+pub struct TransitionContext {
+    /// Whether a counsellor is assigned to the case.
+    pub has_counsellor: bool,
+    /// Whether the case has a country of return.
+    pub has_country_of_return: bool,
+}
+
+struct Edge {
+    from: &'static [CaseStatus],
+    to: CaseStatus,
+    roles: &'static [Role],
+    reason_required: bool,
+}
+
+use CaseStatus::*;
+
+const IOM_TORONTO: &[Role] = &[Role::Counsellor, Role::Supervisor];
+const CBSA: &[Role] = &[Role::CbsaOfficer];
+const MISSION: &[Role] = &[Role::MissionOfficer, Role::Supervisor];
+
+/// States before departure, from which the person may withdraw.
+pub const PRE_DEPARTURE: &[CaseStatus] = &[
+    Referred,
+    Intake,
+    Counselling,
+    Applied,
+    Eligible,
+    PreparingDeparture,
+];
+
+const EDGES: &[Edge] = &[
+    Edge { from: &[Referred], to: Intake, roles: IOM_TORONTO, reason_required: false },
+    Edge { from: &[Intake], to: Counselling, roles: IOM_TORONTO, reason_required: false },
+    Edge { from: &[Counselling], to: Applied, roles: IOM_TORONTO, reason_required: false },
+    Edge { from: &[Applied], to: Eligible, roles: CBSA, reason_required: false },
+    // Refusal, and later revocation before departure: CBSA decides throughout.
+    Edge {
+        from: &[Applied, Eligible, PreparingDeparture],
+        to: Ineligible,
+        roles: CBSA,
+        reason_required: true,
+    },
+    Edge { from: &[Eligible], to: PreparingDeparture, roles: IOM_TORONTO, reason_required: false },
+    Edge { from: &[PreparingDeparture], to: Departed, roles: IOM_TORONTO, reason_required: false },
+    Edge { from: &[Departed], to: Reintegrating, roles: MISSION, reason_required: false },
+    Edge { from: &[Reintegrating], to: Monitoring, roles: MISSION, reason_required: false },
+    Edge { from: &[Monitoring, Reintegrating], to: Closed, roles: MISSION, reason_required: true },
+    Edge { from: &[Ineligible], to: Closed, roles: IOM_TORONTO, reason_required: true },
+    Edge { from: PRE_DEPARTURE, to: Withdrawn, roles: IOM_TORONTO, reason_required: true },
+];
+
+impl CaseStatus {
+    /// Every status in workflow order.
+    pub const ALL: [CaseStatus; 12] = [
+        Referred,
+        Intake,
+        Counselling,
+        Applied,
+        Eligible,
+        Ineligible,
+        PreparingDeparture,
+        Departed,
+        Reintegrating,
+        Monitoring,
+        Closed,
+        Withdrawn,
+    ];
+
+    /// The stable identifier stored in the database and used in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Referred => "referred",
+            Intake => "intake",
+            Counselling => "counselling",
+            Applied => "applied",
+            Eligible => "eligible",
+            Ineligible => "ineligible",
+            PreparingDeparture => "preparing_departure",
+            Departed => "departed",
+            Reintegrating => "reintegrating",
+            Monitoring => "monitoring",
+            Closed => "closed",
+            Withdrawn => "withdrawn",
+        }
+    }
+
+    /// Parses the stable identifier.
+    pub fn parse(s: &str) -> Option<CaseStatus> {
+        CaseStatus::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Whether no transition leaves this status.
+    pub fn is_terminal(self) -> bool {
+        !EDGES.iter().any(|e| e.from.contains(&self))
+    }
+
+    /// Whether the person has certainly left Canada in this status.
+    pub fn is_after_departure(self) -> bool {
+        matches!(self, Departed | Reintegrating | Monitoring)
+    }
+
+    /// The status every new case starts in.
+    pub fn initial() -> CaseStatus {
+        Referred
+    }
+}
+
+impl std::fmt::Display for CaseStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Decides whether `role` may move a case from `from` to `to`.
+pub fn check(
+    from: CaseStatus,
+    to: CaseStatus,
+    role: Role,
+    reason: Option<&str>,
+    ctx: &TransitionContext,
+) -> Result<(), TransitionError> {
+    let edge = EDGES
+        .iter()
+        .find(|e| e.to == to && e.from.contains(&from))
+        .ok_or(TransitionError::NotAllowed { from, to })?;
+    if !edge.roles.contains(&role) {
+        return Err(TransitionError::Forbidden);
+    }
+    if edge.reason_required && reason.map(str::trim).unwrap_or("").is_empty() {
+        return Err(TransitionError::ReasonRequired);
+    }
+    match to {
+        // IOM submits the application for a case somebody is responsible for.
+        Applied if !ctx.has_counsellor => Err(TransitionError::Precondition("needs_counsellor")),
+        PreparingDeparture | Departed if !ctx.has_country_of_return => {
+            Err(TransitionError::Precondition("needs_country_of_return"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether the transition needs a reason (so the UI can ask for one).
+pub fn reason_required(from: CaseStatus, to: CaseStatus) -> bool {
+    EDGES
+        .iter()
+        .any(|e| e.to == to && e.from.contains(&from) && e.reason_required)
+}
+
+/// The targets `role` could move a case to from `from`, ignoring preconditions
+/// the user can still fix (the UI explains those on submit).
+pub fn allowed_targets(from: CaseStatus, role: Role) -> Vec<CaseStatus> {
+    EDGES
+        .iter()
+        .filter(|e| e.from.contains(&from) && e.roles.contains(&role))
+        .map(|e| e.to)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn ready() -> TransitionContext {
+        TransitionContext { has_counsellor: true, has_country_of_return: true }
+    }
+
+    #[test]
+    fn the_happy_path_reaches_closed() {
+        let steps = [
+            (Intake, Role::Counsellor),
+            (Counselling, Role::Counsellor),
+            (Applied, Role::Counsellor),
+            (Eligible, Role::CbsaOfficer),
+            (PreparingDeparture, Role::Counsellor),
+            (Departed, Role::Counsellor),
+            (Reintegrating, Role::MissionOfficer),
+            (Monitoring, Role::MissionOfficer),
+            (Closed, Role::MissionOfficer),
+        ];
+        let mut s = CaseStatus::initial();
+        for (to, role) in steps {
+            check(s, to, role, Some("support period ended"), &ready()).unwrap();
+            s = to;
+        }
+        assert!(s.is_terminal());
+    }
+
+    #[test]
+    fn only_cbsa_decides_eligibility() {
+        for r in Role::ALL {
+            let ok = check(Applied, Eligible, r, None, &ready()).is_ok();
+            assert_eq!(ok, r == Role::CbsaOfficer, "{r}");
+        }
+    }
+
+    #[test]
+    fn refusal_and_withdrawal_need_a_reason() {
+        assert_eq!(
+            check(Applied, Ineligible, Role::CbsaOfficer, Some("  "), &ready()),
+            Err(TransitionError::ReasonRequired)
+        );
+        assert_eq!(
+            check(Intake, Withdrawn, Role::Counsellor, None, &ready()),
+            Err(TransitionError::ReasonRequired)
+        );
+        assert!(check(Intake, Withdrawn, Role::Counsellor, Some("changed mind"), &ready()).is_ok());
+    }
+
+    #[test]
+    fn no_withdrawal_after_departure() {
+        for s in [Departed, Reintegrating, Monitoring, Closed] {
+            assert!(check(s, Withdrawn, Role::Supervisor, Some("x"), &ready()).is_err());
+        }
+    }
+
+    #[test]
+    fn application_needs_a_counsellor() {
+        let ctx = TransitionContext { has_counsellor: false, has_country_of_return: true };
+        assert_eq!(
+            check(Counselling, Applied, Role::Counsellor, None, &ctx),
+            Err(TransitionError::Precondition("needs_counsellor"))
+        );
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for s in CaseStatus::ALL {
+            assert_eq!(CaseStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(CaseStatus::parse("deported"), None);
+    }
+
+    #[test]
+    fn allowed_targets_agree_with_check() {
+        for s in CaseStatus::ALL {
+            for r in Role::ALL {
+                for t in allowed_targets(s, r) {
+                    assert!(check(s, t, r, Some("r"), &ready()).is_ok(), "{s}->{t} by {r}");
+                }
+            }
+        }
+    }
+
+    fn any_status() -> impl Strategy<Value = CaseStatus> {
+        (0..CaseStatus::ALL.len()).prop_map(|i| CaseStatus::ALL[i])
+    }
+    fn any_role() -> impl Strategy<Value = Role> {
+        (0..Role::ALL.len()).prop_map(|i| Role::ALL[i])
+    }
+
+    proptest! {
+        /// Whatever sequence of requests arrives, the case only ever takes edges of
+        /// the workflow, never leaves a terminal state, and never withdraws after departure.
+        #[test]
+        fn no_sequence_reaches_an_invalid_state(
+            attempts in prop::collection::vec(
+                (any_status(), any_role(), any::<bool>(), any::<bool>(), any::<bool>()),
+                0..60,
+            )
+        ) {
+            let mut s = CaseStatus::initial();
+            let mut departed = false;
+            for (to, role, give_reason, has_c, has_country) in attempts {
+                let ctx = TransitionContext { has_counsellor: has_c, has_country_of_return: has_country };
+                let reason = give_reason.then_some("because");
+                match check(s, to, role, reason, &ctx) {
+                    Ok(()) => {
+                        prop_assert!(!s.is_terminal());
+                        prop_assert!(allowed_targets(s, role).contains(&to));
+                        if reason_required(s, to) { prop_assert!(reason.is_some()); }
+                        if to == Withdrawn { prop_assert!(!departed); }
+                        if to == Applied { prop_assert!(has_c); }
+                        if to == Eligible { prop_assert_eq!(role, Role::CbsaOfficer); }
+                        s = to;
+                        if s == Departed { departed = true; }
+                    }
+                    Err(_) => {}
+                }
+                if departed {
+                    prop_assert!(s.is_after_departure() || s == Closed);
+                }
+            }
+        }
+    }
+}
