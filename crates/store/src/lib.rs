@@ -1,1 +1,191 @@
+//! Homeward's store: one schema history for SQLite and PostgreSQL, and the
+//! use cases that read and change it.
+//!
+//! Every query is written once with `$1`-style placeholders (which SQLite also
+//! understands) and compiled against both drivers through the [`on_db!`] and
+//! [`on_tx!`] macros, so the two databases never drift apart.
 
+pub mod actor;
+pub mod audit;
+pub mod cases;
+pub mod demo;
+pub mod error;
+pub mod passwords;
+pub mod persons;
+pub mod programmes;
+pub mod sessions;
+pub mod sql;
+pub mod tokens;
+pub mod users;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use actor::Actor;
+pub use error::{Error, Result};
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A connection pool on one of the two supported databases.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// An open write transaction. On SQLite it was started with `BEGIN IMMEDIATE`
+/// so concurrent writers queue on the busy timeout instead of failing mid-way.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs `$body` with `$c` bound to the pool of whichever database is in use.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $c:ident => $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite($c) => $body,
+            $crate::Db::Postgres($c) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$c` bound to the connection of an open transaction.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// How costly password hashing is. Tests use the cheap setting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HashCost {
+    /// OWASP-recommended argon2id parameters.
+    Standard,
+    /// Minimal parameters, for tests only.
+    Cheap,
+}
+
+/// The database and the settings that go with it.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub db: Db,
+    pub hash_cost: HashCost,
+}
+
+impl Store {
+    /// Connects to `url`: `sqlite:` URLs or a plain file path for SQLite,
+    /// `postgres://` or `postgresql://` for PostgreSQL.
+    pub async fn connect(url: &str) -> Result<Store> {
+        let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            Db::Postgres(pool)
+        } else {
+            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+            let opts = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", "-65536");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            Db::Sqlite(pool)
+        };
+        Ok(Store { db, hash_cost: HashCost::Standard })
+    }
+
+    /// Brings the schema up to date. Safe to run from several processes at once.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.db {
+            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        programmes::ensure_defaults(self).await
+    }
+
+    /// The migration versions known to this build, per database (they must agree).
+    pub fn migration_versions() -> (Vec<i64>, Vec<i64>) {
+        let s = sqlx::migrate!("./migrations/sqlite").iter().map(|m| m.version).collect();
+        let p = sqlx::migrate!("./migrations/postgres").iter().map(|m| m.version).collect();
+        (s, p)
+    }
+
+    /// Whether this store is on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.db, Db::Postgres(_))
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match &self.db {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        on_db!(&self.db, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Writes a consistent copy of a SQLite database to `path` (`VACUUM INTO`).
+    pub async fn backup_sqlite(&self, path: &str) -> Result<()> {
+        match &self.db {
+            Db::Sqlite(p) => {
+                sqlx::query("VACUUM INTO $1").bind(path).execute(p).await.map(|r| r.rows_affected())?;
+                Ok(())
+            }
+            Db::Postgres(_) => Err(Error::Unsupported("backup-postgres")),
+        }
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        on_db!(&self.db, p => p.close().await)
+    }
+}
+
+impl Tx {
+    /// Makes the transaction's changes permanent.
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// The current time, truncated to microseconds so both databases store it exactly.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::{DurationRound, TimeDelta};
+    let n = chrono::Utc::now();
+    n.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(n)
+}

@@ -1,0 +1,130 @@
+//! The audit trail: every change is written with its entry in the same
+//! transaction, and opening a case records a read.
+
+use crate::actor::Actor;
+use crate::sql::{Param, Sql};
+use crate::{bind_params, on_db, on_tx, Error, Result, Store, Tx};
+use chrono::{DateTime, Utc};
+use homeward_domain::{Action, Resource};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// One change (or read) to record.
+pub struct Entry<'a> {
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: Option<String>,
+    pub case_id: Option<Uuid>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// Writes an entry inside the caller's transaction.
+pub async fn record(tx: &mut Tx, actor: Option<&Actor>, e: Entry<'_>) -> Result<()> {
+    let before = e.before.map(|v| v.to_string());
+    let after = e.after.map(|v| v.to_string());
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO audit_log (at, actor_id, actor_email, action, entity, entity_id, case_id, before_json, after_json, request_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+        .bind(crate::now())
+        .bind(actor.map(|a| a.user_id))
+        .bind(actor.map(|a| a.email.clone()))
+        .bind(e.action)
+        .bind(e.entity)
+        .bind(e.entity_id.clone())
+        .bind(e.case_id)
+        .bind(before.clone())
+        .bind(after.clone())
+        .bind(actor.and_then(|a| a.request_id.clone()))
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Records a read of a case on its own (reads have no other change to join).
+pub async fn record_read(store: &Store, actor: &Actor, entity: &str, id: Uuid, case_id: Option<Uuid>) -> Result<()> {
+    let mut tx = store.begin().await?;
+    record(
+        &mut tx,
+        Some(actor),
+        Entry { action: "read", entity, entity_id: Some(id.to_string()), case_id, before: None, after: None },
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// An entry as the auditor sees it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<Uuid>,
+    pub actor_email: Option<String>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<String>,
+    pub case_id: Option<Uuid>,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// Filters for the audit trail. Empty fields filter nothing.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor_email: Option<String>,
+    pub action: Option<String>,
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub case_id: Option<Uuid>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Lists entries, newest first. Auditors only.
+pub async fn list(store: &Store, actor: &Actor, f: &AuditFilter) -> Result<(Vec<AuditRow>, i64)> {
+    actor.require(Resource::Audit, Action::Read)?;
+    let mut w = Sql::new(" WHERE 1 = 1");
+    if let Some(v) = &f.actor_email {
+        w.push(" AND actor_email = ").bind(Param::Text(v.to_lowercase()));
+    }
+    if let Some(v) = &f.action {
+        w.push(" AND action = ").bind(Param::Text(v.clone()));
+    }
+    if let Some(v) = &f.entity {
+        w.push(" AND entity = ").bind(Param::Text(v.clone()));
+    }
+    if let Some(v) = &f.entity_id {
+        w.push(" AND entity_id = ").bind(Param::Text(v.clone()));
+    }
+    if let Some(v) = f.case_id {
+        w.push(" AND case_id = ").bind(Param::Uuid(v));
+    }
+    if let Some(v) = f.from {
+        w.push(" AND at >= ").bind(Param::Time(v));
+    }
+    if let Some(v) = f.to {
+        w.push(" AND at < ").bind(Param::Time(v));
+    }
+    let count_sql = format!("SELECT COUNT(*) FROM audit_log{}", w.text);
+    let total: i64 = on_db!(&store.db, p => bind_params!(sqlx::query_scalar(&count_sql), w.params).fetch_one(p).await)?;
+    let mut q = w.clone();
+    q.push(" ORDER BY id DESC LIMIT ")
+        .bind(Param::I64(f.limit.clamp(1, 500)))
+        .push(" OFFSET ")
+        .bind(Param::I64(f.offset.max(0)));
+    let sql = format!("SELECT * FROM audit_log{}", q.text);
+    let rows = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, AuditRow>(&sql), q.params).fetch_all(p).await)?;
+    Ok((rows, total))
+}
+
+/// Maps a unique violation to [`Error::Duplicate`].
+pub(crate) fn map_unique(e: sqlx::Error, field: &'static str) -> Error {
+    if Error::is_unique_violation(&e) {
+        Error::Duplicate(field)
+    } else {
+        Error::Db(e)
+    }
+}

@@ -1,0 +1,492 @@
+//! Cases: creation with a case number, the scoped list, the case page,
+//! edits with optimistic concurrency, family members and workflow transitions.
+
+use crate::actor::Actor;
+use crate::audit::{self, Entry};
+use crate::persons::{self, Person, PersonRow};
+use crate::programmes;
+use crate::sql::{like_escape, Param, Sql};
+use crate::{bind_params, on_db, on_tx, Error, Result, Store, Tx};
+use chrono::{DateTime, Datelike, Utc};
+use homeward_domain::person::{validate_case_fields, PersonInput, RELATIONSHIPS};
+use homeward_domain::workflow::{self, CaseStatus, TransitionContext};
+use homeward_domain::{Action, CaseNumber, Invalid, Resource, Role};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+/// What a user sends to open a case.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CaseInput {
+    /// Programme code; defaults to `gta-2012`.
+    pub programme: Option<String>,
+    /// A new principal applicant...
+    pub principal: Option<PersonInput>,
+    /// ...or an existing person.
+    pub principal_person_id: Option<Uuid>,
+    /// ISO 3166-1 alpha-2.
+    pub country_of_return: Option<String>,
+    pub destination_locality: Option<String>,
+    /// Only supervisors may choose; counsellors are assigned their own cases.
+    pub counsellor_id: Option<Uuid>,
+}
+
+/// The editable fields of a case.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CaseUpdate {
+    pub version: i64,
+    pub country_of_return: Option<String>,
+    pub destination_locality: Option<String>,
+    pub counsellor_id: Option<Uuid>,
+}
+
+/// A row of the case list.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct CaseSummary {
+    pub id: Uuid,
+    pub case_number: String,
+    pub programme_code: String,
+    pub status: String,
+    pub principal_person_id: Uuid,
+    pub principal_name: String,
+    pub country_of_return: Option<String>,
+    pub destination_locality: Option<String>,
+    pub counsellor_id: Option<Uuid>,
+    pub counsellor_name: Option<String>,
+    pub referred_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// A person on a case.
+#[derive(Debug, Clone, Serialize)]
+pub struct Member {
+    pub relationship: String,
+    pub person: Person,
+}
+
+/// One step of a case's timeline.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct TimelineEntry {
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub reason: Option<String>,
+    pub actor_name: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// Everything on the case page.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseDetail {
+    #[serde(flatten)]
+    pub summary: CaseSummary,
+    pub members: Vec<Member>,
+    pub timeline: Vec<TimelineEntry>,
+    /// The transitions this user may offer from the current status.
+    pub allowed_transitions: Vec<String>,
+}
+
+const SUMMARY_SELECT: &str = "SELECT c.id, c.case_number, g.code AS programme_code, c.status, c.principal_person_id, \
+    p.display_name AS principal_name, c.country_of_return, c.destination_locality, c.counsellor_id, \
+    u.name AS counsellor_name, c.referred_at, c.updated_at, c.version \
+    FROM cases c JOIN persons p ON p.id = c.principal_person_id JOIN programmes g ON g.id = c.programme_id \
+    LEFT JOIN users u ON u.id = c.counsellor_id";
+
+/// Filters, sort and page of the case list.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub status: Option<String>,
+    pub country: Option<String>,
+    pub programme: Option<String>,
+    pub counsellor_id: Option<Uuid>,
+    /// Case number, or part of any name or number of the principal applicant.
+    pub q: Option<String>,
+    /// One of `case_number`, `name`, `status`, `referred_at`, `updated_at`.
+    pub sort: Option<String>,
+    pub desc: bool,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Sort keys the list accepts.
+pub const SORTS: [&str; 5] = ["updated_at", "case_number", "name", "status", "referred_at"];
+
+async fn assignable_counsellor(store: &Store, id: Uuid) -> Result<bool> {
+    let n: i64 = on_db!(&store.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE id = $1 AND role = 'counsellor' AND active = TRUE")
+        .bind(id).fetch_one(p).await)?;
+    Ok(n > 0)
+}
+
+async fn next_case_number(tx: &mut Tx, programme_id: Uuid, prefix: &str, year: i32) -> Result<String> {
+    let seq: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "INSERT INTO case_counters (programme_id, year, last_seq) VALUES ($1, $2, 1) \
+         ON CONFLICT (programme_id, year) DO UPDATE SET last_seq = case_counters.last_seq + 1 RETURNING last_seq")
+        .bind(programme_id).bind(year).fetch_one(c).await)?;
+    Ok(CaseNumber { prefix: prefix.to_string(), year, seq }.to_string())
+}
+
+/// Opens a case in `referred` with its principal applicant.
+pub async fn create(store: &Store, actor: &Actor, input: &CaseInput) -> Result<CaseDetail> {
+    actor.require(Resource::Case, Action::Create)?;
+    let mut inv = Invalid::default();
+    let code = input.programme.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("gta-2012");
+    let programme = match programmes::by_code(store, code).await {
+        Ok(p) => Some(p),
+        Err(Error::NotFound) => {
+            inv.add("programme", "unknown-programme");
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let (country, locality) =
+        validate_case_fields(&mut inv, input.country_of_return.as_deref(), input.destination_locality.as_deref());
+    let principal = match (&input.principal, input.principal_person_id) {
+        (Some(p), None) => match p.validate(Utc::now().date_naive()) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                for fe in e.errors {
+                    inv.add(&format!("principal.{}", fe.field), &fe.code);
+                }
+                None
+            }
+        },
+        (None, Some(id)) => {
+            persons::get_row(store, actor, id).await.map_err(|e| match e {
+                Error::NotFound => {
+                    let mut i = Invalid::default();
+                    i.add("principal_person_id", "unknown-person");
+                    Error::Invalid(i)
+                }
+                e => e,
+            })?;
+            None
+        }
+        _ => {
+            inv.add("principal", "principal-required");
+            None
+        }
+    };
+    let counsellor = match (actor.role, input.counsellor_id) {
+        (Role::Counsellor, _) => Some(actor.user_id),
+        (Role::Supervisor, Some(id)) => {
+            if !assignable_counsellor(store, id).await? {
+                inv.add("counsellor_id", "not-a-counsellor");
+            }
+            Some(id)
+        }
+        (_, Some(_)) => {
+            inv.add("counsellor_id", "cannot-assign");
+            None
+        }
+        (_, None) => None,
+    };
+    inv.into_result()?;
+    let Some(programme) = programme else { return Err(Error::NotFound) };
+
+    let now = crate::now();
+    let mut tx = store.begin().await?;
+    let person_id = match (principal, input.principal_person_id) {
+        (Some(d), _) => persons::insert(&mut tx, actor, &d).await?,
+        (None, Some(id)) => id,
+        (None, None) => return Err(Error::NotFound),
+    };
+    let number = next_case_number(&mut tx, programme.id, &programme.case_prefix, now.year()).await?;
+    let id = Uuid::new_v4();
+    let status = CaseStatus::initial();
+    on_tx!(&mut tx, c => sqlx::query(
+        "INSERT INTO cases (id, case_number, programme_id, principal_person_id, country_of_return, destination_locality, \
+         counsellor_id, status, created_by, referred_at, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $10, $10)")
+        .bind(id).bind(&number).bind(programme.id).bind(person_id).bind(&country).bind(&locality)
+        .bind(counsellor).bind(status.as_str()).bind(actor.user_id).bind(now)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    on_tx!(&mut tx, c => sqlx::query("INSERT INTO case_members (case_id, person_id, relationship) VALUES ($1, $2, 'principal')")
+        .bind(id).bind(person_id).execute(c).await.map(|r| r.rows_affected()))?;
+    on_tx!(&mut tx, c => sqlx::query(
+        "INSERT INTO case_transitions (id, case_id, from_status, to_status, reason, actor_id, at) VALUES ($1, $2, NULL, $3, NULL, $4, $5)")
+        .bind(Uuid::new_v4()).bind(id).bind(status.as_str()).bind(actor.user_id).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    audit::record(
+        &mut tx,
+        Some(actor),
+        Entry {
+            action: "create",
+            entity: "case",
+            entity_id: Some(id.to_string()),
+            case_id: Some(id),
+            before: None,
+            after: Some(json!({"case_number": number, "programme": programme.code, "principal_person_id": person_id,
+                "country_of_return": country, "destination_locality": locality, "counsellor_id": counsellor, "status": status.as_str()})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, actor, id).await
+}
+
+/// The summary of one case, if in scope.
+pub async fn summary(store: &Store, actor: &Actor, id: Uuid) -> Result<CaseSummary> {
+    actor.require(Resource::Case, Action::Read)?;
+    let mut q = Sql::new(SUMMARY_SELECT);
+    q.push(" WHERE c.id = ").bind(Param::Uuid(id));
+    actor.push_case_scope(&mut q);
+    on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, CaseSummary>(&q.text), q.params).fetch_optional(p).await)?
+        .ok_or(Error::NotFound)
+}
+
+/// The whole case, if in scope. Callers that show it to a person record the read.
+pub async fn get(store: &Store, actor: &Actor, id: Uuid) -> Result<CaseDetail> {
+    let summary = summary(store, actor, id).await?;
+    let rows: Vec<(String, Uuid)> = on_db!(&store.db, p => sqlx::query_as(
+        "SELECT m.relationship, m.person_id FROM case_members m JOIN persons p ON p.id = m.person_id \
+         WHERE m.case_id = $1 ORDER BY CASE m.relationship WHEN 'principal' THEN 0 ELSE 1 END, p.display_name")
+        .bind(id).fetch_all(p).await)?;
+    let mut members = Vec::with_capacity(rows.len());
+    for (relationship, pid) in rows {
+        let row: PersonRow = on_db!(&store.db, p => sqlx::query_as::<_, PersonRow>("SELECT * FROM persons WHERE id = $1")
+            .bind(pid).fetch_one(p).await)?;
+        members.push(Member { relationship, person: row.view(actor) });
+    }
+    let timeline: Vec<TimelineEntry> = on_db!(&store.db, p => sqlx::query_as::<_, TimelineEntry>(
+        "SELECT t.from_status, t.to_status, t.reason, u.name AS actor_name, t.at FROM case_transitions t \
+         LEFT JOIN users u ON u.id = t.actor_id WHERE t.case_id = $1 ORDER BY t.at, t.id")
+        .bind(id).fetch_all(p).await)?;
+    let allowed_transitions = match CaseStatus::parse(&summary.status) {
+        Some(s) if actor.role.can(Resource::Case, Action::Transition) => {
+            workflow::allowed_targets(s, actor.role).into_iter().map(|t| t.as_str().to_string()).collect()
+        }
+        _ => Vec::new(),
+    };
+    Ok(CaseDetail { summary, members, timeline, allowed_transitions })
+}
+
+fn push_filters(actor: &Actor, f: &CaseFilter, w: &mut Sql) {
+    actor.push_case_scope(w);
+    if let Some(s) = f.status.as_deref().filter(|s| !s.is_empty()) {
+        w.push(" AND c.status = ").bind(Param::Text(s.to_string()));
+    }
+    if let Some(s) = f.country.as_deref().filter(|s| !s.is_empty()) {
+        w.push(" AND c.country_of_return = ").bind(Param::Text(s.to_ascii_uppercase()));
+    }
+    if let Some(s) = f.programme.as_deref().filter(|s| !s.is_empty()) {
+        w.push(" AND c.programme_id = (SELECT id FROM programmes WHERE code = ").bind(Param::Text(s.to_string())).push(")");
+    }
+    if let Some(id) = f.counsellor_id {
+        w.push(" AND c.counsellor_id = ").bind(Param::Uuid(id));
+    }
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if CaseNumber::parse(&q.to_ascii_uppercase()).is_some() {
+            w.push(" AND c.case_number = ").bind(Param::Text(q.to_ascii_uppercase()));
+        } else {
+            w.push(" AND (c.case_number LIKE ")
+                .bind(Param::Text(format!("%{}%", like_escape(&q.to_ascii_uppercase()))))
+                .push(" ESCAPE '\\' OR p.search_text LIKE ")
+                .bind(Param::Text(format!("%{}%", like_escape(&q.to_lowercase()))))
+                .push(" ESCAPE '\\')");
+        }
+    }
+}
+
+/// The case list: filtered, sorted, paged, within scope. Returns rows and the total.
+pub async fn list(store: &Store, actor: &Actor, f: &CaseFilter) -> Result<(Vec<CaseSummary>, i64)> {
+    actor.require(Resource::Case, Action::Read)?;
+    let mut w = Sql::new(" WHERE 1 = 1");
+    push_filters(actor, f, &mut w);
+    let needs_person = f.q.as_deref().is_some_and(|q| !q.trim().is_empty());
+    let count_sql = if needs_person {
+        format!("SELECT COUNT(*) FROM cases c JOIN persons p ON p.id = c.principal_person_id{}", w.text)
+    } else {
+        format!("SELECT COUNT(*) FROM cases c{}", w.text)
+    };
+    let total: i64 = on_db!(&store.db, p => bind_params!(sqlx::query_scalar(&count_sql), w.params).fetch_one(p).await)?;
+    let col = match f.sort.as_deref().unwrap_or("updated_at") {
+        "case_number" => "c.case_number",
+        "name" => "p.display_name",
+        "status" => "c.status",
+        "referred_at" => "c.referred_at",
+        _ => "c.updated_at",
+    };
+    let dir = if f.desc { "DESC" } else { "ASC" };
+    let per_page = f.per_page.clamp(1, 200);
+    let page = f.page.max(1);
+    let mut q = Sql::new(SUMMARY_SELECT);
+    q.text.push_str(&w.text);
+    q.params = w.params.clone();
+    q.push(&format!(" ORDER BY {col} {dir}, c.id {dir} LIMIT "))
+        .bind(Param::I64(per_page))
+        .push(" OFFSET ")
+        .bind(Param::I64((page - 1).saturating_mul(per_page)));
+    let rows = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, CaseSummary>(&q.text), q.params).fetch_all(p).await)?;
+    Ok((rows, total))
+}
+
+/// Counts of the actor's cases by status (every status, zeros included).
+pub async fn counts_by_status(store: &Store, actor: &Actor) -> Result<Vec<(String, i64)>> {
+    let mut w = Sql::new("SELECT c.status, COUNT(*) FROM cases c WHERE 1 = 1");
+    if actor.role.can(Resource::Case, Action::Read) {
+        actor.push_case_scope(&mut w);
+    } else if !actor.role.can(Resource::Statistics, Action::Read) {
+        return Err(Error::Forbidden);
+    }
+    w.push(" GROUP BY c.status");
+    let rows: Vec<(String, i64)> = on_db!(&store.db, p => bind_params!(sqlx::query_as(&w.text), w.params).fetch_all(p).await)?;
+    Ok(CaseStatus::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), rows.iter().find(|(k, _)| k == s.as_str()).map(|(_, n)| *n).unwrap_or(0)))
+        .collect())
+}
+
+/// Changes a case's editable fields if `version` is current.
+pub async fn update(store: &Store, actor: &Actor, id: Uuid, u: &CaseUpdate) -> Result<CaseDetail> {
+    actor.require(Resource::Case, Action::Update)?;
+    let before = summary(store, actor, id).await?;
+    let mut inv = Invalid::default();
+    let (country, locality) = validate_case_fields(&mut inv, u.country_of_return.as_deref(), u.destination_locality.as_deref());
+    if u.counsellor_id != before.counsellor_id {
+        if !actor.role.can(Resource::Case, Action::Assign) {
+            inv.add("counsellor_id", "cannot-assign");
+        } else if let Some(cid) = u.counsellor_id {
+            if !assignable_counsellor(store, cid).await? {
+                inv.add("counsellor_id", "not-a-counsellor");
+            }
+        }
+    }
+    inv.into_result()?;
+    let mut tx = store.begin().await?;
+    let n = on_tx!(&mut tx, c => sqlx::query(
+        "UPDATE cases SET country_of_return = $1, destination_locality = $2, counsellor_id = $3, version = version + 1, updated_at = $4 \
+         WHERE id = $5 AND version = $6")
+        .bind(&country).bind(&locality).bind(u.counsellor_id).bind(crate::now()).bind(id).bind(u.version)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(Error::Conflict);
+    }
+    audit::record(
+        &mut tx,
+        Some(actor),
+        Entry {
+            action: "update",
+            entity: "case",
+            entity_id: Some(id.to_string()),
+            case_id: Some(id),
+            before: Some(json!({"country_of_return": before.country_of_return, "destination_locality": before.destination_locality, "counsellor_id": before.counsellor_id})),
+            after: Some(json!({"country_of_return": country, "destination_locality": locality, "counsellor_id": u.counsellor_id})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, actor, id).await
+}
+
+/// Moves a case through its workflow. `version`, when given, must be current.
+pub async fn transition(
+    store: &Store,
+    actor: &Actor,
+    id: Uuid,
+    to: &str,
+    reason: Option<&str>,
+    version: Option<i64>,
+) -> Result<CaseDetail> {
+    actor.require(Resource::Case, Action::Transition)?;
+    let before = summary(store, actor, id).await?;
+    let Some(to) = CaseStatus::parse(to) else {
+        let mut inv = Invalid::default();
+        inv.add("to", "invalid-choice");
+        return Err(inv.into());
+    };
+    let from = CaseStatus::parse(&before.status).ok_or(Error::NotFound)?;
+    if version.is_some_and(|v| v != before.version) {
+        return Err(Error::Conflict);
+    }
+    let reason = reason.map(str::trim).filter(|s| !s.is_empty());
+    if reason.is_some_and(|r| r.chars().count() > 2000) {
+        let mut inv = Invalid::default();
+        inv.add("reason", "too-long");
+        return Err(inv.into());
+    }
+    let ctx = TransitionContext {
+        has_counsellor: before.counsellor_id.is_some(),
+        has_country_of_return: before.country_of_return.is_some(),
+    };
+    workflow::check(from, to, actor.role, reason, &ctx)?;
+    let now = crate::now();
+    let mut tx = store.begin().await?;
+    // The status in the WHERE clause makes a concurrent transition lose cleanly.
+    let n = on_tx!(&mut tx, c => sqlx::query(
+        "UPDATE cases SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND status = $4 AND version = $5")
+        .bind(to.as_str()).bind(now).bind(id).bind(from.as_str()).bind(before.version).execute(c).await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(Error::Conflict);
+    }
+    on_tx!(&mut tx, c => sqlx::query(
+        "INSERT INTO case_transitions (id, case_id, from_status, to_status, reason, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(Uuid::new_v4()).bind(id).bind(from.as_str()).bind(to.as_str()).bind(reason).bind(actor.user_id).bind(now)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    audit::record(
+        &mut tx,
+        Some(actor),
+        Entry {
+            action: "transition",
+            entity: "case",
+            entity_id: Some(id.to_string()),
+            case_id: Some(id),
+            before: Some(json!({"status": from.as_str()})),
+            after: Some(json!({"status": to.as_str(), "reason": reason})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, actor, id).await
+}
+
+/// Adds a family member (a new person) to a case.
+pub async fn add_member(
+    store: &Store,
+    actor: &Actor,
+    case_id: Uuid,
+    relationship: &str,
+    input: &PersonInput,
+) -> Result<CaseDetail> {
+    actor.require(Resource::Case, Action::Update)?;
+    actor.require(Resource::Person, Action::Create)?;
+    let case = summary(store, actor, case_id).await?;
+    let mut inv = Invalid::default();
+    if relationship == "principal" || !RELATIONSHIPS.contains(&relationship) {
+        inv.add("relationship", "invalid-choice");
+    }
+    if CaseStatus::parse(&case.status).is_some_and(|s| s.is_after_departure() || s.is_terminal()) {
+        inv.add("relationship", "case-closed-to-members");
+    }
+    let d = match input.validate(Utc::now().date_naive()) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            inv.errors.extend(e.errors);
+            None
+        }
+    };
+    inv.into_result()?;
+    let Some(d) = d else { return Err(Error::NotFound) };
+    let mut tx = store.begin().await?;
+    let pid = persons::insert(&mut tx, actor, &d).await?;
+    on_tx!(&mut tx, c => sqlx::query("INSERT INTO case_members (case_id, person_id, relationship) VALUES ($1, $2, $3)")
+        .bind(case_id).bind(pid).bind(relationship).execute(c).await.map(|r| r.rows_affected()))?;
+    on_tx!(&mut tx, c => sqlx::query("UPDATE cases SET version = version + 1, updated_at = $1 WHERE id = $2")
+        .bind(crate::now()).bind(case_id).execute(c).await.map(|r| r.rows_affected()))?;
+    audit::record(
+        &mut tx,
+        Some(actor),
+        Entry {
+            action: "add_member",
+            entity: "case",
+            entity_id: Some(case_id.to_string()),
+            case_id: Some(case_id),
+            before: None,
+            after: Some(json!({"person_id": pid, "relationship": relationship})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, actor, case_id).await
+}

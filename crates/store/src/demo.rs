@@ -1,0 +1,408 @@
+//! Realistic demo data, and the bulk loader the benchmarks use for up to
+//! 1,000,000 cases. Inserts are batched multi-row statements in large
+//! transactions; everything goes through the same schema as real use.
+
+use crate::sql::{Param, Sql};
+use crate::users::{self, NewUser};
+use crate::{bind_params, on_tx, persons, programmes, Result, Store};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use homeward_domain::person::{display_name, PersonData};
+use homeward_domain::CaseStatus;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use uuid::Uuid;
+
+/// The password of every demo account. Demo databases only.
+pub const DEMO_PASSWORD: &str = "homeward-demo-2012";
+
+/// The demo accounts: email, name, role, team, country.
+pub const DEMO_USERS: &[(&str, &str, &str, Option<&str>, Option<&str>)] = &[
+    ("counsellor@homeward.test", "Amira Haddad", "counsellor", Some("toronto"), None),
+    ("counsellor2@homeward.test", "Luc Tremblay", "counsellor", Some("toronto"), None),
+    ("counsellor3@homeward.test", "Priya Raman", "counsellor", Some("toronto"), None),
+    ("supervisor@homeward.test", "Marie-Claude Gagnon", "supervisor", Some("toronto"), None),
+    ("cbsa@homeward.test", "Officer Daniel Park", "cbsa_officer", None, None),
+    ("mission.hu@homeward.test", "Katalin Szabó", "mission_officer", None, Some("HU")),
+    ("mission.co@homeward.test", "Andrés Restrepo", "mission_officer", None, Some("CO")),
+    ("finance@homeward.test", "Grace Okafor", "finance", None, None),
+    ("analyst@homeward.test", "Tomás Novák", "analyst", None, None),
+    ("admin@homeward.test", "Sam Admin", "admin", None, None),
+    ("auditor@homeward.test", "Helen Birch", "auditor", None, None),
+];
+
+struct NamePool {
+    country: &'static str,
+    weight: u32,
+    lang: &'static str,
+    /// (given Latin, given original)
+    given: &'static [(&'static str, &'static str)],
+    family: &'static [(&'static str, &'static str)],
+    localities: &'static [&'static str],
+}
+
+const POOLS: &[NamePool] = &[
+    NamePool {
+        country: "HU", weight: 30, lang: "hu",
+        given: &[("Zoltán", ""), ("Erzsébet", ""), ("László", ""), ("Katalin", ""), ("Gábor", ""), ("Ilona", ""), ("Attila", "")],
+        family: &[("Horváth", ""), ("Kolompár", ""), ("Lakatos", ""), ("Balogh", ""), ("Orsós", ""), ("Rostás", "")],
+        localities: &["Budapest", "Miskolc", "Pécs", "Nyíregyháza", "Ózd"],
+    },
+    NamePool {
+        country: "CO", weight: 15, lang: "es",
+        given: &[("Juan Carlos", ""), ("María José", ""), ("Andrés", ""), ("Luz Marina", ""), ("Jhon Fredy", "")],
+        family: &[("Rodríguez Gómez", ""), ("Martínez", ""), ("García López", ""), ("Restrepo", ""), ("Muñoz", "")],
+        localities: &["Bogotá", "Medellín", "Cali", "Barranquilla", "Pereira"],
+    },
+    NamePool {
+        country: "MX", weight: 15, lang: "es",
+        given: &[("José Luis", ""), ("Guadalupe", ""), ("Miguel Ángel", ""), ("Verónica", ""), ("Jesús", "")],
+        family: &[("Hernández", ""), ("González Pérez", ""), ("Sánchez", ""), ("Ramírez", ""), ("Flores", "")],
+        localities: &["Ciudad de México", "Guadalajara", "Puebla", "Monterrey", "Oaxaca"],
+    },
+    NamePool {
+        country: "HR", weight: 8, lang: "hr",
+        given: &[("Ivana", ""), ("Dragan", ""), ("Marija", ""), ("Željko", "")],
+        family: &[("Horvat", ""), ("Kovačević", ""), ("Babić", ""), ("Marić", "")],
+        localities: &["Zagreb", "Split", "Osijek", "Čakovec"],
+    },
+    NamePool {
+        country: "CZ", weight: 7, lang: "cs",
+        given: &[("Jiří", ""), ("Věra", ""), ("Tomáš", ""), ("Jana", "")],
+        family: &[("Dvořák", ""), ("Horváthová", ""), ("Novák", ""), ("Kučera", "")],
+        localities: &["Praha", "Ostrava", "Brno", "Ústí nad Labem"],
+    },
+    NamePool {
+        country: "RU", weight: 5, lang: "ru",
+        given: &[("Ivan", "Иван"), ("Olga", "Ольга"), ("Dmitry", "Дмитрий"), ("Natalia", "Наталья")],
+        family: &[("Petrov", "Петров"), ("Smirnova", "Смирнова"), ("Kuznetsov", "Кузнецов")],
+        localities: &["Moskva", "Sankt-Peterburg", "Kazan"],
+    },
+    NamePool {
+        country: "CN", weight: 5, lang: "zh",
+        given: &[("Wei", "伟"), ("Fang", "芳"), ("Jun", "军"), ("Li", "丽")],
+        family: &[("Wang", "王"), ("Zhang", "张"), ("Chen", "陈")],
+        localities: &["Fuzhou", "Guangzhou", "Wenzhou"],
+    },
+    NamePool {
+        country: "IR", weight: 4, lang: "fa",
+        given: &[("Reza", "رضا"), ("Maryam", "مریم"), ("Ali", "علی")],
+        family: &[("Hosseini", "حسینی"), ("Ahmadi", "احمدی")],
+        localities: &["Tehran", "Shiraz", "Tabriz"],
+    },
+    NamePool {
+        country: "LK", weight: 4, lang: "ta",
+        given: &[("Sivakumar", "சிவகுமார்"), ("Kavitha", "கவிதா"), ("Murugan", "முருகன்")],
+        family: &[("Rajendran", "ராஜேந்திரன்"), ("Selvarajah", "செல்வராஜா")],
+        localities: &["Jaffna", "Colombo", "Batticaloa"],
+    },
+    NamePool {
+        country: "GE", weight: 3, lang: "ka",
+        given: &[("Giorgi", "გიორგი"), ("Nino", "ნინო")],
+        family: &[("Beridze", "ბერიძე"), ("Kapanadze", "კაპანაძე")],
+        localities: &["Tbilisi", "Kutaisi"],
+    },
+    NamePool {
+        country: "NG", weight: 4, lang: "en",
+        given: &[("Chinedu", ""), ("Aisha", ""), ("Oluwaseun", "")],
+        family: &[("Okonkwo", ""), ("Bello", ""), ("Adeyemi", "")],
+        localities: &["Lagos", "Abuja", "Enugu"],
+    },
+];
+
+/// Status mix of generated cases, by weight.
+const STATUS_WEIGHTS: &[(CaseStatus, u32)] = &[
+    (CaseStatus::Referred, 8),
+    (CaseStatus::Intake, 7),
+    (CaseStatus::Counselling, 8),
+    (CaseStatus::Applied, 8),
+    (CaseStatus::Eligible, 6),
+    (CaseStatus::Ineligible, 4),
+    (CaseStatus::PreparingDeparture, 8),
+    (CaseStatus::Departed, 8),
+    (CaseStatus::Reintegrating, 12),
+    (CaseStatus::Monitoring, 12),
+    (CaseStatus::Closed, 12),
+    (CaseStatus::Withdrawn, 7),
+];
+
+/// The workflow path that leads to each status.
+fn path_to(s: CaseStatus) -> Vec<CaseStatus> {
+    use CaseStatus::*;
+    let main = [Referred, Intake, Counselling, Applied, Eligible, PreparingDeparture, Departed, Reintegrating, Monitoring, Closed];
+    match s {
+        Ineligible => vec![Referred, Intake, Counselling, Applied, Ineligible],
+        Withdrawn => vec![Referred, Intake, Counselling, Withdrawn],
+        _ => {
+            let i = main.iter().position(|m| *m == s).unwrap_or(0);
+            main[..=i].to_vec()
+        }
+    }
+}
+
+fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
+    &items[rng.gen_range(0..items.len())]
+}
+
+fn weighted<T: Copy>(rng: &mut StdRng, items: &[(T, u32)]) -> T {
+    let total: u32 = items.iter().map(|(_, w)| w).sum();
+    let mut x = rng.gen_range(0..total);
+    for (t, w) in items {
+        if x < *w {
+            return *t;
+        }
+        x -= w;
+    }
+    items[0].0
+}
+
+fn person(rng: &mut StdRng, pool: &NamePool, family: Option<(&str, &str)>, adult: bool, base: NaiveDate) -> PersonData {
+    let (g, go) = *pick(rng, pool.given);
+    let (f, fo) = family.unwrap_or_else(|| *pick(rng, pool.family));
+    let original = (!go.is_empty() || !fo.is_empty()).then(|| format!("{} {}", if fo.is_empty() { f } else { fo }, if go.is_empty() { g } else { go }));
+    let age = if adult { rng.gen_range(19..70) } else { rng.gen_range(0..18) };
+    let dob = base - Duration::days(age * 365 + rng.gen_range(0..365));
+    PersonData {
+        given_names: Some(g.to_string()),
+        family_name: Some(f.to_string()),
+        original_script_name: original,
+        aliases: Vec::new(),
+        sex: if rng.gen_bool(0.5) { "female" } else { "male" }.to_string(),
+        date_of_birth: Some(dob),
+        date_of_birth_approximate: rng.gen_bool(0.05),
+        nationalities: vec![pool.country.to_string()],
+        preferred_languages: vec![pool.lang.to_string()],
+        interpreter_needed: pool.lang != "en" && rng.gen_bool(0.7),
+        phone: adult.then(|| format!("+1 416 555 {:04}", rng.gen_range(0..10000))),
+        email: None,
+        address: adult.then(|| format!("{} Jane Street, Toronto ON", rng.gen_range(1..3000))),
+        uci: adult.then(|| format!("{:08}", rng.gen_range(10_000_000..99_999_999u32))),
+        cbsa_client_id: adult.then(|| format!("CBSA{:07}", rng.gen_range(0..9_999_999u32))),
+        passport_number: adult.then(|| format!("{}{:07}", pool.country, rng.gen_range(0..9_999_999u32))),
+    }
+}
+
+/// Progress callback: cases written so far.
+pub type Progress<'a> = &'a mut dyn FnMut(u64);
+
+/// Creates the demo users if missing; returns (counsellor ids, all ids by email).
+pub async fn ensure_users(store: &Store) -> Result<Vec<(String, Uuid, String)>> {
+    let mut out = Vec::new();
+    for (email, name, role, team, country) in DEMO_USERS {
+        let u = match users::by_email(store, email).await? {
+            Some(u) => u,
+            None => {
+                users::create(
+                    store,
+                    None,
+                    &NewUser {
+                        email: email.to_string(),
+                        name: name.to_string(),
+                        role: role.to_string(),
+                        team: team.map(str::to_string),
+                        country: country.map(str::to_string),
+                        language: None,
+                        password: DEMO_PASSWORD.to_string(),
+                    },
+                )
+                .await?
+            }
+        };
+        out.push((u.email.clone(), u.id, u.role.clone()));
+    }
+    Ok(out)
+}
+
+/// Whether the database holds no cases yet.
+pub async fn is_empty(store: &Store) -> Result<bool> {
+    let n: i64 = crate::on_db!(&store.db, p => sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(p).await)?;
+    Ok(n == 0)
+}
+
+struct Rows {
+    persons: Sql,
+    cases: Sql,
+    members: Sql,
+    transitions: Sql,
+    np: usize,
+    nc: usize,
+    nm: usize,
+    nt: usize,
+}
+
+impl Rows {
+    fn new() -> Rows {
+        Rows {
+            persons: Sql::new("INSERT INTO persons (id, given_names, family_name, original_script_name, display_name, search_text, aliases, sex, date_of_birth, date_of_birth_approximate, nationalities, preferred_languages, interpreter_needed, phone, email, address, uci, cbsa_client_id, passport_number, created_by, version, created_at, updated_at) VALUES "),
+            cases: Sql::new("INSERT INTO cases (id, case_number, programme_id, principal_person_id, country_of_return, destination_locality, counsellor_id, status, created_by, referred_at, version, created_at, updated_at) VALUES "),
+            members: Sql::new("INSERT INTO case_members (case_id, person_id, relationship) VALUES "),
+            transitions: Sql::new("INSERT INTO case_transitions (id, case_id, from_status, to_status, reason, actor_id, at) VALUES "),
+            np: 0, nc: 0, nm: 0, nt: 0,
+        }
+    }
+}
+
+fn row(sql: &mut Sql, n: &mut usize, values: Vec<Param>) {
+    if *n > 0 {
+        sql.push(", ");
+    }
+    sql.push("(");
+    for (i, v) in values.into_iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(v);
+    }
+    sql.push(")");
+    *n += 1;
+}
+
+fn opt(v: &Option<String>) -> Param {
+    Param::OptText(v.clone())
+}
+
+async fn flush(store: &Store, rows: Rows) -> Result<()> {
+    let mut tx = store.begin().await?;
+    for (sql, n) in [(rows.persons, rows.np), (rows.cases, rows.nc), (rows.members, rows.nm), (rows.transitions, rows.nt)] {
+        if n == 0 {
+            continue;
+        }
+        let text = sql.text.clone();
+        on_tx!(&mut tx, c => bind_params!(sqlx::query(&text), sql.params).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    tx.commit().await
+}
+
+/// Loads `n_cases` generated cases (with their families, timelines and users)
+/// into the database. Deterministic for a given `seed`.
+pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>) -> Result<u64> {
+    programmes::ensure_defaults(store).await?;
+    let programme = programmes::by_code(store, "gta-2012").await?;
+    let people = ensure_users(store).await?;
+    let counsellors: Vec<Uuid> = people.iter().filter(|(_, _, r)| r == "counsellor").map(|(_, id, _)| *id).collect();
+    let cbsa = people.iter().find(|(_, _, r)| r == "cbsa_officer").map(|(_, id, _)| *id);
+    let mission: Vec<(Uuid, String)> = people
+        .iter()
+        .filter(|(_, _, r)| r == "mission_officer")
+        .map(|(e, id, _)| (*id, if e.contains(".co@") { "CO".to_string() } else { "HU".to_string() }))
+        .collect();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let pool_weights: Vec<(usize, u32)> = POOLS.iter().enumerate().map(|(i, p)| (i, p.weight)).collect();
+    let start = Utc.with_ymd_and_hms(2012, 6, 29, 14, 0, 0).single().unwrap_or_else(Utc::now);
+    let span_secs = 1000 * 86_400i64; // referrals over the pilot's years
+    let mut seq_by_year: std::collections::HashMap<i32, i64> = Default::default();
+    // Persons have 23 columns: stay far below SQLite's 32,766 bound parameters.
+    let batch = 200u64;
+    let mut rows = Rows::new();
+    let mut written = 0u64;
+    for i in 0..n_cases {
+        let pool = &POOLS[weighted(&mut rng, &pool_weights)];
+        let referred: DateTime<Utc> = start + Duration::seconds((i as i64 * span_secs) / n_cases.max(1) as i64 + rng.gen_range(0..3600));
+        let year = chrono::Datelike::year(&referred);
+        let seq = seq_by_year.entry(year).or_insert(0);
+        *seq += 1;
+        let number = format!("{}-{}-{:06}", programme.case_prefix, year, seq);
+        let status = weighted(&mut rng, STATUS_WEIGHTS);
+        let counsellor = (status != CaseStatus::Referred || rng.gen_bool(0.3)).then(|| *pick(&mut rng, &counsellors));
+        let base = referred.date_naive();
+        let principal = person(&mut rng, pool, None, true, base);
+        let fam = (principal.family_name.clone().unwrap_or_default(), principal.original_script_name.clone());
+        let mut members = vec![("principal", principal)];
+        if rng.gen_bool(0.3) {
+            let fo = pool.family.iter().find(|(l, _)| *l == fam.0).map(|(_, o)| *o).unwrap_or("");
+            let fam_name: &'static str = pool.family.iter().find(|(l, _)| *l == fam.0).map(|(l, _)| *l).unwrap_or("");
+            if rng.gen_bool(0.7) {
+                members.push(("spouse", person(&mut rng, pool, Some((fam_name, fo)), true, base)));
+            }
+            for _ in 0..rng.gen_range(1..4) {
+                members.push(("child", person(&mut rng, pool, Some((fam_name, fo)), false, base)));
+            }
+        }
+        let case_id = Uuid::new_v4();
+        let creator = cbsa.unwrap_or(counsellors[0]);
+        let path = path_to(status);
+        let mut at = referred;
+        let mut updated = referred;
+        let mut prev: Option<CaseStatus> = None;
+        for s in &path {
+            if prev.is_some() {
+                at += Duration::hours(rng.gen_range(12..24 * 8));
+            }
+            let actor = match s {
+                CaseStatus::Referred => Some(creator),
+                CaseStatus::Eligible | CaseStatus::Ineligible => cbsa,
+                CaseStatus::Reintegrating | CaseStatus::Monitoring | CaseStatus::Closed => {
+                    mission.iter().find(|(_, c)| c == pool.country).map(|(id, _)| *id).or(counsellor)
+                }
+                _ => counsellor,
+            };
+            let reason = match s {
+                CaseStatus::Ineligible => "Claim withdrawn, not a failed claim",
+                CaseStatus::Withdrawn => "Decided to stay and pursue another remedy",
+                CaseStatus::Closed => "Support period ended",
+                _ => "",
+            };
+            row(&mut rows.transitions, &mut rows.nt, vec![
+                Param::Uuid(Uuid::new_v4()), Param::Uuid(case_id),
+                Param::OptText(prev.map(|p| p.as_str().to_string())),
+                Param::Text(s.as_str().to_string()), Param::OptText((!reason.is_empty()).then(|| reason.to_string())),
+                actor.map(Param::Uuid).unwrap_or(Param::Uuid(creator)), Param::Time(at),
+            ]);
+            prev = Some(*s);
+            updated = at;
+        }
+        let mut principal_id = Uuid::nil();
+        for (rel, d) in &members {
+            let pid = Uuid::new_v4();
+            if *rel == "principal" {
+                principal_id = pid;
+            }
+            let name = display_name(d.given_names.as_deref(), d.family_name.as_deref(), d.original_script_name.as_deref());
+            row(&mut rows.persons, &mut rows.np, vec![
+                Param::Uuid(pid), opt(&d.given_names), opt(&d.family_name), opt(&d.original_script_name),
+                Param::Text(name), Param::Text(persons::search_text(d)), Param::Text("[]".into()),
+                Param::Text(d.sex.clone()), Param::OptDate(d.date_of_birth),
+                Param::Bool(d.date_of_birth_approximate), Param::Text(serde_json::json!(d.nationalities).to_string()),
+                Param::Text(serde_json::json!(d.preferred_languages).to_string()), Param::Bool(d.interpreter_needed),
+                opt(&d.phone), opt(&d.email), opt(&d.address), opt(&d.uci), opt(&d.cbsa_client_id), opt(&d.passport_number),
+                Param::Uuid(creator), Param::I64(1), Param::Time(referred), Param::Time(referred),
+            ]);
+            row(&mut rows.members, &mut rows.nm, vec![Param::Uuid(case_id), Param::Uuid(pid), Param::Text(rel.to_string())]);
+        }
+        let country = if rng.gen_bool(0.97) { Some(pool.country.to_string()) } else { None };
+        row(&mut rows.cases, &mut rows.nc, vec![
+            Param::Uuid(case_id), Param::Text(number), Param::Uuid(programme.id), Param::Uuid(principal_id),
+            opt(&country), Param::Text(pick(&mut rng, pool.localities).to_string()),
+            Param::OptUuid(counsellor),
+            Param::Text(status.as_str().to_string()), Param::Uuid(creator), Param::Time(referred), Param::I64(path.len() as i64),
+            Param::Time(referred), Param::Time(updated),
+        ]);
+        if (i + 1) % batch == 0 || i + 1 == n_cases {
+            let full = std::mem::replace(&mut rows, Rows::new());
+            flush(store, full).await?;
+            written = i + 1;
+            progress(written);
+        }
+    }
+    let mut tx = store.begin().await?;
+    for (year, last) in &seq_by_year {
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO case_counters (programme_id, year, last_seq) VALUES ($1, $2, $3) \
+             ON CONFLICT (programme_id, year) DO UPDATE SET last_seq = $3")
+            .bind(programme.id).bind(*year).bind(*last).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    crate::audit::record(
+        &mut tx,
+        None,
+        crate::audit::Entry {
+            action: "demo_load",
+            entity: "database",
+            entity_id: None,
+            case_id: None,
+            before: None,
+            after: Some(serde_json::json!({"cases": written, "seed": seed})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(written)
+}

@@ -1,0 +1,43 @@
+//! The store's error type.
+
+use homeward_domain::{Invalid, TransitionError};
+
+/// What can go wrong in a use case.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No such record, or not in the actor's record scope (indistinguishable on purpose).
+    #[error("not found")]
+    NotFound,
+    /// The actor's role may not do this.
+    #[error("forbidden")]
+    Forbidden,
+    /// The record changed since the client read it.
+    #[error("the record was changed by someone else (version conflict)")]
+    Conflict,
+    /// A unique value is already taken (field name).
+    #[error("already exists: {0}")]
+    Duplicate(&'static str),
+    /// The input failed validation.
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// The workflow refused the transition.
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// The operation does not exist on this database (message key).
+    #[error("unsupported: {0}")]
+    Unsupported(&'static str),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// The store's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Whether the database refused a write because of a unique constraint.
+    pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+        matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+    }
+}

@@ -1,0 +1,99 @@
+//! A small builder for dynamic SQL (filters, scopes, sorting) whose text is
+//! valid on both databases, and whose parameters bind to either driver.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+/// A bound value.
+#[derive(Debug, Clone)]
+pub enum Param {
+    Text(String),
+    Uuid(Uuid),
+    I64(i64),
+    Bool(bool),
+    Date(NaiveDate),
+    Time(DateTime<Utc>),
+    OptText(Option<String>),
+    OptUuid(Option<Uuid>),
+    OptDate(Option<NaiveDate>),
+}
+
+/// SQL text with numbered placeholders and their values.
+#[derive(Debug, Default, Clone)]
+pub struct Sql {
+    pub text: String,
+    pub params: Vec<Param>,
+}
+
+impl Sql {
+    /// Starts with a fixed fragment.
+    pub fn new(text: &str) -> Sql {
+        Sql { text: text.to_string(), params: Vec::new() }
+    }
+
+    /// Appends fixed SQL text (never user input).
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder bound to `p`.
+    pub fn bind(&mut self, p: Param) -> &mut Self {
+        self.params.push(p);
+        self.text.push('$');
+        self.text.push_str(&self.params.len().to_string());
+        self
+    }
+}
+
+/// Binds every parameter of a [`Sql`] onto a sqlx query of either database.
+#[macro_export]
+macro_rules! bind_params {
+    ($q:expr, $params:expr) => {{
+        let mut q = $q;
+        for p in $params.iter() {
+            q = match p {
+                $crate::sql::Param::Text(v) => q.bind(v.clone()),
+                $crate::sql::Param::Uuid(v) => q.bind(*v),
+                $crate::sql::Param::I64(v) => q.bind(*v),
+                $crate::sql::Param::Bool(v) => q.bind(*v),
+                $crate::sql::Param::Date(v) => q.bind(*v),
+                $crate::sql::Param::Time(v) => q.bind(*v),
+                $crate::sql::Param::OptText(v) => q.bind(v.clone()),
+                $crate::sql::Param::OptUuid(v) => q.bind(*v),
+                $crate::sql::Param::OptDate(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
+pub fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_in_order() {
+        let mut s = Sql::new("SELECT 1 WHERE a = ");
+        s.bind(Param::I64(1)).push(" AND b = ").bind(Param::Text("x".into()));
+        assert_eq!(s.text, "SELECT 1 WHERE a = $1 AND b = $2");
+        assert_eq!(s.params.len(), 2);
+    }
+
+    #[test]
+    fn like_patterns_are_escaped() {
+        assert_eq!(like_escape("50%_a\\"), "50\\%\\_a\\\\");
+    }
+}

@@ -1,0 +1,219 @@
+//! Staff users: creation, sign-in checks, administration.
+
+use crate::actor::Actor;
+use crate::audit::{self, map_unique, Entry};
+use crate::{on_db, on_tx, passwords, Error, Result, Store};
+use chrono::{DateTime, Utc};
+use homeward_domain::{validation, Action, Invalid, Resource, Role};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+/// A user as stored (without the password hash).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub team: Option<String>,
+    pub country: Option<String>,
+    pub language: String,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLS: &str = "id, email, name, role, team, country, language, active, version, created_at, updated_at";
+
+/// What an admin types to create a user.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub team: Option<String>,
+    pub country: Option<String>,
+    pub language: Option<String>,
+    pub password: String,
+}
+
+impl User {
+    /// The user's role (unknown stored roles act as no role at all: analyst).
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Analyst)
+    }
+
+    /// Builds the actor for requests made by this user.
+    pub fn actor(&self, request_id: Option<String>) -> Actor {
+        Actor {
+            user_id: self.id,
+            email: self.email.clone(),
+            name: self.name.clone(),
+            role: self.role(),
+            team: self.team.clone(),
+            country: self.country.clone(),
+            request_id,
+        }
+    }
+}
+
+fn validate(n: &NewUser) -> Result<(String, Role, Option<String>), Invalid> {
+    let mut inv = Invalid::default();
+    let email = n.email.trim().to_lowercase();
+    if !validation::is_email(&email) {
+        inv.add("email", "invalid-email");
+    }
+    validation::text(&mut inv, "name", Some(&n.name), true, 200);
+    let role = Role::parse(n.role.trim());
+    if role.is_none() {
+        inv.add("role", "invalid-choice");
+    }
+    let country = validation::clean(n.country.as_deref()).map(|c| c.to_ascii_uppercase());
+    if let Some(c) = &country {
+        if !validation::is_country_code(c) {
+            inv.add("country", "invalid-country");
+        }
+    }
+    if role.is_some_and(|r| r.needs_country()) && country.is_none() {
+        inv.add("country", "required");
+    }
+    validation::text(&mut inv, "team", n.team.as_deref(), false, 100);
+    if let Err(code) = passwords::check_rules(&n.password, &email) {
+        inv.add("password", code);
+    }
+    inv.into_result()?;
+    Ok((email, role.unwrap_or(Role::Analyst), country))
+}
+
+/// Creates a user. `actor` is `None` for the command line and demo loader.
+pub async fn create(store: &Store, actor: Option<&Actor>, n: &NewUser) -> Result<User> {
+    if let Some(a) = actor {
+        a.require(Resource::User, Action::Create)?;
+    }
+    let (email, role, country) = validate(n)?;
+    let hash = passwords::hash(store.hash_cost, &n.password);
+    let now = crate::now();
+    let id = Uuid::new_v4();
+    let language = match n.language.as_deref() {
+        Some("fr") => "fr",
+        _ => "en",
+    };
+    let team = validation::clean(n.team.as_deref());
+    let mut tx = store.begin().await?;
+    on_tx!(&mut tx, c => sqlx::query(
+        "INSERT INTO users (id, email, name, role, team, country, language, password_hash, active, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE, 1, $9, $9)")
+        .bind(id).bind(&email).bind(n.name.trim()).bind(role.as_str()).bind(&team)
+        .bind(&country).bind(language).bind(&hash).bind(now)
+        .execute(c).await.map(|r| r.rows_affected()))
+        .map_err(|e| map_unique(e, "email"))?;
+    audit::record(
+        &mut tx,
+        actor,
+        Entry {
+            action: "create",
+            entity: "user",
+            entity_id: Some(id.to_string()),
+            case_id: None,
+            before: None,
+            after: Some(json!({"email": email, "name": n.name.trim(), "role": role.as_str(), "team": team, "country": country})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, id).await
+}
+
+/// Fetches a user by id.
+pub async fn get(store: &Store, id: Uuid) -> Result<User> {
+    let sql = format!("SELECT {COLS} FROM users WHERE id = $1");
+    on_db!(&store.db, p => sqlx::query_as::<_, User>(&sql).bind(id).fetch_optional(p).await)?
+        .ok_or(Error::NotFound)
+}
+
+/// Fetches a user by email (any case).
+pub async fn by_email(store: &Store, email: &str) -> Result<Option<User>> {
+    let sql = format!("SELECT {COLS} FROM users WHERE email = $1");
+    Ok(on_db!(&store.db, p => sqlx::query_as::<_, User>(&sql).bind(email.trim().to_lowercase()).fetch_optional(p).await)?)
+}
+
+/// Checks an email and password. Unknown emails cost the same time as known ones.
+pub async fn authenticate(store: &Store, email: &str, password: &str) -> Result<Option<User>> {
+    let email = email.trim().to_lowercase();
+    let row: Option<(Uuid, String, bool)> = on_db!(&store.db, p => sqlx::query_as(
+        "SELECT id, password_hash, active FROM users WHERE email = $1")
+        .bind(&email).fetch_optional(p).await)?;
+    match row {
+        Some((id, hash, active)) => {
+            let ok = passwords::verify(password, &hash);
+            if ok && active {
+                Ok(Some(get(store, id).await?))
+            } else {
+                Ok(None)
+            }
+        }
+        None => {
+            let _ = passwords::verify(password, &passwords::dummy_hash(store.hash_cost));
+            Ok(None)
+        }
+    }
+}
+
+/// Lists every user (admins only).
+pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<User>> {
+    actor.require(Resource::User, Action::Read)?;
+    let sql = format!("SELECT {COLS} FROM users ORDER BY name, email");
+    Ok(on_db!(&store.db, p => sqlx::query_as::<_, User>(&sql).fetch_all(p).await)?)
+}
+
+/// Lists active counsellors, for assignment.
+pub async fn counsellors(store: &Store) -> Result<Vec<User>> {
+    let sql = format!("SELECT {COLS} FROM users WHERE role = 'counsellor' AND active = TRUE ORDER BY name");
+    Ok(on_db!(&store.db, p => sqlx::query_as::<_, User>(&sql).fetch_all(p).await)?)
+}
+
+/// Activates or deactivates a user; deactivation ends their sessions and tokens.
+pub async fn set_active(store: &Store, actor: &Actor, id: Uuid, active: bool, version: i64) -> Result<User> {
+    actor.require(Resource::User, Action::Manage)?;
+    if id == actor.user_id && !active {
+        let mut inv = Invalid::default();
+        inv.add("active", "cannot-deactivate-self");
+        return Err(inv.into());
+    }
+    let before = get(store, id).await?;
+    let mut tx = store.begin().await?;
+    let n = on_tx!(&mut tx, c => sqlx::query(
+        "UPDATE users SET active = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
+        .bind(active).bind(crate::now()).bind(id).bind(version).execute(c).await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(Error::Conflict);
+    }
+    if !active {
+        on_tx!(&mut tx, c => sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+        on_tx!(&mut tx, c => sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+            .bind(crate::now()).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    audit::record(
+        &mut tx,
+        Some(actor),
+        Entry {
+            action: if active { "activate" } else { "deactivate" },
+            entity: "user",
+            entity_id: Some(id.to_string()),
+            case_id: None,
+            before: Some(json!({"active": before.active})),
+            after: Some(json!({"active": active})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, id).await
+}
+
+/// Stores the user's preferred interface language.
+pub async fn set_language(store: &Store, id: Uuid, language: &str) -> Result<()> {
+    on_db!(&store.db, p => sqlx::query("UPDATE users SET language = $1 WHERE id = $2").bind(language).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
