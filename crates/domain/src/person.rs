@@ -16,7 +16,7 @@ pub const SEXES: [&str; 4] = ["female", "male", "other", "unknown"];
 pub const RELATIONSHIPS: [&str; 6] = ["principal", "spouse", "child", "parent", "sibling", "other"];
 
 /// A person as typed by a user or sent by a client: raw strings, not yet trusted.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct PersonInput {
     pub given_names: Option<String>,

@@ -54,7 +54,7 @@ pub async fn record_read(store: &Store, actor: &Actor, entity: &str, id: Uuid, c
 }
 
 /// An entry as the auditor sees it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AuditRow {
     pub id: i64,
     pub at: DateTime<Utc>,

@@ -16,7 +16,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 /// What a user sends to open a case.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct CaseInput {
     /// Programme code; defaults to `gta-2012`.
@@ -33,7 +33,7 @@ pub struct CaseInput {
 }
 
 /// The editable fields of a case.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct CaseUpdate {
     pub version: i64,
@@ -43,7 +43,7 @@ pub struct CaseUpdate {
 }
 
 /// A row of the case list.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct CaseSummary {
     pub id: Uuid,
     pub case_number: String,
@@ -61,14 +61,14 @@ pub struct CaseSummary {
 }
 
 /// A person on a case.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Member {
     pub relationship: String,
     pub person: Person,
 }
 
 /// One step of a case's timeline.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct TimelineEntry {
     pub from_status: Option<String>,
     pub to_status: String,
@@ -78,7 +78,7 @@ pub struct TimelineEntry {
 }
 
 /// Everything on the case page.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseDetail {
     #[serde(flatten)]
     pub summary: CaseSummary,

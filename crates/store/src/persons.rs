@@ -40,7 +40,7 @@ pub struct PersonRow {
 }
 
 /// A person as a given actor may see them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Person {
     pub id: Uuid,
     pub display_name: String,
@@ -63,7 +63,7 @@ pub struct Person {
 }
 
 /// Contact details and identifiers.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Contact {
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -257,4 +257,11 @@ pub async fn search(store: &Store, actor: &Actor, q: Option<&str>, limit: i64, o
     let sql = format!("SELECT p.*{}", s.text);
     let rows = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, PersonRow>(&sql), s.params).fetch_all(p).await)?;
     Ok((rows.into_iter().map(|r| r.view(actor)).collect(), total))
+}
+
+/// The case a person belongs to (the first, if several), for navigation.
+/// Callers have already checked that the person is in scope.
+pub async fn case_of(store: &Store, id: Uuid) -> Result<Option<Uuid>> {
+    Ok(on_db!(&store.db, p => sqlx::query_scalar("SELECT case_id FROM case_members WHERE person_id = $1 LIMIT 1")
+        .bind(id).fetch_optional(p).await)?)
 }

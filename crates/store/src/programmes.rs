@@ -6,7 +6,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 /// A programme as stored.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Programme {
     pub id: Uuid,
     pub code: String,

@@ -10,7 +10,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 /// A user as stored (without the password hash).
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct User {
     pub id: Uuid,
     pub email: String,

@@ -1,1 +1,75 @@
+//! Homeward's web edge: server-rendered pages, the JSON API, sessions, CSRF
+//! and authorisation. Handlers stay thin: they translate HTTP to store use
+//! cases and back.
 
+pub mod api;
+pub mod assets;
+pub mod auth;
+pub mod csrf;
+pub mod error;
+pub mod form;
+pub mod i18n;
+pub mod observability;
+pub mod pages;
+pub mod security_headers;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use homeward_store::sessions::Lifetimes;
+use homeward_store::Store;
+use std::sync::Arc;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+
+/// Settings of the web layer.
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// Session idle and absolute lifetimes.
+    pub sessions: Lifetimes,
+    /// Mark cookies `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig { sessions: Lifetimes::default(), secure_cookies: false }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<WebConfig>,
+}
+
+/// Largest request body accepted (forms and JSON).
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+/// The whole application: pages, API, health and metrics.
+pub fn app(store: Store, config: WebConfig) -> Router {
+    let state = AppState { store, config: Arc::new(config) };
+    let x_request_id = axum::http::HeaderName::from_static("x-request-id");
+    Router::new()
+        .merge(pages::routes())
+        .merge(api::routes())
+        .merge(observability::routes())
+        .merge(assets::routes())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::verify))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::load))
+        .layer(axum::middleware::from_fn(security_headers::add))
+        .layer(axum::middleware::from_fn(observability::track))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Serves the application on `listener` until the process is stopped.
+pub async fn serve(listener: tokio::net::TcpListener, store: Store, config: WebConfig) -> std::io::Result<()> {
+    let app = app(store, config);
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

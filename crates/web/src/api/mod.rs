@@ -1,0 +1,67 @@
+//! The JSON API under `/api/v1`, its OpenAPI document and interactive docs.
+//! Every endpoint needs a signed-in staff user (bearer token, or a session
+//! cookie with the CSRF header for changes); the store applies role and record
+//! scope, so the API can never show more than the pages.
+
+pub mod cases;
+pub mod extract;
+pub mod misc;
+pub mod persons;
+
+use crate::AppState;
+use axum::routing::get;
+use axum::Router;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// The OpenAPI description of the API.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Homeward API", version = "1", description = "Case management for Assisted Voluntary Return and Reintegration."),
+    paths(
+        misc::me, misc::programmes, misc::audit,
+        persons::list, persons::create, persons::get, persons::update,
+        cases::list, cases::create, cases::get, cases::update, cases::timeline, cases::transition, cases::add_member,
+    ),
+    components(schemas(
+        crate::error::Problem, crate::error::ProblemField,
+        homeward_domain::person::PersonInput,
+        homeward_store::cases::CaseInput, homeward_store::cases::CaseUpdate, homeward_store::cases::CaseSummary,
+        homeward_store::cases::CaseDetail, homeward_store::cases::Member, homeward_store::cases::TimelineEntry,
+        homeward_store::persons::Person, homeward_store::persons::Contact, homeward_store::programmes::Programme,
+        homeward_store::audit::AuditRow, homeward_store::users::User,
+        cases::CasePage, cases::TransitionBody, cases::MemberBody, persons::PersonPage, persons::PersonUpdate, misc::AuditPage,
+    )),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        }
+    }
+}
+
+/// The API routes, `/api/v1/openapi.json` and `/api/docs`.
+pub fn routes() -> Router<AppState> {
+    let v1 = Router::new()
+        .route("/me", get(misc::me))
+        .route("/programmes", get(misc::programmes))
+        .route("/audit", get(misc::audit))
+        .route("/persons", get(persons::list).post(persons::create))
+        .route("/persons/{id}", get(persons::get).put(persons::update))
+        .route("/cases", get(cases::list).post(cases::create))
+        .route("/cases/{id}", get(cases::get).patch(cases::update))
+        .route("/cases/{id}/transitions", get(cases::timeline).post(cases::transition))
+        .route("/cases/{id}/members", axum::routing::post(cases::add_member))
+        .fallback(misc::not_found);
+    Router::new()
+        .nest("/api/v1", v1)
+        .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", ApiDoc::openapi()))
+}

@@ -1,0 +1,175 @@
+//! Form state for pages: what the user typed and what is wrong with it, so a
+//! refused form comes back filled in, with each message next to its field.
+
+use crate::i18n::Tr;
+use homeward_domain::Invalid;
+use std::collections::HashMap;
+
+/// Escapes text for HTML content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// The values and errors of one form.
+#[derive(Debug, Clone, Default)]
+pub struct FormState {
+    pub values: HashMap<String, String>,
+    pub errors: HashMap<String, String>,
+    /// An error about the whole form (shown at the top).
+    pub general: Option<String>,
+}
+
+impl FormState {
+    /// A form prefilled with values.
+    pub fn with(values: HashMap<String, String>) -> FormState {
+        FormState { values, ..Default::default() }
+    }
+
+    /// Records validation errors, translated; `prefix` strips nested field names.
+    pub fn add_invalid(&mut self, t: &Tr, inv: &Invalid, prefix: &str) {
+        for e in &inv.errors {
+            let f = e.field.strip_prefix(prefix).unwrap_or(&e.field).to_string();
+            self.errors.entry(f).or_insert_with(|| t.error(&e.code));
+        }
+    }
+
+    /// Whether any error was recorded.
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty() || self.general.is_some()
+    }
+
+    /// The value typed for `name`.
+    pub fn v(&self, name: &str) -> &str {
+        self.values.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    /// The error for `name`.
+    pub fn e(&self, name: &str) -> Option<&str> {
+        self.errors.get(name).map(String::as_str)
+    }
+
+    fn wrap(&self, name: &str, label: &str, hint: Option<&str>, control: String, check: bool) -> String {
+        let err = self.e(name);
+        let mut out = format!(
+            "<div class=\"field{}{}\"><label for=\"f-{n}\">{}</label>",
+            if err.is_some() { " error" } else { "" },
+            if check { " check" } else { "" },
+            esc(label),
+            n = esc(name)
+        );
+        if check {
+            out = format!("<div class=\"field check{}\">{control}<label for=\"f-{n}\">{}</label>", if err.is_some() { " error" } else { "" }, esc(label), n = esc(name));
+        } else {
+            if let Some(h) = hint {
+                out.push_str(&format!("<span class=\"hint\" id=\"h-{}\">{}</span>", esc(name), esc(h)));
+            }
+            out.push_str(&control);
+        }
+        if let Some(e) = err {
+            out.push_str(&format!("<span class=\"error-text\" id=\"e-{}\">{}</span>", esc(name), esc(e)));
+        }
+        out.push_str("</div>");
+        out
+    }
+
+    fn aria(&self, name: &str, hint: bool) -> String {
+        let mut ids = Vec::new();
+        if hint {
+            ids.push(format!("h-{}", esc(name)));
+        }
+        if self.e(name).is_some() {
+            ids.push(format!("e-{}", esc(name)));
+        }
+        let mut a = String::new();
+        if !ids.is_empty() {
+            a.push_str(&format!(" aria-describedby=\"{}\"", ids.join(" ")));
+        }
+        if self.e(name).is_some() {
+            a.push_str(" aria-invalid=\"true\"");
+        }
+        a
+    }
+
+    /// A labelled text-like input.
+    pub fn input(&self, t: &Tr, name: &str, kind: &str, required: bool) -> String {
+        let hint_key = format!("hint-{name}");
+        let hint = t.has(&hint_key).then(|| t.t(&hint_key));
+        let control = format!(
+            "<input type=\"{kind}\" id=\"f-{n}\" name=\"{n}\" value=\"{v}\"{r}{a} maxlength=\"500\">",
+            n = esc(name),
+            v = esc(self.v(name)),
+            r = if required { " required" } else { "" },
+            a = self.aria(name, hint.is_some()),
+        );
+        self.wrap(name, &t.t(&format!("field-{name}")), hint.as_deref(), control, false)
+    }
+
+    /// A labelled multi-line input.
+    pub fn textarea(&self, t: &Tr, name: &str) -> String {
+        let control = format!(
+            "<textarea id=\"f-{n}\" name=\"{n}\" rows=\"3\"{a}>{v}</textarea>",
+            n = esc(name),
+            v = esc(self.v(name)),
+            a = self.aria(name, false)
+        );
+        self.wrap(name, &t.t(&format!("field-{name}")), None, control, false)
+    }
+
+    /// A labelled select; `options` are (value, label).
+    pub fn select(&self, t: &Tr, name: &str, options: &[(String, String)], empty: bool) -> String {
+        let mut control = format!("<select id=\"f-{n}\" name=\"{n}\"{a}>", n = esc(name), a = self.aria(name, false));
+        if empty {
+            control.push_str(&format!("<option value=\"\">{}</option>", esc(&t.t("choose"))));
+        }
+        for (v, l) in options {
+            let sel = if self.v(name) == v { " selected" } else { "" };
+            control.push_str(&format!("<option value=\"{}\"{sel}>{}</option>", esc(v), esc(l)));
+        }
+        control.push_str("</select>");
+        self.wrap(name, &t.t(&format!("field-{name}")), None, control, false)
+    }
+
+    /// A labelled checkbox.
+    pub fn checkbox(&self, t: &Tr, name: &str) -> String {
+        let checked = matches!(self.v(name), "on" | "true" | "1");
+        let control = format!(
+            "<input type=\"checkbox\" id=\"f-{n}\" name=\"{n}\"{c}{a}>",
+            n = esc(name),
+            c = if checked { " checked" } else { "" },
+            a = self.aria(name, false)
+        );
+        self.wrap(name, &t.t(&format!("field-{name}")), None, control, true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn inputs_keep_values_escape_them_and_show_errors() {
+        let mut f = FormState::default();
+        f.values.insert("family_name".into(), "<script>\"x\"".into());
+        let mut inv = Invalid::default();
+        inv.add("principal.family_name", "name-required");
+        let t = Tr::new(Lang::En);
+        f.add_invalid(&t, &inv, "principal.");
+        let html = f.input(&t, "family_name", "text", false);
+        assert!(html.contains("value=\"&lt;script&gt;&quot;x&quot;\""));
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("aria-invalid=\"true\""));
+        assert!(html.contains(&t.error("name-required")));
+    }
+}

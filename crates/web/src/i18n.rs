@@ -1,0 +1,185 @@
+//! Translations: every user-facing string comes from `locales/<lang>/main.ftl`.
+//! The request's language is passed explicitly; isolation marks are off so
+//! strings render cleanly in HTML.
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{static_loader, Loader};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use unic_langid::{langid, LanguageIdentifier};
+
+static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "en",
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+/// An interface language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Fr,
+}
+
+impl Lang {
+    /// Every supported language.
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Fr];
+
+    /// The ISO 639-1 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Fr => "fr",
+        }
+    }
+
+    /// Parses a code, ignoring region and case (`fr-CA` is French).
+    pub fn parse(s: &str) -> Option<Lang> {
+        let primary = s.trim().split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Lang::En),
+            "fr" => Some(Lang::Fr),
+            _ => None,
+        }
+    }
+
+    /// Picks the first supported language of an `Accept-Language` header.
+    pub fn from_accept_language(h: &str) -> Option<Lang> {
+        h.split(',').filter_map(|part| Lang::parse(part.split(';').next().unwrap_or(""))).next()
+    }
+
+    fn id(self) -> LanguageIdentifier {
+        match self {
+            Lang::En => langid!("en"),
+            Lang::Fr => langid!("fr"),
+        }
+    }
+}
+
+/// Translates for one language. Templates call `t.t("key")`.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr {
+    pub lang: Lang,
+}
+
+impl Tr {
+    /// Creates a translator.
+    pub fn new(lang: Lang) -> Tr {
+        Tr { lang }
+    }
+
+    /// The message for `key`, or the key itself if it is missing (a test
+    /// guarantees none is).
+    pub fn t(&self, key: &str) -> String {
+        LOCALES.try_lookup(&self.lang.id(), key).unwrap_or_else(|| key.to_string())
+    }
+
+    /// The message for `key` with named arguments.
+    pub fn ta(&self, key: &str, args: &[(&str, String)]) -> String {
+        let map: HashMap<Cow<'static, str>, FluentValue> =
+            args.iter().map(|(k, v)| (Cow::Owned(k.to_string()), FluentValue::from(v.clone()))).collect();
+        LOCALES.try_lookup_with_args(&self.lang.id(), key, &map).unwrap_or_else(|| key.to_string())
+    }
+
+    /// Whether `key` exists in this language.
+    pub fn has(&self, key: &str) -> bool {
+        LOCALES.try_lookup(&self.lang.id(), key).is_some()
+    }
+
+    /// A case status's name.
+    pub fn status(&self, s: &str) -> String {
+        self.t(&format!("status-{s}"))
+    }
+
+    /// A role's name.
+    pub fn role(&self, s: &str) -> String {
+        self.t(&format!("role-{s}"))
+    }
+
+    /// An error code's message.
+    pub fn error(&self, code: &str) -> String {
+        self.t(&format!("error-{code}"))
+    }
+
+    /// A choice value's label (`sex-female`, `relationship-child`, ...).
+    pub fn choice(&self, group: &str, v: &str) -> String {
+        self.t(&format!("{group}-{v}"))
+    }
+
+    /// A transition button's label.
+    pub fn action(&self, to: &str) -> String {
+        self.t(&format!("to-{to}"))
+    }
+
+    /// A date and time in Toronto, where the programme's staff work.
+    pub fn datetime(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        let local = t.with_timezone(&chrono_tz::America::Toronto);
+        local.format("%Y-%m-%d %H:%M %Z").to_string()
+    }
+
+    /// The language code (for `<html lang>`).
+    pub fn code(&self) -> &'static str {
+        self.lang.code()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_languages() {
+        assert_eq!(Lang::parse("fr-CA"), Some(Lang::Fr));
+        assert_eq!(Lang::parse("EN"), Some(Lang::En));
+        assert_eq!(Lang::parse("de"), None);
+        assert_eq!(Lang::from_accept_language("de-DE,fr;q=0.8,en;q=0.5"), Some(Lang::Fr));
+    }
+
+    #[test]
+    fn english_and_french_have_the_same_keys() {
+        let keys = |lang: &str| -> Vec<String> {
+            let text = match lang {
+                "en" => include_str!("../locales/en/main.ftl"),
+                _ => include_str!("../locales/fr/main.ftl"),
+            };
+            let mut k: Vec<String> = text
+                .lines()
+                .filter(|l| !l.starts_with('#') && !l.starts_with(' ') && l.contains(" ="))
+                .map(|l| l.split(" =").next().unwrap_or("").trim().to_string())
+                .collect();
+            k.sort();
+            k
+        };
+        let (en, fr) = (keys("en"), keys("fr"));
+        assert!(en.len() > 100, "{}", en.len());
+        let missing_fr: Vec<_> = en.iter().filter(|k| !fr.contains(k)).collect();
+        let missing_en: Vec<_> = fr.iter().filter(|k| !en.contains(k)).collect();
+        assert!(missing_fr.is_empty(), "missing in French: {missing_fr:?}");
+        assert!(missing_en.is_empty(), "missing in English: {missing_en:?}");
+    }
+
+    #[test]
+    fn every_status_role_and_choice_is_translated() {
+        use homeward_domain::person::{RELATIONSHIPS, SEXES};
+        use homeward_domain::{CaseStatus, Role};
+        for lang in Lang::ALL {
+            let t = Tr::new(lang);
+            for s in CaseStatus::ALL {
+                assert!(t.has(&format!("status-{s}")), "{s}");
+                assert!(t.has(&format!("to-{s}")), "to-{s}");
+            }
+            for r in Role::ALL {
+                assert!(t.has(&format!("role-{r}")), "{r}");
+            }
+            for s in SEXES {
+                assert!(t.has(&format!("sex-{s}")));
+            }
+            for r in RELATIONSHIPS {
+                assert!(t.has(&format!("relationship-{r}")));
+            }
+        }
+        assert_eq!(Tr::new(Lang::Fr).status("withdrawn"), "Désisté");
+    }
+}

@@ -1,0 +1,388 @@
+//! Case pages.
+//! - list, show: roles that read cases (counsellor, supervisor, cbsa_officer,
+//!   mission_officer, finance), within their record scope; others get 403.
+//! - new, create: counsellor, supervisor, cbsa_officer.
+//! - edit: counsellor, supervisor (assignment: supervisor only).
+//! - transition: whoever the workflow allows for that step.
+//! - add member: counsellor, supervisor.
+
+use super::{person_input, render, require, sex_options, store_error, Layout, PageForm};
+use crate::auth::{Ctx, PageUser};
+use crate::form::FormState;
+use crate::i18n::Tr;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use homeward_domain::person::RELATIONSHIPS;
+use homeward_domain::{Action, CaseStatus, Resource, Role};
+use homeward_store::cases::{self, CaseDetail, CaseFilter, CaseInput, CaseSummary, CaseUpdate};
+use homeward_store::{audit, programmes, users, Error};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+const PER_PAGE: i64 = 25;
+
+#[derive(Template)]
+#[template(path = "cases_list.html")]
+struct ListPage {
+    l: Layout,
+    rows: Vec<CaseSummary>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    f: FormState,
+    statuses: Vec<(String, String)>,
+    sorts: Vec<(String, String)>,
+    prev_link: Option<String>,
+    next_link: Option<String>,
+}
+
+fn query_link(q: &HashMap<String, String>, page: i64) -> String {
+    let mut pairs: Vec<(String, String)> = q.iter().filter(|(k, v)| k.as_str() != "page" && !v.is_empty()).map(|(k, v)| (k.clone(), v.clone())).collect();
+    pairs.sort();
+    pairs.push(("page".into(), page.to_string()));
+    format!("/cases?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
+}
+
+/// GET /cases.
+pub async fn list(State(state): State<AppState>, PageUser(auth, ctx): PageUser, Query(q): Query<HashMap<String, String>>) -> Response {
+    if let Err(r) = require(&auth, &ctx, Resource::Case, Action::Read) {
+        return r;
+    }
+    let t = ctx.tr();
+    let page = q.get("page").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).clamp(1, 1_000_000);
+    let status = q.get("status").filter(|s| CaseStatus::parse(s).is_some()).cloned();
+    let sort = q.get("sort").filter(|s| cases::SORTS.contains(&s.as_str())).cloned();
+    let desc = q.get("dir").map(|d| d == "desc").unwrap_or(sort.is_none());
+    let f = CaseFilter {
+        status,
+        country: q.get("country").map(|c| c.trim().to_ascii_uppercase()).filter(|c| c.len() == 2),
+        programme: q.get("programme").cloned(),
+        counsellor_id: None,
+        q: q.get("q").map(|s| s.chars().take(100).collect()),
+        sort,
+        desc,
+        page,
+        per_page: PER_PAGE,
+    };
+    let (rows, total) = match cases::list(&state.store, &auth.actor, &f).await {
+        Ok(r) => r,
+        Err(e) => return store_error(&ctx, e),
+    };
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let mut statuses: Vec<(String, String)> = CaseStatus::ALL.iter().map(|s| (s.as_str().to_string(), t.status(s.as_str()))).collect();
+    statuses.insert(0, (String::new(), t.t("all-statuses")));
+    let sorts = cases::SORTS.iter().map(|s| (s.to_string(), t.t(&format!("sort-{s}")))).collect();
+    let mut fs = FormState::default();
+    for k in ["q", "status", "country", "sort", "dir"] {
+        if let Some(v) = q.get(k) {
+            fs.values.insert(k.into(), v.clone());
+        }
+    }
+    let l = Layout::new(&ctx, t.t("nav-cases"), "/cases");
+    render(StatusCode::OK, ListPage {
+        l,
+        rows,
+        total,
+        page,
+        pages,
+        f: fs,
+        statuses,
+        sorts,
+        prev_link: (page > 1).then(|| query_link(&q, page - 1)),
+        next_link: (page < pages).then(|| query_link(&q, page + 1)),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "case_new.html")]
+struct NewPage {
+    l: Layout,
+    f: FormState,
+    sexes: Vec<(String, String)>,
+    programmes: Vec<(String, String)>,
+    counsellors: Vec<(String, String)>,
+    can_assign: bool,
+}
+
+async fn new_page(state: &AppState, ctx: &Ctx, auth_role: Role, f: FormState, status: StatusCode) -> Response {
+    let t = ctx.tr();
+    let programmes = programmes::list(&state.store).await.unwrap_or_default().into_iter().map(|p| (p.code, p.name)).collect();
+    let can_assign = auth_role.can(Resource::Case, Action::Assign);
+    let counsellors = if can_assign {
+        users::counsellors(&state.store).await.unwrap_or_default().into_iter().map(|u| (u.id.to_string(), u.name)).collect()
+    } else {
+        Vec::new()
+    };
+    let l = Layout::new(ctx, t.t("nav-new-case"), "/cases/new");
+    render(status, NewPage { l, f, sexes: sex_options(&t), programmes, counsellors, can_assign })
+}
+
+/// GET /cases/new.
+pub async fn new_form(State(state): State<AppState>, PageUser(auth, ctx): PageUser) -> Response {
+    if let Err(r) = require(&auth, &ctx, Resource::Case, Action::Create) {
+        return r;
+    }
+    let mut f = FormState::default();
+    f.values.insert("programme".into(), "gta-2012".into());
+    new_page(&state, &ctx, auth.actor.role, f, StatusCode::OK).await
+}
+
+/// POST /cases.
+pub async fn create(State(state): State<AppState>, PageUser(auth, ctx): PageUser, PageForm(form): PageForm) -> Response {
+    if let Err(r) = require(&auth, &ctx, Resource::Case, Action::Create) {
+        return r;
+    }
+    let t = ctx.tr();
+    let counsellor_id = match form.get("counsellor_id").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        Some(s) => match Uuid::parse_str(s) {
+            Ok(id) => Some(id),
+            Err(_) => {
+                let mut f = FormState::with(form.clone());
+                f.errors.insert("counsellor_id".into(), t.error("invalid-choice"));
+                return new_page(&state, &ctx, auth.actor.role, f, StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+        },
+        None => None,
+    };
+    let input = CaseInput {
+        programme: form.get("programme").cloned(),
+        principal: Some(person_input(&form)),
+        principal_person_id: None,
+        country_of_return: form.get("country_of_return").cloned(),
+        destination_locality: form.get("destination_locality").cloned(),
+        counsellor_id,
+    };
+    match cases::create(&state.store, &auth.actor, &input).await {
+        Ok(d) => Redirect::to(&format!("/cases/{}", d.summary.id)).into_response(),
+        Err(Error::Invalid(inv)) => {
+            let mut f = FormState::with(form);
+            f.add_invalid(&t, &inv, "principal.");
+            f.general = Some(t.t("form-has-errors"));
+            new_page(&state, &ctx, auth.actor.role, f, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => store_error(&ctx, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "case_show.html")]
+struct ShowPage {
+    l: Layout,
+    c: CaseDetail,
+    transitions: Vec<(String, String, bool)>,
+    can_edit: bool,
+    can_add_member: bool,
+    sees_contact: bool,
+    f: FormState,
+    member_f: FormState,
+    relationships: Vec<(String, String)>,
+    sexes: Vec<(String, String)>,
+}
+
+fn show_page(ctx: &Ctx, role: Role, c: CaseDetail, f: FormState, member_f: FormState, status: StatusCode) -> Response {
+    let t = ctx.tr();
+    let from = CaseStatus::parse(&c.summary.status);
+    let transitions = c
+        .allowed_transitions
+        .iter()
+        .map(|to| {
+            let needs = match (from, CaseStatus::parse(to)) {
+                (Some(f), Some(tt)) => homeward_domain::workflow::reason_required(f, tt),
+                _ => false,
+            };
+            (to.clone(), t.action(to), needs)
+        })
+        .collect();
+    let open = from.is_some_and(|s| !s.is_after_departure() && !s.is_terminal());
+    let relationships = RELATIONSHIPS.iter().filter(|r| **r != "principal").map(|r| (r.to_string(), t.choice("relationship", r))).collect();
+    let l = Layout::new(ctx, c.summary.case_number.clone(), "/cases");
+    render(status, ShowPage {
+        l,
+        transitions,
+        can_edit: role.can(Resource::Case, Action::Update),
+        can_add_member: role.can(Resource::Case, Action::Update) && role.can(Resource::Person, Action::Create) && open,
+        sees_contact: role.sees_contact_details(),
+        c,
+        f,
+        member_f,
+        relationships,
+        sexes: sex_options(&t),
+    })
+}
+
+fn parse_id(ctx: &Ctx, id: &str) -> Result<Uuid, Response> {
+    Uuid::parse_str(id).map_err(|_| super::error_page(ctx, StatusCode::NOT_FOUND, "not-found"))
+}
+
+/// GET /cases/{id}: records the read in the audit trail.
+pub async fn show(State(state): State<AppState>, PageUser(auth, ctx): PageUser, Path(id): Path<String>) -> Response {
+    let id = match parse_id(&ctx, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match cases::get(&state.store, &auth.actor, id).await {
+        Ok(c) => {
+            if let Err(e) = audit::record_read(&state.store, &auth.actor, "case", id, Some(id)).await {
+                return store_error(&ctx, e);
+            }
+            show_page(&ctx, auth.actor.role, c, FormState::default(), FormState::default(), StatusCode::OK)
+        }
+        Err(e) => store_error(&ctx, e),
+    }
+}
+
+/// POST /cases/{id}/transition.
+pub async fn transition(State(state): State<AppState>, PageUser(auth, ctx): PageUser, Path(id): Path<String>, PageForm(form): PageForm) -> Response {
+    let id = match parse_id(&ctx, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let t = ctx.tr();
+    let to = form.get("to").cloned().unwrap_or_default();
+    let version = form.get("version").and_then(|v| v.parse::<i64>().ok());
+    match cases::transition(&state.store, &auth.actor, id, &to, form.get("reason").map(String::as_str), version).await {
+        Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
+        Err(e) => {
+            let mut f = FormState::with(form.clone());
+            let status = match &e {
+                Error::Transition(te) => {
+                    let api = crate::error::transition_error(te);
+                    if let Some(inv) = &api.invalid {
+                        f.add_invalid(&t, inv, "");
+                        f.general = Some(t.t("form-has-errors"));
+                    } else {
+                        f.general = Some(t.error(api.code));
+                    }
+                    api.status
+                }
+                Error::Invalid(inv) => {
+                    f.add_invalid(&t, inv, "");
+                    f.general = Some(t.t("form-has-errors"));
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                Error::Conflict => {
+                    f.general = Some(t.error("conflict"));
+                    StatusCode::CONFLICT
+                }
+                _ => return store_error(&ctx, e),
+            };
+            match cases::get(&state.store, &auth.actor, id).await {
+                Ok(c) => show_page(&ctx, auth.actor.role, c, f, FormState::default(), status),
+                Err(e) => store_error(&ctx, e),
+            }
+        }
+    }
+}
+
+/// POST /cases/{id}/members.
+pub async fn add_member(State(state): State<AppState>, PageUser(auth, ctx): PageUser, Path(id): Path<String>, PageForm(form): PageForm) -> Response {
+    let id = match parse_id(&ctx, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let t = ctx.tr();
+    let rel = form.get("relationship").cloned().unwrap_or_default();
+    match cases::add_member(&state.store, &auth.actor, id, &rel, &person_input(&form)).await {
+        Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
+        Err(Error::Invalid(inv)) => {
+            let mut f = FormState::with(form);
+            f.add_invalid(&t, &inv, "");
+            f.general = Some(t.t("form-has-errors"));
+            match cases::get(&state.store, &auth.actor, id).await {
+                Ok(c) => show_page(&ctx, auth.actor.role, c, FormState::default(), f, StatusCode::UNPROCESSABLE_ENTITY),
+                Err(e) => store_error(&ctx, e),
+            }
+        }
+        Err(e) => store_error(&ctx, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "case_edit.html")]
+struct EditPage {
+    l: Layout,
+    c: CaseSummary,
+    f: FormState,
+    counsellors: Vec<(String, String)>,
+    can_assign: bool,
+}
+
+async fn edit_page(state: &AppState, ctx: &Ctx, role: Role, c: CaseSummary, f: FormState, status: StatusCode) -> Response {
+    let t: Tr = ctx.tr();
+    let can_assign = role.can(Resource::Case, Action::Assign);
+    let counsellors = users::counsellors(&state.store).await.unwrap_or_default().into_iter().map(|u| (u.id.to_string(), u.name)).collect();
+    let l = Layout::new(ctx, format!("{} · {}", t.t("edit-case"), c.case_number), "/cases");
+    render(status, EditPage { l, c, f, counsellors, can_assign })
+}
+
+/// GET /cases/{id}/edit.
+pub async fn edit_form(State(state): State<AppState>, PageUser(auth, ctx): PageUser, Path(id): Path<String>) -> Response {
+    if let Err(r) = require(&auth, &ctx, Resource::Case, Action::Update) {
+        return r;
+    }
+    let id = match parse_id(&ctx, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match cases::summary(&state.store, &auth.actor, id).await {
+        Ok(c) => {
+            let mut f = FormState::default();
+            f.values.insert("country_of_return".into(), c.country_of_return.clone().unwrap_or_default());
+            f.values.insert("destination_locality".into(), c.destination_locality.clone().unwrap_or_default());
+            f.values.insert("counsellor_id".into(), c.counsellor_id.map(|u| u.to_string()).unwrap_or_default());
+            f.values.insert("version".into(), c.version.to_string());
+            edit_page(&state, &ctx, auth.actor.role, c, f, StatusCode::OK).await
+        }
+        Err(e) => store_error(&ctx, e),
+    }
+}
+
+/// POST /cases/{id}/edit.
+pub async fn edit(State(state): State<AppState>, PageUser(auth, ctx): PageUser, Path(id): Path<String>, PageForm(form): PageForm) -> Response {
+    if let Err(r) = require(&auth, &ctx, Resource::Case, Action::Update) {
+        return r;
+    }
+    let id = match parse_id(&ctx, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let t = ctx.tr();
+    let current = match cases::summary(&state.store, &auth.actor, id).await {
+        Ok(c) => c,
+        Err(e) => return store_error(&ctx, e),
+    };
+    let mut f = FormState::with(form.clone());
+    let counsellor_id = match form.get("counsellor_id").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => match Uuid::parse_str(s) {
+            Ok(u) => Some(u),
+            Err(_) => {
+                f.errors.insert("counsellor_id".into(), t.error("invalid-choice"));
+                return edit_page(&state, &ctx, auth.actor.role, current, f, StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+        },
+    };
+    let u = CaseUpdate {
+        version: form.get("version").and_then(|v| v.parse().ok()).unwrap_or(-1),
+        country_of_return: form.get("country_of_return").cloned(),
+        destination_locality: form.get("destination_locality").cloned(),
+        counsellor_id,
+    };
+    match cases::update(&state.store, &auth.actor, id, &u).await {
+        Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
+        Err(Error::Invalid(inv)) => {
+            f.add_invalid(&t, &inv, "");
+            f.general = Some(t.t("form-has-errors"));
+            edit_page(&state, &ctx, auth.actor.role, current, f, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(Error::Conflict) => {
+            f.general = Some(t.error("conflict"));
+            f.values.insert("version".into(), current.version.to_string());
+            edit_page(&state, &ctx, auth.actor.role, current, f, StatusCode::CONFLICT).await
+        }
+        Err(e) => store_error(&ctx, e),
+    }
+}

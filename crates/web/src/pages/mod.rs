@@ -1,0 +1,237 @@
+//! Server-rendered pages. Each handler states who may use it; the store's
+//! use cases enforce it again, so a page can never show more than the API.
+
+pub mod admin;
+pub mod audit;
+pub mod cases;
+pub mod dashboard;
+pub mod login;
+pub mod persons;
+
+use crate::auth::{Auth, Ctx};
+use crate::form::FormState;
+use crate::i18n::Tr;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use homeward_domain::{Action, Resource};
+use homeward_store::Error as StoreError;
+use std::collections::HashMap;
+
+/// Every page route.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(dashboard::show))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/lang", post(login::set_language))
+        .route("/cases", get(cases::list).post(cases::create))
+        .route("/cases/new", get(cases::new_form))
+        .route("/cases/{id}", get(cases::show))
+        .route("/cases/{id}/edit", get(cases::edit_form).post(cases::edit))
+        .route("/cases/{id}/transition", post(cases::transition))
+        .route("/cases/{id}/members", post(cases::add_member))
+        .route("/persons/{id}/edit", get(persons::edit_form).post(persons::edit))
+        .route("/admin/users", get(admin::list).post(admin::create))
+        .route("/admin/users/new", get(admin::new_form))
+        .route("/admin/users/{id}/active", post(admin::set_active))
+        .route("/audit", get(audit::list))
+}
+
+/// A navigation entry.
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: String,
+    pub current: bool,
+}
+
+/// What the page frame needs: language, user, CSRF token, navigation.
+pub struct Layout {
+    pub t: Tr,
+    pub title: String,
+    pub user_name: Option<String>,
+    pub user_role: Option<String>,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    pub other_lang: &'static str,
+    pub other_lang_label: String,
+}
+
+impl Layout {
+    /// The frame for a page titled by the translation `title_key`, with `current` highlighted.
+    pub fn new(ctx: &Ctx, title: String, current: &str) -> Layout {
+        let t = ctx.tr();
+        let mut nav = Vec::new();
+        if let Some(a) = &ctx.auth {
+            let r = a.actor.role;
+            nav.push(("/", "nav-dashboard", true));
+            nav.push(("/cases", "nav-cases", r.can(Resource::Case, Action::Read)));
+            nav.push(("/cases/new", "nav-new-case", r.can(Resource::Case, Action::Create)));
+            nav.push(("/admin/users", "nav-users", r.can(Resource::User, Action::Manage)));
+            nav.push(("/audit", "nav-audit", r.can(Resource::Audit, Action::Read)));
+            nav.push(("/api/docs/", "nav-api", true));
+        }
+        let other = match ctx.lang {
+            crate::i18n::Lang::En => crate::i18n::Lang::Fr,
+            crate::i18n::Lang::Fr => crate::i18n::Lang::En,
+        };
+        Layout {
+            t,
+            title,
+            user_name: ctx.auth.as_ref().map(|a| a.user.name.clone()),
+            user_role: ctx.auth.as_ref().map(|a| t.role(&a.user.role)),
+            csrf: ctx.auth.as_ref().and_then(|a| a.session.as_ref()).map(|s| s.csrf_token.clone()).unwrap_or_default(),
+            nav: nav
+                .into_iter()
+                .filter(|(_, _, ok)| *ok)
+                .map(|(href, key, _)| NavItem { href, label: t.t(key), current: href == current })
+                .collect(),
+            other_lang: other.code(),
+            other_lang_label: Tr::new(other).t("language-name"),
+        }
+    }
+}
+
+/// Renders a template into a response.
+pub fn render<T: Template>(status: StatusCode, page: T) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    l: Layout,
+    heading: String,
+    message: String,
+}
+
+/// A translated error page.
+pub fn error_page(ctx: &Ctx, status: StatusCode, key: &str) -> Response {
+    let t = ctx.tr();
+    let l = Layout::new(ctx, t.t(&format!("page-error-{key}")), "");
+    render(status, ErrorPage { heading: t.t(&format!("page-error-{key}")), message: t.t(&format!("page-error-{key}-text")), l })
+}
+
+/// Maps a store error that a page cannot handle itself to an error page.
+pub fn store_error(ctx: &Ctx, e: StoreError) -> Response {
+    match e {
+        StoreError::NotFound => error_page(ctx, StatusCode::NOT_FOUND, "not-found"),
+        StoreError::Forbidden => error_page(ctx, StatusCode::FORBIDDEN, "forbidden"),
+        StoreError::Conflict => error_page(ctx, StatusCode::CONFLICT, "conflict"),
+        other => {
+            tracing::error!(error = %other, "page failed");
+            error_page(ctx, StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+        }
+    }
+}
+
+/// Refuses a page to a role that may not use it.
+pub fn require(auth: &Auth, ctx: &Ctx, resource: Resource, action: Action) -> Result<(), Response> {
+    if auth.actor.role.can(resource, action) {
+        Ok(())
+    } else {
+        Err(error_page(ctx, StatusCode::FORBIDDEN, "forbidden"))
+    }
+}
+
+/// A urlencoded form as a map (last value wins). Never fails on unknown or
+/// missing fields; a body that is not a form gets a 400 page.
+pub struct PageForm(pub HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequest<S> for PageForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = req.extensions().get::<Ctx>().cloned();
+        match axum::Form::<Vec<(String, String)>>::from_request(req, state).await {
+            Ok(axum::Form(pairs)) => Ok(PageForm(pairs.into_iter().collect())),
+            Err(rej) => {
+                let status = rej.status();
+                Err(match ctx {
+                    Some(c) => error_page(&c, status, "bad-request"),
+                    None => (status, "bad request").into_response(),
+                })
+            }
+        }
+    }
+}
+
+/// Splits a comma, semicolon or space separated list.
+pub fn split_list(s: Option<&String>) -> Vec<String> {
+    s.map(|s| s.split([',', ';', ' ', '\n']).map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// Parses a form's person fields (optionally under a prefix).
+pub fn person_input(f: &HashMap<String, String>) -> homeward_domain::person::PersonInput {
+    let s = |k: &str| f.get(k).cloned();
+    let b = |k: &str| matches!(f.get(k).map(String::as_str), Some("on" | "true" | "1"));
+    homeward_domain::person::PersonInput {
+        given_names: s("given_names"),
+        family_name: s("family_name"),
+        original_script_name: s("original_script_name"),
+        aliases: f
+            .get("aliases")
+            .map(|a| a.split([';', '\n']).map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect())
+            .unwrap_or_default(),
+        sex: s("sex"),
+        date_of_birth: s("date_of_birth"),
+        date_of_birth_approximate: b("date_of_birth_approximate"),
+        nationalities: split_list(f.get("nationalities")),
+        preferred_languages: split_list(f.get("preferred_languages")),
+        interpreter_needed: b("interpreter_needed"),
+        phone: s("phone"),
+        email: s("email"),
+        address: s("address"),
+        uci: s("uci"),
+        cbsa_client_id: s("cbsa_client_id"),
+        passport_number: s("passport_number"),
+    }
+}
+
+/// The form values that show a person (for an edit form).
+pub fn person_values(p: &homeward_domain::person::PersonInput) -> HashMap<String, String> {
+    let mut m = HashMap::new();
+    let mut put = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            m.insert(k.to_string(), v);
+        }
+    };
+    put("given_names", p.given_names.clone());
+    put("family_name", p.family_name.clone());
+    put("original_script_name", p.original_script_name.clone());
+    put("aliases", Some(p.aliases.join("; ")));
+    put("sex", p.sex.clone());
+    put("date_of_birth", p.date_of_birth.clone());
+    put("date_of_birth_approximate", p.date_of_birth_approximate.then(|| "on".to_string()));
+    put("nationalities", Some(p.nationalities.join(", ")));
+    put("preferred_languages", Some(p.preferred_languages.join(", ")));
+    put("interpreter_needed", p.interpreter_needed.then(|| "on".to_string()));
+    put("phone", p.phone.clone());
+    put("email", p.email.clone());
+    put("address", p.address.clone());
+    put("uci", p.uci.clone());
+    put("cbsa_client_id", p.cbsa_client_id.clone());
+    put("passport_number", p.passport_number.clone());
+    m
+}
+
+/// Options for the sex select.
+pub fn sex_options(t: &Tr) -> Vec<(String, String)> {
+    homeward_domain::person::SEXES.iter().map(|s| (s.to_string(), t.choice("sex", s))).collect()
+}
+
+/// A blank form.
+pub fn blank() -> FormState {
+    FormState::default()
+}
