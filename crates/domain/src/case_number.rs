@@ -23,7 +23,11 @@ impl CaseNumber {
         if year.len() != 4 || seq.len() < 6 || !seq.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        Some(CaseNumber { prefix: prefix.into(), year: year.parse().ok()?, seq: seq.parse().ok()? })
+        Some(CaseNumber {
+            prefix: prefix.into(),
+            year: year.parse().ok()?,
+            seq: seq.parse().ok()?,
+        })
     }
 }
 
@@ -39,10 +43,17 @@ mod tests {
 
     #[test]
     fn formats_and_parses() {
-        let n = CaseNumber { prefix: "TOR".into(), year: 2012, seq: 123 };
+        let n = CaseNumber {
+            prefix: "TOR".into(),
+            year: 2012,
+            seq: 123,
+        };
         assert_eq!(n.to_string(), "TOR-2012-000123");
         assert_eq!(CaseNumber::parse("TOR-2012-000123"), Some(n));
-        assert_eq!(CaseNumber::parse("TOR-2012-1234567").map(|n| n.seq), Some(1234567));
+        assert_eq!(
+            CaseNumber::parse("TOR-2012-1234567").map(|n| n.seq),
+            Some(1234567)
+        );
         assert_eq!(CaseNumber::parse("tor-2012-000123"), None);
         assert_eq!(CaseNumber::parse("TOR-12-000123"), None);
         assert_eq!(CaseNumber::parse("TOR-2012-12"), None);

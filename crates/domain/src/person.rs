@@ -94,8 +94,20 @@ impl PersonInput {
     /// Checks every field and returns typed data, or every problem found.
     pub fn validate(&self, today: NaiveDate) -> Result<PersonData, Invalid> {
         let mut inv = Invalid::default();
-        validation::text(&mut inv, "given_names", self.given_names.as_deref(), false, NAME_MAX);
-        validation::text(&mut inv, "family_name", self.family_name.as_deref(), false, NAME_MAX);
+        validation::text(
+            &mut inv,
+            "given_names",
+            self.given_names.as_deref(),
+            false,
+            NAME_MAX,
+        );
+        validation::text(
+            &mut inv,
+            "family_name",
+            self.family_name.as_deref(),
+            false,
+            NAME_MAX,
+        );
         validation::text(
             &mut inv,
             "original_script_name",
@@ -134,7 +146,10 @@ impl PersonInput {
         if nationalities.len() > 5 {
             inv.add("nationalities", "too-many");
         }
-        if nationalities.iter().any(|c| !validation::is_country_code(c)) {
+        if nationalities
+            .iter()
+            .any(|c| !validation::is_country_code(c))
+        {
             inv.add("nationalities", "invalid-country");
         }
         let languages = codes(&self.preferred_languages, |s| s.to_ascii_lowercase());
@@ -153,7 +168,10 @@ impl PersonInput {
             validation::text(&mut inv, field, value.as_deref(), false, 40);
         }
         if let Some(p) = clean(self.phone.as_deref()) {
-            if !p.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
+            if !p
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+            {
                 inv.add("phone", "invalid-phone");
             }
         }
@@ -163,7 +181,13 @@ impl PersonInput {
                 inv.add("email", "invalid-email");
             }
         }
-        validation::text(&mut inv, "address", self.address.as_deref(), false, TEXT_MAX);
+        validation::text(
+            &mut inv,
+            "address",
+            self.address.as_deref(),
+            false,
+            TEXT_MAX,
+        );
         inv.into_result()?;
         Ok(PersonData {
             given_names: given,
@@ -188,7 +212,11 @@ impl PersonInput {
 
 fn codes(list: &[String], norm: impl Fn(&str) -> String) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for c in list.iter().map(|s| norm(s.trim())).filter(|s| !s.is_empty()) {
+    for c in list
+        .iter()
+        .map(|s| norm(s.trim()))
+        .filter(|s| !s.is_empty())
+    {
         if !out.contains(&c) {
             out.push(c);
         }
@@ -208,7 +236,13 @@ pub fn validate_case_fields(
             inv.add("country_of_return", "invalid-country");
         }
     }
-    validation::text(inv, "destination_locality", destination_locality, false, NAME_MAX);
+    validation::text(
+        inv,
+        "destination_locality",
+        destination_locality,
+        false,
+        NAME_MAX,
+    );
     (country, clean(destination_locality))
 }
 
@@ -222,7 +256,10 @@ mod tests {
 
     #[test]
     fn a_name_in_any_field_is_enough() {
-        let p = PersonInput { original_script_name: Some("Иван Петров".into()), ..Default::default() };
+        let p = PersonInput {
+            original_script_name: Some("Иван Петров".into()),
+            ..Default::default()
+        };
         let d = p.validate(today()).unwrap();
         assert_eq!(d.display_name(), "Иван Петров");
         assert_eq!(d.sex, "unknown");
@@ -262,7 +299,10 @@ mod tests {
             date_of_birth: Some("2013-01-01".into()),
             ..Default::default()
         };
-        assert_eq!(p.validate(today()).unwrap_err().for_field("date_of_birth"), Some("date-in-future"));
+        assert_eq!(
+            p.validate(today()).unwrap_err().for_field("date_of_birth"),
+            Some("date-in-future")
+        );
     }
 
     #[test]

@@ -123,10 +123,7 @@ impl Role {
                 (resource, action),
                 (Case, Read | Transition) | (Person, Read) | (Programme, Read)
             ),
-            Role::Finance => matches!(
-                (resource, action),
-                (Case, Read) | (Programme, Read)
-            ),
+            Role::Finance => matches!((resource, action), (Case, Read) | (Programme, Read)),
             Role::Analyst => matches!((resource, action), (Statistics, Read) | (Programme, Read)),
             Role::Admin => matches!(
                 (resource, action),
@@ -184,14 +181,22 @@ mod tests {
     #[test]
     fn only_admin_manages_users() {
         for r in Role::ALL {
-            assert_eq!(r.can(Resource::User, Action::Manage), r == Role::Admin, "{r}");
+            assert_eq!(
+                r.can(Resource::User, Action::Manage),
+                r == Role::Admin,
+                "{r}"
+            );
         }
     }
 
     #[test]
     fn only_auditor_reads_the_audit_trail() {
         for r in Role::ALL {
-            assert_eq!(r.can(Resource::Audit, Action::Read), r == Role::Auditor, "{r}");
+            assert_eq!(
+                r.can(Resource::Audit, Action::Read),
+                r == Role::Auditor,
+                "{r}"
+            );
         }
     }
 

@@ -19,7 +19,10 @@ pub struct Invalid {
 impl Invalid {
     /// Records a problem with `field`.
     pub fn add(&mut self, field: &str, code: &str) {
-        self.errors.push(FieldError { field: field.into(), code: code.into() });
+        self.errors.push(FieldError {
+            field: field.into(),
+            code: code.into(),
+        });
     }
 
     /// `Ok(())` when nothing was recorded.
@@ -33,13 +36,18 @@ impl Invalid {
 
     /// The first error code for `field`, if any.
     pub fn for_field(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|e| e.field == field).map(|e| e.code.as_str())
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.code.as_str())
     }
 }
 
 /// Trims and turns an empty string into `None`.
 pub fn clean(s: Option<&str>) -> Option<String> {
-    s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    s.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 /// Checks a required text field's presence and length.
@@ -66,7 +74,9 @@ pub fn is_language_code(s: &str) -> bool {
 
 /// A plausible email address: one `@`, something on each side, a dot in the domain.
 pub fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')

@@ -74,10 +74,30 @@ pub const PRE_DEPARTURE: &[CaseStatus] = &[
 ];
 
 const EDGES: &[Edge] = &[
-    Edge { from: &[Referred], to: Intake, roles: IOM_TORONTO, reason_required: false },
-    Edge { from: &[Intake], to: Counselling, roles: IOM_TORONTO, reason_required: false },
-    Edge { from: &[Counselling], to: Applied, roles: IOM_TORONTO, reason_required: false },
-    Edge { from: &[Applied], to: Eligible, roles: CBSA, reason_required: false },
+    Edge {
+        from: &[Referred],
+        to: Intake,
+        roles: IOM_TORONTO,
+        reason_required: false,
+    },
+    Edge {
+        from: &[Intake],
+        to: Counselling,
+        roles: IOM_TORONTO,
+        reason_required: false,
+    },
+    Edge {
+        from: &[Counselling],
+        to: Applied,
+        roles: IOM_TORONTO,
+        reason_required: false,
+    },
+    Edge {
+        from: &[Applied],
+        to: Eligible,
+        roles: CBSA,
+        reason_required: false,
+    },
     // Refusal, and later revocation before departure: CBSA decides throughout.
     Edge {
         from: &[Applied, Eligible, PreparingDeparture],
@@ -85,13 +105,48 @@ const EDGES: &[Edge] = &[
         roles: CBSA,
         reason_required: true,
     },
-    Edge { from: &[Eligible], to: PreparingDeparture, roles: IOM_TORONTO, reason_required: false },
-    Edge { from: &[PreparingDeparture], to: Departed, roles: IOM_TORONTO, reason_required: false },
-    Edge { from: &[Departed], to: Reintegrating, roles: MISSION, reason_required: false },
-    Edge { from: &[Reintegrating], to: Monitoring, roles: MISSION, reason_required: false },
-    Edge { from: &[Monitoring, Reintegrating], to: Closed, roles: MISSION, reason_required: true },
-    Edge { from: &[Ineligible], to: Closed, roles: IOM_TORONTO, reason_required: true },
-    Edge { from: PRE_DEPARTURE, to: Withdrawn, roles: IOM_TORONTO, reason_required: true },
+    Edge {
+        from: &[Eligible],
+        to: PreparingDeparture,
+        roles: IOM_TORONTO,
+        reason_required: false,
+    },
+    Edge {
+        from: &[PreparingDeparture],
+        to: Departed,
+        roles: IOM_TORONTO,
+        reason_required: false,
+    },
+    Edge {
+        from: &[Departed],
+        to: Reintegrating,
+        roles: MISSION,
+        reason_required: false,
+    },
+    Edge {
+        from: &[Reintegrating],
+        to: Monitoring,
+        roles: MISSION,
+        reason_required: false,
+    },
+    Edge {
+        from: &[Monitoring, Reintegrating],
+        to: Closed,
+        roles: MISSION,
+        reason_required: true,
+    },
+    Edge {
+        from: &[Ineligible],
+        to: Closed,
+        roles: IOM_TORONTO,
+        reason_required: true,
+    },
+    Edge {
+        from: PRE_DEPARTURE,
+        to: Withdrawn,
+        roles: IOM_TORONTO,
+        reason_required: true,
+    },
 ];
 
 impl CaseStatus {
@@ -207,7 +262,10 @@ mod tests {
     use proptest::prelude::*;
 
     fn ready() -> TransitionContext {
-        TransitionContext { has_counsellor: true, has_country_of_return: true }
+        TransitionContext {
+            has_counsellor: true,
+            has_country_of_return: true,
+        }
     }
 
     #[test]
@@ -249,7 +307,14 @@ mod tests {
             check(Intake, Withdrawn, Role::Counsellor, None, &ready()),
             Err(TransitionError::ReasonRequired)
         );
-        assert!(check(Intake, Withdrawn, Role::Counsellor, Some("changed mind"), &ready()).is_ok());
+        assert!(check(
+            Intake,
+            Withdrawn,
+            Role::Counsellor,
+            Some("changed mind"),
+            &ready()
+        )
+        .is_ok());
     }
 
     #[test]
@@ -261,7 +326,10 @@ mod tests {
 
     #[test]
     fn application_needs_a_counsellor() {
-        let ctx = TransitionContext { has_counsellor: false, has_country_of_return: true };
+        let ctx = TransitionContext {
+            has_counsellor: false,
+            has_country_of_return: true,
+        };
         assert_eq!(
             check(Counselling, Applied, Role::Counsellor, None, &ctx),
             Err(TransitionError::Precondition("needs_counsellor"))
@@ -281,7 +349,10 @@ mod tests {
         for s in CaseStatus::ALL {
             for r in Role::ALL {
                 for t in allowed_targets(s, r) {
-                    assert!(check(s, t, r, Some("r"), &ready()).is_ok(), "{s}->{t} by {r}");
+                    assert!(
+                        check(s, t, r, Some("r"), &ready()).is_ok(),
+                        "{s}->{t} by {r}"
+                    );
                 }
             }
         }

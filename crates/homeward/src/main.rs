@@ -1,1 +1,324 @@
-fn main() {}
+//! `homeward`: the one binary. Serves the web UI and API, migrates, loads demo
+//! data, manages users and tokens, and backs up SQLite databases.
+
+mod config;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use homeward_store::users::{self, NewUser};
+use homeward_store::{demo, sessions, tokens, Store};
+use std::io::{IsTerminal, Read};
+
+#[derive(Parser)]
+#[command(
+    name = "homeward",
+    version,
+    about = "Case management for Assisted Voluntary Return and Reintegration"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI and the JSON API.
+    Serve {
+        #[arg(long)]
+        database_url: Option<String>,
+        #[arg(long)]
+        bind: Option<String>,
+        /// Load demo data into an empty database and print the demo sign-ins.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Bring the database schema up to date.
+    Migrate {
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Load realistic demo data.
+    Demo {
+        #[arg(long)]
+        database_url: Option<String>,
+        #[arg(long, default_value_t = 300)]
+        cases: u64,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Write a consistent copy of a SQLite database (PostgreSQL: use pg_dump).
+    Backup {
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user. The password is read from standard input, or generated and printed.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: String,
+        /// ISO 3166-1 alpha-2 country (mission officers).
+        #[arg(long)]
+        country: Option<String>,
+        #[arg(long)]
+        team: Option<String>,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a new API token for a user.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+}
+
+async fn open(cfg: &config::Config, url: Option<String>) -> Result<Store> {
+    let url = url.unwrap_or_else(|| cfg.database_url.clone());
+    let store = Store::connect(&url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact(&url)))?;
+    store.migrate().await.context("migration failed")?;
+    Ok(store)
+}
+
+/// Hides a password in a database URL for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn init_logs(cfg: &config::Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if cfg.log_format == "json" {
+        b.json().init();
+    } else {
+        b.init();
+    }
+}
+
+fn print_demo_sign_ins() {
+    println!(
+        "\nDemo sign-ins (password for all: {}):",
+        demo::DEMO_PASSWORD
+    );
+    for (email, name, role, _, country) in demo::DEMO_USERS {
+        let c = country.map(|c| format!(" ({c})")).unwrap_or_default();
+        println!("  {role:<16} {email:<30} {name}{c}");
+    }
+    println!();
+}
+
+async fn load_demo(store: &Store, cases: u64) -> Result<u64> {
+    let mut last = 0;
+    let n = demo::load(store, cases, 2012, &mut |w| {
+        if w - last >= 10_000 {
+            eprintln!("  {w} cases written");
+            last = w;
+        }
+    })
+    .await?;
+    Ok(n)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let cfg = config::load().context("configuration")?;
+    init_logs(&cfg);
+    match cli.command {
+        Command::Serve {
+            database_url,
+            bind,
+            demo: with_demo,
+        } => {
+            let store = open(&cfg, database_url).await?;
+            if with_demo {
+                if demo::is_empty(&store).await? {
+                    let n = load_demo(&store, 300).await?;
+                    println!("Loaded {n} demo cases.");
+                } else {
+                    demo::ensure_users(&store).await?;
+                    println!("The database already holds cases; demo data was not loaded again.");
+                }
+                print_demo_sign_ins();
+            }
+            let bind = bind.unwrap_or_else(|| cfg.bind.clone());
+            let listener = tokio::net::TcpListener::bind(&bind)
+                .await
+                .with_context(|| format!("cannot listen on {bind}"))?;
+            let addr = listener.local_addr()?;
+            println!("Homeward is listening on http://{addr}/");
+            let web = homeward_web::WebConfig {
+                sessions: sessions::Lifetimes {
+                    idle: chrono::Duration::minutes(cfg.session_idle_minutes.max(1)),
+                    absolute: chrono::Duration::hours(cfg.session_absolute_hours.max(1)),
+                },
+                secure_cookies: cfg.secure_cookies,
+            };
+            let purge_store = store.clone();
+            let life = web.sessions;
+            tokio::spawn(async move {
+                loop {
+                    if let Err(e) = sessions::purge_expired(&purge_store, life).await {
+                        tracing::warn!(error = %e, "session purge failed");
+                    }
+                    tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+                }
+            });
+            homeward_web::serve(listener, store, web).await?;
+        }
+        Command::Migrate { database_url } => {
+            open(&cfg, database_url).await?;
+            println!("The database is up to date.");
+        }
+        Command::Demo {
+            database_url,
+            cases,
+        } => {
+            let store = open(&cfg, database_url).await?;
+            if !demo::is_empty(&store).await? {
+                bail!(
+                    "the database already holds cases; demo data goes into an empty database only"
+                );
+            }
+            let start = std::time::Instant::now();
+            let n = load_demo(&store, cases).await?;
+            println!(
+                "Loaded {n} demo cases in {:.1} s.",
+                start.elapsed().as_secs_f64()
+            );
+            print_demo_sign_ins();
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    name,
+                    role,
+                    country,
+                    team,
+                    database_url,
+                },
+        } => {
+            let store = open(&cfg, database_url).await?;
+            let (password, generated) = if std::io::stdin().is_terminal() {
+                (sessions::random_secret()[..24].to_string(), true)
+            } else {
+                let mut s = String::new();
+                std::io::stdin().read_to_string(&mut s)?;
+                let s = s.trim_end_matches(['\n', '\r']).to_string();
+                if s.is_empty() {
+                    (sessions::random_secret()[..24].to_string(), true)
+                } else {
+                    (s, false)
+                }
+            };
+            let u = users::create(
+                &store,
+                None,
+                &NewUser {
+                    email,
+                    name,
+                    role,
+                    team,
+                    country,
+                    language: None,
+                    password: password.clone(),
+                },
+            )
+            .await
+            .map_err(|e| match e {
+                homeward_store::Error::Invalid(inv) => anyhow::anyhow!(
+                    "invalid: {}",
+                    inv.errors
+                        .iter()
+                        .map(|e| format!("{} ({})", e.field, e.code))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                other => anyhow::anyhow!(other),
+            })?;
+            println!("Created {} ({}) with id {}", u.email, u.role, u.id);
+            if generated {
+                println!("Password: {password}");
+            }
+        }
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    email,
+                    database_url,
+                },
+        } => {
+            let store = open(&cfg, database_url).await?;
+            let Some(u) = users::by_email(&store, &email).await? else {
+                bail!("no user with email {email}")
+            };
+            if !u.active {
+                bail!("{email} is deactivated");
+            }
+            println!("{}", tokens::create(&store, u.id).await?);
+        }
+        Command::Backup { to, database_url } => {
+            let store = open(&cfg, database_url).await?;
+            if store.is_postgres() {
+                bail!("backup copies SQLite databases; for PostgreSQL use pg_dump");
+            }
+            if std::path::Path::new(&to).exists() {
+                bail!("{to} already exists");
+            }
+            store.backup_sqlite(&to).await?;
+            println!("Backed up to {to}");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(
+            super::redact("sqlite://homeward.db"),
+            "sqlite://homeward.db"
+        );
+    }
+}

@@ -20,7 +20,8 @@ pub struct Actor {
 impl Actor {
     /// The actor's record scope.
     pub fn scope(&self) -> Scope {
-        self.role.scope(self.team.as_deref(), self.country.as_deref())
+        self.role
+            .scope(self.team.as_deref(), self.country.as_deref())
     }
 
     /// Fails with `Forbidden` unless the role may do this.
@@ -52,7 +53,8 @@ impl Actor {
                     .push("))");
             }
             Scope::Country(cc) => {
-                sql.push(" AND c.country_of_return = ").bind(Param::Text(cc));
+                sql.push(" AND c.country_of_return = ")
+                    .bind(Param::Text(cc));
             }
         }
     }

@@ -42,12 +42,25 @@ pub async fn record(tx: &mut Tx, actor: Option<&Actor>, e: Entry<'_>) -> Result<
 }
 
 /// Records a read of a case on its own (reads have no other change to join).
-pub async fn record_read(store: &Store, actor: &Actor, entity: &str, id: Uuid, case_id: Option<Uuid>) -> Result<()> {
+pub async fn record_read(
+    store: &Store,
+    actor: &Actor,
+    entity: &str,
+    id: Uuid,
+    case_id: Option<Uuid>,
+) -> Result<()> {
     let mut tx = store.begin().await?;
     record(
         &mut tx,
         Some(actor),
-        Entry { action: "read", entity, entity_id: Some(id.to_string()), case_id, before: None, after: None },
+        Entry {
+            action: "read",
+            entity,
+            entity_id: Some(id.to_string()),
+            case_id,
+            before: None,
+            after: None,
+        },
     )
     .await?;
     tx.commit().await
@@ -88,7 +101,8 @@ pub async fn list(store: &Store, actor: &Actor, f: &AuditFilter) -> Result<(Vec<
     actor.require(Resource::Audit, Action::Read)?;
     let mut w = Sql::new(" WHERE 1 = 1");
     if let Some(v) = &f.actor_email {
-        w.push(" AND actor_email = ").bind(Param::Text(v.to_lowercase()));
+        w.push(" AND actor_email = ")
+            .bind(Param::Text(v.to_lowercase()));
     }
     if let Some(v) = &f.action {
         w.push(" AND action = ").bind(Param::Text(v.clone()));

@@ -120,19 +120,34 @@ async fn assignable_counsellor(store: &Store, id: Uuid) -> Result<bool> {
     Ok(n > 0)
 }
 
-async fn next_case_number(tx: &mut Tx, programme_id: Uuid, prefix: &str, year: i32) -> Result<String> {
+async fn next_case_number(
+    tx: &mut Tx,
+    programme_id: Uuid,
+    prefix: &str,
+    year: i32,
+) -> Result<String> {
     let seq: i64 = on_tx!(tx, c => sqlx::query_scalar(
         "INSERT INTO case_counters (programme_id, year, last_seq) VALUES ($1, $2, 1) \
          ON CONFLICT (programme_id, year) DO UPDATE SET last_seq = case_counters.last_seq + 1 RETURNING last_seq")
         .bind(programme_id).bind(year).fetch_one(c).await)?;
-    Ok(CaseNumber { prefix: prefix.to_string(), year, seq }.to_string())
+    Ok(CaseNumber {
+        prefix: prefix.to_string(),
+        year,
+        seq,
+    }
+    .to_string())
 }
 
 /// Opens a case in `referred` with its principal applicant.
 pub async fn create(store: &Store, actor: &Actor, input: &CaseInput) -> Result<CaseDetail> {
     actor.require(Resource::Case, Action::Create)?;
     let mut inv = Invalid::default();
-    let code = input.programme.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("gta-2012");
+    let code = input
+        .programme
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("gta-2012");
     let programme = match programmes::by_code(store, code).await {
         Ok(p) => Some(p),
         Err(Error::NotFound) => {
@@ -141,8 +156,11 @@ pub async fn create(store: &Store, actor: &Actor, input: &CaseInput) -> Result<C
         }
         Err(e) => return Err(e),
     };
-    let (country, locality) =
-        validate_case_fields(&mut inv, input.country_of_return.as_deref(), input.destination_locality.as_deref());
+    let (country, locality) = validate_case_fields(
+        &mut inv,
+        input.country_of_return.as_deref(),
+        input.destination_locality.as_deref(),
+    );
     let principal = match (&input.principal, input.principal_person_id) {
         (Some(p), None) => match p.validate(Utc::now().date_naive()) {
             Ok(d) => Some(d),
@@ -154,14 +172,16 @@ pub async fn create(store: &Store, actor: &Actor, input: &CaseInput) -> Result<C
             }
         },
         (None, Some(id)) => {
-            persons::get_row(store, actor, id).await.map_err(|e| match e {
-                Error::NotFound => {
-                    let mut i = Invalid::default();
-                    i.add("principal_person_id", "unknown-person");
-                    Error::Invalid(i)
-                }
-                e => e,
-            })?;
+            persons::get_row(store, actor, id)
+                .await
+                .map_err(|e| match e {
+                    Error::NotFound => {
+                        let mut i = Invalid::default();
+                        i.add("principal_person_id", "unknown-person");
+                        Error::Invalid(i)
+                    }
+                    e => e,
+                })?;
             None
         }
         _ => {
@@ -184,7 +204,9 @@ pub async fn create(store: &Store, actor: &Actor, input: &CaseInput) -> Result<C
         (_, None) => None,
     };
     inv.into_result()?;
-    let Some(programme) = programme else { return Err(Error::NotFound) };
+    let Some(programme) = programme else {
+        return Err(Error::NotFound);
+    };
 
     let now = crate::now();
     let mut tx = store.begin().await?;
@@ -193,7 +215,8 @@ pub async fn create(store: &Store, actor: &Actor, input: &CaseInput) -> Result<C
         (None, Some(id)) => id,
         (None, None) => return Err(Error::NotFound),
     };
-    let number = next_case_number(&mut tx, programme.id, &programme.case_prefix, now.year()).await?;
+    let number =
+        next_case_number(&mut tx, programme.id, &programme.case_prefix, now.year()).await?;
     let id = Uuid::new_v4();
     let status = CaseStatus::initial();
     on_tx!(&mut tx, c => sqlx::query(
@@ -247,7 +270,10 @@ pub async fn get(store: &Store, actor: &Actor, id: Uuid) -> Result<CaseDetail> {
     for (relationship, pid) in rows {
         let row: PersonRow = on_db!(&store.db, p => sqlx::query_as::<_, PersonRow>("SELECT * FROM persons WHERE id = $1")
             .bind(pid).fetch_one(p).await)?;
-        members.push(Member { relationship, person: row.view(actor) });
+        members.push(Member {
+            relationship,
+            person: row.view(actor),
+        });
     }
     let timeline: Vec<TimelineEntry> = on_db!(&store.db, p => sqlx::query_as::<_, TimelineEntry>(
         "SELECT t.from_status, t.to_status, t.reason, u.name AS actor_name, t.at FROM case_transitions t \
@@ -255,11 +281,19 @@ pub async fn get(store: &Store, actor: &Actor, id: Uuid) -> Result<CaseDetail> {
         .bind(id).fetch_all(p).await)?;
     let allowed_transitions = match CaseStatus::parse(&summary.status) {
         Some(s) if actor.role.can(Resource::Case, Action::Transition) => {
-            workflow::allowed_targets(s, actor.role).into_iter().map(|t| t.as_str().to_string()).collect()
+            workflow::allowed_targets(s, actor.role)
+                .into_iter()
+                .map(|t| t.as_str().to_string())
+                .collect()
         }
         _ => Vec::new(),
     };
-    Ok(CaseDetail { summary, members, timeline, allowed_transitions })
+    Ok(CaseDetail {
+        summary,
+        members,
+        timeline,
+        allowed_transitions,
+    })
 }
 
 fn push_filters(actor: &Actor, f: &CaseFilter, w: &mut Sql) {
@@ -268,20 +302,27 @@ fn push_filters(actor: &Actor, f: &CaseFilter, w: &mut Sql) {
         w.push(" AND c.status = ").bind(Param::Text(s.to_string()));
     }
     if let Some(s) = f.country.as_deref().filter(|s| !s.is_empty()) {
-        w.push(" AND c.country_of_return = ").bind(Param::Text(s.to_ascii_uppercase()));
+        w.push(" AND c.country_of_return = ")
+            .bind(Param::Text(s.to_ascii_uppercase()));
     }
     if let Some(s) = f.programme.as_deref().filter(|s| !s.is_empty()) {
-        w.push(" AND c.programme_id = (SELECT id FROM programmes WHERE code = ").bind(Param::Text(s.to_string())).push(")");
+        w.push(" AND c.programme_id = (SELECT id FROM programmes WHERE code = ")
+            .bind(Param::Text(s.to_string()))
+            .push(")");
     }
     if let Some(id) = f.counsellor_id {
         w.push(" AND c.counsellor_id = ").bind(Param::Uuid(id));
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         if CaseNumber::parse(&q.to_ascii_uppercase()).is_some() {
-            w.push(" AND c.case_number = ").bind(Param::Text(q.to_ascii_uppercase()));
+            w.push(" AND c.case_number = ")
+                .bind(Param::Text(q.to_ascii_uppercase()));
         } else {
             w.push(" AND (c.case_number LIKE ")
-                .bind(Param::Text(format!("%{}%", like_escape(&q.to_ascii_uppercase()))))
+                .bind(Param::Text(format!(
+                    "%{}%",
+                    like_escape(&q.to_ascii_uppercase())
+                )))
                 .push(" ESCAPE '\\' OR p.search_text LIKE ")
                 .bind(Param::Text(format!("%{}%", like_escape(&q.to_lowercase()))))
                 .push(" ESCAPE '\\')");
@@ -296,7 +337,10 @@ pub async fn list(store: &Store, actor: &Actor, f: &CaseFilter) -> Result<(Vec<C
     push_filters(actor, f, &mut w);
     let needs_person = f.q.as_deref().is_some_and(|q| !q.trim().is_empty());
     let count_sql = if needs_person {
-        format!("SELECT COUNT(*) FROM cases c JOIN persons p ON p.id = c.principal_person_id{}", w.text)
+        format!(
+            "SELECT COUNT(*) FROM cases c JOIN persons p ON p.id = c.principal_person_id{}",
+            w.text
+        )
     } else {
         format!("SELECT COUNT(*) FROM cases c{}", w.text)
     };
@@ -331,10 +375,19 @@ pub async fn counts_by_status(store: &Store, actor: &Actor) -> Result<Vec<(Strin
         return Err(Error::Forbidden);
     }
     w.push(" GROUP BY c.status");
-    let rows: Vec<(String, i64)> = on_db!(&store.db, p => bind_params!(sqlx::query_as(&w.text), w.params).fetch_all(p).await)?;
+    let rows: Vec<(String, i64)> =
+        on_db!(&store.db, p => bind_params!(sqlx::query_as(&w.text), w.params).fetch_all(p).await)?;
     Ok(CaseStatus::ALL
         .iter()
-        .map(|s| (s.as_str().to_string(), rows.iter().find(|(k, _)| k == s.as_str()).map(|(_, n)| *n).unwrap_or(0)))
+        .map(|s| {
+            (
+                s.as_str().to_string(),
+                rows.iter()
+                    .find(|(k, _)| k == s.as_str())
+                    .map(|(_, n)| *n)
+                    .unwrap_or(0),
+            )
+        })
         .collect())
 }
 
@@ -343,7 +396,11 @@ pub async fn update(store: &Store, actor: &Actor, id: Uuid, u: &CaseUpdate) -> R
     actor.require(Resource::Case, Action::Update)?;
     let before = summary(store, actor, id).await?;
     let mut inv = Invalid::default();
-    let (country, locality) = validate_case_fields(&mut inv, u.country_of_return.as_deref(), u.destination_locality.as_deref());
+    let (country, locality) = validate_case_fields(
+        &mut inv,
+        u.country_of_return.as_deref(),
+        u.destination_locality.as_deref(),
+    );
     if u.counsellor_id != before.counsellor_id {
         if !actor.role.can(Resource::Case, Action::Assign) {
             inv.add("counsellor_id", "cannot-assign");
@@ -467,7 +524,9 @@ pub async fn add_member(
         }
     };
     inv.into_result()?;
-    let Some(d) = d else { return Err(Error::NotFound) };
+    let Some(d) = d else {
+        return Err(Error::NotFound);
+    };
     let mut tx = store.begin().await?;
     let pid = persons::insert(&mut tx, actor, &d).await?;
     on_tx!(&mut tx, c => sqlx::query("INSERT INTO case_members (case_id, person_id, relationship) VALUES ($1, $2, $3)")

@@ -17,17 +17,77 @@ pub const DEMO_PASSWORD: &str = "homeward-demo-2012";
 
 /// The demo accounts: email, name, role, team, country.
 pub const DEMO_USERS: &[(&str, &str, &str, Option<&str>, Option<&str>)] = &[
-    ("counsellor@homeward.test", "Amira Haddad", "counsellor", Some("toronto"), None),
-    ("counsellor2@homeward.test", "Luc Tremblay", "counsellor", Some("toronto"), None),
-    ("counsellor3@homeward.test", "Priya Raman", "counsellor", Some("toronto"), None),
-    ("supervisor@homeward.test", "Marie-Claude Gagnon", "supervisor", Some("toronto"), None),
-    ("cbsa@homeward.test", "Officer Daniel Park", "cbsa_officer", None, None),
-    ("mission.hu@homeward.test", "Katalin Szabó", "mission_officer", None, Some("HU")),
-    ("mission.co@homeward.test", "Andrés Restrepo", "mission_officer", None, Some("CO")),
-    ("finance@homeward.test", "Grace Okafor", "finance", None, None),
-    ("analyst@homeward.test", "Tomás Novák", "analyst", None, None),
+    (
+        "counsellor@homeward.test",
+        "Amira Haddad",
+        "counsellor",
+        Some("toronto"),
+        None,
+    ),
+    (
+        "counsellor2@homeward.test",
+        "Luc Tremblay",
+        "counsellor",
+        Some("toronto"),
+        None,
+    ),
+    (
+        "counsellor3@homeward.test",
+        "Priya Raman",
+        "counsellor",
+        Some("toronto"),
+        None,
+    ),
+    (
+        "supervisor@homeward.test",
+        "Marie-Claude Gagnon",
+        "supervisor",
+        Some("toronto"),
+        None,
+    ),
+    (
+        "cbsa@homeward.test",
+        "Officer Daniel Park",
+        "cbsa_officer",
+        None,
+        None,
+    ),
+    (
+        "mission.hu@homeward.test",
+        "Katalin Szabó",
+        "mission_officer",
+        None,
+        Some("HU"),
+    ),
+    (
+        "mission.co@homeward.test",
+        "Andrés Restrepo",
+        "mission_officer",
+        None,
+        Some("CO"),
+    ),
+    (
+        "finance@homeward.test",
+        "Grace Okafor",
+        "finance",
+        None,
+        None,
+    ),
+    (
+        "analyst@homeward.test",
+        "Tomás Novák",
+        "analyst",
+        None,
+        None,
+    ),
     ("admin@homeward.test", "Sam Admin", "admin", None, None),
-    ("auditor@homeward.test", "Helen Birch", "auditor", None, None),
+    (
+        "auditor@homeward.test",
+        "Helen Birch",
+        "auditor",
+        None,
+        None,
+    ),
 ];
 
 struct NamePool {
@@ -42,67 +102,162 @@ struct NamePool {
 
 const POOLS: &[NamePool] = &[
     NamePool {
-        country: "HU", weight: 30, lang: "hu",
-        given: &[("Zoltán", ""), ("Erzsébet", ""), ("László", ""), ("Katalin", ""), ("Gábor", ""), ("Ilona", ""), ("Attila", "")],
-        family: &[("Horváth", ""), ("Kolompár", ""), ("Lakatos", ""), ("Balogh", ""), ("Orsós", ""), ("Rostás", "")],
+        country: "HU",
+        weight: 30,
+        lang: "hu",
+        given: &[
+            ("Zoltán", ""),
+            ("Erzsébet", ""),
+            ("László", ""),
+            ("Katalin", ""),
+            ("Gábor", ""),
+            ("Ilona", ""),
+            ("Attila", ""),
+        ],
+        family: &[
+            ("Horváth", ""),
+            ("Kolompár", ""),
+            ("Lakatos", ""),
+            ("Balogh", ""),
+            ("Orsós", ""),
+            ("Rostás", ""),
+        ],
         localities: &["Budapest", "Miskolc", "Pécs", "Nyíregyháza", "Ózd"],
     },
     NamePool {
-        country: "CO", weight: 15, lang: "es",
-        given: &[("Juan Carlos", ""), ("María José", ""), ("Andrés", ""), ("Luz Marina", ""), ("Jhon Fredy", "")],
-        family: &[("Rodríguez Gómez", ""), ("Martínez", ""), ("García López", ""), ("Restrepo", ""), ("Muñoz", "")],
+        country: "CO",
+        weight: 15,
+        lang: "es",
+        given: &[
+            ("Juan Carlos", ""),
+            ("María José", ""),
+            ("Andrés", ""),
+            ("Luz Marina", ""),
+            ("Jhon Fredy", ""),
+        ],
+        family: &[
+            ("Rodríguez Gómez", ""),
+            ("Martínez", ""),
+            ("García López", ""),
+            ("Restrepo", ""),
+            ("Muñoz", ""),
+        ],
         localities: &["Bogotá", "Medellín", "Cali", "Barranquilla", "Pereira"],
     },
     NamePool {
-        country: "MX", weight: 15, lang: "es",
-        given: &[("José Luis", ""), ("Guadalupe", ""), ("Miguel Ángel", ""), ("Verónica", ""), ("Jesús", "")],
-        family: &[("Hernández", ""), ("González Pérez", ""), ("Sánchez", ""), ("Ramírez", ""), ("Flores", "")],
-        localities: &["Ciudad de México", "Guadalajara", "Puebla", "Monterrey", "Oaxaca"],
+        country: "MX",
+        weight: 15,
+        lang: "es",
+        given: &[
+            ("José Luis", ""),
+            ("Guadalupe", ""),
+            ("Miguel Ángel", ""),
+            ("Verónica", ""),
+            ("Jesús", ""),
+        ],
+        family: &[
+            ("Hernández", ""),
+            ("González Pérez", ""),
+            ("Sánchez", ""),
+            ("Ramírez", ""),
+            ("Flores", ""),
+        ],
+        localities: &[
+            "Ciudad de México",
+            "Guadalajara",
+            "Puebla",
+            "Monterrey",
+            "Oaxaca",
+        ],
     },
     NamePool {
-        country: "HR", weight: 8, lang: "hr",
-        given: &[("Ivana", ""), ("Dragan", ""), ("Marija", ""), ("Željko", "")],
-        family: &[("Horvat", ""), ("Kovačević", ""), ("Babić", ""), ("Marić", "")],
+        country: "HR",
+        weight: 8,
+        lang: "hr",
+        given: &[
+            ("Ivana", ""),
+            ("Dragan", ""),
+            ("Marija", ""),
+            ("Željko", ""),
+        ],
+        family: &[
+            ("Horvat", ""),
+            ("Kovačević", ""),
+            ("Babić", ""),
+            ("Marić", ""),
+        ],
         localities: &["Zagreb", "Split", "Osijek", "Čakovec"],
     },
     NamePool {
-        country: "CZ", weight: 7, lang: "cs",
+        country: "CZ",
+        weight: 7,
+        lang: "cs",
         given: &[("Jiří", ""), ("Věra", ""), ("Tomáš", ""), ("Jana", "")],
-        family: &[("Dvořák", ""), ("Horváthová", ""), ("Novák", ""), ("Kučera", "")],
+        family: &[
+            ("Dvořák", ""),
+            ("Horváthová", ""),
+            ("Novák", ""),
+            ("Kučera", ""),
+        ],
         localities: &["Praha", "Ostrava", "Brno", "Ústí nad Labem"],
     },
     NamePool {
-        country: "RU", weight: 5, lang: "ru",
-        given: &[("Ivan", "Иван"), ("Olga", "Ольга"), ("Dmitry", "Дмитрий"), ("Natalia", "Наталья")],
-        family: &[("Petrov", "Петров"), ("Smirnova", "Смирнова"), ("Kuznetsov", "Кузнецов")],
+        country: "RU",
+        weight: 5,
+        lang: "ru",
+        given: &[
+            ("Ivan", "Иван"),
+            ("Olga", "Ольга"),
+            ("Dmitry", "Дмитрий"),
+            ("Natalia", "Наталья"),
+        ],
+        family: &[
+            ("Petrov", "Петров"),
+            ("Smirnova", "Смирнова"),
+            ("Kuznetsov", "Кузнецов"),
+        ],
         localities: &["Moskva", "Sankt-Peterburg", "Kazan"],
     },
     NamePool {
-        country: "CN", weight: 5, lang: "zh",
+        country: "CN",
+        weight: 5,
+        lang: "zh",
         given: &[("Wei", "伟"), ("Fang", "芳"), ("Jun", "军"), ("Li", "丽")],
         family: &[("Wang", "王"), ("Zhang", "张"), ("Chen", "陈")],
         localities: &["Fuzhou", "Guangzhou", "Wenzhou"],
     },
     NamePool {
-        country: "IR", weight: 4, lang: "fa",
+        country: "IR",
+        weight: 4,
+        lang: "fa",
         given: &[("Reza", "رضا"), ("Maryam", "مریم"), ("Ali", "علی")],
         family: &[("Hosseini", "حسینی"), ("Ahmadi", "احمدی")],
         localities: &["Tehran", "Shiraz", "Tabriz"],
     },
     NamePool {
-        country: "LK", weight: 4, lang: "ta",
-        given: &[("Sivakumar", "சிவகுமார்"), ("Kavitha", "கவிதா"), ("Murugan", "முருகன்")],
+        country: "LK",
+        weight: 4,
+        lang: "ta",
+        given: &[
+            ("Sivakumar", "சிவகுமார்"),
+            ("Kavitha", "கவிதா"),
+            ("Murugan", "முருகன்"),
+        ],
         family: &[("Rajendran", "ராஜேந்திரன்"), ("Selvarajah", "செல்வராஜா")],
         localities: &["Jaffna", "Colombo", "Batticaloa"],
     },
     NamePool {
-        country: "GE", weight: 3, lang: "ka",
+        country: "GE",
+        weight: 3,
+        lang: "ka",
         given: &[("Giorgi", "გიორგი"), ("Nino", "ნინო")],
         family: &[("Beridze", "ბერიძე"), ("Kapanadze", "კაპანაძე")],
         localities: &["Tbilisi", "Kutaisi"],
     },
     NamePool {
-        country: "NG", weight: 4, lang: "en",
+        country: "NG",
+        weight: 4,
+        lang: "en",
         given: &[("Chinedu", ""), ("Aisha", ""), ("Oluwaseun", "")],
         family: &[("Okonkwo", ""), ("Bello", ""), ("Adeyemi", "")],
         localities: &["Lagos", "Abuja", "Enugu"],
@@ -128,7 +283,18 @@ const STATUS_WEIGHTS: &[(CaseStatus, u32)] = &[
 /// The workflow path that leads to each status.
 fn path_to(s: CaseStatus) -> Vec<CaseStatus> {
     use CaseStatus::*;
-    let main = [Referred, Intake, Counselling, Applied, Eligible, PreparingDeparture, Departed, Reintegrating, Monitoring, Closed];
+    let main = [
+        Referred,
+        Intake,
+        Counselling,
+        Applied,
+        Eligible,
+        PreparingDeparture,
+        Departed,
+        Reintegrating,
+        Monitoring,
+        Closed,
+    ];
     match s {
         Ineligible => vec![Referred, Intake, Counselling, Applied, Ineligible],
         Withdrawn => vec![Referred, Intake, Counselling, Withdrawn],
@@ -155,11 +321,27 @@ fn weighted<T: Copy>(rng: &mut StdRng, items: &[(T, u32)]) -> T {
     items[0].0
 }
 
-fn person(rng: &mut StdRng, pool: &NamePool, family: Option<(&str, &str)>, adult: bool, base: NaiveDate) -> PersonData {
+fn person(
+    rng: &mut StdRng,
+    pool: &NamePool,
+    family: Option<(&str, &str)>,
+    adult: bool,
+    base: NaiveDate,
+) -> PersonData {
     let (g, go) = *pick(rng, pool.given);
     let (f, fo) = family.unwrap_or_else(|| *pick(rng, pool.family));
-    let original = (!go.is_empty() || !fo.is_empty()).then(|| format!("{} {}", if fo.is_empty() { f } else { fo }, if go.is_empty() { g } else { go }));
-    let age = if adult { rng.gen_range(19..70) } else { rng.gen_range(0..18) };
+    let original = (!go.is_empty() || !fo.is_empty()).then(|| {
+        format!(
+            "{} {}",
+            if fo.is_empty() { f } else { fo },
+            if go.is_empty() { g } else { go }
+        )
+    });
+    let age = if adult {
+        rng.gen_range(19..70)
+    } else {
+        rng.gen_range(0..18)
+    };
     let dob = base - Duration::days(age * 365 + rng.gen_range(0..365));
     PersonData {
         given_names: Some(g.to_string()),
@@ -177,7 +359,8 @@ fn person(rng: &mut StdRng, pool: &NamePool, family: Option<(&str, &str)>, adult
         address: adult.then(|| format!("{} Jane Street, Toronto ON", rng.gen_range(1..3000))),
         uci: adult.then(|| format!("{:08}", rng.gen_range(10_000_000..99_999_999u32))),
         cbsa_client_id: adult.then(|| format!("CBSA{:07}", rng.gen_range(0..9_999_999u32))),
-        passport_number: adult.then(|| format!("{}{:07}", pool.country, rng.gen_range(0..9_999_999u32))),
+        passport_number: adult
+            .then(|| format!("{}{:07}", pool.country, rng.gen_range(0..9_999_999u32))),
     }
 }
 
@@ -262,7 +445,12 @@ fn opt(v: &Option<String>) -> Param {
 
 async fn flush(store: &Store, rows: Rows) -> Result<()> {
     let mut tx = store.begin().await?;
-    for (sql, n) in [(rows.persons, rows.np), (rows.cases, rows.nc), (rows.members, rows.nm), (rows.transitions, rows.nt)] {
+    for (sql, n) in [
+        (rows.persons, rows.np),
+        (rows.cases, rows.nc),
+        (rows.members, rows.nm),
+        (rows.transitions, rows.nt),
+    ] {
         if n == 0 {
             continue;
         }
@@ -278,16 +466,39 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
     programmes::ensure_defaults(store).await?;
     let programme = programmes::by_code(store, "gta-2012").await?;
     let people = ensure_users(store).await?;
-    let counsellors: Vec<Uuid> = people.iter().filter(|(_, _, r)| r == "counsellor").map(|(_, id, _)| *id).collect();
-    let cbsa = people.iter().find(|(_, _, r)| r == "cbsa_officer").map(|(_, id, _)| *id);
+    let counsellors: Vec<Uuid> = people
+        .iter()
+        .filter(|(_, _, r)| r == "counsellor")
+        .map(|(_, id, _)| *id)
+        .collect();
+    let cbsa = people
+        .iter()
+        .find(|(_, _, r)| r == "cbsa_officer")
+        .map(|(_, id, _)| *id);
     let mission: Vec<(Uuid, String)> = people
         .iter()
         .filter(|(_, _, r)| r == "mission_officer")
-        .map(|(e, id, _)| (*id, if e.contains(".co@") { "CO".to_string() } else { "HU".to_string() }))
+        .map(|(e, id, _)| {
+            (
+                *id,
+                if e.contains(".co@") {
+                    "CO".to_string()
+                } else {
+                    "HU".to_string()
+                },
+            )
+        })
         .collect();
     let mut rng = StdRng::seed_from_u64(seed);
-    let pool_weights: Vec<(usize, u32)> = POOLS.iter().enumerate().map(|(i, p)| (i, p.weight)).collect();
-    let start = Utc.with_ymd_and_hms(2012, 6, 29, 14, 0, 0).single().unwrap_or_else(Utc::now);
+    let pool_weights: Vec<(usize, u32)> = POOLS
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i, p.weight))
+        .collect();
+    let start = Utc
+        .with_ymd_and_hms(2012, 6, 29, 14, 0, 0)
+        .single()
+        .unwrap_or_else(Utc::now);
     let span_secs = 1000 * 86_400i64; // referrals over the pilot's years
     let mut seq_by_year: std::collections::HashMap<i32, i64> = Default::default();
     // Persons have 23 columns: stay far below SQLite's 32,766 bound parameters.
@@ -296,25 +507,48 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
     let mut written = 0u64;
     for i in 0..n_cases {
         let pool = &POOLS[weighted(&mut rng, &pool_weights)];
-        let referred: DateTime<Utc> = start + Duration::seconds((i as i64 * span_secs) / n_cases.max(1) as i64 + rng.gen_range(0..3600));
+        let referred: DateTime<Utc> = start
+            + Duration::seconds(
+                (i as i64 * span_secs) / n_cases.max(1) as i64 + rng.gen_range(0..3600),
+            );
         let year = chrono::Datelike::year(&referred);
         let seq = seq_by_year.entry(year).or_insert(0);
         *seq += 1;
         let number = format!("{}-{}-{:06}", programme.case_prefix, year, seq);
         let status = weighted(&mut rng, STATUS_WEIGHTS);
-        let counsellor = (status != CaseStatus::Referred || rng.gen_bool(0.3)).then(|| *pick(&mut rng, &counsellors));
+        let counsellor = (status != CaseStatus::Referred || rng.gen_bool(0.3))
+            .then(|| *pick(&mut rng, &counsellors));
         let base = referred.date_naive();
         let principal = person(&mut rng, pool, None, true, base);
-        let fam = (principal.family_name.clone().unwrap_or_default(), principal.original_script_name.clone());
+        let fam = (
+            principal.family_name.clone().unwrap_or_default(),
+            principal.original_script_name.clone(),
+        );
         let mut members = vec![("principal", principal)];
         if rng.gen_bool(0.3) {
-            let fo = pool.family.iter().find(|(l, _)| *l == fam.0).map(|(_, o)| *o).unwrap_or("");
-            let fam_name: &'static str = pool.family.iter().find(|(l, _)| *l == fam.0).map(|(l, _)| *l).unwrap_or("");
+            let fo = pool
+                .family
+                .iter()
+                .find(|(l, _)| *l == fam.0)
+                .map(|(_, o)| *o)
+                .unwrap_or("");
+            let fam_name: &'static str = pool
+                .family
+                .iter()
+                .find(|(l, _)| *l == fam.0)
+                .map(|(l, _)| *l)
+                .unwrap_or("");
             if rng.gen_bool(0.7) {
-                members.push(("spouse", person(&mut rng, pool, Some((fam_name, fo)), true, base)));
+                members.push((
+                    "spouse",
+                    person(&mut rng, pool, Some((fam_name, fo)), true, base),
+                ));
             }
             for _ in 0..rng.gen_range(1..4) {
-                members.push(("child", person(&mut rng, pool, Some((fam_name, fo)), false, base)));
+                members.push((
+                    "child",
+                    person(&mut rng, pool, Some((fam_name, fo)), false, base),
+                ));
             }
         }
         let case_id = Uuid::new_v4();
@@ -330,9 +564,11 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
             let actor = match s {
                 CaseStatus::Referred => Some(creator),
                 CaseStatus::Eligible | CaseStatus::Ineligible => cbsa,
-                CaseStatus::Reintegrating | CaseStatus::Monitoring | CaseStatus::Closed => {
-                    mission.iter().find(|(_, c)| c == pool.country).map(|(id, _)| *id).or(counsellor)
-                }
+                CaseStatus::Reintegrating | CaseStatus::Monitoring | CaseStatus::Closed => mission
+                    .iter()
+                    .find(|(_, c)| c == pool.country)
+                    .map(|(id, _)| *id)
+                    .or(counsellor),
                 _ => counsellor,
             };
             let reason = match s {
@@ -341,12 +577,19 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
                 CaseStatus::Closed => "Support period ended",
                 _ => "",
             };
-            row(&mut rows.transitions, &mut rows.nt, vec![
-                Param::Uuid(Uuid::new_v4()), Param::Uuid(case_id),
-                Param::OptText(prev.map(|p| p.as_str().to_string())),
-                Param::Text(s.as_str().to_string()), Param::OptText((!reason.is_empty()).then(|| reason.to_string())),
-                actor.map(Param::Uuid).unwrap_or(Param::Uuid(creator)), Param::Time(at),
-            ]);
+            row(
+                &mut rows.transitions,
+                &mut rows.nt,
+                vec![
+                    Param::Uuid(Uuid::new_v4()),
+                    Param::Uuid(case_id),
+                    Param::OptText(prev.map(|p| p.as_str().to_string())),
+                    Param::Text(s.as_str().to_string()),
+                    Param::OptText((!reason.is_empty()).then(|| reason.to_string())),
+                    actor.map(Param::Uuid).unwrap_or(Param::Uuid(creator)),
+                    Param::Time(at),
+                ],
+            );
             prev = Some(*s);
             updated = at;
         }
@@ -356,26 +599,74 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
             if *rel == "principal" {
                 principal_id = pid;
             }
-            let name = display_name(d.given_names.as_deref(), d.family_name.as_deref(), d.original_script_name.as_deref());
-            row(&mut rows.persons, &mut rows.np, vec![
-                Param::Uuid(pid), opt(&d.given_names), opt(&d.family_name), opt(&d.original_script_name),
-                Param::Text(name), Param::Text(persons::search_text(d)), Param::Text("[]".into()),
-                Param::Text(d.sex.clone()), Param::OptDate(d.date_of_birth),
-                Param::Bool(d.date_of_birth_approximate), Param::Text(serde_json::json!(d.nationalities).to_string()),
-                Param::Text(serde_json::json!(d.preferred_languages).to_string()), Param::Bool(d.interpreter_needed),
-                opt(&d.phone), opt(&d.email), opt(&d.address), opt(&d.uci), opt(&d.cbsa_client_id), opt(&d.passport_number),
-                Param::Uuid(creator), Param::I64(1), Param::Time(referred), Param::Time(referred),
-            ]);
-            row(&mut rows.members, &mut rows.nm, vec![Param::Uuid(case_id), Param::Uuid(pid), Param::Text(rel.to_string())]);
+            let name = display_name(
+                d.given_names.as_deref(),
+                d.family_name.as_deref(),
+                d.original_script_name.as_deref(),
+            );
+            row(
+                &mut rows.persons,
+                &mut rows.np,
+                vec![
+                    Param::Uuid(pid),
+                    opt(&d.given_names),
+                    opt(&d.family_name),
+                    opt(&d.original_script_name),
+                    Param::Text(name),
+                    Param::Text(persons::search_text(d)),
+                    Param::Text("[]".into()),
+                    Param::Text(d.sex.clone()),
+                    Param::OptDate(d.date_of_birth),
+                    Param::Bool(d.date_of_birth_approximate),
+                    Param::Text(serde_json::json!(d.nationalities).to_string()),
+                    Param::Text(serde_json::json!(d.preferred_languages).to_string()),
+                    Param::Bool(d.interpreter_needed),
+                    opt(&d.phone),
+                    opt(&d.email),
+                    opt(&d.address),
+                    opt(&d.uci),
+                    opt(&d.cbsa_client_id),
+                    opt(&d.passport_number),
+                    Param::Uuid(creator),
+                    Param::I64(1),
+                    Param::Time(referred),
+                    Param::Time(referred),
+                ],
+            );
+            row(
+                &mut rows.members,
+                &mut rows.nm,
+                vec![
+                    Param::Uuid(case_id),
+                    Param::Uuid(pid),
+                    Param::Text(rel.to_string()),
+                ],
+            );
         }
-        let country = if rng.gen_bool(0.97) { Some(pool.country.to_string()) } else { None };
-        row(&mut rows.cases, &mut rows.nc, vec![
-            Param::Uuid(case_id), Param::Text(number), Param::Uuid(programme.id), Param::Uuid(principal_id),
-            opt(&country), Param::Text(pick(&mut rng, pool.localities).to_string()),
-            Param::OptUuid(counsellor),
-            Param::Text(status.as_str().to_string()), Param::Uuid(creator), Param::Time(referred), Param::I64(path.len() as i64),
-            Param::Time(referred), Param::Time(updated),
-        ]);
+        let country = if rng.gen_bool(0.97) {
+            Some(pool.country.to_string())
+        } else {
+            None
+        };
+        row(
+            &mut rows.cases,
+            &mut rows.nc,
+            vec![
+                Param::Uuid(case_id),
+                Param::Text(number),
+                Param::Uuid(programme.id),
+                Param::Uuid(principal_id),
+                opt(&country),
+                Param::Text(pick(&mut rng, pool.localities).to_string()),
+                Param::OptUuid(counsellor),
+                Param::Text(status.as_str().to_string()),
+                Param::Uuid(creator),
+                Param::Time(referred),
+                Param::I64(path.len() as i64),
+                Param::Time(referred),
+                Param::Time(updated),
+            ],
+        );
         if (i + 1) % batch == 0 || i + 1 == n_cases {
             let full = std::mem::replace(&mut rows, Rows::new());
             flush(store, full).await?;

@@ -101,7 +101,10 @@ impl Store {
                 .await?;
             Db::Postgres(pool)
         } else {
-            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
             let opts = SqliteConnectOptions::new()
                 .filename(path)
                 .create_if_missing(true)
@@ -117,7 +120,10 @@ impl Store {
                 .await?;
             Db::Sqlite(pool)
         };
-        Ok(Store { db, hash_cost: HashCost::Standard })
+        Ok(Store {
+            db,
+            hash_cost: HashCost::Standard,
+        })
     }
 
     /// Brings the schema up to date. Safe to run from several processes at once.
@@ -131,8 +137,14 @@ impl Store {
 
     /// The migration versions known to this build, per database (they must agree).
     pub fn migration_versions() -> (Vec<i64>, Vec<i64>) {
-        let s = sqlx::migrate!("./migrations/sqlite").iter().map(|m| m.version).collect();
-        let p = sqlx::migrate!("./migrations/postgres").iter().map(|m| m.version).collect();
+        let s = sqlx::migrate!("./migrations/sqlite")
+            .iter()
+            .map(|m| m.version)
+            .collect();
+        let p = sqlx::migrate!("./migrations/postgres")
+            .iter()
+            .map(|m| m.version)
+            .collect();
         (s, p)
     }
 
@@ -159,7 +171,11 @@ impl Store {
     pub async fn backup_sqlite(&self, path: &str) -> Result<()> {
         match &self.db {
             Db::Sqlite(p) => {
-                sqlx::query("VACUUM INTO $1").bind(path).execute(p).await.map(|r| r.rows_affected())?;
+                sqlx::query("VACUUM INTO $1")
+                    .bind(path)
+                    .execute(p)
+                    .await
+                    .map(|r| r.rows_affected())?;
                 Ok(())
             }
             Db::Postgres(_) => Err(Error::Unsupported("backup-postgres")),

@@ -1,7 +1,9 @@
 //! Password hashing with argon2id.
 
 use crate::HashCost;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 /// Shortest password we accept.
@@ -13,7 +15,11 @@ fn hasher(cost: HashCost) -> Argon2<'static> {
         HashCost::Standard => Params::new(19 * 1024, 2, 1, None),
         HashCost::Cheap => Params::new(8, 1, 1, None),
     };
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.unwrap_or_default())
+    Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        params.unwrap_or_default(),
+    )
 }
 
 /// Hashes a password into a PHC string.
@@ -29,7 +35,9 @@ pub fn hash(cost: HashCost, password: &str) -> String {
 /// Checks a password against a stored PHC string (parameters come from the string).
 pub fn verify(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
-        Ok(h) => Argon2::default().verify_password(password.as_bytes(), &h).is_ok(),
+        Ok(h) => Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -71,7 +79,10 @@ mod tests {
     #[test]
     fn password_rules() {
         assert_eq!(check_rules("short", "a@b.c"), Err("password-too-short"));
-        assert_eq!(check_rules("a@iom.int.xyz", "a@iom.int.xyz"), Err("password-is-email"));
+        assert_eq!(
+            check_rules("a@iom.int.xyz", "a@iom.int.xyz"),
+            Err("password-is-email")
+        );
         assert!(check_rules("a long enough pass", "a@b.c").is_ok());
     }
 }

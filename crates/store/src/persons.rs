@@ -134,9 +134,17 @@ impl PersonRow {
 /// Lower-cased text that the name and number search looks in.
 pub fn search_text(d: &PersonData) -> String {
     let mut parts: Vec<&str> = Vec::new();
-    for s in [&d.given_names, &d.family_name, &d.original_script_name, &d.uci, &d.cbsa_client_id, &d.passport_number, &d.phone]
-        .into_iter()
-        .flatten()
+    for s in [
+        &d.given_names,
+        &d.family_name,
+        &d.original_script_name,
+        &d.uci,
+        &d.cbsa_client_id,
+        &d.passport_number,
+        &d.phone,
+    ]
+    .into_iter()
+    .flatten()
     {
         parts.push(s);
     }
@@ -154,7 +162,11 @@ fn audit_json(d: &PersonData) -> serde_json::Value {
 pub async fn insert(tx: &mut Tx, actor: &Actor, d: &PersonData) -> Result<Uuid> {
     let id = Uuid::new_v4();
     let now = crate::now();
-    let name = display_name(d.given_names.as_deref(), d.family_name.as_deref(), d.original_script_name.as_deref());
+    let name = display_name(
+        d.given_names.as_deref(),
+        d.family_name.as_deref(),
+        d.original_script_name.as_deref(),
+    );
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO persons (id, given_names, family_name, original_script_name, display_name, search_text, aliases, sex, \
          date_of_birth, date_of_birth_approximate, nationalities, preferred_languages, interpreter_needed, phone, email, address, \
@@ -170,7 +182,14 @@ pub async fn insert(tx: &mut Tx, actor: &Actor, d: &PersonData) -> Result<Uuid> 
     audit::record(
         tx,
         Some(actor),
-        Entry { action: "create", entity: "person", entity_id: Some(id.to_string()), case_id: None, before: None, after: Some(audit_json(d)) },
+        Entry {
+            action: "create",
+            entity: "person",
+            entity_id: Some(id.to_string()),
+            case_id: None,
+            before: None,
+            after: Some(audit_json(d)),
+        },
     )
     .await?;
     Ok(id)
@@ -202,11 +221,21 @@ pub async fn get(store: &Store, actor: &Actor, id: Uuid) -> Result<Person> {
 }
 
 /// Updates a person, if `version` is still current.
-pub async fn update(store: &Store, actor: &Actor, id: Uuid, version: i64, input: &PersonInput) -> Result<Person> {
+pub async fn update(
+    store: &Store,
+    actor: &Actor,
+    id: Uuid,
+    version: i64,
+    input: &PersonInput,
+) -> Result<Person> {
     actor.require(Resource::Person, Action::Update)?;
     let before = get_row(store, actor, id).await?;
     let d = input.validate(chrono::Utc::now().date_naive())?;
-    let name = display_name(d.given_names.as_deref(), d.family_name.as_deref(), d.original_script_name.as_deref());
+    let name = display_name(
+        d.given_names.as_deref(),
+        d.family_name.as_deref(),
+        d.original_script_name.as_deref(),
+    );
     let mut tx = store.begin().await?;
     let n = on_tx!(&mut tx, c => sqlx::query(
         "UPDATE persons SET given_names = $1, family_name = $2, original_script_name = $3, display_name = $4, search_text = $5, \
@@ -222,7 +251,10 @@ pub async fn update(store: &Store, actor: &Actor, id: Uuid, version: i64, input:
     if n == 0 {
         return Err(Error::Conflict);
     }
-    let before_data = before.to_input().validate(chrono::Utc::now().date_naive()).ok();
+    let before_data = before
+        .to_input()
+        .validate(chrono::Utc::now().date_naive())
+        .ok();
     audit::record(
         &mut tx,
         Some(actor),
@@ -241,7 +273,13 @@ pub async fn update(store: &Store, actor: &Actor, id: Uuid, version: i64, input:
 }
 
 /// Lists persons in scope whose names or numbers contain `q`.
-pub async fn search(store: &Store, actor: &Actor, q: Option<&str>, limit: i64, offset: i64) -> Result<(Vec<Person>, i64)> {
+pub async fn search(
+    store: &Store,
+    actor: &Actor,
+    q: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Person>, i64)> {
     actor.require(Resource::Person, Action::Read)?;
     let mut w = Sql::new(" FROM persons p WHERE 1 = 1");
     actor.push_person_scope(&mut w);
@@ -253,7 +291,10 @@ pub async fn search(store: &Store, actor: &Actor, q: Option<&str>, limit: i64, o
     let count_sql = format!("SELECT COUNT(*){}", w.text);
     let total: i64 = on_db!(&store.db, p => bind_params!(sqlx::query_scalar(&count_sql), w.params).fetch_one(p).await)?;
     let mut s = w.clone();
-    s.push(" ORDER BY p.display_name, p.id LIMIT ").bind(Param::I64(limit.clamp(1, 200))).push(" OFFSET ").bind(Param::I64(offset.max(0)));
+    s.push(" ORDER BY p.display_name, p.id LIMIT ")
+        .bind(Param::I64(limit.clamp(1, 200)))
+        .push(" OFFSET ")
+        .bind(Param::I64(offset.max(0)));
     let sql = format!("SELECT p.*{}", s.text);
     let rows = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, PersonRow>(&sql), s.params).fetch_all(p).await)?;
     Ok((rows.into_iter().map(|r| r.view(actor)).collect(), total))
@@ -262,6 +303,8 @@ pub async fn search(store: &Store, actor: &Actor, q: Option<&str>, limit: i64, o
 /// The case a person belongs to (the first, if several), for navigation.
 /// Callers have already checked that the person is in scope.
 pub async fn case_of(store: &Store, id: Uuid) -> Result<Option<Uuid>> {
-    Ok(on_db!(&store.db, p => sqlx::query_scalar("SELECT case_id FROM case_members WHERE person_id = $1 LIMIT 1")
-        .bind(id).fetch_optional(p).await)?)
+    Ok(
+        on_db!(&store.db, p => sqlx::query_scalar("SELECT case_id FROM case_members WHERE person_id = $1 LIMIT 1")
+        .bind(id).fetch_optional(p).await)?,
+    )
 }

@@ -38,7 +38,9 @@ pub async fn ensure_defaults(store: &Store) -> Result<()> {
 
 /// Every programme.
 pub async fn list(store: &Store) -> Result<Vec<Programme>> {
-    Ok(on_db!(&store.db, p => sqlx::query_as::<_, Programme>("SELECT * FROM programmes ORDER BY code").fetch_all(p).await)?)
+    Ok(
+        on_db!(&store.db, p => sqlx::query_as::<_, Programme>("SELECT * FROM programmes ORDER BY code").fetch_all(p).await)?,
+    )
 }
 
 /// A programme by its code.

@@ -17,7 +17,10 @@ pub struct Lifetimes {
 
 impl Default for Lifetimes {
     fn default() -> Self {
-        Lifetimes { idle: Duration::minutes(30), absolute: Duration::hours(12) }
+        Lifetimes {
+            idle: Duration::minutes(30),
+            absolute: Duration::hours(12),
+        }
     }
 }
 
@@ -104,6 +107,8 @@ pub async fn age(store: &Store, token: &str, by: Duration) -> Result<()> {
 /// Deletes expired sessions.
 pub async fn purge_expired(store: &Store, life: Lifetimes) -> Result<u64> {
     let now = crate::now();
-    Ok(on_db!(&store.db, p => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2")
-        .bind(now).bind(now - life.idle).execute(p).await.map(|r| r.rows_affected()))?)
+    Ok(
+        on_db!(&store.db, p => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2")
+        .bind(now).bind(now - life.idle).execute(p).await.map(|r| r.rows_affected()))?,
+    )
 }

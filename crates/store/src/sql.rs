@@ -28,7 +28,10 @@ pub struct Sql {
 impl Sql {
     /// Starts with a fixed fragment.
     pub fn new(text: &str) -> Sql {
-        Sql { text: text.to_string(), params: Vec::new() }
+        Sql {
+            text: text.to_string(),
+            params: Vec::new(),
+        }
     }
 
     /// Appends fixed SQL text (never user input).
@@ -87,7 +90,9 @@ mod tests {
     #[test]
     fn placeholders_are_numbered_in_order() {
         let mut s = Sql::new("SELECT 1 WHERE a = ");
-        s.bind(Param::I64(1)).push(" AND b = ").bind(Param::Text("x".into()));
+        s.bind(Param::I64(1))
+            .push(" AND b = ")
+            .bind(Param::Text("x".into()));
         assert_eq!(s.text, "SELECT 1 WHERE a = $1 AND b = $2");
         assert_eq!(s.params.len(), 2);
     }

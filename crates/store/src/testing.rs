@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 /// The PostgreSQL server used to create test databases.
 pub fn postgres_admin_url() -> String {
-    std::env::var("HOMEWARD_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("HOMEWARD_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// A new, migrated SQLite database in a temporary file. Returns the store and its URL.
@@ -25,9 +26,15 @@ pub async fn postgres() -> (Store, String) {
     let mut c = sqlx::PgConnection::connect(&admin)
         .await
         .unwrap_or_else(|e| panic!("PostgreSQL must run for the tests ({admin}): {e}"));
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await.expect("create test database");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut c)
+        .await
+        .expect("create test database");
     let _ = c.close().await;
-    let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin);
+    let base = admin
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_string())
+        .unwrap_or(admin);
     let url = format!("{base}/{name}");
     (open(&url).await, url)
 }

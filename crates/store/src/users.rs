@@ -25,7 +25,8 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
 }
 
-const COLS: &str = "id, email, name, role, team, country, language, active, version, created_at, updated_at";
+const COLS: &str =
+    "id, email, name, role, team, country, language, active, version, created_at, updated_at";
 
 /// What an admin types to create a user.
 #[derive(Debug, Clone, Default)]
@@ -136,7 +137,9 @@ pub async fn get(store: &Store, id: Uuid) -> Result<User> {
 /// Fetches a user by email (any case).
 pub async fn by_email(store: &Store, email: &str) -> Result<Option<User>> {
     let sql = format!("SELECT {COLS} FROM users WHERE email = $1");
-    Ok(on_db!(&store.db, p => sqlx::query_as::<_, User>(&sql).bind(email.trim().to_lowercase()).fetch_optional(p).await)?)
+    Ok(
+        on_db!(&store.db, p => sqlx::query_as::<_, User>(&sql).bind(email.trim().to_lowercase()).fetch_optional(p).await)?,
+    )
 }
 
 /// Checks an email and password. Unknown emails cost the same time as known ones.
@@ -170,12 +173,20 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<User>> {
 
 /// Lists active counsellors, for assignment.
 pub async fn counsellors(store: &Store) -> Result<Vec<User>> {
-    let sql = format!("SELECT {COLS} FROM users WHERE role = 'counsellor' AND active = TRUE ORDER BY name");
+    let sql = format!(
+        "SELECT {COLS} FROM users WHERE role = 'counsellor' AND active = TRUE ORDER BY name"
+    );
     Ok(on_db!(&store.db, p => sqlx::query_as::<_, User>(&sql).fetch_all(p).await)?)
 }
 
 /// Activates or deactivates a user; deactivation ends their sessions and tokens.
-pub async fn set_active(store: &Store, actor: &Actor, id: Uuid, active: bool, version: i64) -> Result<User> {
+pub async fn set_active(
+    store: &Store,
+    actor: &Actor,
+    id: Uuid,
+    active: bool,
+    version: i64,
+) -> Result<User> {
     actor.require(Resource::User, Action::Manage)?;
     if id == actor.user_id && !active {
         let mut inv = Invalid::default();

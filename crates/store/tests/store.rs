@@ -3,10 +3,18 @@
 use homeward_domain::person::PersonInput;
 use homeward_store::cases::{self, CaseFilter, CaseInput, CaseUpdate};
 use homeward_store::users::{self, NewUser};
-use homeward_store::{audit, both_databases, demo, on_db, persons, sessions, tokens, Actor, Error, Store};
+use homeward_store::{
+    audit, both_databases, demo, on_db, persons, sessions, tokens, Actor, Error, Store,
+};
 use uuid::Uuid;
 
-async fn user(store: &Store, email: &str, role: &str, team: Option<&str>, country: Option<&str>) -> Actor {
+async fn user(
+    store: &Store,
+    email: &str,
+    role: &str,
+    team: Option<&str>,
+    country: Option<&str>,
+) -> Actor {
     users::create(
         store,
         None,
@@ -26,11 +34,19 @@ async fn user(store: &Store, email: &str, role: &str, team: Option<&str>, countr
 }
 
 fn person(family: &str) -> PersonInput {
-    PersonInput { given_names: Some("Ana".into()), family_name: Some(family.into()), ..Default::default() }
+    PersonInput {
+        given_names: Some("Ana".into()),
+        family_name: Some(family.into()),
+        ..Default::default()
+    }
 }
 
 fn new_case(family: &str, country: &str) -> CaseInput {
-    CaseInput { principal: Some(person(family)), country_of_return: Some(country.into()), ..Default::default() }
+    CaseInput {
+        principal: Some(person(family)),
+        country_of_return: Some(country.into()),
+        ..Default::default()
+    }
 }
 
 async fn count(store: &Store, table: &str) -> i64 {
@@ -40,14 +56,22 @@ async fn count(store: &Store, table: &str) -> i64 {
 
 async fn creates_cases_with_numbers_timeline_and_audit(store: Store) {
     let c = user(&store, "c@iom.int", "counsellor", Some("t"), None).await;
-    let a = cases::create(&store, &c, &new_case("Kovács", "HU")).await.unwrap();
-    let b = cases::create(&store, &c, &new_case("Horváth", "hu")).await.unwrap();
+    let a = cases::create(&store, &c, &new_case("Kovács", "HU"))
+        .await
+        .unwrap();
+    let b = cases::create(&store, &c, &new_case("Horváth", "hu"))
+        .await
+        .unwrap();
     let year = chrono::Datelike::year(&chrono::Utc::now());
     assert_eq!(a.summary.case_number, format!("TOR-{year}-000001"));
     assert_eq!(b.summary.case_number, format!("TOR-{year}-000002"));
     assert_eq!(b.summary.country_of_return.as_deref(), Some("HU"));
     assert_eq!(a.summary.status, "referred");
-    assert_eq!(a.summary.counsellor_id, Some(c.user_id), "a counsellor's new case is theirs");
+    assert_eq!(
+        a.summary.counsellor_id,
+        Some(c.user_id),
+        "a counsellor's new case is theirs"
+    );
     assert_eq!(a.members.len(), 1);
     assert_eq!(a.members[0].relationship, "principal");
     assert_eq!(a.timeline.len(), 1);
@@ -64,27 +88,78 @@ async fn record_scope_is_applied_in_every_query(store: Store) {
     let sup = user(&store, "s@iom.int", "supervisor", Some("toronto"), None).await;
     let hu = user(&store, "hu@iom.int", "mission_officer", None, Some("HU")).await;
     let analyst = user(&store, "an@iom.int", "analyst", None, None).await;
-    let mine = cases::create(&store, &c1, &new_case("Kovács", "HU")).await.unwrap();
-    let theirs = cases::create(&store, &c2, &new_case("García", "CO")).await.unwrap();
+    let mine = cases::create(&store, &c1, &new_case("Kovács", "HU"))
+        .await
+        .unwrap();
+    let theirs = cases::create(&store, &c2, &new_case("García", "CO"))
+        .await
+        .unwrap();
 
-    assert!(matches!(cases::get(&store, &c1, theirs.summary.id).await, Err(Error::NotFound)));
+    assert!(matches!(
+        cases::get(&store, &c1, theirs.summary.id).await,
+        Err(Error::NotFound)
+    ));
     let pid = theirs.summary.principal_person_id;
-    assert!(matches!(persons::get(&store, &c1, pid).await, Err(Error::NotFound)));
-    let (rows, total) = cases::list(&store, &c1, &CaseFilter { per_page: 50, ..Default::default() }).await.unwrap();
+    assert!(matches!(
+        persons::get(&store, &c1, pid).await,
+        Err(Error::NotFound)
+    ));
+    let (rows, total) = cases::list(
+        &store,
+        &c1,
+        &CaseFilter {
+            per_page: 50,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(total, 1);
     assert_eq!(rows[0].id, mine.summary.id);
     let counts = cases::counts_by_status(&store, &c1).await.unwrap();
     assert_eq!(counts.iter().map(|(_, n)| n).sum::<i64>(), 1);
-    let (ps, _) = persons::search(&store, &c1, Some("garcía"), 10, 0).await.unwrap();
+    let (ps, _) = persons::search(&store, &c1, Some("garcía"), 10, 0)
+        .await
+        .unwrap();
     assert!(ps.is_empty(), "search never leaks people out of scope");
 
-    let (_, total) = cases::list(&store, &sup, &CaseFilter { per_page: 50, ..Default::default() }).await.unwrap();
+    let (_, total) = cases::list(
+        &store,
+        &sup,
+        &CaseFilter {
+            per_page: 50,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(total, 2, "a supervisor sees the team");
-    let (rows, total) = cases::list(&store, &hu, &CaseFilter { per_page: 50, ..Default::default() }).await.unwrap();
-    assert_eq!((total, rows[0].country_of_return.as_deref()), (1, Some("HU")));
-    assert!(matches!(cases::get(&store, &hu, theirs.summary.id).await, Err(Error::NotFound)));
-    assert!(matches!(cases::list(&store, &analyst, &CaseFilter::default()).await, Err(Error::Forbidden)));
-    assert!(matches!(cases::get(&store, &analyst, mine.summary.id).await, Err(Error::Forbidden)));
+    let (rows, total) = cases::list(
+        &store,
+        &hu,
+        &CaseFilter {
+            per_page: 50,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (total, rows[0].country_of_return.as_deref()),
+        (1, Some("HU"))
+    );
+    assert!(matches!(
+        cases::get(&store, &hu, theirs.summary.id).await,
+        Err(Error::NotFound)
+    ));
+    assert!(matches!(
+        cases::list(&store, &analyst, &CaseFilter::default()).await,
+        Err(Error::Forbidden)
+    ));
+    assert!(matches!(
+        cases::get(&store, &analyst, mine.summary.id).await,
+        Err(Error::Forbidden)
+    ));
     // The analyst still gets aggregate counts, never records.
     let counts = cases::counts_by_status(&store, &analyst).await.unwrap();
     assert_eq!(counts.iter().map(|(_, n)| n).sum::<i64>(), 2);
@@ -93,39 +168,98 @@ both_databases!(record_scope, record_scope_is_applied_in_every_query);
 
 async fn stale_updates_conflict_and_change_nothing(store: Store) {
     let sup = user(&store, "s@iom.int", "supervisor", None, None).await;
-    let c = cases::create(&store, &sup, &new_case("Lakatos", "HU")).await.unwrap();
+    let c = cases::create(&store, &sup, &new_case("Lakatos", "HU"))
+        .await
+        .unwrap();
     let v = c.summary.version;
-    let upd = CaseUpdate { version: v, country_of_return: Some("CZ".into()), destination_locality: Some("Ostrava".into()), counsellor_id: None };
-    let after = cases::update(&store, &sup, c.summary.id, &upd).await.unwrap();
+    let upd = CaseUpdate {
+        version: v,
+        country_of_return: Some("CZ".into()),
+        destination_locality: Some("Ostrava".into()),
+        counsellor_id: None,
+    };
+    let after = cases::update(&store, &sup, c.summary.id, &upd)
+        .await
+        .unwrap();
     assert_eq!(after.summary.version, v + 1);
-    let stale = CaseUpdate { country_of_return: Some("MX".into()), ..upd.clone() };
-    assert!(matches!(cases::update(&store, &sup, c.summary.id, &stale).await, Err(Error::Conflict)));
+    let stale = CaseUpdate {
+        country_of_return: Some("MX".into()),
+        ..upd.clone()
+    };
+    assert!(matches!(
+        cases::update(&store, &sup, c.summary.id, &stale).await,
+        Err(Error::Conflict)
+    ));
     let now = cases::get(&store, &sup, c.summary.id).await.unwrap();
     assert_eq!(now.summary.country_of_return.as_deref(), Some("CZ"));
 
     let p = &now.members[0].person;
-    persons::update(&store, &sup, p.id, p.version, &person("Lakatosné")).await.unwrap();
-    assert!(matches!(persons::update(&store, &sup, p.id, p.version, &person("X")).await, Err(Error::Conflict)));
-    assert_eq!(persons::get(&store, &sup, p.id).await.unwrap().family_name.as_deref(), Some("Lakatosné"));
+    persons::update(&store, &sup, p.id, p.version, &person("Lakatosné"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        persons::update(&store, &sup, p.id, p.version, &person("X")).await,
+        Err(Error::Conflict)
+    ));
+    assert_eq!(
+        persons::get(&store, &sup, p.id)
+            .await
+            .unwrap()
+            .family_name
+            .as_deref(),
+        Some("Lakatosné")
+    );
 }
-both_databases!(optimistic_concurrency, stale_updates_conflict_and_change_nothing);
+both_databases!(
+    optimistic_concurrency,
+    stale_updates_conflict_and_change_nothing
+);
 
 async fn invalid_input_writes_nothing(store: Store) {
     let c = user(&store, "c@iom.int", "counsellor", None, None).await;
-    let before = (count(&store, "persons").await, count(&store, "cases").await, count(&store, "audit_log").await);
+    let before = (
+        count(&store, "persons").await,
+        count(&store, "cases").await,
+        count(&store, "audit_log").await,
+    );
     let bad = CaseInput {
-        principal: Some(PersonInput { date_of_birth: Some("1990-13-45".into()), ..Default::default() }),
+        principal: Some(PersonInput {
+            date_of_birth: Some("1990-13-45".into()),
+            ..Default::default()
+        }),
         country_of_return: Some("Hungary".into()),
         ..Default::default()
     };
-    let Err(Error::Invalid(inv)) = cases::create(&store, &c, &bad).await else { panic!("expected invalid") };
-    assert_eq!(inv.for_field("principal.family_name"), Some("name-required"));
-    assert_eq!(inv.for_field("principal.date_of_birth"), Some("invalid-date"));
+    let Err(Error::Invalid(inv)) = cases::create(&store, &c, &bad).await else {
+        panic!("expected invalid")
+    };
+    assert_eq!(
+        inv.for_field("principal.family_name"),
+        Some("name-required")
+    );
+    assert_eq!(
+        inv.for_field("principal.date_of_birth"),
+        Some("invalid-date")
+    );
     assert_eq!(inv.for_field("country_of_return"), Some("invalid-country"));
-    let Err(Error::Invalid(inv)) = cases::create(&store, &c, &CaseInput { programme: Some("nope".into()), ..new_case("A", "HU") }).await
-    else { panic!("expected invalid") };
+    let Err(Error::Invalid(inv)) = cases::create(
+        &store,
+        &c,
+        &CaseInput {
+            programme: Some("nope".into()),
+            ..new_case("A", "HU")
+        },
+    )
+    .await
+    else {
+        panic!("expected invalid")
+    };
     assert_eq!(inv.for_field("programme"), Some("unknown-programme"));
-    let after = (count(&store, "persons").await, count(&store, "cases").await, count(&store, "audit_log").await);
+    let after = (
+        count(&store, "persons").await,
+        count(&store, "cases").await,
+        count(&store, "audit_log").await,
+    );
     assert_eq!(before, after);
 }
 both_databases!(invalid_input, invalid_input_writes_nothing);
@@ -134,101 +268,251 @@ async fn the_workflow_is_enforced_and_recorded(store: Store) {
     let c = user(&store, "c@iom.int", "counsellor", None, None).await;
     let cbsa = user(&store, "cbsa@cbsa.gc.ca", "cbsa_officer", None, None).await;
     let hu = user(&store, "hu@iom.int", "mission_officer", None, Some("HU")).await;
-    let id = cases::create(&store, &c, &new_case("Orsós", "HU")).await.unwrap().summary.id;
+    let id = cases::create(&store, &c, &new_case("Orsós", "HU"))
+        .await
+        .unwrap()
+        .summary
+        .id;
     for to in ["intake", "counselling", "applied"] {
-        cases::transition(&store, &c, id, to, None, None).await.unwrap();
+        cases::transition(&store, &c, id, to, None, None)
+            .await
+            .unwrap();
     }
     // Only CBSA decides eligibility.
-    assert!(matches!(cases::transition(&store, &c, id, "eligible", None, None).await, Err(Error::Transition(_))));
-    let d = cases::transition(&store, &cbsa, id, "eligible", None, None).await.unwrap();
+    assert!(matches!(
+        cases::transition(&store, &c, id, "eligible", None, None).await,
+        Err(Error::Transition(_))
+    ));
+    let d = cases::transition(&store, &cbsa, id, "eligible", None, None)
+        .await
+        .unwrap();
     assert_eq!(d.summary.status, "eligible");
     // A stale version is refused.
     assert!(matches!(
-        cases::transition(&store, &c, id, "preparing_departure", None, Some(d.summary.version - 1)).await,
+        cases::transition(
+            &store,
+            &c,
+            id,
+            "preparing_departure",
+            None,
+            Some(d.summary.version - 1)
+        )
+        .await,
         Err(Error::Conflict)
     ));
     for to in ["preparing_departure", "departed"] {
-        cases::transition(&store, &c, id, to, None, None).await.unwrap();
+        cases::transition(&store, &c, id, to, None, None)
+            .await
+            .unwrap();
     }
-    assert!(matches!(cases::transition(&store, &c, id, "withdrawn", Some("x"), None).await, Err(Error::Transition(_))));
-    cases::transition(&store, &hu, id, "reintegrating", None, None).await.unwrap();
+    assert!(matches!(
+        cases::transition(&store, &c, id, "withdrawn", Some("x"), None).await,
+        Err(Error::Transition(_))
+    ));
+    cases::transition(&store, &hu, id, "reintegrating", None, None)
+        .await
+        .unwrap();
     let d = cases::get(&store, &hu, id).await.unwrap();
     let path: Vec<&str> = d.timeline.iter().map(|t| t.to_status.as_str()).collect();
-    assert_eq!(path, ["referred", "intake", "counselling", "applied", "eligible", "preparing_departure", "departed", "reintegrating"]);
+    assert_eq!(
+        path,
+        [
+            "referred",
+            "intake",
+            "counselling",
+            "applied",
+            "eligible",
+            "preparing_departure",
+            "departed",
+            "reintegrating"
+        ]
+    );
     assert_eq!(d.timeline[4].actor_name.as_deref(), Some("cbsa"));
     let n: i64 = on_db!(&store.db, p => sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'transition' AND case_id = $1").bind(id).fetch_one(p).await).unwrap();
     assert_eq!(n, 7);
     // Unknown targets are validation errors, not crashes.
-    assert!(matches!(cases::transition(&store, &hu, id, "teleported", None, None).await, Err(Error::Invalid(_))));
+    assert!(matches!(
+        cases::transition(&store, &hu, id, "teleported", None, None).await,
+        Err(Error::Invalid(_))
+    ));
 }
 both_databases!(workflow, the_workflow_is_enforced_and_recorded);
 
 async fn family_members_join_the_case(store: Store) {
     let c = user(&store, "c@iom.int", "counsellor", None, None).await;
-    let id = cases::create(&store, &c, &new_case("Rostás", "HU")).await.unwrap().summary.id;
-    let d = cases::add_member(&store, &c, id, "child", &person("Rostás")).await.unwrap();
+    let id = cases::create(&store, &c, &new_case("Rostás", "HU"))
+        .await
+        .unwrap()
+        .summary
+        .id;
+    let d = cases::add_member(&store, &c, id, "child", &person("Rostás"))
+        .await
+        .unwrap();
     assert_eq!(d.members.len(), 2);
-    assert!(matches!(cases::add_member(&store, &c, id, "principal", &person("X")).await, Err(Error::Invalid(_))));
-    assert!(matches!(cases::add_member(&store, &c, id, "cousin", &person("X")).await, Err(Error::Invalid(_))));
+    assert!(matches!(
+        cases::add_member(&store, &c, id, "principal", &person("X")).await,
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        cases::add_member(&store, &c, id, "cousin", &person("X")).await,
+        Err(Error::Invalid(_))
+    ));
 }
 both_databases!(family, family_members_join_the_case);
 
 async fn users_sessions_and_tokens(store: Store) {
     let admin = user(&store, "admin@iom.int", "admin", None, None).await;
     let c = user(&store, "c@iom.int", "counsellor", None, None).await;
-    let dup = users::create(&store, Some(&admin), &NewUser {
-        email: "C@IOM.INT".into(), name: "Dup".into(), role: "counsellor".into(), password: "a long test password".into(), ..Default::default()
-    }).await;
+    let dup = users::create(
+        &store,
+        Some(&admin),
+        &NewUser {
+            email: "C@IOM.INT".into(),
+            name: "Dup".into(),
+            role: "counsellor".into(),
+            password: "a long test password".into(),
+            ..Default::default()
+        },
+    )
+    .await;
     assert!(matches!(dup, Err(Error::Duplicate("email"))));
-    let bad = users::create(&store, Some(&admin), &NewUser {
-        email: "m@iom.int".into(), name: "M".into(), role: "mission_officer".into(), password: "short".into(), ..Default::default()
-    }).await;
-    let Err(Error::Invalid(inv)) = bad else { panic!() };
+    let bad = users::create(
+        &store,
+        Some(&admin),
+        &NewUser {
+            email: "m@iom.int".into(),
+            name: "M".into(),
+            role: "mission_officer".into(),
+            password: "short".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    let Err(Error::Invalid(inv)) = bad else {
+        panic!()
+    };
     assert_eq!(inv.for_field("country"), Some("required"));
     assert_eq!(inv.for_field("password"), Some("password-too-short"));
-    assert!(matches!(users::create(&store, Some(&c), &NewUser::default()).await, Err(Error::Forbidden)));
+    assert!(matches!(
+        users::create(&store, Some(&c), &NewUser::default()).await,
+        Err(Error::Forbidden)
+    ));
 
-    assert!(users::authenticate(&store, "c@iom.int", "a long test password").await.unwrap().is_some());
-    assert!(users::authenticate(&store, " C@iom.int ", "a long test password").await.unwrap().is_some());
-    assert!(users::authenticate(&store, "c@iom.int", "wrong password!!").await.unwrap().is_none());
-    assert!(users::authenticate(&store, "nobody@iom.int", "a long test password").await.unwrap().is_none());
+    assert!(
+        users::authenticate(&store, "c@iom.int", "a long test password")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        users::authenticate(&store, " C@iom.int ", "a long test password")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(users::authenticate(&store, "c@iom.int", "wrong password!!")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(
+        users::authenticate(&store, "nobody@iom.int", "a long test password")
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     let life = sessions::Lifetimes::default();
     let (tok, _) = sessions::create(&store, c.user_id, life).await.unwrap();
     assert!(sessions::touch(&store, &tok, life).await.unwrap().is_some());
-    sessions::age(&store, &tok, chrono::Duration::minutes(31)).await.unwrap();
-    assert!(sessions::touch(&store, &tok, life).await.unwrap().is_none(), "idle sessions end");
-    let short = sessions::Lifetimes { idle: chrono::Duration::minutes(30), absolute: chrono::Duration::seconds(0) };
+    sessions::age(&store, &tok, chrono::Duration::minutes(31))
+        .await
+        .unwrap();
+    assert!(
+        sessions::touch(&store, &tok, life).await.unwrap().is_none(),
+        "idle sessions end"
+    );
+    let short = sessions::Lifetimes {
+        idle: chrono::Duration::minutes(30),
+        absolute: chrono::Duration::seconds(0),
+    };
     let (tok, _) = sessions::create(&store, c.user_id, short).await.unwrap();
-    assert!(sessions::touch(&store, &tok, short).await.unwrap().is_none(), "absolute expiry ends sessions");
+    assert!(
+        sessions::touch(&store, &tok, short)
+            .await
+            .unwrap()
+            .is_none(),
+        "absolute expiry ends sessions"
+    );
 
     let api = tokens::create(&store, c.user_id).await.unwrap();
-    assert_eq!(tokens::authenticate(&store, &api).await.unwrap().map(|u| u.id), Some(c.user_id));
-    assert!(tokens::authenticate(&store, "hwt_forged").await.unwrap().is_none());
+    assert_eq!(
+        tokens::authenticate(&store, &api)
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(c.user_id)
+    );
+    assert!(tokens::authenticate(&store, "hwt_forged")
+        .await
+        .unwrap()
+        .is_none());
     let (tok, _) = sessions::create(&store, c.user_id, life).await.unwrap();
     let u = users::get(&store, c.user_id).await.unwrap();
-    users::set_active(&store, &admin, c.user_id, false, u.version).await.unwrap();
-    assert!(tokens::authenticate(&store, &api).await.unwrap().is_none(), "deactivation revokes tokens");
-    assert!(sessions::touch(&store, &tok, life).await.unwrap().is_none(), "deactivation ends sessions");
-    assert!(users::authenticate(&store, "c@iom.int", "a long test password").await.unwrap().is_none());
+    users::set_active(&store, &admin, c.user_id, false, u.version)
+        .await
+        .unwrap();
+    assert!(
+        tokens::authenticate(&store, &api).await.unwrap().is_none(),
+        "deactivation revokes tokens"
+    );
+    assert!(
+        sessions::touch(&store, &tok, life).await.unwrap().is_none(),
+        "deactivation ends sessions"
+    );
+    assert!(
+        users::authenticate(&store, "c@iom.int", "a long test password")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 both_databases!(users_and_sessions, users_sessions_and_tokens);
 
 async fn the_auditor_filters_the_trail(store: Store) {
     let c = user(&store, "c@iom.int", "counsellor", None, None).await;
     let aud = user(&store, "aud@iom.int", "auditor", None, None).await;
-    let id = cases::create(&store, &c, &new_case("Balogh", "HU")).await.unwrap().summary.id;
-    audit::record_read(&store, &c, "case", id, Some(id)).await.unwrap();
-    let f = audit::AuditFilter { case_id: Some(id), limit: 50, ..Default::default() };
+    let id = cases::create(&store, &c, &new_case("Balogh", "HU"))
+        .await
+        .unwrap()
+        .summary
+        .id;
+    audit::record_read(&store, &c, "case", id, Some(id))
+        .await
+        .unwrap();
+    let f = audit::AuditFilter {
+        case_id: Some(id),
+        limit: 50,
+        ..Default::default()
+    };
     let (rows, total) = audit::list(&store, &aud, &f).await.unwrap();
     assert_eq!(total, 2);
     assert_eq!(rows[0].action, "read");
-    let f = audit::AuditFilter { actor_email: Some("C@iom.int".into()), action: Some("create".into()), limit: 50, ..Default::default() };
+    let f = audit::AuditFilter {
+        actor_email: Some("C@iom.int".into()),
+        action: Some("create".into()),
+        limit: 50,
+        ..Default::default()
+    };
     let (rows, _) = audit::list(&store, &aud, &f).await.unwrap();
-    assert!(rows.iter().all(|r| r.actor_email.as_deref() == Some("c@iom.int") && r.action == "create"));
+    assert!(rows
+        .iter()
+        .all(|r| r.actor_email.as_deref() == Some("c@iom.int") && r.action == "create"));
     assert!(rows.len() >= 2);
-    assert!(matches!(audit::list(&store, &c, &f).await, Err(Error::Forbidden)));
+    assert!(matches!(
+        audit::list(&store, &c, &f).await,
+        Err(Error::Forbidden)
+    ));
 }
 both_databases!(audit_trail, the_auditor_filters_the_trail);
 
@@ -236,16 +520,41 @@ async fn demo_data_covers_every_status(store: Store) {
     let mut seen = 0;
     let n = demo::load(&store, 250, 7, &mut |w| seen = w).await.unwrap();
     assert_eq!((n, seen), (250, 250));
-    let sup = users::by_email(&store, "supervisor@homeward.test").await.unwrap().unwrap().actor(None);
+    let sup = users::by_email(&store, "supervisor@homeward.test")
+        .await
+        .unwrap()
+        .unwrap()
+        .actor(None);
     let counts = cases::counts_by_status(&store, &sup).await.unwrap();
     assert!(counts.iter().all(|(_, n)| *n > 0), "{counts:?}");
     assert_eq!(counts.iter().map(|(_, n)| n).sum::<i64>(), 250);
     // New cases continue the generated numbering.
-    let c = users::by_email(&store, "counsellor@homeward.test").await.unwrap().unwrap().actor(None);
-    let d = cases::create(&store, &c, &new_case("New", "MX")).await.unwrap();
-    let (rows, _) = cases::list(&store, &sup, &CaseFilter { q: Some(d.summary.case_number.clone()), per_page: 5, ..Default::default() }).await.unwrap();
+    let c = users::by_email(&store, "counsellor@homeward.test")
+        .await
+        .unwrap()
+        .unwrap()
+        .actor(None);
+    let d = cases::create(&store, &c, &new_case("New", "MX"))
+        .await
+        .unwrap();
+    let (rows, _) = cases::list(
+        &store,
+        &sup,
+        &CaseFilter {
+            q: Some(d.summary.case_number.clone()),
+            per_page: 5,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(rows.len(), 1);
-    assert!(users::authenticate(&store, "admin@homeward.test", demo::DEMO_PASSWORD).await.unwrap().is_some());
+    assert!(
+        users::authenticate(&store, "admin@homeward.test", demo::DEMO_PASSWORD)
+            .await
+            .unwrap()
+            .is_some()
+    );
     let _ = Uuid::nil();
 }
 both_databases!(demo_data, demo_data_covers_every_status);

@@ -8,9 +8,17 @@ use axum::routing::get;
 use axum::Router;
 
 const FILES: &[(&str, &str, &[u8])] = &[
-    ("htmx-2.0.11.min.js", "text/javascript", include_bytes!("../assets/htmx-2.0.11.min.js")),
+    (
+        "htmx-2.0.11.min.js",
+        "text/javascript",
+        include_bytes!("../assets/htmx-2.0.11.min.js"),
+    ),
     ("app.css", "text/css", include_bytes!("../assets/app.css")),
-    ("app.js", "text/javascript", include_bytes!("../assets/app.js")),
+    (
+        "app.js",
+        "text/javascript",
+        include_bytes!("../assets/app.js"),
+    ),
 ];
 
 /// `/assets/{file}`.
@@ -20,9 +28,14 @@ pub fn routes() -> Router<AppState> {
 
 async fn serve(Path(file): Path<String>) -> Response {
     match FILES.iter().find(|(n, _, _)| *n == file) {
-        Some((_, mime, body)) => {
-            ([(header::CONTENT_TYPE, *mime), (header::CACHE_CONTROL, "public, max-age=3600")], *body).into_response()
-        }
+        Some((_, mime, body)) => (
+            [
+                (header::CONTENT_TYPE, *mime),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            *body,
+        )
+            .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }

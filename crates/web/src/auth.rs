@@ -51,44 +51,72 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Resolves the user and language, then runs the request.
-pub async fn load(State(state): State<AppState>, jar: CookieJar, mut req: Request, next: Next) -> Response {
-    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+pub async fn load(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let mut auth = None;
     let mut failed_bearer = false;
     if let Some(token) = bearer(req.headers()) {
         match tokens::authenticate(&state.store, token).await {
             Ok(Some(user)) => {
                 let actor = user.actor(request_id.clone());
-                auth = Some(Auth { user, actor, session: None });
+                auth = Some(Auth {
+                    user,
+                    actor,
+                    session: None,
+                });
             }
             Ok(None) => failed_bearer = true,
             Err(e) => return ApiError::from(e).into_response(),
         }
     } else if let Some(c) = jar.get(SESSION_COOKIE) {
         match sessions::touch(&state.store, c.value(), state.config.sessions).await {
-            Ok(Some(session)) => match homeward_store::users::get(&state.store, session.user_id).await {
-                Ok(user) => {
-                    let actor = user.actor(request_id.clone());
-                    auth = Some(Auth { user, actor, session: Some(session) });
+            Ok(Some(session)) => {
+                match homeward_store::users::get(&state.store, session.user_id).await {
+                    Ok(user) => {
+                        let actor = user.actor(request_id.clone());
+                        auth = Some(Auth {
+                            user,
+                            actor,
+                            session: Some(session),
+                        });
+                    }
+                    Err(e) => return ApiError::from(e).into_response(),
                 }
-                Err(e) => return ApiError::from(e).into_response(),
-            },
+            }
             Ok(None) => {}
             Err(e) => return ApiError::from(e).into_response(),
         }
     }
     if failed_bearer {
-        return ApiError::unauthorized().detail("invalid or revoked token").into_response();
+        return ApiError::unauthorized()
+            .detail("invalid or revoked token")
+            .into_response();
     }
     let lang = jar
         .get(LANG_COOKIE)
         .and_then(|c| Lang::parse(c.value()))
         .or_else(|| auth.as_ref().and_then(|a| Lang::parse(&a.user.language)))
         .or_else(|| {
-            req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language)
+            req.headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
         })
         .unwrap_or(Lang::En);
-    req.extensions_mut().insert(Ctx { lang, auth, request_id });
+    req.extensions_mut().insert(Ctx {
+        lang,
+        auth,
+        request_id,
+    });
     next.run(req).await
 }
 
@@ -96,7 +124,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Ctx>().cloned().ok_or_else(ApiError::unauthorized)
+        parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(ApiError::unauthorized)
     }
 }
 
@@ -107,7 +139,12 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Ctx>().and_then(|c| c.auth.clone()).map(ApiUser).ok_or_else(ApiError::unauthorized)
+        parts
+            .extensions
+            .get::<Ctx>()
+            .and_then(|c| c.auth.clone())
+            .map(ApiUser)
+            .ok_or_else(ApiError::unauthorized)
     }
 }
 
@@ -120,10 +157,22 @@ impl<S: Send + Sync> FromRequestParts<S> for PageUser {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let ctx = parts.extensions.get::<Ctx>().cloned();
         match ctx.as_ref().and_then(|c| c.auth.clone()) {
-            Some(a) => Ok(PageUser(a, ctx.unwrap_or(Ctx { lang: Lang::En, auth: None, request_id: None }))),
+            Some(a) => Ok(PageUser(
+                a,
+                ctx.unwrap_or(Ctx {
+                    lang: Lang::En,
+                    auth: None,
+                    request_id: None,
+                }),
+            )),
             None => {
-                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-                let next = percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC);
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
+                let next =
+                    percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC);
                 Err(Redirect::to(&format!("/login?next={next}")).into_response())
             }
         }

@@ -59,7 +59,8 @@ pub async fn verify(State(_): State<AppState>, req: Request, next: Next) -> Resp
     };
     let token = form_urlencoded_field(&bytes, FIELD);
     if token.as_deref().is_some_and(|t| same(t, &expected)) {
-        next.run(Request::from_parts(parts, Body::from(bytes))).await
+        next.run(Request::from_parts(parts, Body::from(bytes)))
+            .await
     } else {
         refuse()
     }
@@ -71,5 +72,7 @@ fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
 }
 
 fn refuse() -> Response {
-    ApiError::new(StatusCode::FORBIDDEN, "csrf").detail("missing or wrong CSRF token").into_response()
+    ApiError::new(StatusCode::FORBIDDEN, "csrf")
+        .detail("missing or wrong CSRF token")
+        .into_response()
 }

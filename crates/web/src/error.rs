@@ -41,7 +41,12 @@ pub struct ApiError {
 impl ApiError {
     /// A plain error.
     pub fn new(status: StatusCode, code: &'static str) -> ApiError {
-        ApiError { status, code, detail: None, invalid: None }
+        ApiError {
+            status,
+            code,
+            detail: None,
+            invalid: None,
+        }
     }
 
     /// Adds a detail sentence.
@@ -74,7 +79,11 @@ impl ApiError {
                 .map(|i| {
                     i.errors
                         .iter()
-                        .map(|e| ProblemField { field: e.field.clone(), code: e.code.clone(), message: t.error(&e.code) })
+                        .map(|e| ProblemField {
+                            field: e.field.clone(),
+                            code: e.code.clone(),
+                            message: t.error(&e.code),
+                        })
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -91,11 +100,19 @@ impl From<StoreError> for ApiError {
             StoreError::Duplicate(f) => {
                 let mut inv = Invalid::default();
                 inv.add(f, "duplicate");
-                ApiError { status: StatusCode::CONFLICT, code: "duplicate", detail: None, invalid: Some(inv) }
+                ApiError {
+                    status: StatusCode::CONFLICT,
+                    code: "duplicate",
+                    detail: None,
+                    invalid: Some(inv),
+                }
             }
-            StoreError::Invalid(inv) => {
-                ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, code: "invalid", detail: None, invalid: Some(inv) }
-            }
+            StoreError::Invalid(inv) => ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "invalid",
+                detail: None,
+                invalid: Some(inv),
+            },
             StoreError::Transition(t) => transition_error(&t),
             StoreError::Unsupported(code) => ApiError::new(StatusCode::BAD_REQUEST, code),
             StoreError::Db(e) => {
@@ -125,12 +142,22 @@ pub fn transition_error(t: &TransitionError) -> ApiError {
             (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
         }
     };
-    ApiError { status, code, detail: None, invalid: (!inv.errors.is_empty()).then_some(inv) }
+    ApiError {
+        status,
+        code,
+        detail: None,
+        invalid: (!inv.errors.is_empty()).then_some(inv),
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::to_string(&self.problem()).unwrap_or_else(|_| "{}".into());
-        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
     }
 }

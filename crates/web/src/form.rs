@@ -33,7 +33,10 @@ pub struct FormState {
 impl FormState {
     /// A form prefilled with values.
     pub fn with(values: HashMap<String, String>) -> FormState {
-        FormState { values, ..Default::default() }
+        FormState {
+            values,
+            ..Default::default()
+        }
     }
 
     /// Records validation errors, translated; `prefix` strips nested field names.
@@ -59,7 +62,14 @@ impl FormState {
         self.errors.get(name).map(String::as_str)
     }
 
-    fn wrap(&self, name: &str, label: &str, hint: Option<&str>, control: String, check: bool) -> String {
+    fn wrap(
+        &self,
+        name: &str,
+        label: &str,
+        hint: Option<&str>,
+        control: String,
+        check: bool,
+    ) -> String {
         let err = self.e(name);
         let mut out = format!(
             "<div class=\"field{}{}\"><label for=\"f-{n}\">{}</label>",
@@ -69,15 +79,28 @@ impl FormState {
             n = esc(name)
         );
         if check {
-            out = format!("<div class=\"field check{}\">{control}<label for=\"f-{n}\">{}</label>", if err.is_some() { " error" } else { "" }, esc(label), n = esc(name));
+            out = format!(
+                "<div class=\"field check{}\">{control}<label for=\"f-{n}\">{}</label>",
+                if err.is_some() { " error" } else { "" },
+                esc(label),
+                n = esc(name)
+            );
         } else {
             if let Some(h) = hint {
-                out.push_str(&format!("<span class=\"hint\" id=\"h-{}\">{}</span>", esc(name), esc(h)));
+                out.push_str(&format!(
+                    "<span class=\"hint\" id=\"h-{}\">{}</span>",
+                    esc(name),
+                    esc(h)
+                ));
             }
             out.push_str(&control);
         }
         if let Some(e) = err {
-            out.push_str(&format!("<span class=\"error-text\" id=\"e-{}\">{}</span>", esc(name), esc(e)));
+            out.push_str(&format!(
+                "<span class=\"error-text\" id=\"e-{}\">{}</span>",
+                esc(name),
+                esc(e)
+            ));
         }
         out.push_str("</div>");
         out
@@ -112,7 +135,13 @@ impl FormState {
             r = if required { " required" } else { "" },
             a = self.aria(name, hint.is_some()),
         );
-        self.wrap(name, &t.t(&format!("field-{name}")), hint.as_deref(), control, false)
+        self.wrap(
+            name,
+            &t.t(&format!("field-{name}")),
+            hint.as_deref(),
+            control,
+            false,
+        )
     }
 
     /// A labelled multi-line input.
@@ -128,13 +157,24 @@ impl FormState {
 
     /// A labelled select; `options` are (value, label).
     pub fn select(&self, t: &Tr, name: &str, options: &[(String, String)], empty: bool) -> String {
-        let mut control = format!("<select id=\"f-{n}\" name=\"{n}\"{a}>", n = esc(name), a = self.aria(name, false));
+        let mut control = format!(
+            "<select id=\"f-{n}\" name=\"{n}\"{a}>",
+            n = esc(name),
+            a = self.aria(name, false)
+        );
         if empty {
-            control.push_str(&format!("<option value=\"\">{}</option>", esc(&t.t("choose"))));
+            control.push_str(&format!(
+                "<option value=\"\">{}</option>",
+                esc(&t.t("choose"))
+            ));
         }
         for (v, l) in options {
             let sel = if self.v(name) == v { " selected" } else { "" };
-            control.push_str(&format!("<option value=\"{}\"{sel}>{}</option>", esc(v), esc(l)));
+            control.push_str(&format!(
+                "<option value=\"{}\"{sel}>{}</option>",
+                esc(v),
+                esc(l)
+            ));
         }
         control.push_str("</select>");
         self.wrap(name, &t.t(&format!("field-{name}")), None, control, false)
@@ -161,7 +201,8 @@ mod tests {
     #[test]
     fn inputs_keep_values_escape_them_and_show_errors() {
         let mut f = FormState::default();
-        f.values.insert("family_name".into(), "<script>\"x\"".into());
+        f.values
+            .insert("family_name".into(), "<script>\"x\"".into());
         let mut inv = Invalid::default();
         inv.add("principal.family_name", "name-required");
         let t = Tr::new(Lang::En);

@@ -37,7 +37,12 @@ impl Lang {
 
     /// Parses a code, ignoring region and case (`fr-CA` is French).
     pub fn parse(s: &str) -> Option<Lang> {
-        let primary = s.trim().split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        let primary = s
+            .trim()
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         match primary.as_str() {
             "en" => Some(Lang::En),
             "fr" => Some(Lang::Fr),
@@ -47,7 +52,9 @@ impl Lang {
 
     /// Picks the first supported language of an `Accept-Language` header.
     pub fn from_accept_language(h: &str) -> Option<Lang> {
-        h.split(',').filter_map(|part| Lang::parse(part.split(';').next().unwrap_or(""))).next()
+        h.split(',')
+            .filter_map(|part| Lang::parse(part.split(';').next().unwrap_or("")))
+            .next()
     }
 
     fn id(self) -> LanguageIdentifier {
@@ -73,14 +80,20 @@ impl Tr {
     /// The message for `key`, or the key itself if it is missing (a test
     /// guarantees none is).
     pub fn t(&self, key: &str) -> String {
-        LOCALES.try_lookup(&self.lang.id(), key).unwrap_or_else(|| key.to_string())
+        LOCALES
+            .try_lookup(&self.lang.id(), key)
+            .unwrap_or_else(|| key.to_string())
     }
 
     /// The message for `key` with named arguments.
     pub fn ta(&self, key: &str, args: &[(&str, String)]) -> String {
-        let map: HashMap<Cow<'static, str>, FluentValue> =
-            args.iter().map(|(k, v)| (Cow::Owned(k.to_string()), FluentValue::from(v.clone()))).collect();
-        LOCALES.try_lookup_with_args(&self.lang.id(), key, &map).unwrap_or_else(|| key.to_string())
+        let map: HashMap<Cow<'static, str>, FluentValue> = args
+            .iter()
+            .map(|(k, v)| (Cow::Owned(k.to_string()), FluentValue::from(v.clone())))
+            .collect();
+        LOCALES
+            .try_lookup_with_args(&self.lang.id(), key, &map)
+            .unwrap_or_else(|| key.to_string())
     }
 
     /// Whether `key` exists in this language.
@@ -134,7 +147,10 @@ mod tests {
         assert_eq!(Lang::parse("fr-CA"), Some(Lang::Fr));
         assert_eq!(Lang::parse("EN"), Some(Lang::En));
         assert_eq!(Lang::parse("de"), None);
-        assert_eq!(Lang::from_accept_language("de-DE,fr;q=0.8,en;q=0.5"), Some(Lang::Fr));
+        assert_eq!(
+            Lang::from_accept_language("de-DE,fr;q=0.8,en;q=0.5"),
+            Some(Lang::Fr)
+        );
     }
 
     #[test]

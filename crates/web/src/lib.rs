@@ -31,7 +31,10 @@ pub struct WebConfig {
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { sessions: Lifetimes::default(), secure_cookies: false }
+        WebConfig {
+            sessions: Lifetimes::default(),
+            secure_cookies: false,
+        }
     }
 }
 
@@ -47,15 +50,24 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 
 /// The whole application: pages, API, health and metrics.
 pub fn app(store: Store, config: WebConfig) -> Router {
-    let state = AppState { store, config: Arc::new(config) };
+    let state = AppState {
+        store,
+        config: Arc::new(config),
+    };
     let x_request_id = axum::http::HeaderName::from_static("x-request-id");
     Router::new()
         .merge(pages::routes())
         .merge(api::routes())
         .merge(observability::routes())
         .merge(assets::routes())
-        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::verify))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::load))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            csrf::verify,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::load,
+        ))
         .layer(axum::middleware::from_fn(security_headers::add))
         .layer(axum::middleware::from_fn(observability::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -65,11 +77,18 @@ pub fn app(store: Store, config: WebConfig) -> Router {
 }
 
 /// Serves the application on `listener` until the process is stopped.
-pub async fn serve(listener: tokio::net::TcpListener, store: Store, config: WebConfig) -> std::io::Result<()> {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    store: Store,
+    config: WebConfig,
+) -> std::io::Result<()> {
     let app = app(store, config);
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }

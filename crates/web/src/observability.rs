@@ -14,12 +14,17 @@ use std::time::Instant;
 static PROMETHEUS: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
 fn prometheus() -> Option<&'static PrometheusHandle> {
-    PROMETHEUS.get_or_init(|| PrometheusBuilder::new().install_recorder().ok()).as_ref()
+    PROMETHEUS
+        .get_or_init(|| PrometheusBuilder::new().install_recorder().ok())
+        .as_ref()
 }
 
 /// `/healthz`, `/readyz` and `/metrics` (public: they reveal no personal data).
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).route("/metrics", get(metrics_text))
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
 }
 
 async fn healthz() -> &'static str {
@@ -46,8 +51,17 @@ pub async fn track(req: Request, next: Next) -> Response {
     let _ = prometheus();
     let start = Instant::now();
     let method = req.method().to_string();
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
-    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let res = next.run(req).await;
     let status = res.status().as_u16().to_string();
     let secs = start.elapsed().as_secs_f64();

@@ -12,7 +12,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use homeward_domain::person::PersonInput;
 use homeward_domain::CaseStatus;
-use homeward_store::cases::{self, CaseDetail, CaseFilter, CaseInput, CaseSummary, CaseUpdate, TimelineEntry};
+use homeward_store::cases::{
+    self, CaseDetail, CaseFilter, CaseInput, CaseSummary, CaseUpdate, TimelineEntry,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -56,7 +58,11 @@ fn bad(code: &'static str, detail: &str) -> ApiError {
            ("counsellor_id" = Option<String>, Query), ("q" = Option<String>, Query), ("sort" = Option<String>, Query, description = "updated_at, case_number, name, status or referred_at"),
            ("desc" = Option<bool>, Query), ("page" = Option<i64>, Query), ("per_page" = Option<i64>, Query)),
     responses((status = 200, body = CasePage), (status = 400, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
-pub async fn list(State(state): State<AppState>, ApiUser(a): ApiUser, Query(q): Query<HashMap<String, String>>) -> Result<Json<CasePage>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<CasePage>, ApiError> {
     let page = int_param(&q, "page", 1, 1, 1_000_000)?;
     let per_page = int_param(&q, "per_page", 25, 1, 200)?;
     if let Some(s) = q.get("status") {
@@ -76,7 +82,10 @@ pub async fn list(State(state): State<AppState>, ApiUser(a): ApiUser, Query(q): 
     };
     let counsellor_id = match q.get("counsellor_id") {
         None => None,
-        Some(s) => Some(uuid::Uuid::parse_str(s).map_err(|_| bad("invalid-parameter", "counsellor_id must be a UUID"))?),
+        Some(s) => Some(
+            uuid::Uuid::parse_str(s)
+                .map_err(|_| bad("invalid-parameter", "counsellor_id must be a UUID"))?,
+        ),
     };
     let f = CaseFilter {
         status: q.get("status").cloned(),
@@ -90,20 +99,36 @@ pub async fn list(State(state): State<AppState>, ApiUser(a): ApiUser, Query(q): 
         per_page,
     };
     let (items, total) = cases::list(&state.store, &a.actor, &f).await?;
-    Ok(Json(CasePage { items, total, page, per_page }))
+    Ok(Json(CasePage {
+        items,
+        total,
+        page,
+        per_page,
+    }))
 }
 
 /// Opens a case (status `referred`) with a new or existing principal applicant.
 #[utoipa::path(post, path = "/api/v1/cases", request_body = CaseInput,
     responses((status = 201, body = CaseDetail), (status = 422, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
-pub async fn create(State(state): State<AppState>, ApiUser(a): ApiUser, ApiJson(input): ApiJson<CaseInput>) -> Result<(StatusCode, Json<CaseDetail>), ApiError> {
-    Ok((StatusCode::CREATED, Json(cases::create(&state.store, &a.actor, &input).await?)))
+pub async fn create(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    ApiJson(input): ApiJson<CaseInput>,
+) -> Result<(StatusCode, Json<CaseDetail>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(cases::create(&state.store, &a.actor, &input).await?),
+    ))
 }
 
 /// One case with its people and timeline (404 when out of scope). The read is audited.
 #[utoipa::path(get, path = "/api/v1/cases/{id}", params(("id" = String, Path)),
     responses((status = 200, body = CaseDetail), (status = 404, body = crate::error::Problem)))]
-pub async fn get(State(state): State<AppState>, ApiUser(a): ApiUser, Path(id): Path<String>) -> Result<Json<CaseDetail>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<CaseDetail>, ApiError> {
     let id = parse_id(&id)?;
     let c = cases::get(&state.store, &a.actor, id).await?;
     homeward_store::audit::record_read(&state.store, &a.actor, "case", id, Some(id)).await?;
@@ -113,7 +138,12 @@ pub async fn get(State(state): State<AppState>, ApiUser(a): ApiUser, Path(id): P
 /// Changes country of return, locality or counsellor; a stale `version` answers 409.
 #[utoipa::path(patch, path = "/api/v1/cases/{id}", params(("id" = String, Path)), request_body = CaseUpdate,
     responses((status = 200, body = CaseDetail), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn update(State(state): State<AppState>, ApiUser(a): ApiUser, Path(id): Path<String>, ApiJson(u): ApiJson<CaseUpdate>) -> Result<Json<CaseDetail>, ApiError> {
+pub async fn update(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(u): ApiJson<CaseUpdate>,
+) -> Result<Json<CaseDetail>, ApiError> {
     let id = parse_id(&id)?;
     Ok(Json(cases::update(&state.store, &a.actor, id, &u).await?))
 }
@@ -121,7 +151,11 @@ pub async fn update(State(state): State<AppState>, ApiUser(a): ApiUser, Path(id)
 /// The case's workflow history.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/transitions", params(("id" = String, Path)),
     responses((status = 200, body = Vec<TimelineEntry>), (status = 404, body = crate::error::Problem)))]
-pub async fn timeline(State(state): State<AppState>, ApiUser(a): ApiUser, Path(id): Path<String>) -> Result<Json<Vec<TimelineEntry>>, ApiError> {
+pub async fn timeline(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<TimelineEntry>>, ApiError> {
     let id = parse_id(&id)?;
     Ok(Json(cases::get(&state.store, &a.actor, id).await?.timeline))
 }
@@ -129,15 +163,38 @@ pub async fn timeline(State(state): State<AppState>, ApiUser(a): ApiUser, Path(i
 /// Moves the case to another status, if the workflow allows it for this role.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/transitions", params(("id" = String, Path)), request_body = TransitionBody,
     responses((status = 200, body = CaseDetail), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn transition(State(state): State<AppState>, ApiUser(a): ApiUser, Path(id): Path<String>, ApiJson(b): ApiJson<TransitionBody>) -> Result<Json<CaseDetail>, ApiError> {
+pub async fn transition(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<TransitionBody>,
+) -> Result<Json<CaseDetail>, ApiError> {
     let id = parse_id(&id)?;
-    Ok(Json(cases::transition(&state.store, &a.actor, id, &b.to, b.reason.as_deref(), b.version).await?))
+    Ok(Json(
+        cases::transition(
+            &state.store,
+            &a.actor,
+            id,
+            &b.to,
+            b.reason.as_deref(),
+            b.version,
+        )
+        .await?,
+    ))
 }
 
 /// Adds a family member to the case.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/members", params(("id" = String, Path)), request_body = MemberBody,
     responses((status = 201, body = CaseDetail), (status = 422, body = crate::error::Problem)))]
-pub async fn add_member(State(state): State<AppState>, ApiUser(a): ApiUser, Path(id): Path<String>, ApiJson(b): ApiJson<MemberBody>) -> Result<(StatusCode, Json<CaseDetail>), ApiError> {
+pub async fn add_member(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<MemberBody>,
+) -> Result<(StatusCode, Json<CaseDetail>), ApiError> {
     let id = parse_id(&id)?;
-    Ok((StatusCode::CREATED, Json(cases::add_member(&state.store, &a.actor, id, &b.relationship, &b.person).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(cases::add_member(&state.store, &a.actor, id, &b.relationship, &b.person).await?),
+    ))
 }

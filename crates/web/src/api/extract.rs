@@ -19,10 +19,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(rej) => Err(match &rej {
-                JsonRejection::JsonDataError(e) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "json-data").detail(e.body_text()),
-                JsonRejection::JsonSyntaxError(e) => ApiError::new(StatusCode::BAD_REQUEST, "json-syntax").detail(e.body_text()),
-                JsonRejection::MissingJsonContentType(_) => ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "json-content-type"),
-                JsonRejection::BytesRejection(_) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                JsonRejection::JsonDataError(e) => {
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "json-data")
+                        .detail(e.body_text())
+                }
+                JsonRejection::JsonSyntaxError(e) => {
+                    ApiError::new(StatusCode::BAD_REQUEST, "json-syntax").detail(e.body_text())
+                }
+                JsonRejection::MissingJsonContentType(_) => {
+                    ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "json-content-type")
+                }
+                JsonRejection::BytesRejection(_)
+                    if rej.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+                {
                     ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large")
                 }
                 _ => ApiError::new(rej.status(), "bad-request").detail(rej.body_text()),
@@ -37,12 +46,19 @@ pub fn parse_id(s: &str) -> Result<Uuid, ApiError> {
 }
 
 /// Reads an optional integer query parameter within bounds; anything else is a 400.
-pub fn int_param(q: &HashMap<String, String>, name: &str, default: i64, min: i64, max: i64) -> Result<i64, ApiError> {
+pub fn int_param(
+    q: &HashMap<String, String>,
+    name: &str,
+    default: i64,
+    min: i64,
+    max: i64,
+) -> Result<i64, ApiError> {
     match q.get(name) {
         None => Ok(default),
         Some(v) => match v.parse::<i64>() {
             Ok(n) if (min..=max).contains(&n) => Ok(n),
-            _ => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid-parameter").detail(format!("{name} must be an integer from {min} to {max}"))),
+            _ => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid-parameter")
+                .detail(format!("{name} must be an integer from {min} to {max}"))),
         },
     }
 }

@@ -20,8 +20,14 @@ pub async fn me(ApiUser(a): ApiUser) -> Json<User> {
 
 /// Every programme. Any staff role.
 #[utoipa::path(get, path = "/api/v1/programmes", responses((status = 200, body = Vec<Programme>), (status = 401, body = crate::error::Problem)))]
-pub async fn programmes(State(state): State<AppState>, ApiUser(a): ApiUser) -> Result<Json<Vec<Programme>>, ApiError> {
-    a.actor.require(homeward_domain::Resource::Programme, homeward_domain::Action::Read)?;
+pub async fn programmes(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+) -> Result<Json<Vec<Programme>>, ApiError> {
+    a.actor.require(
+        homeward_domain::Resource::Programme,
+        homeward_domain::Action::Read,
+    )?;
     Ok(Json(programmes::list(&state.store).await?))
 }
 
@@ -38,7 +44,11 @@ pub struct AuditPage {
            ("entity_id" = Option<String>, Query), ("case_id" = Option<String>, Query), ("from" = Option<String>, Query, description = "YYYY-MM-DD"),
            ("to" = Option<String>, Query, description = "YYYY-MM-DD"), ("page" = Option<i64>, Query), ("per_page" = Option<i64>, Query)),
     responses((status = 200, body = AuditPage), (status = 403, body = crate::error::Problem)))]
-pub async fn audit(State(state): State<AppState>, ApiUser(a): ApiUser, Query(q): Query<HashMap<String, String>>) -> Result<Json<AuditPage>, ApiError> {
+pub async fn audit(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<AuditPage>, ApiError> {
     let per_page = int_param(&q, "per_page", 50, 1, 500)?;
     int_param(&q, "page", 1, 1, 1_000_000)?;
     let f = crate::pages::audit::filter_from_query(&q, per_page);

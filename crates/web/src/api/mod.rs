@@ -43,7 +43,10 @@ impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         if let Some(c) = openapi.components.as_mut() {
-            c.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+            c.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
         }
     }
 }
@@ -58,8 +61,14 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}", get(persons::get).put(persons::update))
         .route("/cases", get(cases::list).post(cases::create))
         .route("/cases/{id}", get(cases::get).patch(cases::update))
-        .route("/cases/{id}/transitions", get(cases::timeline).post(cases::transition))
-        .route("/cases/{id}/members", axum::routing::post(cases::add_member))
+        .route(
+            "/cases/{id}/transitions",
+            get(cases::timeline).post(cases::transition),
+        )
+        .route(
+            "/cases/{id}/members",
+            axum::routing::post(cases::add_member),
+        )
         .fallback(misc::not_found);
     Router::new()
         .nest("/api/v1", v1)

@@ -33,24 +33,46 @@ pub struct PersonUpdate {
 #[utoipa::path(get, path = "/api/v1/persons",
     params(("q" = Option<String>, Query), ("limit" = Option<i64>, Query), ("offset" = Option<i64>, Query)),
     responses((status = 200, body = PersonPage), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
-pub async fn list(State(state): State<AppState>, ApiUser(a): ApiUser, Query(q): Query<HashMap<String, String>>) -> Result<Json<PersonPage>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<PersonPage>, ApiError> {
     let limit = int_param(&q, "limit", 50, 1, 200)?;
     let offset = int_param(&q, "offset", 0, 0, i64::MAX / 2)?;
-    let (items, total) = persons::search(&state.store, &a.actor, q.get("q").map(String::as_str), limit, offset).await?;
+    let (items, total) = persons::search(
+        &state.store,
+        &a.actor,
+        q.get("q").map(String::as_str),
+        limit,
+        offset,
+    )
+    .await?;
     Ok(Json(PersonPage { items, total }))
 }
 
 /// Registers a person who is on no case yet.
 #[utoipa::path(post, path = "/api/v1/persons", request_body = PersonInput,
     responses((status = 201, body = Person), (status = 422, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
-pub async fn create(State(state): State<AppState>, ApiUser(a): ApiUser, ApiJson(input): ApiJson<PersonInput>) -> Result<(StatusCode, Json<Person>), ApiError> {
-    Ok((StatusCode::CREATED, Json(persons::create(&state.store, &a.actor, &input).await?)))
+pub async fn create(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    ApiJson(input): ApiJson<PersonInput>,
+) -> Result<(StatusCode, Json<Person>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(persons::create(&state.store, &a.actor, &input).await?),
+    ))
 }
 
 /// One person (404 when out of scope).
 #[utoipa::path(get, path = "/api/v1/persons/{id}", params(("id" = String, Path)),
     responses((status = 200, body = Person), (status = 404, body = crate::error::Problem)))]
-pub async fn get(State(state): State<AppState>, ApiUser(a): ApiUser, Path(id): Path<String>) -> Result<Json<Person>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Person>, ApiError> {
     let id = parse_id(&id)?;
     let p = persons::get(&state.store, &a.actor, id).await?;
     homeward_store::audit::record_read(&state.store, &a.actor, "person", id, None).await?;
@@ -60,7 +82,14 @@ pub async fn get(State(state): State<AppState>, ApiUser(a): ApiUser, Path(id): P
 /// Replaces a person's details; a stale `version` answers 409 and changes nothing.
 #[utoipa::path(put, path = "/api/v1/persons/{id}", params(("id" = String, Path)), request_body = PersonUpdate,
     responses((status = 200, body = Person), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn update(State(state): State<AppState>, ApiUser(a): ApiUser, Path(id): Path<String>, ApiJson(u): ApiJson<PersonUpdate>) -> Result<Json<Person>, ApiError> {
+pub async fn update(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(u): ApiJson<PersonUpdate>,
+) -> Result<Json<Person>, ApiError> {
     let id = parse_id(&id)?;
-    Ok(Json(persons::update(&state.store, &a.actor, id, u.version, &u.person).await?))
+    Ok(Json(
+        persons::update(&state.store, &a.actor, id, u.version, &u.person).await?,
+    ))
 }

@@ -29,7 +29,14 @@ pub async fn list(State(state): State<AppState>, PageUser(auth, ctx): PageUser) 
     match users::list(&state.store, &auth.actor).await {
         Ok(users) => {
             let l = Layout::new(&ctx, ctx.tr().t("nav-users"), "/admin/users");
-            render(StatusCode::OK, ListPage { l, users, me: auth.user.id })
+            render(
+                StatusCode::OK,
+                ListPage {
+                    l,
+                    users,
+                    me: auth.user.id,
+                },
+            )
         }
         Err(e) => store_error(&ctx, e),
     }
@@ -45,7 +52,10 @@ struct NewPage {
 
 fn new_page(ctx: &Ctx, f: FormState, status: StatusCode) -> Response {
     let t = ctx.tr();
-    let roles = Role::ALL.iter().map(|r| (r.as_str().to_string(), t.role(r.as_str()))).collect();
+    let roles = Role::ALL
+        .iter()
+        .map(|r| (r.as_str().to_string(), t.role(r.as_str())))
+        .collect();
     let l = Layout::new(ctx, t.t("new-user"), "/admin/users");
     render(status, NewPage { l, f, roles })
 }
@@ -59,7 +69,11 @@ pub async fn new_form(PageUser(auth, ctx): PageUser) -> Response {
 }
 
 /// POST /admin/users.
-pub async fn create(State(state): State<AppState>, PageUser(auth, ctx): PageUser, PageForm(form): PageForm) -> Response {
+pub async fn create(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    PageForm(form): PageForm,
+) -> Response {
     if let Err(r) = require(&auth, &ctx, Resource::User, Action::Manage) {
         return r;
     }
@@ -95,16 +109,28 @@ pub async fn create(State(state): State<AppState>, PageUser(auth, ctx): PageUser
 }
 
 /// POST /admin/users/{id}/active.
-pub async fn set_active(State(state): State<AppState>, PageUser(auth, ctx): PageUser, Path(id): Path<String>, PageForm(form): PageForm) -> Response {
+pub async fn set_active(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+    PageForm(form): PageForm,
+) -> Response {
     if let Err(r) = require(&auth, &ctx, Resource::User, Action::Manage) {
         return r;
     }
-    let Ok(id) = Uuid::parse_str(&id) else { return super::error_page(&ctx, StatusCode::NOT_FOUND, "not-found") };
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return super::error_page(&ctx, StatusCode::NOT_FOUND, "not-found");
+    };
     let active = form.get("active").map(|v| v == "true").unwrap_or(false);
-    let version = form.get("version").and_then(|v| v.parse().ok()).unwrap_or(-1);
+    let version = form
+        .get("version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(-1);
     match users::set_active(&state.store, &auth.actor, id, active, version).await {
         Ok(_) => Redirect::to("/admin/users").into_response(),
-        Err(Error::Invalid(_)) => super::error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "self-deactivate"),
+        Err(Error::Invalid(_)) => {
+            super::error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "self-deactivate")
+        }
         Err(e) => store_error(&ctx, e),
     }
 }

@@ -40,25 +40,49 @@ struct ListPage {
 }
 
 fn query_link(q: &HashMap<String, String>, page: i64) -> String {
-    let mut pairs: Vec<(String, String)> = q.iter().filter(|(k, v)| k.as_str() != "page" && !v.is_empty()).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut pairs: Vec<(String, String)> = q
+        .iter()
+        .filter(|(k, v)| k.as_str() != "page" && !v.is_empty())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     pairs.sort();
     pairs.push(("page".into(), page.to_string()));
-    format!("/cases?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
+    format!(
+        "/cases?{}",
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    )
 }
 
 /// GET /cases.
-pub async fn list(State(state): State<AppState>, PageUser(auth, ctx): PageUser, Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn list(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     if let Err(r) = require(&auth, &ctx, Resource::Case, Action::Read) {
         return r;
     }
     let t = ctx.tr();
-    let page = q.get("page").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).clamp(1, 1_000_000);
-    let status = q.get("status").filter(|s| CaseStatus::parse(s).is_some()).cloned();
-    let sort = q.get("sort").filter(|s| cases::SORTS.contains(&s.as_str())).cloned();
+    let page = q
+        .get("page")
+        .and_then(|p| p.parse::<i64>().ok())
+        .unwrap_or(1)
+        .clamp(1, 1_000_000);
+    let status = q
+        .get("status")
+        .filter(|s| CaseStatus::parse(s).is_some())
+        .cloned();
+    let sort = q
+        .get("sort")
+        .filter(|s| cases::SORTS.contains(&s.as_str()))
+        .cloned();
     let desc = q.get("dir").map(|d| d == "desc").unwrap_or(sort.is_none());
     let f = CaseFilter {
         status,
-        country: q.get("country").map(|c| c.trim().to_ascii_uppercase()).filter(|c| c.len() == 2),
+        country: q
+            .get("country")
+            .map(|c| c.trim().to_ascii_uppercase())
+            .filter(|c| c.len() == 2),
         programme: q.get("programme").cloned(),
         counsellor_id: None,
         q: q.get("q").map(|s| s.chars().take(100).collect()),
@@ -72,9 +96,15 @@ pub async fn list(State(state): State<AppState>, PageUser(auth, ctx): PageUser, 
         Err(e) => return store_error(&ctx, e),
     };
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
-    let mut statuses: Vec<(String, String)> = CaseStatus::ALL.iter().map(|s| (s.as_str().to_string(), t.status(s.as_str()))).collect();
+    let mut statuses: Vec<(String, String)> = CaseStatus::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), t.status(s.as_str())))
+        .collect();
     statuses.insert(0, (String::new(), t.t("all-statuses")));
-    let sorts = cases::SORTS.iter().map(|s| (s.to_string(), t.t(&format!("sort-{s}")))).collect();
+    let sorts = cases::SORTS
+        .iter()
+        .map(|s| (s.to_string(), t.t(&format!("sort-{s}"))))
+        .collect();
     let mut fs = FormState::default();
     for k in ["q", "status", "country", "sort", "dir"] {
         if let Some(v) = q.get(k) {
@@ -82,18 +112,21 @@ pub async fn list(State(state): State<AppState>, PageUser(auth, ctx): PageUser, 
         }
     }
     let l = Layout::new(&ctx, t.t("nav-cases"), "/cases");
-    render(StatusCode::OK, ListPage {
-        l,
-        rows,
-        total,
-        page,
-        pages,
-        f: fs,
-        statuses,
-        sorts,
-        prev_link: (page > 1).then(|| query_link(&q, page - 1)),
-        next_link: (page < pages).then(|| query_link(&q, page + 1)),
-    })
+    render(
+        StatusCode::OK,
+        ListPage {
+            l,
+            rows,
+            total,
+            page,
+            pages,
+            f: fs,
+            statuses,
+            sorts,
+            prev_link: (page > 1).then(|| query_link(&q, page - 1)),
+            next_link: (page < pages).then(|| query_link(&q, page + 1)),
+        },
+    )
 }
 
 #[derive(Template)]
@@ -107,17 +140,43 @@ struct NewPage {
     can_assign: bool,
 }
 
-async fn new_page(state: &AppState, ctx: &Ctx, auth_role: Role, f: FormState, status: StatusCode) -> Response {
+async fn new_page(
+    state: &AppState,
+    ctx: &Ctx,
+    auth_role: Role,
+    f: FormState,
+    status: StatusCode,
+) -> Response {
     let t = ctx.tr();
-    let programmes = programmes::list(&state.store).await.unwrap_or_default().into_iter().map(|p| (p.code, p.name)).collect();
+    let programmes = programmes::list(&state.store)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| (p.code, p.name))
+        .collect();
     let can_assign = auth_role.can(Resource::Case, Action::Assign);
     let counsellors = if can_assign {
-        users::counsellors(&state.store).await.unwrap_or_default().into_iter().map(|u| (u.id.to_string(), u.name)).collect()
+        users::counsellors(&state.store)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|u| (u.id.to_string(), u.name))
+            .collect()
     } else {
         Vec::new()
     };
     let l = Layout::new(ctx, t.t("nav-new-case"), "/cases/new");
-    render(status, NewPage { l, f, sexes: sex_options(&t), programmes, counsellors, can_assign })
+    render(
+        status,
+        NewPage {
+            l,
+            f,
+            sexes: sex_options(&t),
+            programmes,
+            counsellors,
+            can_assign,
+        },
+    )
 }
 
 /// GET /cases/new.
@@ -131,18 +190,34 @@ pub async fn new_form(State(state): State<AppState>, PageUser(auth, ctx): PageUs
 }
 
 /// POST /cases.
-pub async fn create(State(state): State<AppState>, PageUser(auth, ctx): PageUser, PageForm(form): PageForm) -> Response {
+pub async fn create(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    PageForm(form): PageForm,
+) -> Response {
     if let Err(r) = require(&auth, &ctx, Resource::Case, Action::Create) {
         return r;
     }
     let t = ctx.tr();
-    let counsellor_id = match form.get("counsellor_id").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+    let counsellor_id = match form
+        .get("counsellor_id")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
         Some(s) => match Uuid::parse_str(s) {
             Ok(id) => Some(id),
             Err(_) => {
                 let mut f = FormState::with(form.clone());
-                f.errors.insert("counsellor_id".into(), t.error("invalid-choice"));
-                return new_page(&state, &ctx, auth.actor.role, f, StatusCode::UNPROCESSABLE_ENTITY).await;
+                f.errors
+                    .insert("counsellor_id".into(), t.error("invalid-choice"));
+                return new_page(
+                    &state,
+                    &ctx,
+                    auth.actor.role,
+                    f,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
             }
         },
         None => None,
@@ -161,7 +236,14 @@ pub async fn create(State(state): State<AppState>, PageUser(auth, ctx): PageUser
             let mut f = FormState::with(form);
             f.add_invalid(&t, &inv, "principal.");
             f.general = Some(t.t("form-has-errors"));
-            new_page(&state, &ctx, auth.actor.role, f, StatusCode::UNPROCESSABLE_ENTITY).await
+            new_page(
+                &state,
+                &ctx,
+                auth.actor.role,
+                f,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => store_error(&ctx, e),
     }
@@ -182,7 +264,14 @@ struct ShowPage {
     sexes: Vec<(String, String)>,
 }
 
-fn show_page(ctx: &Ctx, role: Role, c: CaseDetail, f: FormState, member_f: FormState, status: StatusCode) -> Response {
+fn show_page(
+    ctx: &Ctx,
+    role: Role,
+    c: CaseDetail,
+    f: FormState,
+    member_f: FormState,
+    status: StatusCode,
+) -> Response {
     let t = ctx.tr();
     let from = CaseStatus::parse(&c.summary.status);
     let transitions = c
@@ -197,20 +286,29 @@ fn show_page(ctx: &Ctx, role: Role, c: CaseDetail, f: FormState, member_f: FormS
         })
         .collect();
     let open = from.is_some_and(|s| !s.is_after_departure() && !s.is_terminal());
-    let relationships = RELATIONSHIPS.iter().filter(|r| **r != "principal").map(|r| (r.to_string(), t.choice("relationship", r))).collect();
+    let relationships = RELATIONSHIPS
+        .iter()
+        .filter(|r| **r != "principal")
+        .map(|r| (r.to_string(), t.choice("relationship", r)))
+        .collect();
     let l = Layout::new(ctx, c.summary.case_number.clone(), "/cases");
-    render(status, ShowPage {
-        l,
-        transitions,
-        can_edit: role.can(Resource::Case, Action::Update),
-        can_add_member: role.can(Resource::Case, Action::Update) && role.can(Resource::Person, Action::Create) && open,
-        sees_contact: role.sees_contact_details(),
-        c,
-        f,
-        member_f,
-        relationships,
-        sexes: sex_options(&t),
-    })
+    render(
+        status,
+        ShowPage {
+            l,
+            transitions,
+            can_edit: role.can(Resource::Case, Action::Update),
+            can_add_member: role.can(Resource::Case, Action::Update)
+                && role.can(Resource::Person, Action::Create)
+                && open,
+            sees_contact: role.sees_contact_details(),
+            c,
+            f,
+            member_f,
+            relationships,
+            sexes: sex_options(&t),
+        },
+    )
 }
 
 fn parse_id(ctx: &Ctx, id: &str) -> Result<Uuid, Response> {
@@ -218,24 +316,42 @@ fn parse_id(ctx: &Ctx, id: &str) -> Result<Uuid, Response> {
 }
 
 /// GET /cases/{id}: records the read in the audit trail.
-pub async fn show(State(state): State<AppState>, PageUser(auth, ctx): PageUser, Path(id): Path<String>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+) -> Response {
     let id = match parse_id(&ctx, &id) {
         Ok(id) => id,
         Err(r) => return r,
     };
     match cases::get(&state.store, &auth.actor, id).await {
         Ok(c) => {
-            if let Err(e) = audit::record_read(&state.store, &auth.actor, "case", id, Some(id)).await {
+            if let Err(e) =
+                audit::record_read(&state.store, &auth.actor, "case", id, Some(id)).await
+            {
                 return store_error(&ctx, e);
             }
-            show_page(&ctx, auth.actor.role, c, FormState::default(), FormState::default(), StatusCode::OK)
+            show_page(
+                &ctx,
+                auth.actor.role,
+                c,
+                FormState::default(),
+                FormState::default(),
+                StatusCode::OK,
+            )
         }
         Err(e) => store_error(&ctx, e),
     }
 }
 
 /// POST /cases/{id}/transition.
-pub async fn transition(State(state): State<AppState>, PageUser(auth, ctx): PageUser, Path(id): Path<String>, PageForm(form): PageForm) -> Response {
+pub async fn transition(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+    PageForm(form): PageForm,
+) -> Response {
     let id = match parse_id(&ctx, &id) {
         Ok(id) => id,
         Err(r) => return r,
@@ -243,7 +359,16 @@ pub async fn transition(State(state): State<AppState>, PageUser(auth, ctx): Page
     let t = ctx.tr();
     let to = form.get("to").cloned().unwrap_or_default();
     let version = form.get("version").and_then(|v| v.parse::<i64>().ok());
-    match cases::transition(&state.store, &auth.actor, id, &to, form.get("reason").map(String::as_str), version).await {
+    match cases::transition(
+        &state.store,
+        &auth.actor,
+        id,
+        &to,
+        form.get("reason").map(String::as_str),
+        version,
+    )
+    .await
+    {
         Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
         Err(e) => {
             let mut f = FormState::with(form.clone());
@@ -278,7 +403,12 @@ pub async fn transition(State(state): State<AppState>, PageUser(auth, ctx): Page
 }
 
 /// POST /cases/{id}/members.
-pub async fn add_member(State(state): State<AppState>, PageUser(auth, ctx): PageUser, Path(id): Path<String>, PageForm(form): PageForm) -> Response {
+pub async fn add_member(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+    PageForm(form): PageForm,
+) -> Response {
     let id = match parse_id(&ctx, &id) {
         Ok(id) => id,
         Err(r) => return r,
@@ -292,7 +422,14 @@ pub async fn add_member(State(state): State<AppState>, PageUser(auth, ctx): Page
             f.add_invalid(&t, &inv, "");
             f.general = Some(t.t("form-has-errors"));
             match cases::get(&state.store, &auth.actor, id).await {
-                Ok(c) => show_page(&ctx, auth.actor.role, c, FormState::default(), f, StatusCode::UNPROCESSABLE_ENTITY),
+                Ok(c) => show_page(
+                    &ctx,
+                    auth.actor.role,
+                    c,
+                    FormState::default(),
+                    f,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ),
                 Err(e) => store_error(&ctx, e),
             }
         }
@@ -310,16 +447,45 @@ struct EditPage {
     can_assign: bool,
 }
 
-async fn edit_page(state: &AppState, ctx: &Ctx, role: Role, c: CaseSummary, f: FormState, status: StatusCode) -> Response {
+async fn edit_page(
+    state: &AppState,
+    ctx: &Ctx,
+    role: Role,
+    c: CaseSummary,
+    f: FormState,
+    status: StatusCode,
+) -> Response {
     let t: Tr = ctx.tr();
     let can_assign = role.can(Resource::Case, Action::Assign);
-    let counsellors = users::counsellors(&state.store).await.unwrap_or_default().into_iter().map(|u| (u.id.to_string(), u.name)).collect();
-    let l = Layout::new(ctx, format!("{} · {}", t.t("edit-case"), c.case_number), "/cases");
-    render(status, EditPage { l, c, f, counsellors, can_assign })
+    let counsellors = users::counsellors(&state.store)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|u| (u.id.to_string(), u.name))
+        .collect();
+    let l = Layout::new(
+        ctx,
+        format!("{} · {}", t.t("edit-case"), c.case_number),
+        "/cases",
+    );
+    render(
+        status,
+        EditPage {
+            l,
+            c,
+            f,
+            counsellors,
+            can_assign,
+        },
+    )
 }
 
 /// GET /cases/{id}/edit.
-pub async fn edit_form(State(state): State<AppState>, PageUser(auth, ctx): PageUser, Path(id): Path<String>) -> Response {
+pub async fn edit_form(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+) -> Response {
     if let Err(r) = require(&auth, &ctx, Resource::Case, Action::Update) {
         return r;
     }
@@ -330,9 +496,18 @@ pub async fn edit_form(State(state): State<AppState>, PageUser(auth, ctx): PageU
     match cases::summary(&state.store, &auth.actor, id).await {
         Ok(c) => {
             let mut f = FormState::default();
-            f.values.insert("country_of_return".into(), c.country_of_return.clone().unwrap_or_default());
-            f.values.insert("destination_locality".into(), c.destination_locality.clone().unwrap_or_default());
-            f.values.insert("counsellor_id".into(), c.counsellor_id.map(|u| u.to_string()).unwrap_or_default());
+            f.values.insert(
+                "country_of_return".into(),
+                c.country_of_return.clone().unwrap_or_default(),
+            );
+            f.values.insert(
+                "destination_locality".into(),
+                c.destination_locality.clone().unwrap_or_default(),
+            );
+            f.values.insert(
+                "counsellor_id".into(),
+                c.counsellor_id.map(|u| u.to_string()).unwrap_or_default(),
+            );
             f.values.insert("version".into(), c.version.to_string());
             edit_page(&state, &ctx, auth.actor.role, c, f, StatusCode::OK).await
         }
@@ -341,7 +516,12 @@ pub async fn edit_form(State(state): State<AppState>, PageUser(auth, ctx): PageU
 }
 
 /// POST /cases/{id}/edit.
-pub async fn edit(State(state): State<AppState>, PageUser(auth, ctx): PageUser, Path(id): Path<String>, PageForm(form): PageForm) -> Response {
+pub async fn edit(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+    PageForm(form): PageForm,
+) -> Response {
     if let Err(r) = require(&auth, &ctx, Resource::Case, Action::Update) {
         return r;
     }
@@ -355,18 +535,34 @@ pub async fn edit(State(state): State<AppState>, PageUser(auth, ctx): PageUser, 
         Err(e) => return store_error(&ctx, e),
     };
     let mut f = FormState::with(form.clone());
-    let counsellor_id = match form.get("counsellor_id").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+    let counsellor_id = match form
+        .get("counsellor_id")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
         None => None,
         Some(s) => match Uuid::parse_str(s) {
             Ok(u) => Some(u),
             Err(_) => {
-                f.errors.insert("counsellor_id".into(), t.error("invalid-choice"));
-                return edit_page(&state, &ctx, auth.actor.role, current, f, StatusCode::UNPROCESSABLE_ENTITY).await;
+                f.errors
+                    .insert("counsellor_id".into(), t.error("invalid-choice"));
+                return edit_page(
+                    &state,
+                    &ctx,
+                    auth.actor.role,
+                    current,
+                    f,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
             }
         },
     };
     let u = CaseUpdate {
-        version: form.get("version").and_then(|v| v.parse().ok()).unwrap_or(-1),
+        version: form
+            .get("version")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(-1),
         country_of_return: form.get("country_of_return").cloned(),
         destination_locality: form.get("destination_locality").cloned(),
         counsellor_id,
@@ -376,12 +572,29 @@ pub async fn edit(State(state): State<AppState>, PageUser(auth, ctx): PageUser, 
         Err(Error::Invalid(inv)) => {
             f.add_invalid(&t, &inv, "");
             f.general = Some(t.t("form-has-errors"));
-            edit_page(&state, &ctx, auth.actor.role, current, f, StatusCode::UNPROCESSABLE_ENTITY).await
+            edit_page(
+                &state,
+                &ctx,
+                auth.actor.role,
+                current,
+                f,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(Error::Conflict) => {
             f.general = Some(t.error("conflict"));
-            f.values.insert("version".into(), current.version.to_string());
-            edit_page(&state, &ctx, auth.actor.role, current, f, StatusCode::CONFLICT).await
+            f.values
+                .insert("version".into(), current.version.to_string());
+            edit_page(
+                &state,
+                &ctx,
+                auth.actor.role,
+                current,
+                f,
+                StatusCode::CONFLICT,
+            )
+            .await
         }
         Err(e) => store_error(&ctx, e),
     }

@@ -33,7 +33,12 @@ pub async fn show(State(state): State<AppState>, PageUser(auth, ctx): PageUser) 
     let mut counts = Vec::new();
     if sees_counts {
         match cases::counts_by_status(&state.store, &auth.actor).await {
-            Ok(c) => counts = c.into_iter().map(|(s, n)| (s.clone(), t.status(&s), n)).collect(),
+            Ok(c) => {
+                counts = c
+                    .into_iter()
+                    .map(|(s, n)| (s.clone(), t.status(&s), n))
+                    .collect()
+            }
             Err(e) => return store_error(&ctx, e),
         }
     }
@@ -54,5 +59,16 @@ pub async fn show(State(state): State<AppState>, PageUser(auth, ctx): PageUser) 
     }
     let total = counts.iter().map(|(_, _, n)| n).sum();
     let l = Layout::new(&ctx, t.t("nav-dashboard"), "/");
-    render(StatusCode::OK, DashboardPage { l, counts, total, mine, can_list, can_create: role.can(Resource::Case, Action::Create), sees_counts })
+    render(
+        StatusCode::OK,
+        DashboardPage {
+            l,
+            counts,
+            total,
+            mine,
+            can_list,
+            can_create: role.can(Resource::Case, Action::Create),
+            sees_counts,
+        },
+    )
 }

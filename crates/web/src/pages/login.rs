@@ -35,32 +35,78 @@ fn safe_next(n: Option<&String>) -> String {
     }
 }
 
-fn login_page(state: &AppState, ctx: &Ctx, jar: CookieJar, f: FormState, next: String, status: StatusCode, expired: bool) -> Response {
+fn login_page(
+    state: &AppState,
+    ctx: &Ctx,
+    jar: CookieJar,
+    f: FormState,
+    next: String,
+    status: StatusCode,
+    expired: bool,
+) -> Response {
     let token = random_secret();
-    let jar = jar.add(cookie(LOGIN_CSRF_COOKIE, token.clone(), state.config.secure_cookies));
+    let jar = jar.add(cookie(
+        LOGIN_CSRF_COOKIE,
+        token.clone(),
+        state.config.secure_cookies,
+    ));
     let l = Layout::new(ctx, ctx.tr().t("sign-in-title"), "");
-    (jar, render(status, LoginPage { l, f, login_csrf: token, next, expired })).into_response()
+    (
+        jar,
+        render(
+            status,
+            LoginPage {
+                l,
+                f,
+                login_csrf: token,
+                next,
+                expired,
+            },
+        ),
+    )
+        .into_response()
 }
 
 /// GET /login.
-pub async fn form(State(state): State<AppState>, ctx: Ctx, jar: CookieJar, Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     if ctx.auth.is_some() {
         return Redirect::to(&safe_next(q.get("next"))).into_response();
     }
     let expired = jar.get(SESSION_COOKIE).is_some();
-    login_page(&state, &ctx, jar, FormState::default(), safe_next(q.get("next")), StatusCode::OK, expired)
+    login_page(
+        &state,
+        &ctx,
+        jar,
+        FormState::default(),
+        safe_next(q.get("next")),
+        StatusCode::OK,
+        expired,
+    )
 }
 
 /// POST /login: checks the double-submit token, then the credentials. Unknown
 /// emails and wrong passwords get the same answer.
-pub async fn submit(State(state): State<AppState>, ctx: Ctx, jar: CookieJar, PageForm(f): PageForm) -> Response {
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+    PageForm(f): PageForm,
+) -> Response {
     let t = ctx.tr();
     let next = safe_next(f.get("next"));
     let email = f.get("email").cloned().unwrap_or_default();
     let mut fs = FormState::default();
     fs.values.insert("email".into(), email.clone());
     let sent = f.get("_login_csrf").map(String::as_str).unwrap_or("");
-    let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    let expected = jar
+        .get(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
     if expected.is_empty() || !same(sent, &expected) {
         fs.general = Some(t.t("error-login-expired"));
         return login_page(&state, &ctx, jar, fs, next, StatusCode::FORBIDDEN, false);
@@ -71,26 +117,38 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, jar: CookieJar, Pag
         return login_page(&state, &ctx, jar, fs, next, StatusCode::UNAUTHORIZED, false);
     }
     match users::authenticate(&state.store, &email, &password).await {
-        Ok(Some(user)) => match sessions::create(&state.store, user.id, state.config.sessions).await {
-            Ok((token, _)) => {
-                let actor = user.actor(ctx.request_id.clone());
-                if let Ok(mut tx) = state.store.begin().await {
-                    let ok = audit::record(&mut tx, Some(&actor), audit::Entry {
-                        action: "sign_in", entity: "user", entity_id: Some(user.id.to_string()), case_id: None, before: None, after: None,
-                    }).await;
-                    if ok.is_ok() {
-                        let _ = tx.commit().await;
+        Ok(Some(user)) => {
+            match sessions::create(&state.store, user.id, state.config.sessions).await {
+                Ok((token, _)) => {
+                    let actor = user.actor(ctx.request_id.clone());
+                    if let Ok(mut tx) = state.store.begin().await {
+                        let ok = audit::record(
+                            &mut tx,
+                            Some(&actor),
+                            audit::Entry {
+                                action: "sign_in",
+                                entity: "user",
+                                entity_id: Some(user.id.to_string()),
+                                case_id: None,
+                                before: None,
+                                after: None,
+                            },
+                        )
+                        .await;
+                        if ok.is_ok() {
+                            let _ = tx.commit().await;
+                        }
                     }
+                    let secure = state.config.secure_cookies;
+                    let jar = jar
+                        .remove(LOGIN_CSRF_COOKIE)
+                        .add(cookie(SESSION_COOKIE, token, secure))
+                        .add(cookie(LANG_COOKIE, user.language.clone(), secure));
+                    (jar, Redirect::to(&next)).into_response()
                 }
-                let secure = state.config.secure_cookies;
-                let jar = jar
-                    .remove(LOGIN_CSRF_COOKIE)
-                    .add(cookie(SESSION_COOKIE, token, secure))
-                    .add(cookie(LANG_COOKIE, user.language.clone(), secure));
-                (jar, Redirect::to(&next)).into_response()
+                Err(e) => super::store_error(&ctx, e),
             }
-            Err(e) => super::store_error(&ctx, e),
-        },
+        }
         Ok(None) => {
             tracing::info!(email_len = email.len(), "failed sign-in");
             fs.general = Some(t.t("error-bad-credentials"));
@@ -109,8 +167,18 @@ pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> Response {
 }
 
 /// POST /lang: switches the interface language, and remembers it for the user.
-pub async fn set_language(State(state): State<AppState>, ctx: Ctx, jar: CookieJar, axum::extract::OriginalUri(_uri): axum::extract::OriginalUri, headers: axum::http::HeaderMap, PageForm(f): PageForm) -> Response {
-    let lang = f.get("lang").and_then(|l| Lang::parse(l)).unwrap_or(Lang::En);
+pub async fn set_language(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+    axum::extract::OriginalUri(_uri): axum::extract::OriginalUri,
+    headers: axum::http::HeaderMap,
+    PageForm(f): PageForm,
+) -> Response {
+    let lang = f
+        .get("lang")
+        .and_then(|l| Lang::parse(l))
+        .unwrap_or(Lang::En);
     if let Some(a) = &ctx.auth {
         let _ = users::set_language(&state.store, a.user.id, lang.code()).await;
     }
@@ -121,6 +189,10 @@ pub async fn set_language(State(state): State<AppState>, ctx: Ctx, jar: CookieJa
         .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
         .map(|p| safe_next(Some(&p)))
         .unwrap_or_else(|| "/".into());
-    let jar = jar.add(cookie(LANG_COOKIE, lang.code().to_string(), state.config.secure_cookies));
+    let jar = jar.add(cookie(
+        LANG_COOKIE,
+        lang.code().to_string(),
+        state.config.secure_cookies,
+    ));
     (jar, Redirect::to(&back)).into_response()
 }

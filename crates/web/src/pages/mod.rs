@@ -35,7 +35,10 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/edit", get(cases::edit_form).post(cases::edit))
         .route("/cases/{id}/transition", post(cases::transition))
         .route("/cases/{id}/members", post(cases::add_member))
-        .route("/persons/{id}/edit", get(persons::edit_form).post(persons::edit))
+        .route(
+            "/persons/{id}/edit",
+            get(persons::edit_form).post(persons::edit),
+        )
         .route("/admin/users", get(admin::list).post(admin::create))
         .route("/admin/users/new", get(admin::new_form))
         .route("/admin/users/{id}/active", post(admin::set_active))
@@ -70,8 +73,16 @@ impl Layout {
             let r = a.actor.role;
             nav.push(("/", "nav-dashboard", true));
             nav.push(("/cases", "nav-cases", r.can(Resource::Case, Action::Read)));
-            nav.push(("/cases/new", "nav-new-case", r.can(Resource::Case, Action::Create)));
-            nav.push(("/admin/users", "nav-users", r.can(Resource::User, Action::Manage)));
+            nav.push((
+                "/cases/new",
+                "nav-new-case",
+                r.can(Resource::Case, Action::Create),
+            ));
+            nav.push((
+                "/admin/users",
+                "nav-users",
+                r.can(Resource::User, Action::Manage),
+            ));
             nav.push(("/audit", "nav-audit", r.can(Resource::Audit, Action::Read)));
             nav.push(("/api/docs/", "nav-api", true));
         }
@@ -84,11 +95,20 @@ impl Layout {
             title,
             user_name: ctx.auth.as_ref().map(|a| a.user.name.clone()),
             user_role: ctx.auth.as_ref().map(|a| t.role(&a.user.role)),
-            csrf: ctx.auth.as_ref().and_then(|a| a.session.as_ref()).map(|s| s.csrf_token.clone()).unwrap_or_default(),
+            csrf: ctx
+                .auth
+                .as_ref()
+                .and_then(|a| a.session.as_ref())
+                .map(|s| s.csrf_token.clone())
+                .unwrap_or_default(),
             nav: nav
                 .into_iter()
                 .filter(|(_, _, ok)| *ok)
-                .map(|(href, key, _)| NavItem { href, label: t.t(key), current: href == current })
+                .map(|(href, key, _)| NavItem {
+                    href,
+                    label: t.t(key),
+                    current: href == current,
+                })
                 .collect(),
             other_lang: other.code(),
             other_lang_label: Tr::new(other).t("language-name"),
@@ -119,7 +139,14 @@ struct ErrorPage {
 pub fn error_page(ctx: &Ctx, status: StatusCode, key: &str) -> Response {
     let t = ctx.tr();
     let l = Layout::new(ctx, t.t(&format!("page-error-{key}")), "");
-    render(status, ErrorPage { heading: t.t(&format!("page-error-{key}")), message: t.t(&format!("page-error-{key}-text")), l })
+    render(
+        status,
+        ErrorPage {
+            heading: t.t(&format!("page-error-{key}")),
+            message: t.t(&format!("page-error-{key}-text")),
+            l,
+        },
+    )
 }
 
 /// Maps a store error that a page cannot handle itself to an error page.
@@ -168,8 +195,14 @@ impl<S: Send + Sync> FromRequest<S> for PageForm {
 
 /// Splits a comma, semicolon or space separated list.
 pub fn split_list(s: Option<&String>) -> Vec<String> {
-    s.map(|s| s.split([',', ';', ' ', '\n']).map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect())
-        .unwrap_or_default()
+    s.map(|s| {
+        s.split([',', ';', ' ', '\n'])
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(str::to_string)
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// Parses a form's person fields (optionally under a prefix).
@@ -182,7 +215,13 @@ pub fn person_input(f: &HashMap<String, String>) -> homeward_domain::person::Per
         original_script_name: s("original_script_name"),
         aliases: f
             .get("aliases")
-            .map(|a| a.split([';', '\n']).map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect())
+            .map(|a| {
+                a.split([';', '\n'])
+                    .map(str::trim)
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default(),
         sex: s("sex"),
         date_of_birth: s("date_of_birth"),
@@ -213,10 +252,19 @@ pub fn person_values(p: &homeward_domain::person::PersonInput) -> HashMap<String
     put("aliases", Some(p.aliases.join("; ")));
     put("sex", p.sex.clone());
     put("date_of_birth", p.date_of_birth.clone());
-    put("date_of_birth_approximate", p.date_of_birth_approximate.then(|| "on".to_string()));
+    put(
+        "date_of_birth_approximate",
+        p.date_of_birth_approximate.then(|| "on".to_string()),
+    );
     put("nationalities", Some(p.nationalities.join(", ")));
-    put("preferred_languages", Some(p.preferred_languages.join(", ")));
-    put("interpreter_needed", p.interpreter_needed.then(|| "on".to_string()));
+    put(
+        "preferred_languages",
+        Some(p.preferred_languages.join(", ")),
+    );
+    put(
+        "interpreter_needed",
+        p.interpreter_needed.then(|| "on".to_string()),
+    );
     put("phone", p.phone.clone());
     put("email", p.email.clone());
     put("address", p.address.clone());
@@ -228,7 +276,10 @@ pub fn person_values(p: &homeward_domain::person::PersonInput) -> HashMap<String
 
 /// Options for the sex select.
 pub fn sex_options(t: &Tr) -> Vec<(String, String)> {
-    homeward_domain::person::SEXES.iter().map(|s| (s.to_string(), t.choice("sex", s))).collect()
+    homeward_domain::person::SEXES
+        .iter()
+        .map(|s| (s.to_string(), t.choice("sex", s)))
+        .collect()
 }
 
 /// A blank form.

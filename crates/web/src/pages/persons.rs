@@ -1,6 +1,8 @@
 //! Editing a person: counsellor and supervisor, for people in their scope.
 
-use super::{person_input, person_values, render, require, sex_options, store_error, Layout, PageForm};
+use super::{
+    person_input, person_values, render, require, sex_options, store_error, Layout, PageForm,
+};
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
 use crate::AppState;
@@ -30,18 +32,41 @@ async fn back_link(state: &AppState, id: Uuid) -> String {
     }
 }
 
-fn page(ctx: &Ctx, id: Uuid, name: String, f: FormState, back: String, status: StatusCode) -> Response {
+fn page(
+    ctx: &Ctx,
+    id: Uuid,
+    name: String,
+    f: FormState,
+    back: String,
+    status: StatusCode,
+) -> Response {
     let t = ctx.tr();
     let l = Layout::new(ctx, format!("{} · {}", t.t("edit-person"), name), "/cases");
-    render(status, EditPage { l, id, name, f, sexes: sex_options(&t), back })
+    render(
+        status,
+        EditPage {
+            l,
+            id,
+            name,
+            f,
+            sexes: sex_options(&t),
+            back,
+        },
+    )
 }
 
 /// GET /persons/{id}/edit.
-pub async fn edit_form(State(state): State<AppState>, PageUser(auth, ctx): PageUser, Path(id): Path<String>) -> Response {
+pub async fn edit_form(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+) -> Response {
     if let Err(r) = require(&auth, &ctx, Resource::Person, Action::Update) {
         return r;
     }
-    let Ok(id) = Uuid::parse_str(&id) else { return super::error_page(&ctx, StatusCode::NOT_FOUND, "not-found") };
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return super::error_page(&ctx, StatusCode::NOT_FOUND, "not-found");
+    };
     match persons::get_row(&state.store, &auth.actor, id).await {
         Ok(row) => {
             let mut f = FormState::with(person_values(&row.to_input()));
@@ -54,17 +79,27 @@ pub async fn edit_form(State(state): State<AppState>, PageUser(auth, ctx): PageU
 }
 
 /// POST /persons/{id}/edit.
-pub async fn edit(State(state): State<AppState>, PageUser(auth, ctx): PageUser, Path(id): Path<String>, PageForm(form): PageForm) -> Response {
+pub async fn edit(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+    PageForm(form): PageForm,
+) -> Response {
     if let Err(r) = require(&auth, &ctx, Resource::Person, Action::Update) {
         return r;
     }
-    let Ok(id) = Uuid::parse_str(&id) else { return super::error_page(&ctx, StatusCode::NOT_FOUND, "not-found") };
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return super::error_page(&ctx, StatusCode::NOT_FOUND, "not-found");
+    };
     let t = ctx.tr();
     let current = match persons::get_row(&state.store, &auth.actor, id).await {
         Ok(r) => r,
         Err(e) => return store_error(&ctx, e),
     };
-    let version = form.get("version").and_then(|v| v.parse().ok()).unwrap_or(-1);
+    let version = form
+        .get("version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(-1);
     let back = back_link(&state, id).await;
     match persons::update(&state.store, &auth.actor, id, version, &person_input(&form)).await {
         Ok(_) => Redirect::to(&back).into_response(),
@@ -72,13 +107,28 @@ pub async fn edit(State(state): State<AppState>, PageUser(auth, ctx): PageUser, 
             let mut f = FormState::with(form);
             f.add_invalid(&t, &inv, "");
             f.general = Some(t.t("form-has-errors"));
-            page(&ctx, id, current.display_name, f, back, StatusCode::UNPROCESSABLE_ENTITY)
+            page(
+                &ctx,
+                id,
+                current.display_name,
+                f,
+                back,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
         }
         Err(Error::Conflict) => {
             let mut f = FormState::with(form);
             f.general = Some(t.error("conflict"));
-            f.values.insert("version".into(), current.version.to_string());
-            page(&ctx, id, current.display_name, f, back, StatusCode::CONFLICT)
+            f.values
+                .insert("version".into(), current.version.to_string());
+            page(
+                &ctx,
+                id,
+                current.display_name,
+                f,
+                back,
+                StatusCode::CONFLICT,
+            )
         }
         Err(e) => store_error(&ctx, e),
     }

@@ -1,0 +1,88 @@
+//! Layered configuration: defaults, then `homeward.toml`, then `HOMEWARD_*`
+//! environment variables (a `HOMEWARD_X_FILE` variable reads X from a file,
+//! for secrets), then command-line flags.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// Every setting.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// `sqlite://FILE` or `postgres://...`.
+    pub database_url: String,
+    /// Address to listen on.
+    pub bind: String,
+    /// Mark cookies `Secure`; turn on behind HTTPS.
+    pub secure_cookies: bool,
+    /// Minutes of inactivity that end a session.
+    pub session_idle_minutes: i64,
+    /// Hours after sign-in that end a session whatever happens.
+    pub session_absolute_hours: i64,
+    /// `text` or `json` log lines.
+    pub log_format: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://homeward.db".into(),
+            bind: "127.0.0.1:8080".into(),
+            secure_cookies: false,
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            log_format: "text".into(),
+        }
+    }
+}
+
+/// Loads the configuration from the file (if present) and the environment.
+pub fn load() -> Result<Config, figment::Error> {
+    let mut fig = Figment::from(Serialized::defaults(Config::default()))
+        .merge(Toml::file(
+            std::env::var("HOMEWARD_CONFIG").unwrap_or_else(|_| "homeward.toml".into()),
+        ))
+        .merge(
+            Env::prefixed("HOMEWARD_")
+                .filter(|k| !k.as_str().ends_with("_FILE") && k.as_str() != "CONFIG"),
+        );
+    for (key, value) in std::env::vars() {
+        if let Some(name) = key
+            .strip_prefix("HOMEWARD_")
+            .and_then(|k| k.strip_suffix("_FILE"))
+        {
+            let secret = std::fs::read_to_string(&value)
+                .map_err(|e| figment::Error::from(format!("cannot read {key}={value}: {e}")))?;
+            fig = fig.merge(Serialized::default(
+                &name.to_ascii_lowercase(),
+                secret.trim().to_string(),
+            ));
+        }
+    }
+    fig.extract()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "homeward.toml",
+                "bind = \"0.0.0.0:9000\"\nsession_idle_minutes = 10\n",
+            )?;
+            jail.set_env("HOMEWARD_SESSION_IDLE_MINUTES", "5");
+            jail.create_file("db-url", "postgres://u:secret@db/homeward\n")?;
+            jail.set_env("HOMEWARD_DATABASE_URL_FILE", "db-url");
+            let c = load()?;
+            assert_eq!(c.bind, "0.0.0.0:9000");
+            assert_eq!(c.session_idle_minutes, 5);
+            assert_eq!(c.database_url, "postgres://u:secret@db/homeward");
+            assert_eq!(c.session_absolute_hours, 12);
+            Ok(())
+        });
+    }
+}
