@@ -32,14 +32,27 @@ pub struct CaseInput {
     pub counsellor_id: Option<Uuid>,
 }
 
-/// The editable fields of a case.
+/// A change to a case's editable fields. An absent field stays as it is;
+/// `null` clears it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct CaseUpdate {
+    /// The version the client read; a stale one is refused.
     pub version: i64,
-    pub country_of_return: Option<String>,
-    pub destination_locality: Option<String>,
-    pub counsellor_id: Option<Uuid>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub country_of_return: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub destination_locality: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    pub counsellor_id: Option<Option<Uuid>>,
+}
+
+/// Tells an explicit `null` (Some(None)) from an absent field (None).
+fn present<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// A row of the case list.
@@ -396,15 +409,14 @@ pub async fn update(store: &Store, actor: &Actor, id: Uuid, u: &CaseUpdate) -> R
     actor.require(Resource::Case, Action::Update)?;
     let before = summary(store, actor, id).await?;
     let mut inv = Invalid::default();
-    let (country, locality) = validate_case_fields(
-        &mut inv,
-        u.country_of_return.as_deref(),
-        u.destination_locality.as_deref(),
-    );
-    if u.counsellor_id != before.counsellor_id {
+    let country_in = u.country_of_return.clone().unwrap_or_else(|| before.country_of_return.clone());
+    let locality_in = u.destination_locality.clone().unwrap_or_else(|| before.destination_locality.clone());
+    let counsellor = u.counsellor_id.unwrap_or(before.counsellor_id);
+    let (country, locality) = validate_case_fields(&mut inv, country_in.as_deref(), locality_in.as_deref());
+    if counsellor != before.counsellor_id {
         if !actor.role.can(Resource::Case, Action::Assign) {
             inv.add("counsellor_id", "cannot-assign");
-        } else if let Some(cid) = u.counsellor_id {
+        } else if let Some(cid) = counsellor {
             if !assignable_counsellor(store, cid).await? {
                 inv.add("counsellor_id", "not-a-counsellor");
             }
@@ -415,7 +427,7 @@ pub async fn update(store: &Store, actor: &Actor, id: Uuid, u: &CaseUpdate) -> R
     let n = on_tx!(&mut tx, c => sqlx::query(
         "UPDATE cases SET country_of_return = $1, destination_locality = $2, counsellor_id = $3, version = version + 1, updated_at = $4 \
          WHERE id = $5 AND version = $6")
-        .bind(&country).bind(&locality).bind(u.counsellor_id).bind(crate::now()).bind(id).bind(u.version)
+        .bind(&country).bind(&locality).bind(counsellor).bind(crate::now()).bind(id).bind(u.version)
         .execute(c).await.map(|r| r.rows_affected()))?;
     if n == 0 {
         return Err(Error::Conflict);
@@ -429,7 +441,7 @@ pub async fn update(store: &Store, actor: &Actor, id: Uuid, u: &CaseUpdate) -> R
             entity_id: Some(id.to_string()),
             case_id: Some(id),
             before: Some(json!({"country_of_return": before.country_of_return, "destination_locality": before.destination_locality, "counsellor_id": before.counsellor_id})),
-            after: Some(json!({"country_of_return": country, "destination_locality": locality, "counsellor_id": u.counsellor_id})),
+            after: Some(json!({"country_of_return": country, "destination_locality": locality, "counsellor_id": counsellor})),
         },
     )
     .await?;

@@ -563,9 +563,9 @@ pub async fn edit(
             .get("version")
             .and_then(|v| v.parse().ok())
             .unwrap_or(-1),
-        country_of_return: form.get("country_of_return").cloned(),
-        destination_locality: form.get("destination_locality").cloned(),
-        counsellor_id,
+        country_of_return: Some(form.get("country_of_return").cloned()),
+        destination_locality: Some(form.get("destination_locality").cloned()),
+        counsellor_id: Some(counsellor_id),
     };
     match cases::update(&state.store, &auth.actor, id, &u).await {
         Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
