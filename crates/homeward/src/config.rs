@@ -38,7 +38,7 @@ impl Default for Config {
 }
 
 /// Loads the configuration from the file (if present) and the environment.
-pub fn load() -> Result<Config, figment::Error> {
+pub fn load() -> anyhow::Result<Config> {
     let mut fig = Figment::from(Serialized::defaults(Config::default()))
         .merge(Toml::file(
             std::env::var("HOMEWARD_CONFIG").unwrap_or_else(|_| "homeward.toml".into()),
@@ -60,7 +60,7 @@ pub fn load() -> Result<Config, figment::Error> {
             ));
         }
     }
-    fig.extract()
+    Ok(fig.extract()?)
 }
 
 #[cfg(test)]
@@ -68,6 +68,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)]
     fn layers_apply_in_order() {
         figment::Jail::expect_with(|jail| {
             jail.create_file(
@@ -77,7 +78,7 @@ mod tests {
             jail.set_env("HOMEWARD_SESSION_IDLE_MINUTES", "5");
             jail.create_file("db-url", "postgres://u:secret@db/homeward\n")?;
             jail.set_env("HOMEWARD_DATABASE_URL_FILE", "db-url");
-            let c = load()?;
+            let c = load().map_err(|e| figment::Error::from(e.to_string()))?;
             assert_eq!(c.bind, "0.0.0.0:9000");
             assert_eq!(c.session_idle_minutes, 5);
             assert_eq!(c.database_url, "postgres://u:secret@db/homeward");

@@ -51,7 +51,9 @@ pub struct CaseUpdate {
 }
 
 /// Tells an explicit `null` (Some(None)) from an absent field (None).
-fn present<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Option<T>>, D::Error> {
+fn present<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
@@ -409,10 +411,17 @@ pub async fn update(store: &Store, actor: &Actor, id: Uuid, u: &CaseUpdate) -> R
     actor.require(Resource::Case, Action::Update)?;
     let before = summary(store, actor, id).await?;
     let mut inv = Invalid::default();
-    let country_in = u.country_of_return.clone().unwrap_or_else(|| before.country_of_return.clone());
-    let locality_in = u.destination_locality.clone().unwrap_or_else(|| before.destination_locality.clone());
+    let country_in = u
+        .country_of_return
+        .clone()
+        .unwrap_or_else(|| before.country_of_return.clone());
+    let locality_in = u
+        .destination_locality
+        .clone()
+        .unwrap_or_else(|| before.destination_locality.clone());
     let counsellor = u.counsellor_id.unwrap_or(before.counsellor_id);
-    let (country, locality) = validate_case_fields(&mut inv, country_in.as_deref(), locality_in.as_deref());
+    let (country, locality) =
+        validate_case_fields(&mut inv, country_in.as_deref(), locality_in.as_deref());
     if counsellor != before.counsellor_id {
         if !actor.role.can(Resource::Case, Action::Assign) {
             inv.add("counsellor_id", "cannot-assign");

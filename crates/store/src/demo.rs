@@ -15,8 +15,17 @@ use uuid::Uuid;
 /// The password of every demo account. Demo databases only.
 pub const DEMO_PASSWORD: &str = "homeward-demo-2012";
 
-/// The demo accounts: email, name, role, team, country.
-pub const DEMO_USERS: &[(&str, &str, &str, Option<&str>, Option<&str>)] = &[
+/// A demo account: email, name, role, team, country.
+pub type DemoUser = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+/// The demo accounts.
+pub const DEMO_USERS: &[DemoUser] = &[
     (
         "counsellor@homeward.test",
         "Amira Haddad",

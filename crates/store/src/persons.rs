@@ -80,7 +80,7 @@ fn list_of(s: &str) -> Vec<String> {
 impl PersonRow {
     /// The view of this row for `actor`.
     pub fn view(self, actor: &Actor) -> Person {
-        let contact = actor.role.sees_contact_details().then(|| Contact {
+        let contact = actor.role.sees_contact_details().then_some(Contact {
             phone: self.phone,
             email: self.email,
             address: self.address,

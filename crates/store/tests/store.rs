@@ -174,8 +174,8 @@ async fn stale_updates_conflict_and_change_nothing(store: Store) {
     let v = c.summary.version;
     let upd = CaseUpdate {
         version: v,
-        country_of_return: Some("CZ".into()),
-        destination_locality: Some("Ostrava".into()),
+        country_of_return: Some(Some("CZ".into())),
+        destination_locality: Some(Some("Ostrava".into())),
         counsellor_id: None,
     };
     let after = cases::update(&store, &sup, c.summary.id, &upd)
@@ -183,7 +183,7 @@ async fn stale_updates_conflict_and_change_nothing(store: Store) {
         .unwrap();
     assert_eq!(after.summary.version, v + 1);
     let stale = CaseUpdate {
-        country_of_return: Some("MX".into()),
+        country_of_return: Some(Some("MX".into())),
         ..upd.clone()
     };
     assert!(matches!(

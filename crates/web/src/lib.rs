@@ -2,6 +2,10 @@
 //! and authorisation. Handlers stay thin: they translate HTTP to store use
 //! cases and back.
 
+// Handlers return a ready `Response` as their error: that is axum's idiom, and
+// boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
 pub mod api;
 pub mod assets;
 pub mod auth;
@@ -21,21 +25,12 @@ use std::sync::Arc;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 /// Settings of the web layer.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct WebConfig {
     /// Session idle and absolute lifetimes.
     pub sessions: Lifetimes,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
-}
-
-impl Default for WebConfig {
-    fn default() -> Self {
-        WebConfig {
-            sessions: Lifetimes::default(),
-            secure_cookies: false,
-        }
-    }
 }
 
 /// What every handler can reach.

@@ -16,8 +16,15 @@ struct App {
 async fn start(store: Store) -> App {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(homeward_web::serve(listener, store.clone(), homeward_web::WebConfig::default()));
-    App { base: format!("http://{addr}"), store }
+    tokio::spawn(homeward_web::serve(
+        listener,
+        store.clone(),
+        homeward_web::WebConfig::default(),
+    ));
+    App {
+        base: format!("http://{addr}"),
+        store,
+    }
 }
 
 impl App {
@@ -26,15 +33,19 @@ impl App {
     }
 
     async fn user(&self, email: &str, role: &str, country: Option<&str>) -> uuid::Uuid {
-        users::create(&self.store, None, &NewUser {
-            email: email.into(),
-            name: format!("User {role}"),
-            role: role.into(),
-            team: Some("toronto".into()),
-            country: country.map(Into::into),
-            language: None,
-            password: PW.into(),
-        })
+        users::create(
+            &self.store,
+            None,
+            &NewUser {
+                email: email.into(),
+                name: format!("User {role}"),
+                role: role.into(),
+                team: Some("toronto".into()),
+                country: country.map(Into::into),
+                language: None,
+                password: PW.into(),
+            },
+        )
         .await
         .unwrap()
         .id
@@ -51,17 +62,28 @@ impl App {
     }
 
     async fn counts(&self) -> (i64, i64, i64) {
-        (self.count("cases").await, self.count("persons").await, self.count("case_transitions").await)
+        (
+            self.count("cases").await,
+            self.count("persons").await,
+            self.count("case_transitions").await,
+        )
     }
 }
 
 fn browser() -> Client {
-    Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
 }
 
 fn hidden(html: &str, name: &str) -> String {
     let pat = format!("name=\"{name}\" value=\"");
-    let i = html.find(&pat).unwrap_or_else(|| panic!("no {name} in page")) + pat.len();
+    let i = html
+        .find(&pat)
+        .unwrap_or_else(|| panic!("no {name} in page"))
+        + pat.len();
     html[i..].split('"').next().unwrap().to_string()
 }
 
@@ -74,18 +96,45 @@ fn meta_csrf(html: &str) -> String {
 /// Signs in through the real form; returns the client and the session's CSRF token.
 async fn sign_in(app: &App, email: &str) -> (Client, String) {
     let c = browser();
-    let page = c.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let page = c
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let res = c
         .post(app.url("/login"))
-        .form(&[("_login_csrf", hidden(&page, "_login_csrf").as_str()), ("email", email), ("password", PW), ("next", "/")])
+        .form(&[
+            ("_login_csrf", hidden(&page, "_login_csrf").as_str()),
+            ("email", email),
+            ("password", PW),
+            ("next", "/"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
-    let cookie = res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).find(|c| c.starts_with("hw_session="));
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("hw_session="));
     let cookie = cookie.expect("session cookie");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
-    let dash = c.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let dash = c
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     (c, meta_csrf(&dash))
 }
 
@@ -93,13 +142,34 @@ async fn sign_in_out_and_expiry(store: Store) {
     let app = start(store).await;
     app.user("c@iom.int", "counsellor", None).await;
     let c = browser();
-    assert_eq!(c.get(app.url("/")).send().await.unwrap().status(), StatusCode::SEE_OTHER, "anonymous users go to sign-in");
-    let mut page = c.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(
+        c.get(app.url("/")).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER,
+        "anonymous users go to sign-in"
+    );
+    let mut page = c
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     // Wrong password and unknown email get the same answer, and the email stays typed.
     let mut answers = Vec::new();
     for email in ["c@iom.int", "nobody@iom.int"] {
         let token = hidden(&page, "_login_csrf");
-        let r = c.post(app.url("/login")).form(&[("_login_csrf", token.as_str()), ("email", email), ("password", "wrong password!"), ("next", "/")]).send().await.unwrap();
+        let r = c
+            .post(app.url("/login"))
+            .form(&[
+                ("_login_csrf", token.as_str()),
+                ("email", email),
+                ("password", "wrong password!"),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .unwrap();
         let status = r.status();
         let body = r.text().await.unwrap();
         page = body.clone();
@@ -109,30 +179,72 @@ async fn sign_in_out_and_expiry(store: Store) {
     assert_eq!(answers[0], (StatusCode::UNAUTHORIZED, true));
     assert_eq!(answers[0], answers[1]);
     // A sign-in form posted without its double-submit token is refused.
-    let r = browser().post(app.url("/login")).form(&[("email", "c@iom.int"), ("password", PW)]).send().await.unwrap();
+    let r = browser()
+        .post(app.url("/login"))
+        .form(&[("email", "c@iom.int"), ("password", PW)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // An open redirect through `next` is not possible.
-    let page = c.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let r = c.post(app.url("/login")).form(&[("_login_csrf", hidden(&page, "_login_csrf").as_str()), ("email", "c@iom.int"), ("password", PW), ("next", "//evil.example/")]).send().await.unwrap();
+    let page = c
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = c
+        .post(app.url("/login"))
+        .form(&[
+            ("_login_csrf", hidden(&page, "_login_csrf").as_str()),
+            ("email", "c@iom.int"),
+            ("password", PW),
+            ("next", "//evil.example/"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["location"], "/");
 
     let (c, csrf) = sign_in(&app, "c@iom.int").await;
     let dash = c.get(app.url("/")).send().await.unwrap();
     assert_eq!(dash.headers()["x-frame-options"], "DENY");
-    assert!(dash.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'self'"));
+    assert!(dash.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("default-src 'self'"));
     assert!(dash.headers().contains_key("x-request-id"));
     assert!(dash.text().await.unwrap().contains("User counsellor"));
     // Sign-out needs the CSRF token, then ends the session.
-    assert_eq!(c.post(app.url("/logout")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
-    assert_eq!(c.post(app.url("/logout")).form(&[("_csrf", csrf.as_str())]).send().await.unwrap().status(), StatusCode::SEE_OTHER);
-    assert_eq!(c.get(app.url("/")).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        c.post(app.url("/logout")).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        c.post(app.url("/logout"))
+            .form(&[("_csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        c.get(app.url("/")).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
 
     // An idle session ends: pages go to sign-in, the API answers 401.
     let (c, _) = sign_in(&app, "c@iom.int").await;
     let token: String = on_db!(&app.store.db, p => sqlx::query_scalar::<_, String>("SELECT token_hash FROM sessions").fetch_all(p).await).unwrap().pop().unwrap();
     on_db!(&app.store.db, p => sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
         .bind(chrono::Utc::now() - chrono::Duration::hours(2)).bind(&token).execute(p).await.map(|_| ())).unwrap();
-    assert_eq!(c.get(app.url("/cases")).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        c.get(app.url("/cases")).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
     let r = c.get(app.url("/api/v1/cases")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
@@ -140,8 +252,22 @@ async fn sign_in_out_and_expiry(store: Store) {
 }
 both_databases!(sign_in, sign_in_out_and_expiry);
 
-fn case_form<'a>(csrf: &'a str, family: &'a str, dob: &'a str, country: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![("_csrf", csrf), ("programme", "gta-2012"), ("family_name", family), ("given_names", "Ana"), ("date_of_birth", dob), ("country_of_return", country), ("sex", "female"), ("nationalities", "HU")]
+fn case_form<'a>(
+    csrf: &'a str,
+    family: &'a str,
+    dob: &'a str,
+    country: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("_csrf", csrf),
+        ("programme", "gta-2012"),
+        ("family_name", family),
+        ("given_names", "Ana"),
+        ("date_of_birth", dob),
+        ("country_of_return", country),
+        ("sex", "female"),
+        ("nationalities", "HU"),
+    ]
 }
 
 async fn forms_keep_input_and_need_csrf(store: Store) {
@@ -150,52 +276,137 @@ async fn forms_keep_input_and_need_csrf(store: Store) {
     let (c, csrf) = sign_in(&app, "c@iom.int").await;
     let before = app.counts().await;
     // Missing and wrong CSRF tokens: refused, nothing written.
-    let r = c.post(app.url("/cases")).form(&case_form("", "Kovács", "1980-01-01", "HU")[1..]).send().await.unwrap();
+    let r = c
+        .post(app.url("/cases"))
+        .form(&case_form("", "Kovács", "1980-01-01", "HU")[1..])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = c.post(app.url("/cases")).form(&case_form("forged", "Kovács", "1980-01-01", "HU")).send().await.unwrap();
+    let r = c
+        .post(app.url("/cases"))
+        .form(&case_form("forged", "Kovács", "1980-01-01", "HU"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // Invalid input: the form comes back with what was typed and the errors by the fields.
-    let r = c.post(app.url("/cases")).form(&case_form(&csrf, "Kovács <b>", "2999-01-01", "Hungary")).send().await.unwrap();
+    let r = c
+        .post(app.url("/cases"))
+        .form(&case_form(&csrf, "Kovács <b>", "2999-01-01", "Hungary"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.text().await.unwrap();
-    assert!(body.contains("value=\"Kovács &lt;b&gt;\""), "typed value kept and escaped");
+    assert!(
+        body.contains("value=\"Kovács &lt;b&gt;\""),
+        "typed value kept and escaped"
+    );
     assert!(body.contains("This date is in the future."));
     assert!(body.contains("Use two-letter ISO 3166 country codes"));
     assert!(body.contains("value=\"Hungary\""));
     assert_eq!(app.counts().await, before, "nothing half-written");
     // Oversize form: refused with 413, nothing written.
     let big = "x".repeat(300 * 1024);
-    let r = c.post(app.url("/cases")).form(&case_form(&csrf, &big, "1980-01-01", "HU")).send().await.unwrap();
+    let r = c
+        .post(app.url("/cases"))
+        .form(&case_form(&csrf, &big, "1980-01-01", "HU"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(app.counts().await, before);
     // A valid form creates the case and shows it.
-    let r = c.post(app.url("/cases")).form(&case_form(&csrf, "Kovács", "1980-01-01", "hu")).send().await.unwrap();
+    let r = c
+        .post(app.url("/cases"))
+        .form(&case_form(&csrf, "Kovács", "1980-01-01", "hu"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let loc = r.headers()["location"].to_str().unwrap().to_string();
-    let page = c.get(app.url(&loc)).send().await.unwrap().text().await.unwrap();
+    let page = c
+        .get(app.url(&loc))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Kovács, Ana"));
     assert!(page.contains("TOR-"));
     // The list finds it by name, accents and case as typed.
-    let list = c.get(app.url("/cases?q=kovács")).send().await.unwrap().text().await.unwrap();
+    let list = c
+        .get(app.url("/cases?q=kovács"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(list.contains("Kovács, Ana"));
     // Workflow buttons: the counsellor sees only what they may do.
     assert!(page.contains("name=\"to\" value=\"intake\""));
     assert!(!page.contains("name=\"to\" value=\"eligible\""));
     let id = loc.trim_start_matches("/cases/");
     let version = hidden(&page, "version");
-    let r = c.post(app.url(&format!("/cases/{id}/transition"))).form(&[("_csrf", csrf.as_str()), ("to", "withdrawn"), ("version", version.as_str()), ("reason", "")]).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "withdrawal needs a reason");
-    assert!(r.text().await.unwrap().contains("Give a reason for this step."));
-    let r = c.post(app.url(&format!("/cases/{id}/transition"))).form(&[("_csrf", csrf.as_str()), ("to", "intake"), ("version", version.as_str())]).send().await.unwrap();
+    let r = c
+        .post(app.url(&format!("/cases/{id}/transition")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("to", "withdrawn"),
+            ("version", version.as_str()),
+            ("reason", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "withdrawal needs a reason"
+    );
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Give a reason for this step."));
+    let r = c
+        .post(app.url(&format!("/cases/{id}/transition")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("to", "intake"),
+            ("version", version.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     // Replaying the old version is a conflict, not a silent double step.
-    let r = c.post(app.url(&format!("/cases/{id}/transition"))).form(&[("_csrf", csrf.as_str()), ("to", "counselling"), ("version", version.as_str())]).send().await.unwrap();
+    let r = c
+        .post(app.url(&format!("/cases/{id}/transition")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("to", "counselling"),
+            ("version", version.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CONFLICT);
     // Opening the case page was recorded as a read.
     let reads: i64 = on_db!(&app.store.db, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_log WHERE action = 'read' AND entity = 'case'").fetch_one(p).await).unwrap();
     assert!(reads >= 1);
     // A malformed id is a 404 page, not a crash.
-    assert_eq!(c.get(app.url("/cases/not-a-uuid")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        c.get(app.url("/cases/not-a-uuid"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
 }
 both_databases!(forms, forms_keep_input_and_need_csrf);
 
@@ -203,18 +414,46 @@ async fn language_switch(store: Store) {
     let app = start(store).await;
     app.user("c@iom.int", "counsellor", None).await;
     let (c, csrf) = sign_in(&app, "c@iom.int").await;
-    let r = c.post(app.url("/lang")).header("referer", app.url("/cases")).form(&[("_csrf", csrf.as_str()), ("lang", "fr")]).send().await.unwrap();
+    let r = c
+        .post(app.url("/lang"))
+        .header("referer", app.url("/cases"))
+        .form(&[("_csrf", csrf.as_str()), ("lang", "fr")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], "/cases");
-    let page = c.get(app.url("/cases")).send().await.unwrap().text().await.unwrap();
+    let page = c
+        .get(app.url("/cases"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("<html lang=\"fr\">"));
     assert!(page.contains("Dossiers") && page.contains("Tous les statuts"));
     // The choice is remembered for the user's next session.
     let (c2, _) = sign_in(&app, "c@iom.int").await;
-    let page = c2.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    let page = c2
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Tableau de bord"));
     // Anonymous visitors get their browser's language.
-    let page = browser().get(app.url("/login")).header("accept-language", "fr-CA,fr;q=0.9").send().await.unwrap().text().await.unwrap();
+    let page = browser()
+        .get(app.url("/login"))
+        .header("accept-language", "fr-CA,fr;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Connexion à Homeward"));
 }
 both_databases!(language, language_switch);
@@ -234,24 +473,137 @@ async fn api_bad_input_is_refused_cleanly(store: Store) {
     let before = app.counts().await;
     let audit_before = app.count("audit_log").await;
 
-    problem(c.get(app.url("/api/v1/cases")).send().await.unwrap(), StatusCode::UNAUTHORIZED).await;
-    problem(c.get(app.url("/api/v1/cases")).bearer_auth("hwt_forged").send().await.unwrap(), StatusCode::UNAUTHORIZED).await;
-    let p = problem(auth(c.post(app.url("/api/v1/cases"))).header("content-type", "application/json").body("{\"principal\": ").send().await.unwrap(), StatusCode::BAD_REQUEST).await;
+    problem(
+        c.get(app.url("/api/v1/cases")).send().await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    problem(
+        c.get(app.url("/api/v1/cases"))
+            .bearer_auth("hwt_forged")
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    let p = problem(
+        auth(c.post(app.url("/api/v1/cases")))
+            .header("content-type", "application/json")
+            .body("{\"principal\": ")
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
     assert_eq!(p["type"], "https://homeward.invalid/problems/json-syntax");
-    problem(auth(c.post(app.url("/api/v1/cases"))).json(&json!({"principal": {"family_name": 42}})).send().await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY).await;
-    problem(auth(c.post(app.url("/api/v1/cases"))).json(&json!({"principal": {"family_name": "A"}, "is_admin": true})).send().await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY).await;
-    problem(auth(c.post(app.url("/api/v1/cases"))).body("{}").send().await.unwrap(), StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+    problem(
+        auth(c.post(app.url("/api/v1/cases")))
+            .json(&json!({"principal": {"family_name": 42}}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    problem(
+        auth(c.post(app.url("/api/v1/cases")))
+            .json(&json!({"principal": {"family_name": "A"}, "is_admin": true}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    problem(
+        auth(c.post(app.url("/api/v1/cases")))
+            .body("{}")
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+    )
+    .await;
     let big = json!({"principal": {"family_name": "x".repeat(400 * 1024)}});
-    problem(auth(c.post(app.url("/api/v1/cases"))).json(&big).send().await.unwrap(), StatusCode::PAYLOAD_TOO_LARGE).await;
-    let p = problem(auth(c.post(app.url("/api/v1/cases"))).json(&json!({"principal": {"date_of_birth": "yesterday"}, "country_of_return": "XX1"})).send().await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY).await;
-    let fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-    assert!(fields.contains(&"principal.family_name") && fields.contains(&"principal.date_of_birth") && fields.contains(&"country_of_return"), "{p}");
-    problem(auth(c.get(app.url("/api/v1/cases?page=abc"))).send().await.unwrap(), StatusCode::BAD_REQUEST).await;
-    problem(auth(c.get(app.url("/api/v1/cases?per_page=100000"))).send().await.unwrap(), StatusCode::BAD_REQUEST).await;
-    problem(auth(c.get(app.url("/api/v1/cases?status=deported"))).send().await.unwrap(), StatusCode::BAD_REQUEST).await;
-    problem(auth(c.get(app.url("/api/v1/cases/not-a-uuid"))).send().await.unwrap(), StatusCode::NOT_FOUND).await;
-    problem(auth(c.get(app.url(&format!("/api/v1/cases/{}", uuid::Uuid::new_v4())))).send().await.unwrap(), StatusCode::NOT_FOUND).await;
-    problem(auth(c.get(app.url("/api/v1/nothing-here"))).send().await.unwrap(), StatusCode::NOT_FOUND).await;
+    problem(
+        auth(c.post(app.url("/api/v1/cases")))
+            .json(&big)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::PAYLOAD_TOO_LARGE,
+    )
+    .await;
+    let p = problem(
+        auth(c.post(app.url("/api/v1/cases")))
+            .json(&json!({"principal": {"date_of_birth": "yesterday"}, "country_of_return": "XX1"}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"principal.family_name")
+            && fields.contains(&"principal.date_of_birth")
+            && fields.contains(&"country_of_return"),
+        "{p}"
+    );
+    problem(
+        auth(c.get(app.url("/api/v1/cases?page=abc")))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    problem(
+        auth(c.get(app.url("/api/v1/cases?per_page=100000")))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    problem(
+        auth(c.get(app.url("/api/v1/cases?status=deported")))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    problem(
+        auth(c.get(app.url("/api/v1/cases/not-a-uuid")))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    problem(
+        auth(c.get(app.url(&format!("/api/v1/cases/{}", uuid::Uuid::new_v4()))))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    problem(
+        auth(c.get(app.url("/api/v1/nothing-here")))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     assert_eq!(app.counts().await, before, "no bad request wrote anything");
     assert_eq!(app.count("audit_log").await, audit_before);
 
@@ -261,29 +613,86 @@ async fn api_bad_input_is_refused_cleanly(store: Store) {
     let case: Value = r.json().await.unwrap();
     let id = case["id"].as_str().unwrap().to_string();
     assert_eq!(case["status"], "referred");
-    assert_eq!(case["members"][0]["person"]["display_name"], "Lakatos, Zoltán");
-    let r = c.get(app.url(&format!("/api/v1/cases/{id}"))).bearer_auth(&other).send().await.unwrap();
+    assert_eq!(
+        case["members"][0]["person"]["display_name"],
+        "Lakatos, Zoltán"
+    );
+    let r = c
+        .get(app.url(&format!("/api/v1/cases/{id}")))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
     problem(r, StatusCode::NOT_FOUND).await;
-    let r = c.patch(app.url(&format!("/api/v1/cases/{id}"))).bearer_auth(&other).json(&json!({"version": 1, "country_of_return": "MX"})).send().await.unwrap();
+    let r = c
+        .patch(app.url(&format!("/api/v1/cases/{id}")))
+        .bearer_auth(&other)
+        .json(&json!({"version": 1, "country_of_return": "MX"}))
+        .send()
+        .await
+        .unwrap();
     problem(r, StatusCode::NOT_FOUND).await;
-    let listed: Value = c.get(app.url("/api/v1/cases")).bearer_auth(&other).send().await.unwrap().json().await.unwrap();
+    let listed: Value = c
+        .get(app.url("/api/v1/cases"))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed["total"], 0);
 
     // Optimistic concurrency: a stale version answers 409 and changes nothing.
     let v = case["version"].as_i64().unwrap();
-    let r = auth(c.patch(app.url(&format!("/api/v1/cases/{id}")))).json(&json!({"version": v, "country_of_return": "CZ"})).send().await.unwrap();
+    let r = auth(c.patch(app.url(&format!("/api/v1/cases/{id}"))))
+        .json(&json!({"version": v, "country_of_return": "CZ"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let r = auth(c.patch(app.url(&format!("/api/v1/cases/{id}")))).json(&json!({"version": v, "country_of_return": "MX"})).send().await.unwrap();
+    let r = auth(c.patch(app.url(&format!("/api/v1/cases/{id}"))))
+        .json(&json!({"version": v, "country_of_return": "MX"}))
+        .send()
+        .await
+        .unwrap();
     problem(r, StatusCode::CONFLICT).await;
-    let now: Value = auth(c.get(app.url(&format!("/api/v1/cases/{id}")))).send().await.unwrap().json().await.unwrap();
+    let now: Value = auth(c.get(app.url(&format!("/api/v1/cases/{id}"))))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(now["country_of_return"], "CZ");
 
     // Transitions through the API, with the workflow's refusals as problems.
-    let p = problem(auth(c.post(app.url(&format!("/api/v1/cases/{id}/transitions")))).json(&json!({"to": "eligible"})).send().await.unwrap(), StatusCode::CONFLICT).await;
-    assert_eq!(p["type"], "https://homeward.invalid/problems/transition-not-allowed");
-    let r = auth(c.post(app.url(&format!("/api/v1/cases/{id}/transitions")))).json(&json!({"to": "intake"})).send().await.unwrap();
+    let p = problem(
+        auth(c.post(app.url(&format!("/api/v1/cases/{id}/transitions"))))
+            .json(&json!({"to": "eligible"}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(
+        p["type"],
+        "https://homeward.invalid/problems/transition-not-allowed"
+    );
+    let r = auth(c.post(app.url(&format!("/api/v1/cases/{id}/transitions"))))
+        .json(&json!({"to": "intake"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let tl: Value = auth(c.get(app.url(&format!("/api/v1/cases/{id}/transitions")))).send().await.unwrap().json().await.unwrap();
+    let tl: Value = auth(c.get(app.url(&format!("/api/v1/cases/{id}/transitions"))))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(tl.as_array().unwrap().len(), 2);
 }
 both_databases!(api_bad_input, api_bad_input_is_refused_cleanly);
@@ -292,8 +701,13 @@ async fn roles_are_refused_what_they_may_not_see(store: Store) {
     let app = start(store).await;
     let counsellor = app.token("c@iom.int", "counsellor", None).await;
     let roles = [
-        ("supervisor", None), ("cbsa_officer", None), ("mission_officer", Some("HU")), ("finance", None),
-        ("analyst", None), ("admin", None), ("auditor", None),
+        ("supervisor", None),
+        ("cbsa_officer", None),
+        ("mission_officer", Some("HU")),
+        ("finance", None),
+        ("analyst", None),
+        ("admin", None),
+        ("auditor", None),
     ];
     let mut tok = std::collections::HashMap::new();
     for (r, country) in roles {
@@ -305,38 +719,104 @@ async fn roles_are_refused_what_they_may_not_see(store: Store) {
         .send().await.unwrap().json().await.unwrap();
     let id = case["id"].as_str().unwrap();
     let case_url = app.url(&format!("/api/v1/cases/{id}"));
-    let status = |t: &str, url: &str| { let (c, t, url) = (c.clone(), t.to_string(), url.to_string()); async move { c.get(url).bearer_auth(t).send().await.unwrap().status() } };
+    let status = |t: &str, url: &str| {
+        let (c, t, url) = (c.clone(), t.to_string(), url.to_string());
+        async move { c.get(url).bearer_auth(t).send().await.unwrap().status() }
+    };
     // Case records: roles without case access are forbidden; the HU mission officer cannot see a CO case.
     for r in ["analyst", "admin", "auditor"] {
-        assert_eq!(status(&tok[r], &app.url("/api/v1/cases")).await, StatusCode::FORBIDDEN, "{r}");
-        assert_eq!(status(&tok[r], &case_url).await, StatusCode::FORBIDDEN, "{r}");
+        assert_eq!(
+            status(&tok[r], &app.url("/api/v1/cases")).await,
+            StatusCode::FORBIDDEN,
+            "{r}"
+        );
+        assert_eq!(
+            status(&tok[r], &case_url).await,
+            StatusCode::FORBIDDEN,
+            "{r}"
+        );
     }
-    assert_eq!(status(&tok["mission_officer"], &case_url).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        status(&tok["mission_officer"], &case_url).await,
+        StatusCode::NOT_FOUND
+    );
     for r in ["supervisor", "cbsa_officer", "finance"] {
         assert_eq!(status(&tok[r], &case_url).await, StatusCode::OK, "{r}");
     }
     // Finance sees the case but not the person's contact details or identifiers.
-    let f: Value = c.get(&case_url).bearer_auth(&tok["finance"]).send().await.unwrap().json().await.unwrap();
+    let f: Value = c
+        .get(&case_url)
+        .bearer_auth(&tok["finance"])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(f["members"][0]["person"].get("contact").is_none());
-    let s: Value = c.get(&case_url).bearer_auth(&tok["supervisor"]).send().await.unwrap().json().await.unwrap();
-    assert_eq!(s["members"][0]["person"]["contact"]["phone"], "+1 416 555 0100");
+    let s: Value = c
+        .get(&case_url)
+        .bearer_auth(&tok["supervisor"])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        s["members"][0]["person"]["contact"]["phone"],
+        "+1 416 555 0100"
+    );
     // Only CBSA may decide eligibility; finance may not move cases at all.
-    let r = c.post(app.url(&format!("/api/v1/cases/{id}/transitions"))).bearer_auth(&tok["finance"]).json(&json!({"to": "intake"})).send().await.unwrap();
+    let r = c
+        .post(app.url(&format!("/api/v1/cases/{id}/transitions")))
+        .bearer_auth(&tok["finance"])
+        .json(&json!({"to": "intake"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = c.post(app.url(&format!("/api/v1/cases/{id}/transitions"))).bearer_auth(&tok["cbsa_officer"]).json(&json!({"to": "intake"})).send().await.unwrap();
+    let r = c
+        .post(app.url(&format!("/api/v1/cases/{id}/transitions")))
+        .bearer_auth(&tok["cbsa_officer"])
+        .json(&json!({"to": "intake"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // Only CBSA, counsellors and supervisors create cases.
     for r in ["mission_officer", "finance", "analyst", "admin", "auditor"] {
-        let res = c.post(app.url("/api/v1/cases")).bearer_auth(&tok[r]).json(&json!({"principal": {"family_name": "X"}})).send().await.unwrap();
+        let res = c
+            .post(app.url("/api/v1/cases"))
+            .bearer_auth(&tok[r])
+            .json(&json!({"principal": {"family_name": "X"}}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{r}");
     }
     // The audit trail is the auditor's alone.
     for (r, t) in &tok {
-        let want = if *r == "auditor" { StatusCode::OK } else { StatusCode::FORBIDDEN };
+        let want = if *r == "auditor" {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        };
         assert_eq!(status(t, &app.url("/api/v1/audit")).await, want, "{r}");
     }
-    assert_eq!(status(&counsellor, &app.url("/api/v1/audit")).await, StatusCode::FORBIDDEN);
-    let a: Value = c.get(app.url(&format!("/api/v1/audit?case_id={id}&action=read"))).bearer_auth(&tok["auditor"]).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        status(&counsellor, &app.url("/api/v1/audit")).await,
+        StatusCode::FORBIDDEN
+    );
+    let a: Value = c
+        .get(app.url(&format!("/api/v1/audit?case_id={id}&action=read")))
+        .bearer_auth(&tok["auditor"])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(a["total"].as_i64().unwrap() >= 4, "reads are audited: {a}");
 
     // Pages follow the same rules.
@@ -345,53 +825,194 @@ async fn roles_are_refused_what_they_may_not_see(store: Store) {
     app.user("au2@iom.int", "auditor", None).await;
     app.user("c3@iom.int", "counsellor", None).await;
     let (an, _) = sign_in(&app, "an2@iom.int").await;
-    assert_eq!(an.get(app.url("/cases")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
-    assert_eq!(an.get(app.url(&format!("/cases/{id}"))).send().await.unwrap().status(), StatusCode::FORBIDDEN);
-    assert_eq!(an.get(app.url("/admin/users")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
-    let dash = an.get(app.url("/")).send().await.unwrap().text().await.unwrap();
-    assert!(dash.contains("Cases by status") && !dash.contains("García"), "analysts get counts, never names");
+    assert_eq!(
+        an.get(app.url("/cases")).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        an.get(app.url(&format!("/cases/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        an.get(app.url("/admin/users"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let dash = an
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        dash.contains("Cases by status") && !dash.contains("García"),
+        "analysts get counts, never names"
+    );
     let (c3, _) = sign_in(&app, "c3@iom.int").await;
-    assert_eq!(c3.get(app.url(&format!("/cases/{id}"))).send().await.unwrap().status(), StatusCode::NOT_FOUND);
-    assert_eq!(c3.get(app.url("/audit")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
-    assert_eq!(c3.get(app.url("/admin/users")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        c3.get(app.url(&format!("/cases/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        c3.get(app.url("/audit")).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        c3.get(app.url("/admin/users"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
     let (au, _) = sign_in(&app, "au2@iom.int").await;
-    let page = au.get(app.url("/audit?action=create&entity=case")).send().await.unwrap();
+    let page = au
+        .get(app.url("/audit?action=create&entity=case"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("c@iom.int"));
     let (ad, csrf) = sign_in(&app, "ad2@iom.int").await;
-    assert_eq!(ad.get(app.url("/cases")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
-    assert_eq!(ad.get(app.url("/admin/users")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        ad.get(app.url("/cases")).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        ad.get(app.url("/admin/users"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
     // The admin creates a user (errors keep the typed values) and deactivates one.
-    let r = ad.post(app.url("/admin/users")).form(&[("_csrf", csrf.as_str()), ("email", "new@iom.int"), ("name", "New"), ("role", "mission_officer"), ("password", "short")]).send().await.unwrap();
+    let r = ad
+        .post(app.url("/admin/users"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("email", "new@iom.int"),
+            ("name", "New"),
+            ("role", "mission_officer"),
+            ("password", "short"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.text().await.unwrap();
-    assert!(body.contains("value=\"new@iom.int\"") && body.contains("at least 12 characters") && !body.contains("value=\"short\""));
-    let r = ad.post(app.url("/admin/users")).form(&[("_csrf", csrf.as_str()), ("email", "new@iom.int"), ("name", "New"), ("role", "mission_officer"), ("country", "hu"), ("password", PW)]).send().await.unwrap();
+    assert!(
+        body.contains("value=\"new@iom.int\"")
+            && body.contains("at least 12 characters")
+            && !body.contains("value=\"short\"")
+    );
+    let r = ad
+        .post(app.url("/admin/users"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("email", "new@iom.int"),
+            ("name", "New"),
+            ("role", "mission_officer"),
+            ("country", "hu"),
+            ("password", PW),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let u = users::by_email(&app.store, "c3@iom.int").await.unwrap().unwrap();
-    let r = ad.post(app.url(&format!("/admin/users/{}/active", u.id))).form(&[("_csrf", csrf.as_str()), ("active", "false"), ("version", &u.version.to_string())]).send().await.unwrap();
+    let u = users::by_email(&app.store, "c3@iom.int")
+        .await
+        .unwrap()
+        .unwrap();
+    let r = ad
+        .post(app.url(&format!("/admin/users/{}/active", u.id)))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("active", "false"),
+            ("version", &u.version.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(c3.get(app.url("/cases")).send().await.unwrap().status(), StatusCode::SEE_OTHER, "a deactivated user is signed out");
+    assert_eq!(
+        c3.get(app.url("/cases")).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER,
+        "a deactivated user is signed out"
+    );
 }
 both_databases!(access_matrix, roles_are_refused_what_they_may_not_see);
 
 async fn health_metrics_and_docs(store: Store) {
     let app = start(store).await;
     let c = Client::new();
-    assert_eq!(c.get(app.url("/healthz")).send().await.unwrap().text().await.unwrap(), "ok");
-    assert_eq!(c.get(app.url("/readyz")).send().await.unwrap().status(), StatusCode::OK);
-    let m = c.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(
+        c.get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "ok"
+    );
+    assert_eq!(
+        c.get(app.url("/readyz")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    let m = c
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(m.contains("homeward_http_requests_total"), "{m}");
-    let doc: Value = c.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
-    for p in ["/api/v1/cases", "/api/v1/cases/{id}", "/api/v1/cases/{id}/transitions", "/api/v1/persons", "/api/v1/programmes", "/api/v1/audit"] {
+    let doc: Value = c
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for p in [
+        "/api/v1/cases",
+        "/api/v1/cases/{id}",
+        "/api/v1/cases/{id}/transitions",
+        "/api/v1/persons",
+        "/api/v1/programmes",
+        "/api/v1/audit",
+    ] {
         assert!(doc["paths"].get(p).is_some(), "{p} documented");
     }
     let docs = c.get(app.url("/api/docs/")).send().await.unwrap();
     assert_eq!(docs.status(), StatusCode::OK);
     assert!(docs.text().await.unwrap().contains("swagger"));
-    let js = c.get(app.url("/assets/htmx-2.0.11.min.js")).send().await.unwrap();
+    let js = c
+        .get(app.url("/assets/htmx-2.0.11.min.js"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(js.status(), StatusCode::OK);
     app.store.close().await;
-    assert_eq!(c.get(app.url("/readyz")).send().await.unwrap().status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        c.get(app.url("/readyz")).send().await.unwrap().status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
 }
 both_databases!(operations, health_metrics_and_docs);
