@@ -5,16 +5,29 @@ use std::process::{Command, Stdio};
 
 fn homeward(args: &[&str], stdin: Option<&str>, dir: &std::path::Path) -> (bool, String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_homeward"));
-    cmd.args(args).current_dir(dir).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     cmd.env("RUST_LOG", "warn");
     let mut child = cmd.spawn().expect("run homeward");
     if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
     } else {
         drop(child.stdin.take());
     }
     let out = child.wait_with_output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 fn tempdir() -> std::path::PathBuf {
@@ -37,15 +50,42 @@ fn users_tokens_demo_and_backup() {
     let dir = tempdir();
     let db = format!("sqlite://{}", dir.join("t.db").display());
     let (ok, out, err) = homeward(
-        &["user", "create", "--email", "Amira@IOM.int", "--name", "Amira", "--role", "counsellor", "--database-url", &db],
+        &[
+            "user",
+            "create",
+            "--email",
+            "Amira@IOM.int",
+            "--name",
+            "Amira",
+            "--role",
+            "counsellor",
+            "--database-url",
+            &db,
+        ],
         Some("a long enough password\n"),
         &dir,
     );
     assert!(ok, "{err}");
-    assert!(out.contains("amira@iom.int") && !out.contains("Password:"), "{out}");
+    assert!(
+        out.contains("amira@iom.int") && !out.contains("Password:"),
+        "{out}"
+    );
     // Empty standard input: a password is generated and printed once.
     let (ok, out, _) = homeward(
-        &["user", "create", "--email", "m@iom.int", "--name", "M", "--role", "mission_officer", "--country", "HU", "--database-url", &db],
+        &[
+            "user",
+            "create",
+            "--email",
+            "m@iom.int",
+            "--name",
+            "M",
+            "--role",
+            "mission_officer",
+            "--country",
+            "HU",
+            "--database-url",
+            &db,
+        ],
         Some(""),
         &dir,
     );
@@ -53,54 +93,151 @@ fn users_tokens_demo_and_backup() {
     assert!(out.contains("Password: "));
     // Bad input is a clear error and a non-zero exit.
     let (ok, _, err) = homeward(
-        &["user", "create", "--email", "x@iom.int", "--name", "X", "--role", "mission_officer", "--database-url", &db],
+        &[
+            "user",
+            "create",
+            "--email",
+            "x@iom.int",
+            "--name",
+            "X",
+            "--role",
+            "mission_officer",
+            "--database-url",
+            &db,
+        ],
         Some("a long enough password"),
         &dir,
     );
     assert!(!ok);
     assert!(err.contains("country (required)"), "{err}");
-    let (ok, _, err) = homeward(&["user", "create", "--email", "amira@iom.int", "--name", "A", "--role", "counsellor", "--database-url", &db], Some("a long enough password"), &dir);
+    let (ok, _, err) = homeward(
+        &[
+            "user",
+            "create",
+            "--email",
+            "amira@iom.int",
+            "--name",
+            "A",
+            "--role",
+            "counsellor",
+            "--database-url",
+            &db,
+        ],
+        Some("a long enough password"),
+        &dir,
+    );
     assert!(!ok && err.contains("already exists"), "{err}");
 
-    let (ok, out, _) = homeward(&["token", "create", "--email", "amira@iom.int", "--database-url", &db], None, &dir);
+    let (ok, out, _) = homeward(
+        &[
+            "token",
+            "create",
+            "--email",
+            "amira@iom.int",
+            "--database-url",
+            &db,
+        ],
+        None,
+        &dir,
+    );
     assert!(ok);
     assert!(out.trim().starts_with("hwt_") && out.trim().len() > 60);
-    let (ok, _, err) = homeward(&["token", "create", "--email", "nobody@iom.int", "--database-url", &db], None, &dir);
+    let (ok, _, err) = homeward(
+        &[
+            "token",
+            "create",
+            "--email",
+            "nobody@iom.int",
+            "--database-url",
+            &db,
+        ],
+        None,
+        &dir,
+    );
     assert!(!ok && err.contains("no user"));
 
-    let (ok, out, err) = homeward(&["demo", "--cases", "40", "--database-url", &db], None, &dir);
+    let (ok, out, err) = homeward(
+        &["demo", "--cases", "40", "--database-url", &db],
+        None,
+        &dir,
+    );
     assert!(ok, "{err}");
     assert!(out.contains("Loaded 40 demo cases") && out.contains("supervisor@homeward.test"));
     let (ok, _, err) = homeward(&["demo", "--cases", "5", "--database-url", &db], None, &dir);
     assert!(!ok && err.contains("already holds cases"));
 
     let copy = dir.join("copy.db");
-    let (ok, _, err) = homeward(&["backup", "--to", copy.to_str().unwrap(), "--database-url", &db], None, &dir);
+    let (ok, _, err) = homeward(
+        &[
+            "backup",
+            "--to",
+            copy.to_str().unwrap(),
+            "--database-url",
+            &db,
+        ],
+        None,
+        &dir,
+    );
     assert!(ok, "{err}");
     // The copy is a working database with the same data.
-    let (ok, out, _) = homeward(&["token", "create", "--email", "supervisor@homeward.test", "--database-url", &format!("sqlite://{}", copy.display())], None, &dir);
+    let (ok, out, _) = homeward(
+        &[
+            "token",
+            "create",
+            "--email",
+            "supervisor@homeward.test",
+            "--database-url",
+            &format!("sqlite://{}", copy.display()),
+        ],
+        None,
+        &dir,
+    );
     assert!(ok && out.starts_with("hwt_"));
-    let (ok, _, err) = homeward(&["backup", "--to", copy.to_str().unwrap(), "--database-url", &db], None, &dir);
+    let (ok, _, err) = homeward(
+        &[
+            "backup",
+            "--to",
+            copy.to_str().unwrap(),
+            "--database-url",
+            &db,
+        ],
+        None,
+        &dir,
+    );
     assert!(!ok && err.contains("already exists"));
 }
 
 #[test]
 fn migrate_and_demo_on_postgresql() {
-    let admin = std::env::var("HOMEWARD_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let admin = std::env::var("HOMEWARD_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let name = format!("homeward_test_{}", uuid::Uuid::new_v4().simple());
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         use sqlx::Connection;
-        let mut c = sqlx::PgConnection::connect(&admin).await.expect("PostgreSQL must run for the tests");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await.unwrap();
+        let mut c = sqlx::PgConnection::connect(&admin)
+            .await
+            .expect("PostgreSQL must run for the tests");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut c)
+            .await
+            .unwrap();
     });
     let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
     let dir = tempdir();
     let (ok, _, err) = homeward(&["migrate", "--database-url", &url], None, &dir);
     assert!(ok, "{err}");
-    let (ok, out, err) = homeward(&["demo", "--cases", "30", "--database-url", &url], None, &dir);
+    let (ok, out, err) = homeward(
+        &["demo", "--cases", "30", "--database-url", &url],
+        None,
+        &dir,
+    );
     assert!(ok, "{err}");
     assert!(out.contains("Loaded 30 demo cases"));
-    let (ok, _, err) = homeward(&["backup", "--to", "x.db", "--database-url", &url], None, &dir);
+    let (ok, _, err) = homeward(
+        &["backup", "--to", "x.db", "--database-url", &url],
+        None,
+        &dir,
+    );
     assert!(!ok && err.contains("pg_dump"));
 }

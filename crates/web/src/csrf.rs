@@ -29,6 +29,12 @@ pub async fn verify(State(_): State<AppState>, req: Request, next: Next) -> Resp
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
+    let ctx = req.extensions().get::<Ctx>().cloned();
+    let is_api = req.uri().path().starts_with("/api/");
+    let refuse = move || match (&ctx, is_api) {
+        (Some(c), false) => crate::pages::error_page(c, StatusCode::FORBIDDEN, "csrf"),
+        _ => refuse_api(),
+    };
     let Some(expected) = req
         .extensions()
         .get::<Ctx>()
@@ -71,7 +77,7 @@ fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
     pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
-fn refuse() -> Response {
+fn refuse_api() -> Response {
     ApiError::new(StatusCode::FORBIDDEN, "csrf")
         .detail("missing or wrong CSRF token")
         .into_response()
