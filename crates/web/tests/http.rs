@@ -421,6 +421,104 @@ async fn forms_keep_input_and_need_csrf(store: Store) {
     // Opening the case page was recorded as a read.
     let reads: i64 = on_db!(&app.store.db, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_log WHERE action = 'read' AND entity = 'case'").fetch_one(p).await).unwrap();
     assert!(reads >= 1);
+    // Editing a person: errors keep the typed values; a stale version is a conflict that keeps them too.
+    let case: Value = c
+        .get(app.url(&format!("/api/v1/cases/{id}")))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pid = case["members"][0]["person"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let edit = c
+        .get(app.url(&format!("/persons/{pid}/edit")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let pv = hidden(&edit, "version");
+    let r = c
+        .post(app.url(&format!("/persons/{pid}/edit")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("version", pv.as_str()),
+            ("family_name", "Kovácsné"),
+            ("email", "not-an-email"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("value=\"Kovácsné\"")
+            && body.contains("value=\"not-an-email\"")
+            && body.contains("Enter a valid email address.")
+    );
+    let r = c
+        .post(app.url(&format!("/persons/{pid}/edit")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("version", pv.as_str()),
+            ("family_name", "Kovácsné"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = c
+        .post(app.url(&format!("/persons/{pid}/edit")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("version", pv.as_str()),
+            ("family_name", "Stale Name"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("value=\"Stale Name\""));
+    // Adding a family member through the case page.
+    let r = c
+        .post(app.url(&format!("/cases/{id}/members")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("relationship", "child"),
+            ("family_name", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c
+        .post(app.url(&format!("/cases/{id}/members")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("relationship", "child"),
+            ("family_name", "Kovács"),
+            ("given_names", "Bence"),
+            ("date_of_birth", "2010-05-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = c
+        .get(app.url(&format!("/cases/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Kovács, Bence") && page.contains("Child"));
     // A malformed id is a 404 page, not a crash.
     assert_eq!(
         c.get(app.url("/cases/not-a-uuid"))

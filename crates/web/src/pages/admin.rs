@@ -1,6 +1,6 @@
 //! User administration: admin only.
 
-use super::{render, require, store_error, Layout, PageForm};
+use super::{refilled, render, require, store_error, Layout, PageForm};
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
 use crate::AppState;
@@ -92,19 +92,10 @@ pub async fn create(
     values.remove("password");
     match users::create(&state.store, Some(&auth.actor), &n).await {
         Ok(_) => Redirect::to("/admin/users").into_response(),
-        Err(Error::Invalid(inv)) => {
-            let mut f = FormState::with(values);
-            f.add_invalid(&t, &inv, "");
-            f.general = Some(t.t("form-has-errors"));
-            new_page(&ctx, f, StatusCode::UNPROCESSABLE_ENTITY)
-        }
-        Err(Error::Duplicate(field)) => {
-            let mut f = FormState::with(values);
-            f.errors.insert(field.to_string(), t.error("duplicate"));
-            f.general = Some(t.t("form-has-errors"));
-            new_page(&ctx, f, StatusCode::CONFLICT)
-        }
-        Err(e) => store_error(&ctx, e),
+        Err(e) => match refilled(&t, values, &e, "") {
+            Some((f, status)) => new_page(&ctx, f, status),
+            None => store_error(&ctx, e),
+        },
     }
 }
 

@@ -6,7 +6,7 @@
 //! - transition: whoever the workflow allows for that step.
 //! - add member: counsellor, supervisor.
 
-use super::{person_input, render, require, sex_options, store_error, Layout, PageForm};
+use super::{person_input, refilled, render, require, sex_options, store_error, Layout, PageForm};
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
 use crate::i18n::Tr;
@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use homeward_domain::person::RELATIONSHIPS;
 use homeward_domain::{Action, CaseStatus, Resource, Role};
 use homeward_store::cases::{self, CaseDetail, CaseFilter, CaseInput, CaseSummary, CaseUpdate};
-use homeward_store::{audit, programmes, users, Error};
+use homeward_store::{audit, programmes, users};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -232,20 +232,10 @@ pub async fn create(
     };
     match cases::create(&state.store, &auth.actor, &input).await {
         Ok(d) => Redirect::to(&format!("/cases/{}", d.summary.id)).into_response(),
-        Err(Error::Invalid(inv)) => {
-            let mut f = FormState::with(form);
-            f.add_invalid(&t, &inv, "principal.");
-            f.general = Some(t.t("form-has-errors"));
-            new_page(
-                &state,
-                &ctx,
-                auth.actor.role,
-                f,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => store_error(&ctx, e),
+        Err(e) => match refilled(&t, form, &e, "principal.") {
+            Some((f, status)) => new_page(&state, &ctx, auth.actor.role, f, status).await,
+            None => store_error(&ctx, e),
+        },
     }
 }
 
@@ -370,35 +360,13 @@ pub async fn transition(
     .await
     {
         Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
-        Err(e) => {
-            let mut f = FormState::with(form.clone());
-            let status = match &e {
-                Error::Transition(te) => {
-                    let api = crate::error::transition_error(te);
-                    if let Some(inv) = &api.invalid {
-                        f.add_invalid(&t, inv, "");
-                        f.general = Some(t.t("form-has-errors"));
-                    } else {
-                        f.general = Some(t.error(api.code));
-                    }
-                    api.status
-                }
-                Error::Invalid(inv) => {
-                    f.add_invalid(&t, inv, "");
-                    f.general = Some(t.t("form-has-errors"));
-                    StatusCode::UNPROCESSABLE_ENTITY
-                }
-                Error::Conflict => {
-                    f.general = Some(t.error("conflict"));
-                    StatusCode::CONFLICT
-                }
-                _ => return store_error(&ctx, e),
-            };
-            match cases::get(&state.store, &auth.actor, id).await {
+        Err(e) => match refilled(&t, form, &e, "") {
+            Some((f, status)) => match cases::get(&state.store, &auth.actor, id).await {
                 Ok(c) => show_page(&ctx, auth.actor.role, c, f, FormState::default(), status),
                 Err(e) => store_error(&ctx, e),
-            }
-        }
+            },
+            None => store_error(&ctx, e),
+        },
     }
 }
 
@@ -417,23 +385,13 @@ pub async fn add_member(
     let rel = form.get("relationship").cloned().unwrap_or_default();
     match cases::add_member(&state.store, &auth.actor, id, &rel, &person_input(&form)).await {
         Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
-        Err(Error::Invalid(inv)) => {
-            let mut f = FormState::with(form);
-            f.add_invalid(&t, &inv, "");
-            f.general = Some(t.t("form-has-errors"));
-            match cases::get(&state.store, &auth.actor, id).await {
-                Ok(c) => show_page(
-                    &ctx,
-                    auth.actor.role,
-                    c,
-                    FormState::default(),
-                    f,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                ),
+        Err(e) => match refilled(&t, form, &e, "") {
+            Some((f, status)) => match cases::get(&state.store, &auth.actor, id).await {
+                Ok(c) => show_page(&ctx, auth.actor.role, c, FormState::default(), f, status),
                 Err(e) => store_error(&ctx, e),
-            }
-        }
-        Err(e) => store_error(&ctx, e),
+            },
+            None => store_error(&ctx, e),
+        },
     }
 }
 
@@ -569,33 +527,14 @@ pub async fn edit(
     };
     match cases::update(&state.store, &auth.actor, id, &u).await {
         Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
-        Err(Error::Invalid(inv)) => {
-            f.add_invalid(&t, &inv, "");
-            f.general = Some(t.t("form-has-errors"));
-            edit_page(
-                &state,
-                &ctx,
-                auth.actor.role,
-                current,
-                f,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(Error::Conflict) => {
-            f.general = Some(t.error("conflict"));
-            f.values
-                .insert("version".into(), current.version.to_string());
-            edit_page(
-                &state,
-                &ctx,
-                auth.actor.role,
-                current,
-                f,
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(e) => store_error(&ctx, e),
+        Err(e) => match refilled(&t, form, &e, "") {
+            Some((mut f, status)) => {
+                // After a conflict, saving again deliberately applies these values.
+                f.values
+                    .insert("version".into(), current.version.to_string());
+                edit_page(&state, &ctx, auth.actor.role, current, f, status).await
+            }
+            None => store_error(&ctx, e),
+        },
     }
 }

@@ -162,6 +162,47 @@ pub fn store_error(ctx: &Ctx, e: StoreError) -> Response {
     }
 }
 
+/// The form to show again after a refused change: what the user typed, the
+/// messages by their fields and the status to answer with. `None` when the
+/// error is not about the input (not found, forbidden, database down).
+pub fn refilled(
+    t: &Tr,
+    values: HashMap<String, String>,
+    e: &StoreError,
+    prefix: &str,
+) -> Option<(FormState, StatusCode)> {
+    let mut f = FormState::with(values);
+    let status = match e {
+        StoreError::Invalid(inv) => {
+            f.add_invalid(t, inv, prefix);
+            f.general = Some(t.t("form-has-errors"));
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        StoreError::Duplicate(field) => {
+            f.errors.insert(field.to_string(), t.error("duplicate"));
+            f.general = Some(t.t("form-has-errors"));
+            StatusCode::CONFLICT
+        }
+        StoreError::Conflict => {
+            f.general = Some(t.error("conflict"));
+            StatusCode::CONFLICT
+        }
+        StoreError::Transition(te) => {
+            let api = crate::error::transition_error(te);
+            match &api.invalid {
+                Some(inv) => {
+                    f.add_invalid(t, inv, prefix);
+                    f.general = Some(t.t("form-has-errors"));
+                }
+                None => f.general = Some(t.error(api.code)),
+            }
+            api.status
+        }
+        _ => return None,
+    };
+    Some((f, status))
+}
+
 /// Refuses a page to a role that may not use it.
 pub fn require(auth: &Auth, ctx: &Ctx, resource: Resource, action: Action) -> Result<(), Response> {
     if auth.actor.role.can(resource, action) {

@@ -1,7 +1,8 @@
 //! Editing a person: counsellor and supervisor, for people in their scope.
 
 use super::{
-    person_input, person_values, render, require, sex_options, store_error, Layout, PageForm,
+    person_input, person_values, refilled, render, require, sex_options, store_error, Layout,
+    PageForm,
 };
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
@@ -11,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use homeward_domain::{Action, Resource};
-use homeward_store::{persons, Error};
+use homeward_store::persons;
 use uuid::Uuid;
 
 #[derive(Template)]
@@ -103,33 +104,13 @@ pub async fn edit(
     let back = back_link(&state, id).await;
     match persons::update(&state.store, &auth.actor, id, version, &person_input(&form)).await {
         Ok(_) => Redirect::to(&back).into_response(),
-        Err(Error::Invalid(inv)) => {
-            let mut f = FormState::with(form);
-            f.add_invalid(&t, &inv, "");
-            f.general = Some(t.t("form-has-errors"));
-            page(
-                &ctx,
-                id,
-                current.display_name,
-                f,
-                back,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-        }
-        Err(Error::Conflict) => {
-            let mut f = FormState::with(form);
-            f.general = Some(t.error("conflict"));
-            f.values
-                .insert("version".into(), current.version.to_string());
-            page(
-                &ctx,
-                id,
-                current.display_name,
-                f,
-                back,
-                StatusCode::CONFLICT,
-            )
-        }
-        Err(e) => store_error(&ctx, e),
+        Err(e) => match refilled(&t, form, &e, "") {
+            Some((mut f, status)) => {
+                f.values
+                    .insert("version".into(), current.version.to_string());
+                page(&ctx, id, current.display_name, f, back, status)
+            }
+            None => store_error(&ctx, e),
+        },
     }
 }
