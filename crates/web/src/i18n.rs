@@ -199,3 +199,71 @@ mod tests {
         assert_eq!(Tr::new(Lang::Fr).status("withdrawn"), "Désisté");
     }
 }
+
+#[cfg(test)]
+mod coverage {
+    use super::*;
+
+    /// Every string literal passed as the last argument of a call named `name(`.
+    fn codes_after(src: &str, name: &str, min_literals: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, _) in src.match_indices(name) {
+            let rest = &src[i + name.len()..];
+            let Some(end) = rest.find(')') else { continue };
+            let args = &rest[..end];
+            let lits: Vec<&str> = args.split('"').skip(1).step_by(2).collect();
+            if lits.len() < min_literals {
+                continue;
+            }
+            if let Some(last) = lits.last() {
+                if !last.is_empty()
+                    && last
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '-' || c == '_')
+                {
+                    out.push(last.to_string());
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_error_code_in_the_code_has_a_message_in_both_languages() {
+        let sources = [
+            include_str!("../../domain/src/person.rs"),
+            include_str!("../../domain/src/validation.rs"),
+            include_str!("../../domain/src/workflow.rs"),
+            include_str!("../../store/src/passwords.rs"),
+            include_str!("../../store/src/users.rs"),
+            include_str!("../../store/src/cases.rs"),
+            include_str!("../../store/src/persons.rs"),
+            include_str!("error.rs"),
+            include_str!("csrf.rs"),
+            include_str!("api/extract.rs"),
+            include_str!("api/cases.rs"),
+        ];
+        let mut codes = Vec::new();
+        for src in sources {
+            for call in [".add(", "Precondition(", "Err(\"", "ApiError::new(", "bad("] {
+                // `.add(field, code)`: a lone literal there is the field, not the code.
+                let min = if call == ".add(" { 2 } else { 1 };
+                codes.extend(codes_after(src, call, min));
+            }
+        }
+        codes.sort();
+        codes.dedup();
+        assert!(codes.len() > 25, "{codes:?}");
+        for lang in Lang::ALL {
+            let t = Tr::new(lang);
+            let missing: Vec<_> = codes
+                .iter()
+                .filter(|c| !t.has(&format!("error-{c}")))
+                .collect();
+            assert!(
+                missing.is_empty(),
+                "{lang:?} lacks messages for {missing:?}"
+            );
+        }
+    }
+}

@@ -999,6 +999,56 @@ async fn roles_are_refused_what_they_may_not_see(store: Store) {
             .status(),
         StatusCode::FORBIDDEN
     );
+    // CBSA and finance read cases but may not edit them or their people.
+    app.user("cb2@iom.int", "cbsa_officer", None).await;
+    app.user("fi2@iom.int", "finance", None).await;
+    let pid = s["members"][0]["person"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for email in ["cb2@iom.int", "fi2@iom.int"] {
+        let (b, _) = sign_in(&app, email).await;
+        assert_eq!(
+            b.get(app.url(&format!("/cases/{id}")))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK,
+            "{email}"
+        );
+        assert_eq!(
+            b.get(app.url(&format!("/cases/{id}/edit")))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN,
+            "{email}"
+        );
+        assert_eq!(
+            b.get(app.url(&format!("/persons/{pid}/edit")))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN,
+            "{email}"
+        );
+    }
+    let (fi, _) = sign_in(&app, "fi2@iom.int").await;
+    let page = fi
+        .get(app.url(&format!("/cases/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains("416 555 0100") && !page.contains("12345678"),
+        "finance sees no contact details or identifiers"
+    );
     let (au, _) = sign_in(&app, "au2@iom.int").await;
     let page = au
         .get(app.url("/audit?action=create&entity=case"))
