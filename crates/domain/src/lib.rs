@@ -4,6 +4,7 @@
 //! crate decides, and the web layer translates it for people and programs.
 
 pub mod case_number;
+pub mod eligibility;
 pub mod person;
 pub mod role;
 pub mod validation;

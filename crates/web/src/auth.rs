@@ -101,16 +101,18 @@ pub async fn load(
             .detail("invalid or revoked token")
             .into_response();
     }
+    // The explicit choice (cookie) first; then what the client asks for; then
+    // the user's saved preference. Sign-in sets the cookie from that preference.
     let lang = jar
         .get(LANG_COOKIE)
         .and_then(|c| Lang::parse(c.value()))
-        .or_else(|| auth.as_ref().and_then(|a| Lang::parse(&a.user.language)))
         .or_else(|| {
             req.headers()
                 .get(header::ACCEPT_LANGUAGE)
                 .and_then(|v| v.to_str().ok())
                 .and_then(Lang::from_accept_language)
         })
+        .or_else(|| auth.as_ref().and_then(|a| Lang::parse(&a.user.language)))
         .unwrap_or(Lang::En);
     req.extensions_mut().insert(Ctx {
         lang,

@@ -229,6 +229,37 @@ mod coverage {
     }
 
     #[test]
+    fn every_eligibility_explanation_is_translated() {
+        let src = include_str!("../../domain/src/eligibility.rs");
+        let src = &src[..src.find("#[cfg(test)]").unwrap_or(src.len())];
+        let keys: Vec<&str> = src
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|l| {
+                (l.starts_with("rule-") || l.starts_with("entitlement-")) && !l.contains(' ')
+            })
+            .collect();
+        assert!(keys.len() >= 25, "{keys:?}");
+        for lang in Lang::ALL {
+            let t = Tr::new(lang);
+            let args = [("region", "GTA".to_string()), ("regions", "GTA".to_string()), ("date", "2012-07-13".to_string())];
+            for k in &keys {
+                assert_ne!(t.ta(k, &args), *k, "{lang:?} lacks {k}");
+            }
+            for id in [
+                "residence",
+                "failed-claim",
+                "compliance",
+                "no-criminality",
+                "prior-assistance",
+            ] {
+                assert!(t.has(&format!("rule-name-{id}")), "{id}");
+            }
+        }
+    }
+
+    #[test]
     fn every_error_code_in_the_code_has_a_message_in_both_languages() {
         let sources = [
             include_str!("../../domain/src/person.rs"),
@@ -242,6 +273,7 @@ mod coverage {
             include_str!("csrf.rs"),
             include_str!("api/extract.rs"),
             include_str!("api/cases.rs"),
+            include_str!("api/eligibility.rs"),
         ];
         let mut codes = Vec::new();
         for src in sources {

@@ -38,6 +38,8 @@ pub struct WebConfig {
 pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
+    /// Eligibility rule sets of every programme.
+    pub rules: Arc<Vec<homeward_domain::eligibility::RuleSet>>,
 }
 
 /// Largest request body accepted (forms and JSON).
@@ -48,6 +50,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
     let state = AppState {
         store,
         config: Arc::new(config),
+        rules: Arc::new(homeward_domain::eligibility::builtin_rule_sets()),
     };
     let x_request_id = axum::http::HeaderName::from_static("x-request-id");
     Router::new()

@@ -4,6 +4,7 @@
 //! scope, so the API can never show more than the pages.
 
 pub mod cases;
+pub mod eligibility;
 pub mod extract;
 pub mod misc;
 pub mod persons;
@@ -19,7 +20,7 @@ use utoipa_swagger_ui::SwaggerUi;
 #[openapi(
     info(title = "Homeward API", version = "1", description = "Case management for Assisted Voluntary Return and Reintegration."),
     paths(
-        misc::me, misc::programmes, misc::audit,
+        misc::me, misc::programmes, misc::audit, eligibility::evaluate,
         persons::list, persons::create, persons::get, persons::update,
         cases::list, cases::create, cases::get, cases::update, cases::timeline, cases::transition, cases::add_member,
     ),
@@ -30,6 +31,9 @@ use utoipa_swagger_ui::SwaggerUi;
         homeward_store::cases::CaseDetail, homeward_store::cases::Member, homeward_store::cases::TimelineEntry,
         homeward_store::persons::Person, homeward_store::persons::Contact, homeward_store::programmes::Programme,
         homeward_store::audit::AuditRow, homeward_store::users::User,
+        homeward_domain::eligibility::EvaluationInput, homeward_domain::eligibility::ClaimFacts,
+        homeward_domain::eligibility::ClaimOutcome, homeward_domain::eligibility::Criminality, homeward_domain::eligibility::Outcome,
+        eligibility::EvaluationAnswer, eligibility::RuleAnswer, eligibility::EntitlementAnswer,
         cases::CasePage, cases::TransitionBody, cases::MemberBody, persons::PersonPage, persons::PersonUpdate, misc::AuditPage,
     )),
     modifiers(&BearerAuth),
@@ -57,6 +61,10 @@ pub fn routes() -> Router<AppState> {
         .route("/me", get(misc::me))
         .route("/programmes", get(misc::programmes))
         .route("/audit", get(misc::audit))
+        .route(
+            "/eligibility/evaluate",
+            axum::routing::post(eligibility::evaluate),
+        )
         .route("/persons", get(persons::list).post(persons::create))
         .route("/persons/{id}", get(persons::get).put(persons::update))
         .route("/cases", get(cases::list).post(cases::create))

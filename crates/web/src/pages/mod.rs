@@ -5,6 +5,7 @@ pub mod admin;
 pub mod audit;
 pub mod cases;
 pub mod dashboard;
+pub mod eligibility;
 pub mod login;
 pub mod persons;
 
@@ -43,6 +44,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/new", get(admin::new_form))
         .route("/admin/users/{id}/active", post(admin::set_active))
         .route("/audit", get(audit::list))
+        .route(
+            "/eligibility",
+            get(eligibility::form).post(eligibility::evaluate),
+        )
 }
 
 /// A navigation entry.
@@ -83,6 +88,7 @@ impl Layout {
                 "nav-users",
                 r.can(Resource::User, Action::Manage),
             ));
+            nav.push(("/eligibility", "nav-eligibility", true));
             nav.push(("/audit", "nav-audit", r.can(Resource::Audit, Action::Read)));
             nav.push(("/api/docs/", "nav-api", true));
         }
