@@ -26,6 +26,14 @@ pub enum Resource {
     User,
     Audit,
     Statistics,
+    /// The immigration facts of a referral and the eligibility evaluation.
+    Referral,
+    /// Counselling sessions and their notes (restricted).
+    Counselling,
+    /// Consent per purpose.
+    Consent,
+    /// Scans and letters attached to a case.
+    Attachment,
 }
 
 /// What a user wants to do with a resource.
@@ -106,6 +114,8 @@ impl Role {
                 (Case, Read | Create | Update | Transition)
                     | (Person, Read | Create | Update)
                     | (Programme, Read)
+                    | (Referral, Read | Update)
+                    | (Counselling | Consent | Attachment, Read | Create | Update)
             ),
             Role::Supervisor => matches!(
                 (resource, action),
@@ -113,15 +123,23 @@ impl Role {
                     | (Person, Read | Create | Update)
                     | (Programme, Read)
                     | (Statistics, Read)
+                    | (Referral, Read | Update)
+                    | (Counselling | Consent | Attachment, Read | Create | Update)
             ),
             // CBSA refers people (creating the case) and decides eligibility.
             Role::CbsaOfficer => matches!(
                 (resource, action),
-                (Case, Read | Create | Transition) | (Person, Read | Create) | (Programme, Read)
+                (Case, Read | Create | Transition)
+                    | (Person, Read | Create)
+                    | (Programme, Read)
+                    | (Referral, Read | Update)
             ),
             Role::MissionOfficer => matches!(
                 (resource, action),
-                (Case, Read | Transition) | (Person, Read) | (Programme, Read)
+                (Case, Read | Transition)
+                    | (Person, Read)
+                    | (Programme, Read)
+                    | (Counselling | Consent | Attachment, Read)
             ),
             Role::Finance => matches!((resource, action), (Case, Read) | (Programme, Read)),
             Role::Analyst => matches!((resource, action), (Statistics, Read) | (Programme, Read)),
@@ -215,6 +233,27 @@ mod tests {
             Role::MissionOfficer.scope(None, Some("HU")),
             Scope::Country("HU".into())
         );
+    }
+
+    #[test]
+    fn counselling_notes_never_reach_cbsa_finance_or_analysts() {
+        for r in [
+            Role::CbsaOfficer,
+            Role::Finance,
+            Role::Analyst,
+            Role::Admin,
+            Role::Auditor,
+        ] {
+            for res in [
+                Resource::Counselling,
+                Resource::Consent,
+                Resource::Attachment,
+            ] {
+                assert!(!r.can(res, Action::Read), "{r} {res:?}");
+            }
+        }
+        assert!(Role::MissionOfficer.can(Resource::Counselling, Action::Read));
+        assert!(!Role::MissionOfficer.can(Resource::Counselling, Action::Create));
     }
 
     #[test]

@@ -65,6 +65,14 @@ impl Lang {
     }
 }
 
+/// Numbers go to Fluent as numbers, so plural rules (`[one]`) apply.
+fn arg(v: &str) -> FluentValue<'static> {
+    match v.parse::<i64>() {
+        Ok(n) => FluentValue::from(n),
+        Err(_) => FluentValue::from(v.to_string()),
+    }
+}
+
 /// Translates for one language. Templates call `t.t("key")`.
 #[derive(Debug, Clone, Copy)]
 pub struct Tr {
@@ -89,7 +97,7 @@ impl Tr {
     pub fn ta(&self, key: &str, args: &[(&str, String)]) -> String {
         let map: HashMap<Cow<'static, str>, FluentValue> = args
             .iter()
-            .map(|(k, v)| (Cow::Owned(k.to_string()), FluentValue::from(v.clone())))
+            .map(|(k, v)| (Cow::Owned(k.to_string()), arg(v)))
             .collect();
         LOCALES
             .try_lookup_with_args(&self.lang.id(), key, &map)
@@ -197,6 +205,12 @@ mod tests {
             }
         }
         assert_eq!(Tr::new(Lang::Fr).status("withdrawn"), "Désisté");
+        let one = [("count", "1".to_string())];
+        assert_eq!(Tr::new(Lang::En).ta("cases-found", &one), "One case found.");
+        assert_eq!(
+            Tr::new(Lang::Fr).ta("cases-found", &[("count", "3".to_string())]),
+            "3 dossiers trouvés."
+        );
     }
 }
 
@@ -243,7 +257,11 @@ mod coverage {
         assert!(keys.len() >= 25, "{keys:?}");
         for lang in Lang::ALL {
             let t = Tr::new(lang);
-            let args = [("region", "GTA".to_string()), ("regions", "GTA".to_string()), ("date", "2012-07-13".to_string())];
+            let args = [
+                ("region", "GTA".to_string()),
+                ("regions", "GTA".to_string()),
+                ("date", "2012-07-13".to_string()),
+            ];
             for k in &keys {
                 assert_ne!(t.ta(k, &args), *k, "{lang:?} lacks {k}");
             }

@@ -107,7 +107,6 @@ hint-country_of_return = Two-letter ISO code, for example HU, CO, MX.
 hint-nationalities = Two-letter ISO codes separated by commas, for example HU, RO.
 hint-preferred_languages = ISO language codes separated by commas, for example hu, rom, en.
 hint-aliases = Separate several names with semicolons.
-hint-date_of_birth = Year, month, day.
 hint-password = At least 12 characters.
 hint-country = Two-letter ISO code of the country the officer serves.
 audit-when = When

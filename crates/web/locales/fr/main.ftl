@@ -107,7 +107,6 @@ hint-country_of_return = Code ISO à deux lettres, par exemple HU, CO, MX.
 hint-nationalities = Codes ISO à deux lettres séparés par des virgules, par exemple HU, RO.
 hint-preferred_languages = Codes de langue ISO séparés par des virgules, par exemple hu, rom, fr.
 hint-aliases = Séparez plusieurs noms par des points-virgules.
-hint-date_of_birth = Année, mois, jour.
 hint-password = Au moins 12 caractères.
 hint-country = Code ISO à deux lettres du pays que l'agent dessert.
 audit-when = Quand
