@@ -122,6 +122,24 @@ pub fn builtin_rule_sets() -> Vec<RuleSet> {
         .collect()
 }
 
+/// A copy of a rule set that stays open from the day after it ended, for
+/// demo and training databases only: the real GTA pilot closed on 31 March
+/// 2015, and people learning Homeward still need to walk a case through.
+pub fn training_copy(rs: &RuleSet) -> RuleSet {
+    let mut t = rs.clone();
+    t.version = rs.version + 1000;
+    t.effective_from = rs
+        .effective_to
+        .and_then(|d| d.succ_opt())
+        .unwrap_or(rs.effective_from);
+    t.effective_to = None;
+    t.assumed.push(
+        "training copy: not the real programme's rules; for demo and training databases only"
+            .into(),
+    );
+    t
+}
+
 /// The version of `programme`'s rules in force on `date`.
 pub fn rule_set_for<'a>(
     sets: &'a [RuleSet],
@@ -586,6 +604,22 @@ mod tests {
                 .unwrap()
                 .amount_minor,
             200_000
+        );
+    }
+
+    #[test]
+    fn a_training_copy_opens_after_the_programme_closed() {
+        let mut sets = builtin_rule_sets();
+        let t = training_copy(&sets[0]);
+        assert_eq!(t.id(), "gta-2012@1001");
+        sets.push(t);
+        let mut i = base();
+        i.application_date = date("2026-11-28");
+        assert_eq!(evaluate(&sets, &i).unwrap().rule_set, "gta-2012@1001");
+        assert_eq!(
+            evaluate(&sets, &base()).unwrap().rule_set,
+            "gta-2012@1",
+            "history keeps its own rules"
         );
     }
 

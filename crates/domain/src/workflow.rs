@@ -48,6 +48,8 @@ pub struct TransitionContext {
     pub has_counsellor: bool,
     /// Whether the case has a country of return.
     pub has_country_of_return: bool,
+    /// Whether the signed voluntary-return declaration is on file.
+    pub has_declaration: bool,
 }
 
 struct Edge {
@@ -232,6 +234,7 @@ pub fn check(
     match to {
         // IOM submits the application for a case somebody is responsible for.
         Applied if !ctx.has_counsellor => Err(TransitionError::Precondition("needs_counsellor")),
+        Applied if !ctx.has_declaration => Err(TransitionError::Precondition("needs_declaration")),
         PreparingDeparture | Departed if !ctx.has_country_of_return => {
             Err(TransitionError::Precondition("needs_country_of_return"))
         }
@@ -265,6 +268,7 @@ mod tests {
         TransitionContext {
             has_counsellor: true,
             has_country_of_return: true,
+            has_declaration: true,
         }
     }
 
@@ -329,6 +333,7 @@ mod tests {
         let ctx = TransitionContext {
             has_counsellor: false,
             has_country_of_return: true,
+            has_declaration: true,
         };
         assert_eq!(
             check(Counselling, Applied, Role::Counsellor, None, &ctx),
@@ -371,21 +376,21 @@ mod tests {
         #[test]
         fn no_sequence_reaches_an_invalid_state(
             attempts in prop::collection::vec(
-                (any_status(), any_role(), any::<bool>(), any::<bool>(), any::<bool>()),
+                (any_status(), any_role(), any::<bool>(), any::<bool>(), (any::<bool>(), any::<bool>())),
                 0..60,
             )
         ) {
             let mut s = CaseStatus::initial();
             let mut departed = false;
-            for (to, role, give_reason, has_c, has_country) in attempts {
-                let ctx = TransitionContext { has_counsellor: has_c, has_country_of_return: has_country };
+            for (to, role, give_reason, has_c, (has_country, has_decl)) in attempts {
+                let ctx = TransitionContext { has_counsellor: has_c, has_country_of_return: has_country, has_declaration: has_decl };
                 let reason = give_reason.then_some("because");
                 if check(s, to, role, reason, &ctx).is_ok() {
                         prop_assert!(!s.is_terminal());
                         prop_assert!(allowed_targets(s, role).contains(&to));
                         if reason_required(s, to) { prop_assert!(reason.is_some()); }
                         if to == Withdrawn { prop_assert!(!departed); }
-                        if to == Applied { prop_assert!(has_c); }
+                        if to == Applied { prop_assert!(has_c && has_decl); }
                         if to == Eligible { prop_assert_eq!(role, Role::CbsaOfficer); }
                         s = to;
                         if s == Departed { departed = true; }

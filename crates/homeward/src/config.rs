@@ -22,6 +22,11 @@ pub struct Config {
     pub session_absolute_hours: i64,
     /// `text` or `json` log lines.
     pub log_format: String,
+    /// Folder for attachments (kept outside any web root).
+    pub data_dir: String,
+    /// Also apply training copies of the eligibility rules after a programme
+    /// closed (demo and training databases only).
+    pub training_rules: bool,
 }
 
 impl Default for Config {
@@ -33,6 +38,8 @@ impl Default for Config {
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             log_format: "text".into(),
+            data_dir: "homeward-data".into(),
+            training_rules: false,
         }
     }
 }

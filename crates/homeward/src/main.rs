@@ -165,8 +165,12 @@ async fn main() -> Result<()> {
             bind,
             demo: with_demo,
         } => {
-            let store = open(&cfg, database_url).await?;
+            let mut store = open(&cfg, database_url).await?;
             if with_demo {
+                // Demo databases walk cases through today, after the pilot closed.
+                if !cfg.training_rules {
+                    store = store.with_training_rules();
+                }
                 if demo::is_empty(&store).await? {
                     let n = load_demo(&store, 300).await?;
                     println!("Loaded {n} demo cases.");

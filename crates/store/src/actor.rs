@@ -40,12 +40,13 @@ impl Actor {
             Scope::Nothing => {
                 sql.push(" AND 1 = 0");
             }
+            // Counsellors also see the intake queue: new referrals nobody has taken yet.
             Scope::Own => {
                 sql.push(" AND (c.counsellor_id = ")
                     .bind(Param::Uuid(self.user_id))
                     .push(" OR c.created_by = ")
                     .bind(Param::Uuid(self.user_id))
-                    .push(")");
+                    .push(" OR (c.counsellor_id IS NULL AND c.status = 'referred'))");
             }
             Scope::Team(t) => {
                 sql.push(" AND (c.counsellor_id IS NULL OR c.counsellor_id IN (SELECT u.id FROM users u WHERE u.team = ")

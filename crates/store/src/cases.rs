@@ -30,6 +30,8 @@ pub struct CaseInput {
     pub destination_locality: Option<String>,
     /// Only supervisors may choose; counsellors are assigned their own cases.
     pub counsellor_id: Option<Uuid>,
+    /// The immigration facts of a CBSA referral.
+    pub referral: Option<homeward_domain::referral::ReferralInput>,
 }
 
 /// A change to a case's editable fields. An absent field stays as it is;
@@ -218,6 +220,16 @@ pub async fn create(store: &Store, actor: &Actor, input: &CaseInput) -> Result<C
         }
         (_, None) => None,
     };
+    let referral = match &input.referral {
+        None => None,
+        Some(r) => match r.validate(Utc::now().date_naive(), "referral.") {
+            Ok(f) => Some(f),
+            Err(e) => {
+                inv.errors.extend(e.errors);
+                None
+            }
+        },
+    };
     inv.into_result()?;
     let Some(programme) = programme else {
         return Err(Error::NotFound);
@@ -260,6 +272,9 @@ pub async fn create(store: &Store, actor: &Actor, input: &CaseInput) -> Result<C
         },
     )
     .await?;
+    if let Some(f) = &referral {
+        crate::referrals::insert(&mut tx, actor, id, f, now).await?;
+    }
     tx.commit().await?;
     get(store, actor, id).await
 }
@@ -484,19 +499,53 @@ pub async fn transition(
         inv.add("reason", "too-long");
         return Err(inv.into());
     }
+    // A counsellor who starts the intake of an unassigned referral takes the case.
+    let take = (to == CaseStatus::Intake
+        && before.counsellor_id.is_none()
+        && actor.role == Role::Counsellor)
+        .then_some(actor.user_id);
     let ctx = TransitionContext {
-        has_counsellor: before.counsellor_id.is_some(),
+        has_counsellor: before.counsellor_id.is_some() || take.is_some(),
         has_country_of_return: before.country_of_return.is_some(),
+        has_declaration: to == CaseStatus::Applied
+            && crate::attachments::has_kind(store, id, "declaration").await?,
     };
     workflow::check(from, to, actor.role, reason, &ctx)?;
+    let facts = match to {
+        CaseStatus::Applied => Some(
+            crate::referrals::facts_of(store, id)
+                .await?
+                .unwrap_or_default(),
+        ),
+        _ => None,
+    };
     let now = crate::now();
     let mut tx = store.begin().await?;
     // The status in the WHERE clause makes a concurrent transition lose cleanly.
     let n = on_tx!(&mut tx, c => sqlx::query(
-        "UPDATE cases SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND status = $4 AND version = $5")
-        .bind(to.as_str()).bind(now).bind(id).bind(from.as_str()).bind(before.version).execute(c).await.map(|r| r.rows_affected()))?;
+        "UPDATE cases SET status = $1, version = version + 1, updated_at = $2, counsellor_id = COALESCE($6, counsellor_id) \
+         WHERE id = $3 AND status = $4 AND version = $5")
+        .bind(to.as_str()).bind(now).bind(id).bind(from.as_str()).bind(before.version).bind(take)
+        .execute(c).await.map(|r| r.rows_affected()))?;
     if n == 0 {
         return Err(Error::Conflict);
+    }
+    if to == CaseStatus::Intake {
+        crate::referrals::mark_contacted(&mut tx, id, now).await?;
+    }
+    if let Some(f) = &facts {
+        // IOM submits the application: the evaluation is kept with the rule-set version.
+        let today = now.with_timezone(&chrono_tz::America::Toronto).date_naive();
+        crate::referrals::evaluate_and_store(
+            &mut tx,
+            &store.rules,
+            actor,
+            id,
+            &before.programme_code,
+            f,
+            today,
+        )
+        .await?;
     }
     on_tx!(&mut tx, c => sqlx::query(
         "INSERT INTO case_transitions (id, case_id, from_status, to_status, reason, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")

@@ -26,6 +26,9 @@ pub enum Error {
     /// The operation does not exist on this database (message key).
     #[error("unsupported: {0}")]
     Unsupported(&'static str),
+    /// Reading or writing a file failed.
+    #[error("file storage: {0}")]
+    Io(String),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
     #[error(transparent)]

@@ -6,13 +6,17 @@
 //! [`on_tx!`] macros, so the two databases never drift apart.
 
 pub mod actor;
+pub mod attachments;
 pub mod audit;
 pub mod cases;
+pub mod consents;
+pub mod counselling;
 pub mod demo;
 pub mod error;
 pub mod passwords;
 pub mod persons;
 pub mod programmes;
+pub mod referrals;
 pub mod sessions;
 pub mod sql;
 pub mod tokens;
@@ -86,6 +90,10 @@ pub enum HashCost {
 pub struct Store {
     pub db: Db,
     pub hash_cost: HashCost,
+    /// Where attachments are kept: outside any web root, named by random ids.
+    pub data_dir: std::path::PathBuf,
+    /// Eligibility rule sets of every programme.
+    pub rules: std::sync::Arc<Vec<homeward_domain::eligibility::RuleSet>>,
 }
 
 impl Store {
@@ -123,6 +131,8 @@ impl Store {
         Ok(Store {
             db,
             hash_cost: HashCost::Standard,
+            data_dir: "homeward-data".into(),
+            rules: std::sync::Arc::new(homeward_domain::eligibility::builtin_rule_sets()),
         })
     }
 
@@ -146,6 +156,19 @@ impl Store {
             .map(|m| m.version)
             .collect();
         (s, p)
+    }
+
+    /// Adds training copies of the rule sets, so cases can be applied for today
+    /// in demo and training databases (see `eligibility::training_copy`).
+    pub fn with_training_rules(mut self) -> Store {
+        let mut sets: Vec<_> = self.rules.iter().cloned().collect();
+        let copies: Vec<_> = sets
+            .iter()
+            .map(homeward_domain::eligibility::training_copy)
+            .collect();
+        sets.extend(copies);
+        self.rules = std::sync::Arc::new(sets);
+        self
     }
 
     /// Whether this store is on PostgreSQL.

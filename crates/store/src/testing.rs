@@ -43,8 +43,9 @@ pub async fn postgres() -> (Store, String) {
 pub async fn open(url: &str) -> Store {
     let mut s = Store::connect(url).await.expect("connect");
     s.hash_cost = HashCost::Cheap;
+    s.data_dir = std::env::temp_dir().join(format!("homeward-test-data-{}", Uuid::new_v4()));
     s.migrate().await.expect("migrate");
-    s
+    s.with_training_rules()
 }
 
 /// Runs the same async test body on SQLite and on PostgreSQL.

@@ -273,11 +273,22 @@ async fn the_workflow_is_enforced_and_recorded(store: Store) {
         .unwrap()
         .summary
         .id;
-    for to in ["intake", "counselling", "applied"] {
+    for to in ["intake", "counselling"] {
         cases::transition(&store, &c, id, to, None, None)
             .await
             .unwrap();
     }
+    // No application without the signed declaration on file.
+    assert!(matches!(
+        cases::transition(&store, &c, id, "applied", None, None).await,
+        Err(Error::Transition(_))
+    ));
+    homeward_store::attachments::add(&store, &c, id, "declaration", "d.pdf", b"%PDF-1.4\n%x\n")
+        .await
+        .unwrap();
+    cases::transition(&store, &c, id, "applied", None, None)
+        .await
+        .unwrap();
     // Only CBSA decides eligibility.
     assert!(matches!(
         cases::transition(&store, &c, id, "eligible", None, None).await,
@@ -331,6 +342,9 @@ async fn the_workflow_is_enforced_and_recorded(store: Store) {
     let n: i64 = on_db!(&store.db, p => sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'transition' AND case_id = $1").bind(id).fetch_one(p).await).unwrap();
     assert_eq!(n, 7);
+    let evaluations: i64 = on_db!(&store.db, p => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM eligibility_evaluations WHERE case_id = $1").bind(id).fetch_one(p).await).unwrap();
+    assert_eq!(evaluations, 1, "the application stored its evaluation");
     // Unknown targets are validation errors, not crashes.
     assert!(matches!(
         cases::transition(&store, &hu, id, "teleported", None, None).await,

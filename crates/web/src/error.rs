@@ -119,6 +119,10 @@ impl From<StoreError> for ApiError {
                 tracing::error!(error = %e, "database error");
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database")
             }
+            StoreError::Io(e) => {
+                tracing::error!(error = %e, "file storage error");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage")
+            }
             StoreError::Migrate(e) => {
                 tracing::error!(error = %e, "migration error");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal")

@@ -48,9 +48,9 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 /// The whole application: pages, API, health and metrics.
 pub fn app(store: Store, config: WebConfig) -> Router {
     let state = AppState {
+        rules: store.rules.clone(),
         store,
         config: Arc::new(config),
-        rules: Arc::new(homeward_domain::eligibility::builtin_rule_sets()),
     };
     let x_request_id = axum::http::HeaderName::from_static("x-request-id");
     Router::new()

@@ -217,6 +217,7 @@ error-json-content-type = Send the body as application/json.
 error-too-large = The request is too large.
 error-bad-request = Bad request.
 error-database = The database is not reachable.
+error-storage = The file storage is not available.
 error-internal = Something went wrong on our side.
 error-backup-postgres = Back up PostgreSQL with pg_dump.
 # Eligibility rules: each explanation is read out to the person.

@@ -217,6 +217,7 @@ error-json-content-type = Envoyez le corps en application/json.
 error-too-large = La requête est trop volumineuse.
 error-bad-request = Requête invalide.
 error-database = La base de données est injoignable.
+error-storage = Le stockage des fichiers n'est pas disponible.
 error-internal = Une erreur s'est produite de notre côté.
 error-backup-postgres = Sauvegardez PostgreSQL avec pg_dump.
 # Règles d'admissibilité : chaque explication est lue à la personne.

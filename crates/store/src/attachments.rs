@@ -1,0 +1,185 @@
+//! Attachments: scans and letters on a case. The type is checked from the
+//! content, not the name; files live under the data folder, named by random
+//! ids, outside any web root; every download passes the same checks as the
+//! case data, and is audited.
+
+use crate::actor::Actor;
+use crate::audit::{self, Entry};
+use crate::{cases, consents, on_db, on_tx, Error, Result, Store};
+use chrono::{DateTime, Utc};
+use homeward_domain::{Action, Invalid, Resource, Role};
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// Largest file accepted.
+pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+/// What an attachment can be.
+pub const KINDS: [&str; 4] = ["declaration", "identity", "letter", "other"];
+/// Content types accepted, as detected from the bytes.
+pub const TYPES: [&str; 3] = ["application/pdf", "image/png", "image/jpeg"];
+
+/// An attachment's record.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Attachment {
+    pub id: Uuid,
+    pub kind: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub uploaded_by_name: Option<String>,
+    pub uploaded_at: DateTime<Utc>,
+    #[serde(skip)]
+    pub storage_key: String,
+}
+
+const SELECT: &str = "SELECT a.id, a.kind, a.file_name, a.content_type, a.size_bytes, a.sha256, u.name AS uploaded_by_name, \
+    a.uploaded_at, a.storage_key FROM attachments a LEFT JOIN users u ON u.id = a.uploaded_by";
+
+async fn may_read(store: &Store, actor: &Actor, case_id: Uuid) -> Result<bool> {
+    if !actor.role.can(Resource::Attachment, Action::Read) {
+        return Ok(false);
+    }
+    if actor.role == Role::MissionOfficer {
+        return consents::in_force(store, case_id, "share_with_mission").await;
+    }
+    Ok(true)
+}
+
+/// Keeps only the last path component and printable characters.
+fn clean_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let s: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>'))
+        .take(200)
+        .collect();
+    if s.trim().is_empty() {
+        "attachment".into()
+    } else {
+        s.trim().to_string()
+    }
+}
+
+fn path(store: &Store, key: &str) -> std::path::PathBuf {
+    store.data_dir.join("attachments").join(key)
+}
+
+/// Stores a file on a case in scope.
+pub async fn add(
+    store: &Store,
+    actor: &Actor,
+    case_id: Uuid,
+    kind: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<Attachment> {
+    actor.require(Resource::Attachment, Action::Create)?;
+    cases::summary(store, actor, case_id).await?;
+    let mut inv = Invalid::default();
+    if !KINDS.contains(&kind) {
+        inv.add("kind", "invalid-choice");
+    }
+    if bytes.is_empty() {
+        inv.add("file", "required");
+    } else if bytes.len() > MAX_BYTES {
+        inv.add("file", "file-too-large");
+    }
+    let content_type = infer::get(bytes)
+        .map(|t| t.mime_type())
+        .filter(|m| TYPES.contains(m));
+    if !bytes.is_empty() && content_type.is_none() {
+        inv.add("file", "file-type");
+    }
+    inv.into_result()?;
+    let content_type = content_type.unwrap_or("application/octet-stream");
+    let id = Uuid::new_v4();
+    let key = Uuid::new_v4().simple().to_string();
+    let sha = hex::encode(Sha256::digest(bytes));
+    let file = path(store, &key);
+    let dir = store.data_dir.join("attachments");
+    let io = |e: std::io::Error| Error::Io(e.to_string());
+    tokio::fs::create_dir_all(&dir).await.map_err(io)?;
+    let tmp = dir.join(format!("{key}.part"));
+    tokio::fs::write(&tmp, bytes).await.map_err(io)?;
+    tokio::fs::rename(&tmp, &file).await.map_err(io)?;
+    let name = clean_name(file_name);
+    let written: Result<()> = async {
+        let mut tx = store.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO attachments (id, case_id, kind, file_name, content_type, size_bytes, sha256, storage_key, uploaded_by, uploaded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            .bind(id).bind(case_id).bind(kind).bind(&name).bind(content_type).bind(bytes.len() as i64).bind(&sha)
+            .bind(&key).bind(actor.user_id).bind(crate::now())
+            .execute(c).await.map(|r| r.rows_affected()))?;
+        audit::record(&mut tx, Some(actor), Entry {
+            action: "upload", entity: "attachment", entity_id: Some(id.to_string()), case_id: Some(case_id), before: None,
+            after: Some(json!({"kind": kind, "file_name": name, "content_type": content_type, "size_bytes": bytes.len(), "sha256": sha})),
+        }).await?;
+        tx.commit().await
+    }
+    .await;
+    if let Err(e) = written {
+        // Nothing half-written: no row, so no file either.
+        let _ = tokio::fs::remove_file(&file).await;
+        return Err(e);
+    }
+    get(store, actor, case_id, id).await
+}
+
+/// The attachments of a case in scope.
+pub async fn list(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Attachment>> {
+    cases::summary(store, actor, case_id).await?;
+    if !may_read(store, actor, case_id).await? {
+        return Err(Error::Forbidden);
+    }
+    let sql = format!("{SELECT} WHERE a.case_id = $1 ORDER BY a.uploaded_at, a.id");
+    Ok(
+        on_db!(&store.db, p => sqlx::query_as::<_, Attachment>(&sql).bind(case_id).fetch_all(p).await)?,
+    )
+}
+
+/// One attachment's record.
+pub async fn get(store: &Store, actor: &Actor, case_id: Uuid, id: Uuid) -> Result<Attachment> {
+    cases::summary(store, actor, case_id).await?;
+    if !may_read(store, actor, case_id).await? {
+        return Err(Error::Forbidden);
+    }
+    let sql = format!("{SELECT} WHERE a.case_id = $1 AND a.id = $2");
+    on_db!(&store.db, p => sqlx::query_as::<_, Attachment>(&sql).bind(case_id).bind(id).fetch_optional(p).await)?
+        .ok_or(Error::NotFound)
+}
+
+/// The file's bytes, after the checks; the download is audited.
+pub async fn open(
+    store: &Store,
+    actor: &Actor,
+    case_id: Uuid,
+    id: Uuid,
+) -> Result<(Attachment, Vec<u8>)> {
+    let a = get(store, actor, case_id, id).await?;
+    let bytes = tokio::fs::read(path(store, &a.storage_key))
+        .await
+        .map_err(|e| Error::Io(e.to_string()))?;
+    audit::record_read(store, actor, "attachment", id, Some(case_id)).await?;
+    Ok((a, bytes))
+}
+
+/// Whether the case has an attachment of `kind` (for workflow guards).
+pub async fn has_kind(store: &Store, case_id: Uuid, kind: &str) -> Result<bool> {
+    let n: i64 = on_db!(&store.db, p => sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE case_id = $1 AND kind = $2")
+        .bind(case_id).bind(kind).fetch_one(p).await)?;
+    Ok(n > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_lose_their_paths() {
+        assert_eq!(super::clean_name("../../etc/passwd"), "passwd");
+        assert_eq!(super::clean_name("C:\\scans\\decl<1>.pdf"), "decl1.pdf");
+        assert_eq!(super::clean_name("   "), "attachment");
+    }
+}
