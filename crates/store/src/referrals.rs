@@ -204,9 +204,12 @@ pub struct StoredEvaluation {
     pub result_json: String,
 }
 
+/// One rule of a stored evaluation: id, outcome, message key, message arguments.
+pub type StoredRule = (String, String, String, Vec<(String, String)>);
+
 impl StoredEvaluation {
     /// The evaluation's rule results, for explaining it again.
-    pub fn rules(&self) -> Vec<(String, String, String, Vec<(String, String)>)> {
+    pub fn rules(&self) -> Vec<StoredRule> {
         let v: serde_json::Value = serde_json::from_str(&self.result_json).unwrap_or_default();
         v["rules"]
             .as_array()

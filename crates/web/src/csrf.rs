@@ -51,6 +51,24 @@ pub async fn verify(State(_): State<AppState>, req: Request, next: Next) -> Resp
         }
         return refuse();
     }
+    // Multipart forms (uploads) carry the token in the query string: reading it
+    // from the body would mean buffering files here.
+    let is_multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if is_multipart {
+        let token = req
+            .uri()
+            .query()
+            .and_then(|q| form_urlencoded_field(q.as_bytes(), FIELD));
+        return if token.as_deref().is_some_and(|t| same(t, &expected)) {
+            next.run(req).await
+        } else {
+            refuse()
+        };
+    }
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)

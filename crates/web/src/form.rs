@@ -21,6 +21,12 @@ pub fn esc(s: &str) -> String {
     o
 }
 
+/// Fluent ids cannot hold dots: `referral.claim_outcome` is labelled by
+/// `field-referral-claim_outcome`.
+fn key(name: &str) -> String {
+    name.replace('.', "-")
+}
+
 /// The values and errors of one form.
 #[derive(Debug, Clone, Default)]
 pub struct FormState {
@@ -126,7 +132,7 @@ impl FormState {
 
     /// A labelled text-like input.
     pub fn input(&self, t: &Tr, name: &str, kind: &str, required: bool) -> String {
-        let hint_key = format!("hint-{name}");
+        let hint_key = format!("hint-{}", key(name));
         let hint = t.has(&hint_key).then(|| t.t(&hint_key));
         let control = format!(
             "<input type=\"{kind}\" id=\"f-{n}\" name=\"{n}\" value=\"{v}\"{r}{a} maxlength=\"500\">",
@@ -137,7 +143,7 @@ impl FormState {
         );
         self.wrap(
             name,
-            &t.t(&format!("field-{name}")),
+            &t.t(&format!("field-{}", key(name))),
             hint.as_deref(),
             control,
             false,
@@ -152,7 +158,13 @@ impl FormState {
             v = esc(self.v(name)),
             a = self.aria(name, false)
         );
-        self.wrap(name, &t.t(&format!("field-{name}")), None, control, false)
+        self.wrap(
+            name,
+            &t.t(&format!("field-{}", key(name))),
+            None,
+            control,
+            false,
+        )
     }
 
     /// A labelled select; `options` are (value, label).
@@ -177,7 +189,24 @@ impl FormState {
             ));
         }
         control.push_str("</select>");
-        self.wrap(name, &t.t(&format!("field-{name}")), None, control, false)
+        self.wrap(
+            name,
+            &t.t(&format!("field-{}", key(name))),
+            None,
+            control,
+            false,
+        )
+    }
+
+    /// A checkbox with a label given as text.
+    pub fn checkbox_labelled(&self, name: &str, label: &str) -> String {
+        let checked = matches!(self.v(name), "on" | "true" | "1");
+        format!(
+            "<div class=\"field check\"><input type=\"checkbox\" id=\"f-{n}\" name=\"{n}\"{c}><label for=\"f-{n}\">{l}</label></div>",
+            n = esc(name),
+            c = if checked { " checked" } else { "" },
+            l = esc(label)
+        )
     }
 
     /// A labelled checkbox.
@@ -189,7 +218,13 @@ impl FormState {
             c = if checked { " checked" } else { "" },
             a = self.aria(name, false)
         );
-        self.wrap(name, &t.t(&format!("field-{name}")), None, control, true)
+        self.wrap(
+            name,
+            &t.t(&format!("field-{}", key(name))),
+            None,
+            control,
+            true,
+        )
     }
 }
 

@@ -3,6 +3,7 @@
 //! cookie with the CSRF header for changes); the store applies role and record
 //! scope, so the API can never show more than the pages.
 
+pub mod before_departure;
 pub mod cases;
 pub mod eligibility;
 pub mod extract;
@@ -23,6 +24,10 @@ use utoipa_swagger_ui::SwaggerUi;
         misc::me, misc::programmes, misc::audit, eligibility::evaluate,
         persons::list, persons::create, persons::get, persons::update,
         cases::list, cases::create, cases::get, cases::update, cases::timeline, cases::transition, cases::add_member,
+        before_departure::get_referral, before_departure::put_referral, before_departure::get_evaluation,
+        before_departure::list_sessions, before_departure::add_session, before_departure::list_consents,
+        before_departure::give_consent, before_departure::withdraw_consent, before_departure::list_attachments,
+        before_departure::upload, before_departure::download,
     ),
     components(schemas(
         crate::error::Problem, crate::error::ProblemField,
@@ -34,6 +39,11 @@ use utoipa_swagger_ui::SwaggerUi;
         homeward_domain::eligibility::EvaluationInput, homeward_domain::eligibility::ClaimFacts,
         homeward_domain::eligibility::ClaimOutcome, homeward_domain::eligibility::Criminality, homeward_domain::eligibility::Outcome,
         eligibility::EvaluationAnswer, eligibility::RuleAnswer, eligibility::EntitlementAnswer,
+        homeward_domain::referral::ReferralInput, homeward_domain::referral::ReferralFacts,
+        homeward_store::referrals::Referral, homeward_store::referrals::StoredEvaluation,
+        homeward_store::counselling::Session, homeward_store::counselling::SessionInput,
+        homeward_store::consents::Consent, homeward_store::attachments::Attachment,
+        before_departure::ReferralUpdate, before_departure::ConsentBody, before_departure::WithdrawBody,
         cases::CasePage, cases::TransitionBody, cases::MemberBody, persons::PersonPage, persons::PersonUpdate, misc::AuditPage,
     )),
     modifiers(&BearerAuth),
@@ -76,6 +86,38 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/cases/{id}/members",
             axum::routing::post(cases::add_member),
+        )
+        .route(
+            "/cases/{id}/referral",
+            get(before_departure::get_referral).put(before_departure::put_referral),
+        )
+        .route(
+            "/cases/{id}/evaluation",
+            get(before_departure::get_evaluation),
+        )
+        .route(
+            "/cases/{id}/counselling",
+            get(before_departure::list_sessions).post(before_departure::add_session),
+        )
+        .route(
+            "/cases/{id}/consents",
+            get(before_departure::list_consents).post(before_departure::give_consent),
+        )
+        .route(
+            "/cases/{id}/consents/{cid}/withdraw",
+            axum::routing::post(before_departure::withdraw_consent),
+        )
+        .route(
+            "/cases/{id}/attachments",
+            get(before_departure::list_attachments)
+                .post(before_departure::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    homeward_store::attachments::MAX_BYTES + 64 * 1024,
+                )),
+        )
+        .route(
+            "/cases/{id}/attachments/{aid}",
+            get(before_departure::download),
         )
         .fallback(misc::not_found);
     Router::new()

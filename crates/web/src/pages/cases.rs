@@ -138,6 +138,8 @@ struct NewPage {
     programmes: Vec<(String, String)>,
     counsellors: Vec<(String, String)>,
     can_assign: bool,
+    show_referral: bool,
+    rc: super::ReferralChoices,
 }
 
 async fn new_page(
@@ -175,6 +177,8 @@ async fn new_page(
             programmes,
             counsellors,
             can_assign,
+            show_referral: auth_role.can(Resource::Referral, Action::Update),
+            rc: super::ReferralChoices::new(&t),
         },
     )
 }
@@ -229,6 +233,7 @@ pub async fn create(
         country_of_return: form.get("country_of_return").cloned(),
         destination_locality: form.get("destination_locality").cloned(),
         counsellor_id,
+        referral: super::referral_input(&form),
     };
     match cases::create(&state.store, &auth.actor, &input).await {
         Ok(d) => Redirect::to(&format!("/cases/{}", d.summary.id)).into_response(),
@@ -252,16 +257,36 @@ struct ShowPage {
     member_f: FormState,
     relationships: Vec<(String, String)>,
     sexes: Vec<(String, String)>,
+    x: super::sections::CaseExtras,
+    forms: super::sections::SideForms,
 }
 
-fn show_page(
+/// The forms of the case page, any of which may come back with errors.
+#[derive(Default)]
+pub struct CaseForms {
+    pub transition: FormState,
+    pub member: FormState,
+    pub side: super::sections::SideForms,
+}
+
+/// Loads and renders the case page for `actor`.
+pub async fn case_page(
+    state: &AppState,
     ctx: &Ctx,
-    role: Role,
-    c: CaseDetail,
-    f: FormState,
-    member_f: FormState,
+    actor: &homeward_store::Actor,
+    id: Uuid,
+    forms: CaseForms,
     status: StatusCode,
 ) -> Response {
+    let c = match cases::get(&state.store, actor, id).await {
+        Ok(c) => c,
+        Err(e) => return store_error(ctx, e),
+    };
+    let x = match super::sections::load(state, ctx, actor, id).await {
+        Ok(x) => x,
+        Err(e) => return store_error(ctx, e),
+    };
+    let role = actor.role;
     let t = ctx.tr();
     let from = CaseStatus::parse(&c.summary.status);
     let transitions = c
@@ -293,10 +318,12 @@ fn show_page(
                 && open,
             sees_contact: role.sees_contact_details(),
             c,
-            f,
-            member_f,
+            f: forms.transition,
+            member_f: forms.member,
             relationships,
             sexes: sex_options(&t),
+            x,
+            forms: forms.side,
         },
     )
 }
@@ -315,24 +342,22 @@ pub async fn show(
         Ok(id) => id,
         Err(r) => return r,
     };
-    match cases::get(&state.store, &auth.actor, id).await {
-        Ok(c) => {
-            if let Err(e) =
-                audit::record_read(&state.store, &auth.actor, "case", id, Some(id)).await
-            {
-                return store_error(&ctx, e);
-            }
-            show_page(
-                &ctx,
-                auth.actor.role,
-                c,
-                FormState::default(),
-                FormState::default(),
-                StatusCode::OK,
-            )
-        }
-        Err(e) => store_error(&ctx, e),
+    // The read is recorded before anything is shown.
+    if let Err(e) = cases::summary(&state.store, &auth.actor, id).await {
+        return store_error(&ctx, e);
     }
+    if let Err(e) = audit::record_read(&state.store, &auth.actor, "case", id, Some(id)).await {
+        return store_error(&ctx, e);
+    }
+    case_page(
+        &state,
+        &ctx,
+        &auth.actor,
+        id,
+        CaseForms::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// POST /cases/{id}/transition.
@@ -361,10 +386,13 @@ pub async fn transition(
     {
         Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
         Err(e) => match refilled(&t, form, &e, "") {
-            Some((f, status)) => match cases::get(&state.store, &auth.actor, id).await {
-                Ok(c) => show_page(&ctx, auth.actor.role, c, f, FormState::default(), status),
-                Err(e) => store_error(&ctx, e),
-            },
+            Some((f, status)) => {
+                let forms = CaseForms {
+                    transition: f,
+                    ..Default::default()
+                };
+                case_page(&state, &ctx, &auth.actor, id, forms, status).await
+            }
             None => store_error(&ctx, e),
         },
     }
@@ -386,10 +414,13 @@ pub async fn add_member(
     match cases::add_member(&state.store, &auth.actor, id, &rel, &person_input(&form)).await {
         Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
         Err(e) => match refilled(&t, form, &e, "") {
-            Some((f, status)) => match cases::get(&state.store, &auth.actor, id).await {
-                Ok(c) => show_page(&ctx, auth.actor.role, c, FormState::default(), f, status),
-                Err(e) => store_error(&ctx, e),
-            },
+            Some((f, status)) => {
+                let forms = CaseForms {
+                    member: f,
+                    ..Default::default()
+                };
+                case_page(&state, &ctx, &auth.actor, id, forms, status).await
+            }
             None => store_error(&ctx, e),
         },
     }

@@ -22,6 +22,8 @@ struct DashboardPage {
     can_list: bool,
     can_create: bool,
     sees_counts: bool,
+    /// New referrals waiting for contact, overdue first: (waiting, overdue).
+    waiting: Vec<(homeward_store::referrals::Waiting, bool)>,
 }
 
 /// GET /.
@@ -57,6 +59,22 @@ pub async fn show(State(state): State<AppState>, PageUser(auth, ctx): PageUser) 
             Err(e) => return store_error(&ctx, e),
         }
     }
+    let mut waiting = Vec::new();
+    if can_list {
+        match homeward_store::referrals::waiting(&state.store, &auth.actor, 20).await {
+            Ok(w) => {
+                let now = chrono::Utc::now();
+                waiting = w
+                    .into_iter()
+                    .map(|x| {
+                        let late = now > x.contact_due_at;
+                        (x, late)
+                    })
+                    .collect();
+            }
+            Err(e) => return store_error(&ctx, e),
+        }
+    }
     let total = counts.iter().map(|(_, _, n)| n).sum();
     let l = Layout::new(&ctx, t.t("nav-dashboard"), "/");
     render(
@@ -69,6 +87,7 @@ pub async fn show(State(state): State<AppState>, PageUser(auth, ctx): PageUser) 
             can_list,
             can_create: role.can(Resource::Case, Action::Create),
             sees_counts,
+            waiting,
         },
     )
 }

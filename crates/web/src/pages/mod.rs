@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod eligibility;
 pub mod login;
 pub mod persons;
+pub mod sections;
 
 use crate::auth::{Auth, Ctx};
 use crate::form::FormState;
@@ -44,6 +45,23 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/new", get(admin::new_form))
         .route("/admin/users/{id}/active", post(admin::set_active))
         .route("/audit", get(audit::list))
+        .route(
+            "/cases/{id}/referral",
+            get(sections::referral_form).post(sections::referral_save),
+        )
+        .route("/cases/{id}/counselling", post(sections::add_session))
+        .route("/cases/{id}/consents", post(sections::give_consent))
+        .route(
+            "/cases/{id}/consents/{cid}/withdraw",
+            post(sections::withdraw_consent),
+        )
+        .route(
+            "/cases/{id}/attachments",
+            post(sections::upload).layer(axum::extract::DefaultBodyLimit::max(
+                homeward_store::attachments::MAX_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/cases/{id}/attachments/{aid}", get(sections::download))
         .route(
             "/eligibility",
             get(eligibility::form).post(eligibility::evaluate),
@@ -282,6 +300,94 @@ pub fn person_input(f: &HashMap<String, String>) -> homeward_domain::person::Per
         uci: s("uci"),
         cbsa_client_id: s("cbsa_client_id"),
         passport_number: s("passport_number"),
+    }
+}
+
+/// Parses a form's referral facts (fields named `referral.<fact>`); `None`
+/// when the form has none of them.
+pub fn referral_input(
+    f: &HashMap<String, String>,
+) -> Option<homeward_domain::referral::ReferralInput> {
+    if !f.keys().any(|k| k.starts_with("referral.")) {
+        return None;
+    }
+    let s = |k: &str| f.get(&format!("referral.{k}")).cloned();
+    let tri = |k: &str| match f.get(&format!("referral.{k}")).map(String::as_str) {
+        Some("yes") => Some(true),
+        Some("no") => Some(false),
+        _ => None,
+    };
+    Some(homeward_domain::referral::ReferralInput {
+        claim_filed_on: s("claim_filed_on"),
+        claim_outcome: s("claim_outcome"),
+        irb_decided_on: s("irb_decided_on"),
+        designated_country_of_origin: tri("designated_country_of_origin"),
+        federal_court_leave_filed_on: s("federal_court_leave_filed_on"),
+        prra_applied_on: s("prra_applied_on"),
+        prra_decided_on: s("prra_decided_on"),
+        removal_order: tri("removal_order"),
+        compliant_with_conditions: tri("compliant_with_conditions"),
+        criminality: s("criminality"),
+        residence_region: s("residence_region"),
+        prior_avrr_assistance: tri("prior_avrr_assistance"),
+    })
+}
+
+/// The form values that show referral facts.
+pub fn referral_values(r: &homeward_domain::referral::ReferralInput) -> HashMap<String, String> {
+    let tri = |b: Option<bool>| match b {
+        Some(true) => "yes".to_string(),
+        Some(false) => "no".to_string(),
+        None => "unknown".to_string(),
+    };
+    let mut m = HashMap::new();
+    let mut put = |k: &str, v: Option<String>| {
+        m.insert(format!("referral.{k}"), v.unwrap_or_default());
+    };
+    put("claim_filed_on", r.claim_filed_on.clone());
+    put("claim_outcome", r.claim_outcome.clone());
+    put("irb_decided_on", r.irb_decided_on.clone());
+    put(
+        "designated_country_of_origin",
+        Some(tri(r.designated_country_of_origin)),
+    );
+    put(
+        "federal_court_leave_filed_on",
+        r.federal_court_leave_filed_on.clone(),
+    );
+    put("prra_applied_on", r.prra_applied_on.clone());
+    put("prra_decided_on", r.prra_decided_on.clone());
+    put("removal_order", Some(tri(r.removal_order)));
+    put(
+        "compliant_with_conditions",
+        Some(tri(r.compliant_with_conditions)),
+    );
+    put("criminality", r.criminality.clone());
+    put("residence_region", r.residence_region.clone());
+    put("prior_avrr_assistance", Some(tri(r.prior_avrr_assistance)));
+    m
+}
+
+/// The choices of the referral form: outcomes, criminality, yes/no/unknown.
+pub struct ReferralChoices {
+    pub outcomes: Vec<(String, String)>,
+    pub criminality: Vec<(String, String)>,
+    pub tristate: Vec<(String, String)>,
+}
+
+impl ReferralChoices {
+    /// The choices, translated.
+    pub fn new(t: &Tr) -> ReferralChoices {
+        let opts = |group: &str, vals: &[&str]| -> Vec<(String, String)> {
+            vals.iter()
+                .map(|v| (v.to_string(), t.choice(group, v)))
+                .collect()
+        };
+        ReferralChoices {
+            outcomes: opts("outcome", &homeward_domain::referral::OUTCOMES),
+            criminality: opts("criminality", &homeward_domain::referral::CRIMINALITY),
+            tristate: opts("tristate", &["unknown", "yes", "no"]),
+        }
     }
 }
 

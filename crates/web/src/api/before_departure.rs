@@ -1,0 +1,225 @@
+//! Referral facts, the stored evaluation, counselling, consent and
+//! attachments of a case. Who may use each: see `pages::sections`; the store
+//! enforces it, so the API and the pages agree.
+
+use super::extract::{parse_id, ApiJson};
+use crate::auth::ApiUser;
+use crate::error::ApiError;
+use crate::AppState;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Json;
+use homeward_domain::referral::ReferralInput;
+use homeward_domain::Invalid;
+use homeward_store::attachments::{self, Attachment};
+use homeward_store::consents::{self, Consent};
+use homeward_store::counselling::{self, Session, SessionInput};
+use homeward_store::referrals::{self, Referral, StoredEvaluation};
+use serde::Deserialize;
+
+/// A change to the referral facts.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReferralUpdate {
+    /// The referral's version, or 0 when it has none yet.
+    pub version: i64,
+    pub facts: ReferralInput,
+}
+
+/// Consent for a purpose.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentBody {
+    /// share_with_cbsa, share_with_mission or collect_health_data.
+    pub purpose: String,
+}
+
+/// Why a consent is withdrawn.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawBody {
+    pub reason: String,
+}
+
+/// The referral facts and contact clock.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/referral", params(("id" = String, Path)),
+    responses((status = 200, body = Referral), (status = 404, body = crate::error::Problem)))]
+pub async fn get_referral(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Referral>, ApiError> {
+    let id = parse_id(&id)?;
+    referrals::get(&s.store, &a.actor, id)
+        .await?
+        .map(Json)
+        .ok_or_else(ApiError::not_found)
+}
+
+/// Records or replaces the referral facts; a stale version answers 409.
+#[utoipa::path(put, path = "/api/v1/cases/{id}/referral", params(("id" = String, Path)), request_body = ReferralUpdate,
+    responses((status = 200, body = Referral), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn put_referral(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ReferralUpdate>,
+) -> Result<Json<Referral>, ApiError> {
+    let id = parse_id(&id)?;
+    Ok(Json(
+        referrals::update(&s.store, &a.actor, id, b.version, &b.facts).await?,
+    ))
+}
+
+/// The evaluation stored when the application was submitted.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/evaluation", params(("id" = String, Path)),
+    responses((status = 200, body = StoredEvaluation), (status = 404, body = crate::error::Problem)))]
+pub async fn get_evaluation(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<StoredEvaluation>, ApiError> {
+    let id = parse_id(&id)?;
+    referrals::latest_evaluation(&s.store, &a.actor, id)
+        .await?
+        .map(Json)
+        .ok_or_else(ApiError::not_found)
+}
+
+/// Counselling sessions (restricted).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/counselling", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<Session>), (status = 403, body = crate::error::Problem)))]
+pub async fn list_sessions(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Session>>, ApiError> {
+    Ok(Json(
+        counselling::list(&s.store, &a.actor, parse_id(&id)?).await?,
+    ))
+}
+
+/// Records a counselling session.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/counselling", params(("id" = String, Path)), request_body = SessionInput,
+    responses((status = 201, body = Vec<Session>), (status = 422, body = crate::error::Problem)))]
+pub async fn add_session(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<SessionInput>,
+) -> Result<(StatusCode, Json<Vec<Session>>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(counselling::add(&s.store, &a.actor, parse_id(&id)?, &b).await?),
+    ))
+}
+
+/// Consents of the case.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/consents", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<Consent>), (status = 403, body = crate::error::Problem)))]
+pub async fn list_consents(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Consent>>, ApiError> {
+    Ok(Json(
+        consents::list(&s.store, &a.actor, parse_id(&id)?).await?,
+    ))
+}
+
+/// Records consent for a purpose.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/consents", params(("id" = String, Path)), request_body = ConsentBody,
+    responses((status = 201, body = Vec<Consent>), (status = 422, body = crate::error::Problem)))]
+pub async fn give_consent(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ConsentBody>,
+) -> Result<(StatusCode, Json<Vec<Consent>>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(consents::give(&s.store, &a.actor, parse_id(&id)?, &b.purpose).await?),
+    ))
+}
+
+/// Withdraws a consent; it takes effect at once.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/consents/{cid}/withdraw", params(("id" = String, Path), ("cid" = String, Path)), request_body = WithdrawBody,
+    responses((status = 200, body = Vec<Consent>), (status = 404, body = crate::error::Problem)))]
+pub async fn withdraw_consent(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path((id, cid)): Path<(String, String)>,
+    ApiJson(b): ApiJson<WithdrawBody>,
+) -> Result<Json<Vec<Consent>>, ApiError> {
+    Ok(Json(
+        consents::withdraw(
+            &s.store,
+            &a.actor,
+            parse_id(&id)?,
+            parse_id(&cid)?,
+            &b.reason,
+        )
+        .await?,
+    ))
+}
+
+/// Attachments of the case.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/attachments", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<Attachment>), (status = 403, body = crate::error::Problem)))]
+pub async fn list_attachments(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Attachment>>, ApiError> {
+    Ok(Json(
+        attachments::list(&s.store, &a.actor, parse_id(&id)?).await?,
+    ))
+}
+
+/// Uploads an attachment: multipart fields `kind` and `file`.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/attachments", params(("id" = String, Path)),
+    responses((status = 201, body = Attachment), (status = 413, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn upload(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+    m: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<(StatusCode, Json<Attachment>), ApiError> {
+    let id = parse_id(&id)?;
+    let m = m.map_err(|_| ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "multipart"))?;
+    let (kind, name, bytes) =
+        crate::pages::sections::read_upload(m)
+            .await
+            .map_err(|(code, status)| {
+                let mut inv = Invalid::default();
+                inv.add("file", code);
+                ApiError {
+                    status,
+                    code: if status == StatusCode::PAYLOAD_TOO_LARGE {
+                        "too-large"
+                    } else {
+                        "bad-request"
+                    },
+                    detail: None,
+                    invalid: Some(inv),
+                }
+            })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(attachments::add(&s.store, &a.actor, id, &kind, &name, &bytes).await?),
+    ))
+}
+
+/// Downloads an attachment.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/attachments/{aid}", params(("id" = String, Path), ("aid" = String, Path)),
+    responses((status = 200, description = "the file"), (status = 404, body = crate::error::Problem)))]
+pub async fn download(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path((id, aid)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let (att, bytes) =
+        attachments::open(&s.store, &a.actor, parse_id(&id)?, parse_id(&aid)?).await?;
+    Ok(crate::pages::sections::file_response(&att, bytes))
+}

@@ -1,0 +1,574 @@
+//! The before-departure sections of the case page and their forms:
+//! referral facts (counsellor, supervisor, cbsa_officer), the stored
+//! eligibility evaluation (same), counselling sessions (counsellor and
+//! supervisor; the mission officer with consent), consent (counsellor and
+//! supervisor record it; the mission officer reads it) and attachments
+//! (counsellor and supervisor; the mission officer with consent). CBSA,
+//! finance and the others never see counselling, consent or attachments.
+
+use super::cases::{case_page, CaseForms};
+use super::{
+    referral_input, referral_values, refilled, render, require, store_error, Layout, PageForm,
+    ReferralChoices,
+};
+use crate::api::eligibility::say;
+use crate::auth::{Ctx, PageUser};
+use crate::form::FormState;
+use crate::i18n::Tr;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use homeward_domain::eligibility::Message;
+use homeward_domain::{Action, Resource};
+use homeward_store::attachments::{self, Attachment};
+use homeward_store::consents::{self, Consent};
+use homeward_store::counselling::{self, Session, SessionInput};
+use homeward_store::referrals::{self, Referral};
+use homeward_store::{Actor, Error};
+use uuid::Uuid;
+
+/// The stored evaluation, explained.
+pub struct EvaluationView {
+    pub eligible: bool,
+    pub determined: bool,
+    pub rule_set: String,
+    pub amount: String,
+    pub evaluated_at: chrono::DateTime<chrono::Utc>,
+    /// (rule name, outcome label, explanation)
+    pub rules: Vec<(String, String, String)>,
+}
+
+/// What the before-departure sections show; `None` where the user has no need to know.
+#[derive(Default)]
+pub struct CaseExtras {
+    pub referral: Option<Referral>,
+    pub referral_rows: Vec<(String, String)>,
+    pub can_edit_referral: bool,
+    pub evaluation: Option<EvaluationView>,
+    pub sessions: Option<Vec<Session>>,
+    pub can_add_session: bool,
+    pub consents: Option<Vec<Consent>>,
+    pub can_manage_consent: bool,
+    pub attachments: Option<Vec<Attachment>>,
+    pub can_upload: bool,
+    pub topics: Vec<(String, String)>,
+    pub purposes: Vec<(String, String)>,
+    pub kinds: Vec<(String, String)>,
+}
+
+/// The side forms of the case page.
+#[derive(Default)]
+pub struct SideForms {
+    pub counselling: FormState,
+    pub consent: FormState,
+    pub upload: FormState,
+}
+
+fn yes_no(t: &Tr, b: Option<bool>) -> String {
+    match b {
+        Some(true) => t.t("yes"),
+        Some(false) => t.t("no"),
+        None => "—".into(),
+    }
+}
+
+fn referral_rows(t: &Tr, r: &Referral) -> Vec<(String, String)> {
+    let f = &r.facts;
+    let d = |x: Option<chrono::NaiveDate>| x.map(|x| x.to_string()).unwrap_or_else(|| "—".into());
+    let k = |name: &str| t.t(&format!("field-referral-{name}"));
+    vec![
+        (k("claim_filed_on"), d(f.claim_filed_on)),
+        (
+            k("claim_outcome"),
+            f.claim_outcome
+                .as_deref()
+                .map(|o| t.choice("outcome", o))
+                .unwrap_or_else(|| "—".into()),
+        ),
+        (k("irb_decided_on"), d(f.irb_decided_on)),
+        (
+            k("designated_country_of_origin"),
+            yes_no(t, f.designated_country_of_origin),
+        ),
+        (
+            k("federal_court_leave_filed_on"),
+            d(f.federal_court_leave_filed_on),
+        ),
+        (k("prra_applied_on"), d(f.prra_applied_on)),
+        (k("prra_decided_on"), d(f.prra_decided_on)),
+        (k("removal_order"), yes_no(t, f.removal_order)),
+        (
+            k("compliant_with_conditions"),
+            yes_no(t, f.compliant_with_conditions),
+        ),
+        (
+            k("criminality"),
+            f.criminality
+                .as_deref()
+                .map(|o| t.choice("criminality", o))
+                .unwrap_or_else(|| "—".into()),
+        ),
+        (
+            k("residence_region"),
+            f.residence_region.clone().unwrap_or_else(|| "—".into()),
+        ),
+        (
+            k("prior_avrr_assistance"),
+            yes_no(t, f.prior_avrr_assistance),
+        ),
+        (
+            t.t("referred-by"),
+            r.referred_by_name.clone().unwrap_or_else(|| "—".into()),
+        ),
+    ]
+}
+
+/// Turns "forbidden" into "not shown", keeping real errors.
+fn allowed<T>(r: Result<T, Error>) -> Result<Option<T>, Error> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(Error::Forbidden) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Loads the sections for `actor` (the case's scope was checked by the caller).
+pub async fn load(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<CaseExtras, Error> {
+    let t = ctx.tr();
+    let store = &state.store;
+    let role = actor.role;
+    let mut x = CaseExtras::default();
+    if role.can(Resource::Referral, Action::Read) {
+        x.referral = referrals::get(store, actor, id).await?;
+        x.referral_rows = x
+            .referral
+            .as_ref()
+            .map(|r| referral_rows(&t, r))
+            .unwrap_or_default();
+        x.can_edit_referral = role.can(Resource::Referral, Action::Update);
+        if let Some(e) = referrals::latest_evaluation(store, actor, id).await? {
+            let rules = e
+                .rules()
+                .into_iter()
+                .map(|(rid, outcome, key, args)| {
+                    (
+                        t.t(&format!("rule-name-{rid}")),
+                        t.t(&format!("rule-outcome-{outcome}")),
+                        say(&t, &Message { key, args }),
+                    )
+                })
+                .collect();
+            x.evaluation = Some(EvaluationView {
+                eligible: e.eligible,
+                determined: e.determined,
+                amount: match (e.amount_minor, e.currency.as_deref()) {
+                    (Some(a), Some(c)) => super::eligibility::money(a, c),
+                    _ => String::new(),
+                },
+                rule_set: e.rule_set,
+                evaluated_at: e.evaluated_at,
+                rules,
+            });
+        }
+    }
+    x.sessions = allowed(counselling::list(store, actor, id).await)?;
+    x.can_add_session = role.can(Resource::Counselling, Action::Create);
+    x.consents = if role.can(Resource::Consent, Action::Read) {
+        Some(consents::list(store, actor, id).await?)
+    } else {
+        None
+    };
+    x.can_manage_consent = role.can(Resource::Consent, Action::Create);
+    x.attachments = allowed(attachments::list(store, actor, id).await)?;
+    x.can_upload = role.can(Resource::Attachment, Action::Create);
+    x.topics = counselling::TOPICS
+        .iter()
+        .map(|v| (v.to_string(), t.choice("topic", v)))
+        .collect();
+    x.purposes = consents::PURPOSES
+        .iter()
+        .map(|v| (v.to_string(), t.choice("purpose", v)))
+        .collect();
+    x.kinds = attachments::KINDS
+        .iter()
+        .map(|v| (v.to_string(), t.choice("kind", v)))
+        .collect();
+    Ok(x)
+}
+
+fn parse_id(ctx: &Ctx, s: &str) -> Result<Uuid, Response> {
+    Uuid::parse_str(s).map_err(|_| super::error_page(ctx, StatusCode::NOT_FOUND, "not-found"))
+}
+
+#[derive(Template)]
+#[template(path = "referral_edit.html")]
+struct ReferralPage {
+    l: Layout,
+    id: Uuid,
+    case_number: String,
+    f: FormState,
+    rc: ReferralChoices,
+}
+
+async fn referral_page(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: Uuid,
+    f: FormState,
+    status: StatusCode,
+) -> Response {
+    let c = match homeward_store::cases::summary(&state.store, actor, id).await {
+        Ok(c) => c,
+        Err(e) => return store_error(ctx, e),
+    };
+    let t = ctx.tr();
+    let l = Layout::new(
+        ctx,
+        format!("{} · {}", t.t("section-referral"), c.case_number),
+        "/cases",
+    );
+    render(
+        status,
+        ReferralPage {
+            l,
+            id,
+            case_number: c.case_number,
+            f,
+            rc: ReferralChoices::new(&t),
+        },
+    )
+}
+
+/// GET /cases/{id}/referral.
+pub async fn referral_form(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(r) = require(&auth, &ctx, Resource::Referral, Action::Update) {
+        return r;
+    }
+    let id = match parse_id(&ctx, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let current = match referrals::get(&state.store, &auth.actor, id).await {
+        Ok(r) => r,
+        Err(e) => return store_error(&ctx, e),
+    };
+    let mut f = FormState::with(
+        current
+            .as_ref()
+            .map(|r| referral_values(&r.facts.to_input()))
+            .unwrap_or_default(),
+    );
+    f.values.insert(
+        "version".into(),
+        current.map(|r| r.version).unwrap_or(0).to_string(),
+    );
+    referral_page(&state, &ctx, &auth.actor, id, f, StatusCode::OK).await
+}
+
+/// POST /cases/{id}/referral.
+pub async fn referral_save(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+    PageForm(form): PageForm,
+) -> Response {
+    if let Err(r) = require(&auth, &ctx, Resource::Referral, Action::Update) {
+        return r;
+    }
+    let id = match parse_id(&ctx, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let version = form
+        .get("version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(-1);
+    let input = referral_input(&form).unwrap_or_default();
+    match referrals::update(&state.store, &auth.actor, id, version, &input).await {
+        Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
+        Err(e) => match refilled(&ctx.tr(), form, &e, "") {
+            Some((mut f, status)) => {
+                // Field errors come back as `claim_outcome`; the form names them `referral.claim_outcome`.
+                f.errors = f
+                    .errors
+                    .into_iter()
+                    .map(|(k, v)| {
+                        if k.starts_with("referral.") {
+                            (k, v)
+                        } else {
+                            (format!("referral.{k}"), v)
+                        }
+                    })
+                    .collect();
+                if let Ok(Some(r)) = referrals::get(&state.store, &auth.actor, id).await {
+                    f.values.insert("version".into(), r.version.to_string());
+                }
+                referral_page(&state, &ctx, &auth.actor, id, f, status).await
+            }
+            None => store_error(&ctx, e),
+        },
+    }
+}
+
+/// POST /cases/{id}/counselling.
+pub async fn add_session(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+    PageForm(form): PageForm,
+) -> Response {
+    let id = match parse_id(&ctx, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let topics = form
+        .iter()
+        .filter(|(k, v)| k.starts_with("topic.") && v.as_str() == "on")
+        .map(|(k, _)| k["topic.".len()..].to_string())
+        .collect();
+    let input = SessionInput {
+        held_on: form.get("held_on").cloned(),
+        duration_minutes: match form.get("duration_minutes").map(|s| s.trim()) {
+            None | Some("") => None,
+            Some(s) => Some(s.parse().unwrap_or(-1)),
+        },
+        language: form.get("language").cloned(),
+        interpreter: form.get("interpreter").cloned(),
+        topics,
+        notes: form.get("notes").cloned(),
+    };
+    match counselling::add(&state.store, &auth.actor, id, &input).await {
+        Ok(_) => Redirect::to(&format!("/cases/{id}#counselling")).into_response(),
+        Err(e) => match refilled(&ctx.tr(), form, &e, "") {
+            Some((f, status)) => {
+                let forms = CaseForms {
+                    side: SideForms {
+                        counselling: f,
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                };
+                case_page(&state, &ctx, &auth.actor, id, forms, status).await
+            }
+            None => store_error(&ctx, e),
+        },
+    }
+}
+
+/// POST /cases/{id}/consents: records consent for a purpose.
+pub async fn give_consent(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+    PageForm(form): PageForm,
+) -> Response {
+    let id = match parse_id(&ctx, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let purpose = form.get("purpose").cloned().unwrap_or_default();
+    match consents::give(&state.store, &auth.actor, id, &purpose).await {
+        Ok(_) => Redirect::to(&format!("/cases/{id}#consent")).into_response(),
+        Err(e) => match refilled(&ctx.tr(), form, &e, "") {
+            Some((f, status)) => {
+                let forms = CaseForms {
+                    side: SideForms {
+                        consent: f,
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                };
+                case_page(&state, &ctx, &auth.actor, id, forms, status).await
+            }
+            None => store_error(&ctx, e),
+        },
+    }
+}
+
+/// POST /cases/{id}/consents/{cid}/withdraw.
+pub async fn withdraw_consent(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path((id, cid)): Path<(String, String)>,
+    PageForm(form): PageForm,
+) -> Response {
+    let (id, cid) = match (parse_id(&ctx, &id), parse_id(&ctx, &cid)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    let reason = form.get("reason").cloned().unwrap_or_default();
+    match consents::withdraw(&state.store, &auth.actor, id, cid, &reason).await {
+        Ok(_) => Redirect::to(&format!("/cases/{id}#consent")).into_response(),
+        Err(e) => match refilled(&ctx.tr(), form, &e, "") {
+            Some((f, status)) => {
+                let forms = CaseForms {
+                    side: SideForms {
+                        consent: f,
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                };
+                case_page(&state, &ctx, &auth.actor, id, forms, status).await
+            }
+            None => store_error(&ctx, e),
+        },
+    }
+}
+
+/// POST /cases/{id}/attachments (multipart; the CSRF token rides in the query).
+pub async fn upload(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let id = match parse_id(&ctx, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let t = ctx.tr();
+    let refused = |code: &str, status: StatusCode| {
+        let mut f = FormState::default();
+        f.errors.insert("file".into(), t.error(code));
+        f.general = Some(t.t("form-has-errors"));
+        (f, status)
+    };
+    let parsed = match multipart {
+        Ok(m) => read_upload(m).await,
+        Err(_) => Err(("bad-request", StatusCode::BAD_REQUEST)),
+    };
+    let result = match parsed {
+        Ok((kind, name, bytes)) => {
+            attachments::add(&state.store, &auth.actor, id, &kind, &name, &bytes)
+                .await
+                .map_err(|e| {
+                    let mut values = std::collections::HashMap::new();
+                    values.insert("kind".to_string(), kind);
+                    (e, values)
+                })
+        }
+        Err((code, status)) => {
+            let (f, status) = refused(code, status);
+            let forms = CaseForms {
+                side: SideForms {
+                    upload: f,
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            return case_page(&state, &ctx, &auth.actor, id, forms, status).await;
+        }
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/cases/{id}#attachments")).into_response(),
+        Err((e, values)) => match refilled(&t, values, &e, "") {
+            Some((f, status)) => {
+                let forms = CaseForms {
+                    side: SideForms {
+                        upload: f,
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                };
+                case_page(&state, &ctx, &auth.actor, id, forms, status).await
+            }
+            None => store_error(&ctx, e),
+        },
+    }
+}
+
+/// Reads `kind` and `file` from an upload, refusing more than the limit.
+pub async fn read_upload(
+    mut m: Multipart,
+) -> Result<(String, String, Vec<u8>), (&'static str, StatusCode)> {
+    let mut kind = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        let field = match m.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(("file-too-large", StatusCode::PAYLOAD_TOO_LARGE))
+            }
+            Err(_) => return Err(("bad-request", StatusCode::BAD_REQUEST)),
+        };
+        match field.name() {
+            Some("kind") => {
+                kind = field
+                    .text()
+                    .await
+                    .map_err(|_| ("bad-request", StatusCode::BAD_REQUEST))?
+            }
+            Some("file") => {
+                let name = field.file_name().unwrap_or("attachment").to_string();
+                let mut bytes = Vec::new();
+                let mut field = field;
+                while let Some(chunk) = field.chunk().await.map_err(|e| {
+                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        ("file-too-large", StatusCode::PAYLOAD_TOO_LARGE)
+                    } else {
+                        ("bad-request", StatusCode::BAD_REQUEST)
+                    }
+                })? {
+                    if bytes.len() + chunk.len() > attachments::MAX_BYTES {
+                        return Err(("file-too-large", StatusCode::PAYLOAD_TOO_LARGE));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                file = Some((name, bytes));
+            }
+            _ => {}
+        }
+    }
+    let (name, bytes) = file.unwrap_or_default();
+    Ok((kind, name, bytes))
+}
+
+/// GET /cases/{id}/attachments/{aid}: the file, after the same checks as the case data.
+pub async fn download(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path((id, aid)): Path<(String, String)>,
+) -> Response {
+    let (id, aid) = match (parse_id(&ctx, &id), parse_id(&ctx, &aid)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    match attachments::open(&state.store, &auth.actor, id, aid).await {
+        Ok((a, bytes)) => file_response(&a, bytes),
+        Err(e) => store_error(&ctx, e),
+    }
+}
+
+/// A file download that browsers will not run or sniff.
+pub fn file_response(a: &Attachment, bytes: Vec<u8>) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
+        a.file_name.replace(
+            |c: char| !c.is_ascii_alphanumeric() && !".-_ ".contains(c),
+            "_"
+        ),
+        percent_encoding::utf8_percent_encode(&a.file_name, percent_encoding::NON_ALPHANUMERIC)
+    );
+    (
+        [
+            (header::CONTENT_TYPE, a.content_type.clone()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
