@@ -1280,7 +1280,7 @@ async fn eligibility_what_if(store: Store) {
         assert!(p["detail"].as_str().is_some(), "{p}");
     }
     let mut b = body.clone();
-    b["application_date"] = json!("2016-01-01");
+    b["application_date"] = json!("2011-01-01");
     let p = problem(
         c.post(&url)
             .bearer_auth(&tok)
