@@ -6,6 +6,7 @@
 pub mod case_number;
 pub mod eligibility;
 pub mod person;
+pub mod readiness;
 pub mod referral;
 pub mod role;
 pub mod validation;

@@ -39,6 +39,9 @@ pub enum TransitionError {
     /// A precondition of the transition is not met (message key for the UI).
     #[error("precondition not met: {0}")]
     Precondition(&'static str),
+    /// Travellers are not ready to prepare departure.
+    #[error("not ready: {0:?}")]
+    Blocked(Vec<crate::readiness::Blocker>),
 }
 
 /// Facts about the case that transition guards look at.

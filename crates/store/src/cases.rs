@@ -511,6 +511,15 @@ pub async fn transition(
             && crate::attachments::has_kind(store, id, "declaration").await?,
     };
     workflow::check(from, to, actor.role, reason, &ctx)?;
+    if to == CaseStatus::PreparingDeparture {
+        let today = crate::now()
+            .with_timezone(&chrono_tz::America::Toronto)
+            .date_naive();
+        let blockers = crate::readiness::blockers(store, id, today).await?;
+        if !blockers.is_empty() {
+            return Err(homeward_domain::TransitionError::Blocked(blockers).into());
+        }
+    }
     let facts = match to {
         CaseStatus::Applied => Some(
             crate::referrals::facts_of(store, id)

@@ -16,6 +16,7 @@ pub mod error;
 pub mod passwords;
 pub mod persons;
 pub mod programmes;
+pub mod readiness;
 pub mod referrals;
 pub mod sessions;
 pub mod sql;

@@ -299,3 +299,162 @@ async fn attachments_are_checked_and_kept_safe(store: Store) {
     ));
 }
 both_databases!(attachments_flow, attachments_are_checked_and_kept_safe);
+
+async fn readiness_blocks_departure_preparations(store: Store) {
+    use homeward_store::readiness::{self, DocumentInput, FitnessInput, VulnerabilityInput};
+    let cbsa = user(&store, "cbsa@cbsa.gc.ca", "cbsa_officer", None).await;
+    let c = user(&store, "c@iom.int", "counsellor", None).await;
+    let id = refer(&store, &cbsa).await;
+    let child = PersonInput {
+        family_name: Some("Horváth".into()),
+        given_names: Some("Bence".into()),
+        date_of_birth: Some("2015-01-01".into()),
+        ..Default::default()
+    };
+    cases::transition(&store, &c, id, "intake", None, None)
+        .await
+        .unwrap();
+    let d = cases::add_member(&store, &c, id, "child", &child)
+        .await
+        .unwrap();
+    let (mother, son) = (d.members[0].person.id, d.members[1].person.id);
+    cases::transition(&store, &c, id, "counselling", None, None)
+        .await
+        .unwrap();
+    attachments::add(&store, &c, id, "declaration", "d.pdf", PDF)
+        .await
+        .unwrap();
+    cases::transition(&store, &c, id, "applied", None, None)
+        .await
+        .unwrap();
+    cases::transition(&store, &cbsa, id, "eligible", None, None)
+        .await
+        .unwrap();
+
+    let doc = |pid, exp: &str| DocumentInput {
+        person_id: Some(pid),
+        kind: Some("passport".into()),
+        number: Some("X1".into()),
+        issuing_country: Some("HU".into()),
+        expires_on: Some(exp.into()),
+        ..Default::default()
+    };
+    readiness::add_document(&store, &c, id, &doc(mother, "2031-01-01"))
+        .await
+        .unwrap();
+    let soon = (chrono::Utc::now() + chrono::Duration::days(10))
+        .date_naive()
+        .to_string();
+    readiness::add_document(&store, &c, id, &doc(son, &soon))
+        .await
+        .unwrap();
+    // Health data needs consent; then an unfit traveller blocks too.
+    let unfit = FitnessInput {
+        person_id: Some(son),
+        status: Some("unfit".into()),
+        special_assistance: vec!["wchr".into()],
+        ..Default::default()
+    };
+    let Err(Error::Invalid(inv)) = readiness::add_fitness(&store, &c, id, &unfit).await else {
+        panic!()
+    };
+    assert_eq!(inv.for_field("consent"), Some("needs-health-consent"));
+    consents::give(&store, &c, id, "collect_health_data")
+        .await
+        .unwrap();
+    readiness::add_fitness(&store, &c, id, &unfit)
+        .await
+        .unwrap();
+    let Err(Error::Transition(homeward_domain::TransitionError::Blocked(b))) =
+        cases::transition(&store, &c, id, "preparing_departure", None, None).await
+    else {
+        panic!()
+    };
+    let codes: Vec<(&str, &str)> = b.iter().map(|b| (b.traveller.as_str(), b.code)).collect();
+    assert_eq!(
+        codes,
+        vec![
+            ("Horváth, Bence", "document-expires"),
+            ("Horváth, Bence", "unfit")
+        ]
+    );
+    // Fixed: a new document and a later fitness check.
+    readiness::add_document(
+        &store,
+        &c,
+        id,
+        &DocumentInput {
+            kind: Some("emergency_travel_document".into()),
+            expires_on: Some("2027-06-01".into()),
+            etd_requested_on: Some("2026-01-02".into()),
+            etd_issued_on: Some("2026-01-05".into()),
+            consulate: Some("Consulate of Hungary, Toronto".into()),
+            ..doc(son, "")
+        },
+    )
+    .await
+    .unwrap();
+    readiness::add_fitness(
+        &store,
+        &c,
+        id,
+        &FitnessInput {
+            status: Some("fit_with_escort".into()),
+            medical_escort: true,
+            ..unfit.clone()
+        },
+    )
+    .await
+    .unwrap();
+    cases::transition(&store, &c, id, "preparing_departure", None, None)
+        .await
+        .unwrap();
+
+    // Bad input, and restricted reads.
+    let Err(Error::Invalid(inv)) = readiness::add_document(
+        &store,
+        &c,
+        id,
+        &DocumentInput {
+            person_id: Some(uuid::Uuid::new_v4()),
+            kind: Some("visa".into()),
+            issuing_country: Some("Hungary".into()),
+            expires_on: Some("soon".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    else {
+        panic!()
+    };
+    for f in ["person_id", "kind", "issuing_country", "expires_on"] {
+        assert!(inv.for_field(f).is_some(), "{f}");
+    }
+    readiness::add_vulnerability(
+        &store,
+        &c,
+        id,
+        &VulnerabilityInput {
+            person_id: Some(son),
+            kind: Some("unaccompanied_or_separated_child".into()),
+            details: Some("Travels with mother".into()),
+            follow_up: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        readiness::vulnerabilities(&store, &cbsa, id).await,
+        Err(Error::Forbidden)
+    ));
+    assert!(matches!(
+        readiness::fitness(&store, &cbsa, id).await,
+        Err(Error::Forbidden)
+    ));
+    assert_eq!(
+        readiness::documents(&store, &cbsa, id).await.unwrap().len(),
+        3,
+        "CBSA sees travel documents"
+    );
+}
+both_databases!(readiness_flow, readiness_blocks_departure_preparations);

@@ -311,6 +311,31 @@ async fn the_workflow_is_enforced_and_recorded(store: Store) {
         .await,
         Err(Error::Conflict)
     ));
+    // No departure preparations without a travel document.
+    let Err(Error::Transition(homeward_domain::TransitionError::Blocked(b))) =
+        cases::transition(&store, &c, id, "preparing_departure", None, None).await
+    else {
+        panic!("expected blockers")
+    };
+    assert_eq!(b[0].code, "no-document");
+    let pid = cases::get(&store, &c, id).await.unwrap().members[0]
+        .person
+        .id;
+    homeward_store::readiness::add_document(
+        &store,
+        &c,
+        id,
+        &homeward_store::readiness::DocumentInput {
+            person_id: Some(pid),
+            kind: Some("passport".into()),
+            number: Some("hu1234567".into()),
+            issuing_country: Some("HU".into()),
+            expires_on: Some("2031-01-01".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     for to in ["preparing_departure", "departed"] {
         cases::transition(&store, &c, id, to, None, None)
             .await

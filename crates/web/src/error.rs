@@ -145,6 +145,17 @@ pub fn transition_error(t: &TransitionError) -> ApiError {
             inv.add("to", p);
             (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
         }
+        TransitionError::Blocked(bs) => {
+            for b in bs {
+                let who = if b.traveller.is_empty() {
+                    "case"
+                } else {
+                    b.traveller.as_str()
+                };
+                inv.add(who, &format!("blocker-{}", b.code));
+            }
+            (StatusCode::UNPROCESSABLE_ENTITY, "not-ready")
+        }
     };
     ApiError {
         status,

@@ -211,6 +211,19 @@ pub fn refilled(
             f.general = Some(t.error("conflict"));
             StatusCode::CONFLICT
         }
+        StoreError::Transition(homeward_domain::TransitionError::Blocked(bs)) => {
+            f.general = Some(t.t("not-ready"));
+            for (i, b) in bs.iter().enumerate() {
+                let msg = t.error(&format!("blocker-{}", b.code));
+                let line = if b.traveller.is_empty() {
+                    msg
+                } else {
+                    format!("{}: {msg}", b.traveller)
+                };
+                f.errors.insert(format!("blocker-{i:02}"), line);
+            }
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         StoreError::Transition(te) => {
             let api = crate::error::transition_error(te);
             match &api.invalid {

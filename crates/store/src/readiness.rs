@@ -1,0 +1,387 @@
+//! Vulnerability screening, fitness to travel and travel documents, per
+//! traveller. Vulnerability and fitness are restricted like counselling notes
+//! (CBSA never sees them) and are health data: recording them needs the
+//! person's consent to collect health data. Documents are readable by every
+//! role that reads the case.
+
+use crate::actor::Actor;
+use crate::audit::{self, Entry};
+use crate::{cases, consents, on_db, on_tx, Error, Result, Store};
+use chrono::{DateTime, NaiveDate, Utc};
+use homeward_domain::readiness::{self, Blocker, Traveller};
+use homeward_domain::validation::{self, clean};
+use homeward_domain::{Action, Invalid, Resource, Role};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+/// A vulnerability as typed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct VulnerabilityInput {
+    pub person_id: Option<Uuid>,
+    pub kind: Option<String>,
+    pub details: Option<String>,
+    pub follow_up: Option<String>,
+}
+
+/// A recorded vulnerability.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Vulnerability {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub person_name: String,
+    pub kind: String,
+    pub details: Option<String>,
+    pub follow_up: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A fitness check as typed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct FitnessInput {
+    pub person_id: Option<Uuid>,
+    /// pending, fit, fit_with_escort or unfit.
+    pub status: Option<String>,
+    /// When the check was made (RFC 3339), if it was.
+    pub checked_at: Option<DateTime<Utc>>,
+    pub medical_escort: bool,
+    /// IATA codes: WCHR, WCHS, WCHC, MEDA, ...
+    pub special_assistance: Vec<String>,
+    pub notes: Option<String>,
+}
+
+/// A recorded fitness check.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct FitnessCheck {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub person_name: String,
+    pub status: String,
+    pub checked_at: Option<DateTime<Utc>>,
+    pub medical_escort: bool,
+    pub special_assistance: String,
+    pub notes: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A travel document as typed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct DocumentInput {
+    pub person_id: Option<Uuid>,
+    /// passport or emergency_travel_document.
+    pub kind: Option<String>,
+    pub number: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub issuing_country: Option<String>,
+    pub expires_on: Option<String>,
+    /// Emergency travel documents: when it was requested from the consulate.
+    pub etd_requested_on: Option<String>,
+    pub etd_issued_on: Option<String>,
+    pub consulate: Option<String>,
+}
+
+/// A recorded travel document.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Document {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub person_name: String,
+    pub kind: String,
+    pub number: Option<String>,
+    pub issuing_country: Option<String>,
+    pub expires_on: Option<NaiveDate>,
+    pub etd_requested_on: Option<NaiveDate>,
+    pub etd_issued_on: Option<NaiveDate>,
+    pub consulate: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+}
+
+async fn on_case(
+    store: &Store,
+    case_id: Uuid,
+    person_id: Option<Uuid>,
+    inv: &mut Invalid,
+) -> Result<Option<Uuid>> {
+    let Some(pid) = person_id else {
+        inv.add("person_id", "required");
+        return Ok(None);
+    };
+    let n: i64 = on_db!(&store.db, p => sqlx::query_scalar("SELECT COUNT(*) FROM case_members WHERE case_id = $1 AND person_id = $2")
+        .bind(case_id).bind(pid).fetch_one(p).await)?;
+    if n == 0 {
+        inv.add("person_id", "not-on-case");
+        return Ok(None);
+    }
+    Ok(Some(pid))
+}
+
+/// Restricted reads: counsellor and supervisor; the mission with consent.
+async fn may_read_restricted(store: &Store, actor: &Actor, case_id: Uuid) -> Result<bool> {
+    if !actor.role.can(Resource::Counselling, Action::Read) {
+        return Ok(false);
+    }
+    if actor.role == Role::MissionOfficer {
+        return consents::in_force(store, case_id, "share_with_mission").await;
+    }
+    Ok(true)
+}
+
+async fn require_health_consent(store: &Store, case_id: Uuid) -> Result<()> {
+    if consents::in_force(store, case_id, "collect_health_data").await? {
+        Ok(())
+    } else {
+        let mut inv = Invalid::default();
+        inv.add("consent", "needs-health-consent");
+        Err(inv.into())
+    }
+}
+
+fn date(inv: &mut Invalid, field: &str, v: &Option<String>) -> Option<NaiveDate> {
+    let s = clean(v.as_deref())?;
+    match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
+        Ok(d) => Some(d),
+        Err(_) => {
+            inv.add(field, "invalid-date");
+            None
+        }
+    }
+}
+
+/// Records a vulnerability.
+pub async fn add_vulnerability(
+    store: &Store,
+    actor: &Actor,
+    case_id: Uuid,
+    i: &VulnerabilityInput,
+) -> Result<Vec<Vulnerability>> {
+    actor.require(Resource::Counselling, Action::Create)?;
+    cases::summary(store, actor, case_id).await?;
+    let mut inv = Invalid::default();
+    let pid = on_case(store, case_id, i.person_id, &mut inv).await?;
+    let kind = clean(i.kind.as_deref());
+    if !kind
+        .as_deref()
+        .is_some_and(|k| readiness::VULNERABILITIES.contains(&k))
+    {
+        inv.add("kind", "invalid-choice");
+    }
+    validation::text(&mut inv, "details", i.details.as_deref(), false, 5000);
+    validation::text(&mut inv, "follow_up", i.follow_up.as_deref(), false, 5000);
+    inv.into_result()?;
+    if kind.as_deref() == Some("medical_condition") {
+        require_health_consent(store, case_id).await?;
+    }
+    let id = Uuid::new_v4();
+    let mut tx = store.begin().await?;
+    on_tx!(&mut tx, c => sqlx::query(
+        "INSERT INTO vulnerabilities (id, case_id, person_id, kind, details, follow_up, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(id).bind(case_id).bind(pid).bind(&kind).bind(clean(i.details.as_deref())).bind(clean(i.follow_up.as_deref()))
+        .bind(actor.user_id).bind(crate::now()).execute(c).await.map(|r| r.rows_affected()))?;
+    audit::record(
+        &mut tx,
+        Some(actor),
+        Entry {
+            action: "create",
+            entity: "vulnerability",
+            entity_id: Some(id.to_string()),
+            case_id: Some(case_id),
+            before: None,
+            after: Some(json!({"person_id": pid, "kind": kind})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    vulnerabilities(store, actor, case_id).await
+}
+
+/// The case's vulnerabilities (restricted).
+pub async fn vulnerabilities(
+    store: &Store,
+    actor: &Actor,
+    case_id: Uuid,
+) -> Result<Vec<Vulnerability>> {
+    cases::summary(store, actor, case_id).await?;
+    if !may_read_restricted(store, actor, case_id).await? {
+        return Err(Error::Forbidden);
+    }
+    Ok(on_db!(&store.db, p => sqlx::query_as::<_, Vulnerability>(
+        "SELECT v.id, v.person_id, p.display_name AS person_name, v.kind, v.details, v.follow_up, v.recorded_at \
+         FROM vulnerabilities v JOIN persons p ON p.id = v.person_id WHERE v.case_id = $1 ORDER BY v.recorded_at, v.id")
+        .bind(case_id).fetch_all(p).await)?)
+}
+
+/// Records a fitness-to-travel check (health data: needs consent).
+pub async fn add_fitness(
+    store: &Store,
+    actor: &Actor,
+    case_id: Uuid,
+    i: &FitnessInput,
+) -> Result<Vec<FitnessCheck>> {
+    actor.require(Resource::Counselling, Action::Create)?;
+    cases::summary(store, actor, case_id).await?;
+    let mut inv = Invalid::default();
+    let pid = on_case(store, case_id, i.person_id, &mut inv).await?;
+    let status = clean(i.status.as_deref());
+    if !status
+        .as_deref()
+        .is_some_and(|k| readiness::FITNESS.contains(&k))
+    {
+        inv.add("status", "invalid-choice");
+    }
+    if i.checked_at
+        .is_some_and(|t| t > Utc::now() + chrono::Duration::minutes(5))
+    {
+        inv.add("checked_at", "date-in-future");
+    }
+    let codes: Vec<String> = i
+        .special_assistance
+        .iter()
+        .map(|c| c.trim().to_ascii_uppercase())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if codes
+        .iter()
+        .any(|c| !readiness::SPECIAL_ASSISTANCE.contains(&c.as_str()))
+    {
+        inv.add("special_assistance", "invalid-choice");
+    }
+    validation::text(&mut inv, "notes", i.notes.as_deref(), false, 5000);
+    inv.into_result()?;
+    require_health_consent(store, case_id).await?;
+    let id = Uuid::new_v4();
+    let mut tx = store.begin().await?;
+    on_tx!(&mut tx, c => sqlx::query(
+        "INSERT INTO fitness_checks (id, case_id, person_id, status, checked_at, medical_escort, special_assistance, notes, recorded_by, recorded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+        .bind(id).bind(case_id).bind(pid).bind(&status).bind(i.checked_at).bind(i.medical_escort).bind(json!(codes).to_string())
+        .bind(clean(i.notes.as_deref())).bind(actor.user_id).bind(crate::now()).execute(c).await.map(|r| r.rows_affected()))?;
+    audit::record(
+        &mut tx,
+        Some(actor),
+        Entry {
+            action: "create",
+            entity: "fitness",
+            entity_id: Some(id.to_string()),
+            case_id: Some(case_id),
+            before: None,
+            after: Some(json!({"person_id": pid, "status": status})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    fitness(store, actor, case_id).await
+}
+
+/// The case's fitness checks (restricted), newest last.
+pub async fn fitness(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<FitnessCheck>> {
+    cases::summary(store, actor, case_id).await?;
+    if !may_read_restricted(store, actor, case_id).await? {
+        return Err(Error::Forbidden);
+    }
+    Ok(on_db!(&store.db, p => sqlx::query_as::<_, FitnessCheck>(
+        "SELECT f.id, f.person_id, p.display_name AS person_name, f.status, f.checked_at, f.medical_escort, f.special_assistance, f.notes, f.recorded_at \
+         FROM fitness_checks f JOIN persons p ON p.id = f.person_id WHERE f.case_id = $1 ORDER BY f.recorded_at, f.id")
+        .bind(case_id).fetch_all(p).await)?)
+}
+
+/// Records a travel document.
+pub async fn add_document(
+    store: &Store,
+    actor: &Actor,
+    case_id: Uuid,
+    i: &DocumentInput,
+) -> Result<Vec<Document>> {
+    actor.require(Resource::Case, Action::Update)?;
+    cases::summary(store, actor, case_id).await?;
+    let mut inv = Invalid::default();
+    let pid = on_case(store, case_id, i.person_id, &mut inv).await?;
+    let kind = clean(i.kind.as_deref());
+    if !kind
+        .as_deref()
+        .is_some_and(|k| readiness::DOCUMENT_KINDS.contains(&k))
+    {
+        inv.add("kind", "invalid-choice");
+    }
+    validation::text(&mut inv, "number", i.number.as_deref(), false, 40);
+    validation::text(&mut inv, "consulate", i.consulate.as_deref(), false, 200);
+    let country = clean(i.issuing_country.as_deref()).map(|c| c.to_ascii_uppercase());
+    if country
+        .as_deref()
+        .is_some_and(|c| !validation::is_country_code(c))
+    {
+        inv.add("issuing_country", "invalid-country");
+    }
+    let expires = date(&mut inv, "expires_on", &i.expires_on);
+    let requested = date(&mut inv, "etd_requested_on", &i.etd_requested_on);
+    let issued = date(&mut inv, "etd_issued_on", &i.etd_issued_on);
+    if kind.as_deref() == Some("passport")
+        && expires.is_none()
+        && !inv.errors.iter().any(|e| e.field == "expires_on")
+    {
+        inv.add("expires_on", "required");
+    }
+    if let (Some(r), Some(s)) = (requested, issued) {
+        if s < r {
+            inv.add("etd_issued_on", "date-before-request");
+        }
+    }
+    inv.into_result()?;
+    let id = Uuid::new_v4();
+    let mut tx = store.begin().await?;
+    on_tx!(&mut tx, c => sqlx::query(
+        "INSERT INTO travel_documents (id, case_id, person_id, kind, number, issuing_country, expires_on, etd_requested_on, etd_issued_on, consulate, recorded_by, recorded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
+        .bind(id).bind(case_id).bind(pid).bind(&kind).bind(clean(i.number.as_deref()).map(|n| n.to_uppercase())).bind(&country)
+        .bind(expires).bind(requested).bind(issued).bind(clean(i.consulate.as_deref())).bind(actor.user_id).bind(crate::now())
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    audit::record(&mut tx, Some(actor), Entry {
+        action: "create", entity: "travel_document", entity_id: Some(id.to_string()), case_id: Some(case_id), before: None,
+        after: Some(json!({"person_id": pid, "kind": kind, "issuing_country": country, "expires_on": expires})),
+    }).await?;
+    tx.commit().await?;
+    documents(store, actor, case_id).await
+}
+
+/// The case's travel documents.
+pub async fn documents(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Document>> {
+    actor.require(Resource::Case, Action::Read)?;
+    cases::summary(store, actor, case_id).await?;
+    Ok(on_db!(&store.db, p => sqlx::query_as::<_, Document>(
+        "SELECT d.id, d.person_id, p.display_name AS person_name, d.kind, d.number, d.issuing_country, d.expires_on, d.etd_requested_on, \
+         d.etd_issued_on, d.consulate, d.recorded_at FROM travel_documents d JOIN persons p ON p.id = d.person_id \
+         WHERE d.case_id = $1 ORDER BY d.recorded_at, d.id")
+        .bind(case_id).fetch_all(p).await)?)
+}
+
+/// What blocks the case from preparing departure (for the workflow guard,
+/// after the caller's scope check).
+pub async fn blockers(store: &Store, case_id: Uuid, today: NaiveDate) -> Result<Vec<Blocker>> {
+    let people: Vec<(Uuid, String)> = on_db!(&store.db, p => sqlx::query_as(
+        "SELECT p.id, p.display_name FROM case_members m JOIN persons p ON p.id = m.person_id WHERE m.case_id = $1 ORDER BY p.display_name")
+        .bind(case_id).fetch_all(p).await)?;
+    let docs: Vec<(Uuid, String, Option<NaiveDate>)> = on_db!(&store.db, p => sqlx::query_as(
+        "SELECT person_id, kind, expires_on FROM travel_documents WHERE case_id = $1").bind(case_id).fetch_all(p).await)?;
+    let fits: Vec<(Uuid, String)> = on_db!(&store.db, p => sqlx::query_as(
+        "SELECT person_id, status FROM fitness_checks WHERE case_id = $1 ORDER BY recorded_at, id").bind(case_id).fetch_all(p).await)?;
+    let travellers: Vec<Traveller> = people
+        .into_iter()
+        .map(|(pid, name)| Traveller {
+            name,
+            documents: docs
+                .iter()
+                .filter(|(p, _, _)| *p == pid)
+                .map(|(_, k, e)| (k.clone(), *e))
+                .collect(),
+            fitness: fits
+                .iter()
+                .rev()
+                .find(|(p, _)| *p == pid)
+                .map(|(_, s)| s.clone()),
+        })
+        .collect();
+    let has_declaration = crate::attachments::has_kind(store, case_id, "declaration").await?;
+    Ok(readiness::blockers(&travellers, has_declaration, today))
+}
