@@ -1699,6 +1699,142 @@ async fn the_path_from_referral_to_eligibility(store: Store) {
         .await
         .unwrap();
     problem(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    // Departure preparations wait for a valid travel document, and say so.
+    let page = c
+        .get(app.url(&case_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let v = hidden(&page, "version");
+    let r = c
+        .post(app.url(&format!("{case_url}/transition")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("to", "preparing_departure"),
+            ("version", v.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Kolompár, Erzsébet: No travel document is on file."));
+    let detail: Value = c
+        .get(app.url(&format!("/api/v1/cases/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pid = detail["members"][0]["person"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = c
+        .post(app.url(&format!("{case_url}/documents")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("person_id", pid.as_str()),
+            ("kind", "passport"),
+            ("number", "hu7654321"),
+            ("issuing_country", "Hungary"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("value=\"hu7654321\"") && body.contains("Use two-letter ISO 3166"),
+        "{}",
+        body.lines()
+            .filter(|l| l.contains("alert")
+                || l.contains("error-text")
+                || l.contains("<h1")
+                || l.contains("<h2"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let r = c
+        .post(app.url(&format!("{case_url}/documents")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("person_id", pid.as_str()),
+            ("kind", "passport"),
+            ("number", "hu7654321"),
+            ("issuing_country", "HU"),
+            ("expires_on", "2031-05-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Fitness is health data: refused until the person consents to its collection.
+    let fit = json!({"person_id": pid, "status": "fit", "special_assistance": ["WCHR"]});
+    let r = c
+        .post(app.url(&format!("/api/v1/cases/{id}/fitness")))
+        .header("x-csrf-token", &csrf)
+        .json(&fit)
+        .send()
+        .await
+        .unwrap();
+    let p = problem(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(p["errors"][0]["code"], "needs-health-consent");
+    let page = c
+        .get(app.url(&case_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let v = hidden(&page, "version");
+    let r = c
+        .post(app.url(&format!("{case_url}/transition")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("to", "preparing_departure"),
+            ("version", v.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        Client::new()
+            .get(app.url(&format!("/api/v1/cases/{id}/fitness")))
+            .bearer_auth(&hu_tok)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK,
+        "shared with the mission by consent"
+    );
+    let cb_docs: Value = cb
+        .get(app.url(&format!("/api/v1/cases/{id}/documents")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cb_docs[0]["number"], "HU7654321");
+    assert_eq!(
+        cb.get(app.url(&format!("/api/v1/cases/{id}/vulnerabilities")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
     // French labels on the new sections.
     let r = c
         .post(app.url("/lang"))

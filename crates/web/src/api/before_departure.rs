@@ -223,3 +223,88 @@ pub async fn download(
         attachments::open(&s.store, &a.actor, parse_id(&id)?, parse_id(&aid)?).await?;
     Ok(crate::pages::sections::file_response(&att, bytes))
 }
+
+use homeward_store::readiness::{
+    self, Document, DocumentInput, FitnessCheck, FitnessInput, Vulnerability, VulnerabilityInput,
+};
+
+/// Travel documents of the case's travellers.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/documents", params(("id" = String, Path)), responses((status = 200, body = Vec<Document>)))]
+pub async fn list_documents(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Document>>, ApiError> {
+    Ok(Json(
+        readiness::documents(&s.store, &a.actor, parse_id(&id)?).await?,
+    ))
+}
+
+/// Records a travel document.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/documents", params(("id" = String, Path)), request_body = DocumentInput,
+    responses((status = 201, body = Vec<Document>), (status = 422, body = crate::error::Problem)))]
+pub async fn add_document(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<DocumentInput>,
+) -> Result<(StatusCode, Json<Vec<Document>>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(readiness::add_document(&s.store, &a.actor, parse_id(&id)?, &b).await?),
+    ))
+}
+
+/// Vulnerabilities (restricted).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/vulnerabilities", params(("id" = String, Path)), responses((status = 200, body = Vec<Vulnerability>), (status = 403, body = crate::error::Problem)))]
+pub async fn list_vulnerabilities(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Vulnerability>>, ApiError> {
+    Ok(Json(
+        readiness::vulnerabilities(&s.store, &a.actor, parse_id(&id)?).await?,
+    ))
+}
+
+/// Records a vulnerability (medical ones need consent to collect health data).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/vulnerabilities", params(("id" = String, Path)), request_body = VulnerabilityInput,
+    responses((status = 201, body = Vec<Vulnerability>), (status = 422, body = crate::error::Problem)))]
+pub async fn add_vulnerability(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<VulnerabilityInput>,
+) -> Result<(StatusCode, Json<Vec<Vulnerability>>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(readiness::add_vulnerability(&s.store, &a.actor, parse_id(&id)?, &b).await?),
+    ))
+}
+
+/// Fitness-to-travel checks (restricted).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/fitness", params(("id" = String, Path)), responses((status = 200, body = Vec<FitnessCheck>), (status = 403, body = crate::error::Problem)))]
+pub async fn list_fitness(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<FitnessCheck>>, ApiError> {
+    Ok(Json(
+        readiness::fitness(&s.store, &a.actor, parse_id(&id)?).await?,
+    ))
+}
+
+/// Records a fitness-to-travel check (needs consent to collect health data).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/fitness", params(("id" = String, Path)), request_body = FitnessInput,
+    responses((status = 201, body = Vec<FitnessCheck>), (status = 422, body = crate::error::Problem)))]
+pub async fn add_fitness(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<FitnessInput>,
+) -> Result<(StatusCode, Json<Vec<FitnessCheck>>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(readiness::add_fitness(&s.store, &a.actor, parse_id(&id)?, &b).await?),
+    ))
+}

@@ -28,6 +28,8 @@ use utoipa_swagger_ui::SwaggerUi;
         before_departure::list_sessions, before_departure::add_session, before_departure::list_consents,
         before_departure::give_consent, before_departure::withdraw_consent, before_departure::list_attachments,
         before_departure::upload, before_departure::download,
+        before_departure::list_documents, before_departure::add_document, before_departure::list_vulnerabilities,
+        before_departure::add_vulnerability, before_departure::list_fitness, before_departure::add_fitness,
     ),
     components(schemas(
         crate::error::Problem, crate::error::ProblemField,
@@ -43,6 +45,9 @@ use utoipa_swagger_ui::SwaggerUi;
         homeward_store::referrals::Referral, homeward_store::referrals::StoredEvaluation,
         homeward_store::counselling::Session, homeward_store::counselling::SessionInput,
         homeward_store::consents::Consent, homeward_store::attachments::Attachment,
+        homeward_store::readiness::Document, homeward_store::readiness::DocumentInput,
+        homeward_store::readiness::Vulnerability, homeward_store::readiness::VulnerabilityInput,
+        homeward_store::readiness::FitnessCheck, homeward_store::readiness::FitnessInput,
         before_departure::ReferralUpdate, before_departure::ConsentBody, before_departure::WithdrawBody,
         cases::CasePage, cases::TransitionBody, cases::MemberBody, persons::PersonPage, persons::PersonUpdate, misc::AuditPage,
     )),
@@ -118,6 +123,18 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/cases/{id}/attachments/{aid}",
             get(before_departure::download),
+        )
+        .route(
+            "/cases/{id}/documents",
+            get(before_departure::list_documents).post(before_departure::add_document),
+        )
+        .route(
+            "/cases/{id}/vulnerabilities",
+            get(before_departure::list_vulnerabilities).post(before_departure::add_vulnerability),
+        )
+        .route(
+            "/cases/{id}/fitness",
+            get(before_departure::list_fitness).post(before_departure::add_fitness),
         )
         .fallback(misc::not_found);
     Router::new()

@@ -51,6 +51,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/cases/{id}/counselling", post(sections::add_session))
         .route("/cases/{id}/consents", post(sections::give_consent))
+        .route("/cases/{id}/documents", post(sections::add_document))
+        .route(
+            "/cases/{id}/vulnerabilities",
+            post(sections::add_vulnerability),
+        )
+        .route("/cases/{id}/fitness", post(sections::add_fitness))
         .route(
             "/cases/{id}/consents/{cid}/withdraw",
             post(sections::withdraw_consent),

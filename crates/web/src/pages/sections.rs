@@ -25,6 +25,9 @@ use homeward_domain::{Action, Resource};
 use homeward_store::attachments::{self, Attachment};
 use homeward_store::consents::{self, Consent};
 use homeward_store::counselling::{self, Session, SessionInput};
+use homeward_store::readiness::{
+    self, Document, DocumentInput, FitnessCheck, FitnessInput, Vulnerability, VulnerabilityInput,
+};
 use homeward_store::referrals::{self, Referral};
 use homeward_store::{Actor, Error};
 use uuid::Uuid;
@@ -56,6 +59,17 @@ pub struct CaseExtras {
     pub topics: Vec<(String, String)>,
     pub purposes: Vec<(String, String)>,
     pub kinds: Vec<(String, String)>,
+    pub documents: Option<Vec<Document>>,
+    pub can_add_document: bool,
+    pub vulnerabilities: Option<Vec<Vulnerability>>,
+    pub fitness: Option<Vec<FitnessCheck>>,
+    pub can_add_health: bool,
+    /// (person id, name) of the travellers.
+    pub travellers: Vec<(String, String)>,
+    pub document_kinds: Vec<(String, String)>,
+    pub vulnerability_kinds: Vec<(String, String)>,
+    pub fitness_statuses: Vec<(String, String)>,
+    pub assistance_codes: Vec<String>,
 }
 
 /// The side forms of the case page.
@@ -64,6 +78,9 @@ pub struct SideForms {
     pub counselling: FormState,
     pub consent: FormState,
     pub upload: FormState,
+    pub document: FormState,
+    pub vulnerability: FormState,
+    pub fitness: FormState,
 }
 
 fn yes_no(t: &Tr, b: Option<bool>) -> String {
@@ -199,6 +216,36 @@ pub async fn load(
     x.kinds = attachments::KINDS
         .iter()
         .map(|v| (v.to_string(), t.choice("kind", v)))
+        .collect();
+    x.documents = if role.can(Resource::Case, Action::Read) {
+        Some(readiness::documents(store, actor, id).await?)
+    } else {
+        None
+    };
+    x.can_add_document = role.can(Resource::Case, Action::Update);
+    x.vulnerabilities = allowed(readiness::vulnerabilities(store, actor, id).await)?;
+    x.fitness = allowed(readiness::fitness(store, actor, id).await)?;
+    x.can_add_health = role.can(Resource::Counselling, Action::Create);
+    x.travellers = homeward_store::cases::get(store, actor, id)
+        .await?
+        .members
+        .into_iter()
+        .map(|m| (m.person.id.to_string(), m.person.display_name))
+        .collect();
+    let choices = |group: &str, vals: &[&str]| -> Vec<(String, String)> {
+        vals.iter()
+            .map(|v| (v.to_string(), t.choice(group, v)))
+            .collect()
+    };
+    x.document_kinds = choices("document", &homeward_domain::readiness::DOCUMENT_KINDS);
+    x.vulnerability_kinds = choices(
+        "vulnerability",
+        &homeward_domain::readiness::VULNERABILITIES,
+    );
+    x.fitness_statuses = choices("fitness", &homeward_domain::readiness::FITNESS);
+    x.assistance_codes = homeward_domain::readiness::SPECIAL_ASSISTANCE
+        .iter()
+        .map(|c| c.to_string())
         .collect();
     Ok(x)
 }
@@ -571,4 +618,143 @@ pub fn file_response(a: &Attachment, bytes: Vec<u8>) -> Response {
         bytes,
     )
         .into_response()
+}
+
+fn person_of(form: &std::collections::HashMap<String, String>) -> Option<Uuid> {
+    form.get("person_id")
+        .and_then(|p| Uuid::parse_str(p.trim()).ok())
+}
+
+/// Shows the case page again with one side form refused, or the error page.
+async fn side_refused(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: Uuid,
+    form: std::collections::HashMap<String, String>,
+    e: Error,
+    put: impl FnOnce(&mut SideForms, FormState),
+) -> Response {
+    match refilled(&ctx.tr(), form, &e, "") {
+        Some((f, status)) => {
+            let mut forms = CaseForms::default();
+            put(&mut forms.side, f);
+            case_page(state, ctx, actor, id, forms, status).await
+        }
+        None => store_error(ctx, e),
+    }
+}
+
+/// POST /cases/{id}/documents.
+pub async fn add_document(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+    PageForm(form): PageForm,
+) -> Response {
+    let id = match parse_id(&ctx, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let g = |k: &str| form.get(k).cloned();
+    let input = DocumentInput {
+        person_id: person_of(&form),
+        kind: g("kind"),
+        number: g("number"),
+        issuing_country: g("issuing_country"),
+        expires_on: g("expires_on"),
+        etd_requested_on: g("etd_requested_on"),
+        etd_issued_on: g("etd_issued_on"),
+        consulate: g("consulate"),
+    };
+    match readiness::add_document(&state.store, &auth.actor, id, &input).await {
+        Ok(_) => Redirect::to(&format!("/cases/{id}#documents")).into_response(),
+        Err(e) => {
+            side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| {
+                s.document = f
+            })
+            .await
+        }
+    }
+}
+
+/// POST /cases/{id}/vulnerabilities.
+pub async fn add_vulnerability(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+    PageForm(form): PageForm,
+) -> Response {
+    let id = match parse_id(&ctx, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let input = VulnerabilityInput {
+        person_id: person_of(&form),
+        kind: form.get("kind").cloned(),
+        details: form.get("details").cloned(),
+        follow_up: form.get("follow_up").cloned(),
+    };
+    match readiness::add_vulnerability(&state.store, &auth.actor, id, &input).await {
+        Ok(_) => Redirect::to(&format!("/cases/{id}#health")).into_response(),
+        Err(e) => {
+            side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| {
+                s.vulnerability = f
+            })
+            .await
+        }
+    }
+}
+
+/// POST /cases/{id}/fitness.
+pub async fn add_fitness(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+    PageForm(form): PageForm,
+) -> Response {
+    let id = match parse_id(&ctx, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let checked_at = match form
+        .get("checked_on")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(s) => match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(d) => d.and_hms_opt(12, 0, 0).map(|t| t.and_utc()),
+            Err(_) => {
+                let mut inv = homeward_domain::Invalid::default();
+                inv.add("checked_on", "invalid-date");
+                return side_refused(
+                    &state,
+                    &ctx,
+                    &auth.actor,
+                    id,
+                    form,
+                    Error::Invalid(inv),
+                    |s, f| s.fitness = f,
+                )
+                .await;
+            }
+        },
+    };
+    let input = FitnessInput {
+        person_id: person_of(&form),
+        status: form.get("status").cloned(),
+        checked_at,
+        medical_escort: form.get("medical_escort").is_some_and(|v| v == "on"),
+        special_assistance: form
+            .iter()
+            .filter(|(k, v)| k.starts_with("ssr.") && v.as_str() == "on")
+            .map(|(k, _)| k[4..].to_string())
+            .collect(),
+        notes: form.get("notes").cloned(),
+    };
+    match readiness::add_fitness(&state.store, &auth.actor, id, &input).await {
+        Ok(_) => Redirect::to(&format!("/cases/{id}#health")).into_response(),
+        Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| s.fitness = f).await,
+    }
 }
