@@ -20,6 +20,7 @@ pub mod readiness;
 pub mod referrals;
 pub mod sessions;
 pub mod sql;
+pub mod tasks;
 pub mod tokens;
 pub mod users;
 

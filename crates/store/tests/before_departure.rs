@@ -458,3 +458,81 @@ async fn readiness_blocks_departure_preparations(store: Store) {
     );
 }
 both_databases!(readiness_flow, readiness_blocks_departure_preparations);
+
+async fn tasks_show_what_is_due(store: Store) {
+    use homeward_store::{readiness, tasks};
+    let cbsa = user(&store, "cbsa@cbsa.gc.ca", "cbsa_officer", None).await;
+    let c = user(&store, "c@iom.int", "counsellor", None).await;
+    let c2 = user(&store, "c2@iom.int", "counsellor", None).await;
+    let late = refer(&store, &cbsa).await;
+    on_db!(&store.db, p => sqlx::query("UPDATE referrals SET contact_due_at = $1 WHERE case_id = $2")
+        .bind(chrono::Utc::now() - chrono::Duration::hours(3)).bind(late).execute(p).await.map(|_| ())).unwrap();
+    let old = refer(&store, &cbsa).await;
+    cases::transition(&store, &c, old, "intake", None, None)
+        .await
+        .unwrap();
+    on_db!(&store.db, p => sqlx::query("UPDATE cases SET referred_at = $1 WHERE id = $2")
+        .bind(chrono::Utc::now() - chrono::Duration::days(40)).bind(old).execute(p).await.map(|_| ())).unwrap();
+    let pid = cases::get(&store, &c, old).await.unwrap().members[0]
+        .person
+        .id;
+    let soon = (chrono::Utc::now() + chrono::Duration::days(5))
+        .date_naive()
+        .to_string();
+    readiness::add_document(
+        &store,
+        &c,
+        old,
+        &readiness::DocumentInput {
+            person_id: Some(pid),
+            kind: Some("passport".into()),
+            expires_on: Some(soon),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    readiness::add_document(
+        &store,
+        &c,
+        old,
+        &readiness::DocumentInput {
+            person_id: Some(pid),
+            kind: Some("emergency_travel_document".into()),
+            etd_requested_on: Some("2026-01-01".into()),
+            consulate: Some("Consulate of Hungary".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let now = chrono::Utc::now();
+    let ts = tasks::list(&store, &c, now, now.date_naive())
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = ts.iter().map(|t| t.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "overdue-contact",
+            "past-departure-target",
+            "document-expiring",
+            "consulate-waiting"
+        ],
+        "{ts:?}"
+    );
+    // Another counsellor sees the shared intake queue, not the first one's case.
+    let ts2 = tasks::list(&store, &c2, now, now.date_naive())
+        .await
+        .unwrap();
+    assert_eq!(
+        ts2.iter().map(|t| t.kind).collect::<Vec<_>>(),
+        vec!["overdue-contact"]
+    );
+    let analyst = user(&store, "a@iom.int", "analyst", None).await;
+    assert!(matches!(
+        tasks::list(&store, &analyst, now, now.date_naive()).await,
+        Err(Error::Forbidden)
+    ));
+}
+both_databases!(tasks_flow, tasks_show_what_is_due);

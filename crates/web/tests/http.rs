@@ -947,6 +947,10 @@ async fn roles_are_refused_what_they_may_not_see(store: Store) {
     app.user("c3@iom.int", "counsellor", None).await;
     let (an, _) = sign_in(&app, "an2@iom.int").await;
     assert_eq!(
+        an.get(app.url("/tasks")).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
         an.get(app.url("/cases")).send().await.unwrap().status(),
         StatusCode::FORBIDDEN
     );
@@ -1835,6 +1839,25 @@ async fn the_path_from_referral_to_eligibility(store: Store) {
             .status(),
         StatusCode::FORBIDDEN
     );
+    let tasks = c.get(app.url("/tasks")).send().await.unwrap();
+    assert_eq!(tasks.status(), StatusCode::OK);
+    assert!(
+        tasks
+            .text()
+            .await
+            .unwrap()
+            .contains("Fitness-to-travel check due"),
+        "preparing departure without a fitness check"
+    );
+    let api_tasks: Value = c
+        .get(app.url("/api/v1/tasks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api_tasks[0]["kind"], "fitness-check-due");
     // French labels on the new sections.
     let r = c
         .post(app.url("/lang"))

@@ -60,3 +60,17 @@ pub async fn audit(
 pub async fn not_found() -> ApiError {
     ApiError::not_found()
 }
+
+/// The actor's open tasks: overdue contacts, cases past the departure target,
+/// expiring documents, waiting consulate requests, fitness checks due.
+#[utoipa::path(get, path = "/api/v1/tasks", responses((status = 200, body = Vec<homeward_store::tasks::Task>), (status = 403, body = crate::error::Problem)))]
+pub async fn tasks(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+) -> Result<Json<Vec<homeward_store::tasks::Task>>, ApiError> {
+    let now = chrono::Utc::now();
+    let today = now.with_timezone(&chrono_tz::America::Toronto).date_naive();
+    Ok(Json(
+        homeward_store::tasks::list(&state.store, &a.actor, now, today).await?,
+    ))
+}

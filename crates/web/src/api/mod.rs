@@ -21,7 +21,7 @@ use utoipa_swagger_ui::SwaggerUi;
 #[openapi(
     info(title = "Homeward API", version = "1", description = "Case management for Assisted Voluntary Return and Reintegration."),
     paths(
-        misc::me, misc::programmes, misc::audit, eligibility::evaluate,
+        misc::me, misc::programmes, misc::audit, misc::tasks, eligibility::evaluate,
         persons::list, persons::create, persons::get, persons::update,
         cases::list, cases::create, cases::get, cases::update, cases::timeline, cases::transition, cases::add_member,
         before_departure::get_referral, before_departure::put_referral, before_departure::get_evaluation,
@@ -45,6 +45,7 @@ use utoipa_swagger_ui::SwaggerUi;
         homeward_store::referrals::Referral, homeward_store::referrals::StoredEvaluation,
         homeward_store::counselling::Session, homeward_store::counselling::SessionInput,
         homeward_store::consents::Consent, homeward_store::attachments::Attachment,
+        homeward_store::tasks::Task,
         homeward_store::readiness::Document, homeward_store::readiness::DocumentInput,
         homeward_store::readiness::Vulnerability, homeward_store::readiness::VulnerabilityInput,
         homeward_store::readiness::FitnessCheck, homeward_store::readiness::FitnessInput,
@@ -136,6 +137,7 @@ pub fn routes() -> Router<AppState> {
             "/cases/{id}/fitness",
             get(before_departure::list_fitness).post(before_departure::add_fitness),
         )
+        .route("/tasks", get(misc::tasks))
         .fallback(misc::not_found);
     Router::new()
         .nest("/api/v1", v1)

@@ -9,6 +9,7 @@ pub mod eligibility;
 pub mod login;
 pub mod persons;
 pub mod sections;
+pub mod tasks;
 
 use crate::auth::{Auth, Ctx};
 use crate::form::FormState;
@@ -45,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/new", get(admin::new_form))
         .route("/admin/users/{id}/active", post(admin::set_active))
         .route("/audit", get(audit::list))
+        .route("/tasks", get(tasks::list))
         .route(
             "/cases/{id}/referral",
             get(sections::referral_form).post(sections::referral_save),
@@ -112,6 +114,7 @@ impl Layout {
                 "nav-users",
                 r.can(Resource::User, Action::Manage),
             ));
+            nav.push(("/tasks", "nav-tasks", r.can(Resource::Case, Action::Read)));
             nav.push(("/eligibility", "nav-eligibility", true));
             nav.push(("/audit", "nav-audit", r.can(Resource::Audit, Action::Read)));
             nav.push(("/api/docs/", "nav-api", true));

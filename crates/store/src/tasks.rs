@@ -1,0 +1,111 @@
+//! The task list: what is due or overdue in the actor's cases, computed from
+//! the data (never stored), so it cannot drift from the cases themselves.
+
+use crate::actor::Actor;
+use crate::sql::{Param, Sql};
+use crate::{bind_params, on_db, Result, Store};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use homeward_domain::{Action, Resource};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// Days from referral to departure the programme aims for.
+pub const DEPARTURE_TARGET_DAYS: i64 = 30;
+
+/// One thing to do.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Task {
+    /// overdue-contact, past-departure-target, document-expiring, consulate-waiting, fitness-check-due.
+    pub kind: &'static str,
+    pub case_id: Uuid,
+    pub case_number: String,
+    pub principal_name: String,
+    /// When it is (or was) due.
+    pub due: Option<DateTime<Utc>>,
+    /// Who or what it is about (a traveller's name), if narrower than the case.
+    pub about: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    case_id: Uuid,
+    case_number: String,
+    principal_name: String,
+    due: Option<DateTime<Utc>>,
+    about: Option<String>,
+}
+
+const OPEN: &str = "('intake', 'counselling', 'applied', 'eligible', 'preparing_departure')";
+
+async fn query(
+    store: &Store,
+    actor: &Actor,
+    select: &str,
+    from_where: &str,
+    binds: Vec<Param>,
+    kind: &'static str,
+) -> Result<Vec<Task>> {
+    let mut q = Sql::new(select);
+    q.push(from_where);
+    q.params.extend(binds);
+    actor.push_case_scope(&mut q);
+    q.push(" ORDER BY 4 LIMIT 200");
+    let rows: Vec<Row> = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, Row>(&q.text), q.params).fetch_all(p).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Task {
+            kind,
+            case_id: r.case_id,
+            case_number: r.case_number,
+            principal_name: r.principal_name,
+            due: r.due,
+            about: r.about,
+        })
+        .collect())
+}
+
+/// Every open task in the actor's scope, most urgent kinds first.
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<Vec<Task>> {
+    actor.require(Resource::Case, Action::Read)?;
+    let head = "SELECT c.id AS case_id, c.case_number, p.display_name AS principal_name";
+    let base = " FROM cases c JOIN persons p ON p.id = c.principal_person_id";
+    let mut out = Vec::new();
+    // Placeholders are numbered from $1 in each query: the bound values come first.
+    out.extend(
+        query(store, actor, &format!("{head}, r.contact_due_at AS due, NULL AS about"),
+            &format!("{base} JOIN referrals r ON r.case_id = c.id WHERE c.status = 'referred' AND r.contacted_at IS NULL AND r.contact_due_at < $1"),
+            vec![Param::Time(now)], "overdue-contact").await?,
+    );
+    out.extend(
+        query(
+            store,
+            actor,
+            &format!("{head}, c.referred_at AS due, NULL AS about"),
+            &format!("{base} WHERE c.status IN {OPEN} AND c.referred_at < $1"),
+            vec![Param::Time(now - Duration::days(DEPARTURE_TARGET_DAYS))],
+            "past-departure-target",
+        )
+        .await?,
+    );
+    let mut expiring = query(store, actor, &format!("{head}, NULL AS due, d.number AS about"),
+        &format!("{base} JOIN travel_documents d ON d.case_id = c.id WHERE c.status IN {OPEN} AND d.expires_on IS NOT NULL AND d.expires_on < $1"),
+        vec![Param::Date(today + Duration::days(crate::tasks::DEPARTURE_TARGET_DAYS))], "document-expiring").await?;
+    out.append(&mut expiring);
+    out.extend(
+        query(store, actor, &format!("{head}, NULL AS due, d.consulate AS about"),
+            &format!("{base} JOIN travel_documents d ON d.case_id = c.id WHERE c.status IN {OPEN} AND d.etd_requested_on IS NOT NULL AND d.etd_issued_on IS NULL AND d.kind = $1"),
+            vec![Param::Text("emergency_travel_document".into())], "consulate-waiting").await?,
+    );
+    out.extend(
+        query(store, actor, &format!("{head}, NULL AS due, tp.display_name AS about"),
+            &format!("{base} JOIN case_members m ON m.case_id = c.id JOIN persons tp ON tp.id = m.person_id \
+              WHERE c.status = $1 AND NOT EXISTS (SELECT 1 FROM fitness_checks f WHERE f.case_id = c.id AND f.person_id = m.person_id)"),
+            vec![Param::Text("preparing_departure".into())], "fitness-check-due").await?,
+    );
+    Ok(out)
+}
