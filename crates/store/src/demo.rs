@@ -6,7 +6,9 @@ use crate::sql::{Param, Sql};
 use crate::users::{self, NewUser};
 use crate::{bind_params, on_tx, persons, programmes, Result, Store};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use homeward_domain::eligibility;
 use homeward_domain::person::{display_name, PersonData};
+use homeward_domain::referral::ReferralFacts;
 use homeward_domain::CaseStatus;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -373,6 +375,40 @@ fn person(
     }
 }
 
+/// Plausible immigration facts for a generated referral: a refused claim
+/// (withdrawn for cases CBSA found ineligible), decided some months before.
+fn demo_facts(rng: &mut StdRng, referred: DateTime<Utc>, status: CaseStatus) -> ReferralFacts {
+    let day = referred.date_naive();
+    let filed = day - Duration::days(rng.gen_range(150..540));
+    let decided = day - Duration::days(rng.gen_range(20..120));
+    let stage = rng.gen_range(0..10);
+    let leave = (stage >= 5).then(|| decided + Duration::days(rng.gen_range(5..15)));
+    let prra = (stage >= 8).then(|| decided + Duration::days(rng.gen_range(16..19)));
+    let prra_decided = (stage >= 9).then(|| day - Duration::days(rng.gen_range(1..3)));
+    let dco_era = filed >= NaiveDate::from_ymd_opt(2012, 12, 15).unwrap_or(filed);
+    ReferralFacts {
+        claim_filed_on: Some(filed),
+        claim_outcome: Some(
+            if status == CaseStatus::Ineligible {
+                "withdrawn"
+            } else {
+                "rejected"
+            }
+            .into(),
+        ),
+        irb_decided_on: Some(decided),
+        designated_country_of_origin: Some(dco_era && rng.gen_bool(0.3)),
+        federal_court_leave_filed_on: leave,
+        prra_applied_on: prra,
+        prra_decided_on: prra_decided.filter(|_| prra.is_some()),
+        removal_order: Some(true),
+        compliant_with_conditions: Some(true),
+        criminality: Some("none".into()),
+        residence_region: Some("GTA".into()),
+        prior_avrr_assistance: Some(false),
+    }
+}
+
 /// Progress callback: cases written so far.
 pub type Progress<'a> = &'a mut dyn FnMut(u64);
 
@@ -415,10 +451,14 @@ struct Rows {
     cases: Sql,
     members: Sql,
     transitions: Sql,
+    referrals: Sql,
+    evaluations: Sql,
     np: usize,
     nc: usize,
     nm: usize,
     nt: usize,
+    nr: usize,
+    ne: usize,
 }
 
 impl Rows {
@@ -428,7 +468,14 @@ impl Rows {
             cases: Sql::new("INSERT INTO cases (id, case_number, programme_id, principal_person_id, country_of_return, destination_locality, counsellor_id, status, created_by, referred_at, version, created_at, updated_at) VALUES "),
             members: Sql::new("INSERT INTO case_members (case_id, person_id, relationship) VALUES "),
             transitions: Sql::new("INSERT INTO case_transitions (id, case_id, from_status, to_status, reason, actor_id, at) VALUES "),
-            np: 0, nc: 0, nm: 0, nt: 0,
+            referrals: Sql::new("INSERT INTO referrals (case_id, claim_filed_on, claim_outcome, irb_decided_on, designated_country_of_origin, federal_court_leave_filed_on, prra_applied_on, prra_decided_on, removal_order, compliant_with_conditions, criminality, residence_region, prior_avrr_assistance, referred_by, contact_due_at, contacted_at, version, updated_at) VALUES "),
+            evaluations: Sql::new("INSERT INTO eligibility_evaluations (id, case_id, evaluated_at, application_date, rule_set, eligible, determined, amount_minor, currency, tier, result_json, actor_id) VALUES "),
+            np: 0,
+            nc: 0,
+            nm: 0,
+            nt: 0,
+            nr: 0,
+            ne: 0,
         }
     }
 }
@@ -459,6 +506,8 @@ async fn flush(store: &Store, rows: Rows) -> Result<()> {
         (rows.cases, rows.nc),
         (rows.members, rows.nm),
         (rows.transitions, rows.nt),
+        (rows.referrals, rows.nr),
+        (rows.evaluations, rows.ne),
     ] {
         if n == 0 {
             continue;
@@ -566,6 +615,8 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
         let mut at = referred;
         let mut updated = referred;
         let mut prev: Option<CaseStatus> = None;
+        let mut applied_at: Option<DateTime<Utc>> = None;
+        let mut contacted_at: Option<DateTime<Utc>> = None;
         for s in &path {
             if prev.is_some() {
                 at += Duration::hours(rng.gen_range(12..24 * 8));
@@ -601,6 +652,11 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
             );
             prev = Some(*s);
             updated = at;
+            match s {
+                CaseStatus::Intake => contacted_at = Some(at),
+                CaseStatus::Applied => applied_at = Some(at),
+                _ => {}
+            }
         }
         let mut principal_id = Uuid::nil();
         for (rel, d) in &members {
@@ -676,6 +732,55 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
                 Param::Time(updated),
             ],
         );
+        let facts = demo_facts(&mut rng, referred, status);
+        row(
+            &mut rows.referrals,
+            &mut rows.nr,
+            vec![
+                Param::Uuid(case_id),
+                Param::OptDate(facts.claim_filed_on),
+                Param::OptText(facts.claim_outcome.clone()),
+                Param::OptDate(facts.irb_decided_on),
+                Param::OptBool(facts.designated_country_of_origin),
+                Param::OptDate(facts.federal_court_leave_filed_on),
+                Param::OptDate(facts.prra_applied_on),
+                Param::OptDate(facts.prra_decided_on),
+                Param::OptBool(facts.removal_order),
+                Param::OptBool(facts.compliant_with_conditions),
+                Param::OptText(facts.criminality.clone()),
+                Param::OptText(facts.residence_region.clone()),
+                Param::OptBool(facts.prior_avrr_assistance),
+                Param::Uuid(creator),
+                Param::Time(referred + Duration::hours(24)),
+                Param::OptTime(contacted_at),
+                Param::I64(1),
+                Param::Time(referred),
+            ],
+        );
+        if let Some(applied) = applied_at {
+            let input = facts.evaluation_input(&programme.code, applied.date_naive());
+            if let Ok(e) = eligibility::evaluate(&store.rules, &input) {
+                let ent = e.entitlement.as_ref();
+                row(
+                    &mut rows.evaluations,
+                    &mut rows.ne,
+                    vec![
+                        Param::Uuid(Uuid::new_v4()),
+                        Param::Uuid(case_id),
+                        Param::Time(applied),
+                        Param::Date(applied.date_naive()),
+                        Param::Text(e.rule_set.clone()),
+                        Param::Bool(e.eligible),
+                        Param::Bool(e.determined),
+                        Param::OptI64(ent.map(|x| x.amount_minor)),
+                        Param::OptText(ent.map(|x| x.currency.clone())),
+                        Param::OptText(ent.map(|x| x.tier.to_string())),
+                        Param::Text(serde_json::to_string(&e).unwrap_or_default()),
+                        Param::OptUuid(counsellor),
+                    ],
+                );
+            }
+        }
         if (i + 1) % batch == 0 || i + 1 == n_cases {
             let full = std::mem::replace(&mut rows, Rows::new());
             flush(store, full).await?;

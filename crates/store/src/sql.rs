@@ -16,6 +16,9 @@ pub enum Param {
     OptText(Option<String>),
     OptUuid(Option<Uuid>),
     OptDate(Option<NaiveDate>),
+    OptBool(Option<bool>),
+    OptI64(Option<i64>),
+    OptTime(Option<DateTime<Utc>>),
 }
 
 /// SQL text with numbered placeholders and their values.
@@ -65,6 +68,9 @@ macro_rules! bind_params {
                 $crate::sql::Param::OptText(v) => q.bind(v.clone()),
                 $crate::sql::Param::OptUuid(v) => q.bind(*v),
                 $crate::sql::Param::OptDate(v) => q.bind(*v),
+                $crate::sql::Param::OptBool(v) => q.bind(*v),
+                $crate::sql::Param::OptI64(v) => q.bind(*v),
+                $crate::sql::Param::OptTime(v) => q.bind(*v),
             };
         }
         q

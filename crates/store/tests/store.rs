@@ -595,6 +595,21 @@ async fn demo_data_covers_every_status(store: Store) {
             .is_some()
     );
     let _ = Uuid::nil();
+    assert_eq!(
+        count(&store, "referrals").await,
+        250,
+        "every demo case has its referral facts"
+    );
+    let tiers: Vec<(i64, i64)> = on_db!(&store.db, p => sqlx::query_as::<_, (i64, i64)>(
+        "SELECT amount_minor, COUNT(*) FROM eligibility_evaluations WHERE eligible = TRUE GROUP BY amount_minor ORDER BY amount_minor")
+        .fetch_all(p).await).unwrap();
+    assert!(tiers.iter().any(|(a, _)| *a == 200_000), "{tiers:?}");
+    assert!(
+        tiers
+            .iter()
+            .all(|(a, _)| [50_000, 100_000, 150_000, 200_000].contains(a)),
+        "{tiers:?}"
+    );
 }
 both_databases!(demo_data, demo_data_covers_every_status);
 
