@@ -278,6 +278,54 @@ mod coverage {
     }
 
     #[test]
+    fn every_readiness_blocker_and_choice_is_translated() {
+        use homeward_domain::readiness::{DOCUMENT_KINDS, FITNESS, VULNERABILITIES};
+        let src = include_str!("../../domain/src/readiness.rs");
+        let src = &src[..src.find("#[cfg(test)]").unwrap_or(src.len())];
+        let codes: Vec<&str> = src
+            .split("code: \"")
+            .skip(1)
+            .filter_map(|x| x.split('"').next())
+            .collect();
+        assert_eq!(codes.len(), 4, "{codes:?}");
+        for lang in Lang::ALL {
+            let t = Tr::new(lang);
+            for c in &codes {
+                assert!(t.has(&format!("error-blocker-{c}")), "{lang:?} {c}");
+            }
+            for (g, vals) in [
+                ("document", &DOCUMENT_KINDS[..]),
+                ("fitness", &FITNESS[..]),
+                ("vulnerability", &VULNERABILITIES[..]),
+            ] {
+                for v in vals {
+                    assert!(t.has(&format!("{g}-{v}")), "{lang:?} {g}-{v}");
+                }
+            }
+            for (g, vals) in [
+                ("topic", &homeward_store::counselling::TOPICS[..]),
+                ("purpose", &homeward_store::consents::PURPOSES[..]),
+                ("kind", &homeward_store::attachments::KINDS[..]),
+                ("outcome", &homeward_domain::referral::OUTCOMES[..]),
+                ("criminality", &homeward_domain::referral::CRIMINALITY[..]),
+            ] {
+                for v in vals {
+                    assert!(t.has(&format!("{g}-{v}")), "{lang:?} {g}-{v}");
+                }
+            }
+            for k in [
+                "overdue-contact",
+                "past-departure-target",
+                "document-expiring",
+                "consulate-waiting",
+                "fitness-check-due",
+            ] {
+                assert!(t.has(&format!("task-{k}")), "{lang:?} task-{k}");
+            }
+        }
+    }
+
+    #[test]
     fn every_error_code_in_the_code_has_a_message_in_both_languages() {
         let sources = [
             include_str!("../../domain/src/person.rs"),
@@ -292,6 +340,11 @@ mod coverage {
             include_str!("api/extract.rs"),
             include_str!("api/cases.rs"),
             include_str!("api/eligibility.rs"),
+            include_str!("../../store/src/readiness.rs"),
+            include_str!("../../store/src/counselling.rs"),
+            include_str!("../../store/src/consents.rs"),
+            include_str!("../../store/src/attachments.rs"),
+            include_str!("../../domain/src/referral.rs"),
         ];
         let mut codes = Vec::new();
         for src in sources {
