@@ -1,0 +1,113 @@
+//! Fills an empty database with N synthetic cases, the way `homeward demo`
+//! does (same loader, same seed), creating the PostgreSQL database if needed,
+//! and reports how long it took.
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use homeward_store::{demo, on_db, Store};
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(
+    name = "bench-gen",
+    about = "Generate N synthetic cases into an empty database"
+)]
+struct Args {
+    /// `sqlite:///path/file.db` or `postgres://user@127.0.0.1:5432/db`.
+    #[arg(long)]
+    database_url: String,
+    /// Number of cases (up to 1,000,000).
+    #[arg(long, default_value_t = 100_000)]
+    cases: u64,
+    #[arg(long, default_value_t = 2012)]
+    seed: u64,
+    /// Skip ANALYZE after loading on PostgreSQL (autovacuum would run it
+    /// soon anyway; running it here keeps the load test deterministic).
+    #[arg(long)]
+    no_analyze: bool,
+    /// Also run ANALYZE on SQLite (the application never does, so by default
+    /// SQLite plans without statistics, as in production).
+    #[arg(long)]
+    sqlite_analyze: bool,
+}
+
+/// Creates the PostgreSQL database named in `url` if it does not exist.
+async fn ensure_pg_database(url: &str) -> Result<()> {
+    let (base, rest) = url
+        .rsplit_once('/')
+        .context("database URL without a name")?;
+    let name = rest.split('?').next().unwrap_or(rest);
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        bail!("unsupported database name {name:?}");
+    }
+    let admin = format!("{base}/postgres");
+    let pool = sqlx::PgPool::connect(&admin).await?;
+    let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(name)
+        .fetch_optional(&pool)
+        .await?;
+    if exists.is_none() {
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&pool)
+            .await?;
+        eprintln!("created database {name}");
+    }
+    pool.close().await;
+    Ok(())
+}
+
+async fn count(store: &Store, table: &str) -> Result<i64> {
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    Ok(on_db!(&store.db, p => sqlx::query_scalar::<_, i64>(&sql).fetch_one(p).await)?)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let a = Args::parse();
+    if a.cases > 1_000_000 {
+        bail!("at most 1,000,000 cases");
+    }
+    let pg =
+        a.database_url.starts_with("postgres://") || a.database_url.starts_with("postgresql://");
+    if pg {
+        ensure_pg_database(&a.database_url).await?;
+    }
+    let store = Store::connect(&a.database_url).await?;
+    store.migrate().await?;
+    if !demo::is_empty(&store).await? {
+        bail!("the database already holds cases; generate into an empty database");
+    }
+    let start = Instant::now();
+    let mut last = 0u64;
+    let n = demo::load(&store, a.cases, a.seed, &mut |w| {
+        if w - last >= 50_000 {
+            let s = start.elapsed().as_secs_f64();
+            eprintln!("  {w} cases, {:.0} s, {:.0} cases/s", s, w as f64 / s);
+            last = w;
+        }
+    })
+    .await?;
+    let load_secs = start.elapsed().as_secs_f64();
+    let t = Instant::now();
+    if (pg && !a.no_analyze) || (!pg && a.sqlite_analyze) {
+        on_db!(&store.db, p => sqlx::query("ANALYZE").execute(p).await.map(|_| ()))?;
+    }
+    let analyze_secs = t.elapsed().as_secs_f64();
+    let mut rows = 0i64;
+    let mut parts = Vec::new();
+    for t in ["cases", "persons", "case_members", "case_transitions"] {
+        let c = count(&store, t).await?;
+        rows += c;
+        parts.push(format!("{t}={c}"));
+    }
+    store.close().await;
+    println!(
+        "generated {n} cases ({}) in {load_secs:.1} s: {:.0} cases/s, {:.0} rows/s; ANALYZE {analyze_secs:.1} s",
+        parts.join(" "),
+        n as f64 / load_secs,
+        rows as f64 / load_secs
+    );
+    // Machine-readable line for run.sh.
+    println!("GEN cases={n} rows={rows} secs={load_secs:.1} analyze_secs={analyze_secs:.1}");
+    Ok(())
+}
