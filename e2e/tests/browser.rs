@@ -256,4 +256,6 @@ fn raw_key_detector_flags_keys_and_spares_codes() {
         raw_keys("Nom field-family_name status-referred TOR-2026-000001 gta-2012 c@iom.int");
     assert_eq!(found, vec!["field-family_name", "status-referred"]);
     assert!(raw_keys("Qu'est-ce que c'est ? Peut-être. Sign in").is_empty());
+    // A dashed word the translations use as prose is not a key.
+    assert!(raw_keys("Record a fitness-to-travel check").is_empty());
 }

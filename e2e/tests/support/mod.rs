@@ -79,6 +79,24 @@ impl App {
 
     /// Creates a user who signs in with [`PASSWORD`].
     pub async fn user(&self, email: &str, name: &str, role: &str, team: Option<&str>) -> User {
+        self.create_user(email, name, role, team, None).await
+    }
+
+    /// Creates a mission officer of `country` (ISO 3166 alpha-2) who signs
+    /// in with [`PASSWORD`].
+    pub async fn mission_officer(&self, email: &str, name: &str, country: &str) -> User {
+        self.create_user(email, name, "mission_officer", None, Some(country))
+            .await
+    }
+
+    async fn create_user(
+        &self,
+        email: &str,
+        name: &str,
+        role: &str,
+        team: Option<&str>,
+        country: Option<&str>,
+    ) -> User {
         users::create(
             &self.store,
             None,
@@ -87,13 +105,13 @@ impl App {
                 name: name.into(),
                 role: role.into(),
                 team: team.map(Into::into),
-                country: None,
+                country: country.map(Into::into),
                 language: None,
                 password: PASSWORD.into(),
             },
         )
         .await
-        .expect("create user")
+        .unwrap_or_else(|e| panic!("create user {email}: {e}"))
     }
 }
 
@@ -452,30 +470,89 @@ pub async fn open(c: &Client, app: &str, path: &str) {
         .unwrap_or_else(|e| panic!("open {path}: {e}"));
 }
 
+/// A CSS selector for the element with this id. Form ids keep the field's
+/// dots (`f-referral.claim_outcome`), which CSS reads as classes unless escaped.
+pub fn by_id(id: &str) -> String {
+    format!("#{}", id.replace('.', "\\."))
+}
+
 /// Types into the input with the given id (after clearing it).
 pub async fn type_into(c: &Client, id: &str, text: &str) {
-    let e = wait_css(c, &format!("#{id}")).await;
+    type_css(c, &by_id(id), text).await;
+}
+
+/// Types into the input matching `css` (after clearing it).
+pub async fn type_css(c: &Client, css: &str, text: &str) {
+    let e = wait_css(c, css).await;
     e.clear()
         .await
-        .unwrap_or_else(|e| panic!("clear #{id}: {e}"));
+        .unwrap_or_else(|e| panic!("clear `{css}`: {e}"));
     e.send_keys(text)
         .await
-        .unwrap_or_else(|e| panic!("type into #{id}: {e}"));
+        .unwrap_or_else(|e| panic!("type into `{css}`: {e}"));
+}
+
+/// Chooses the option with this value in the select matching `css`.
+pub async fn choose(c: &Client, css: &str, value: &str) {
+    wait_css(c, css)
+        .await
+        .select_by_value(value)
+        .await
+        .unwrap_or_else(|e| panic!("choose {value:?} in `{css}`: {e}"));
+}
+
+/// Clicks something that changes the page in place (no navigation).
+pub async fn click(c: &Client, css: &str) {
+    wait_css(c, css)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
+}
+
+/// Opens the `<details>` matching `css` (its fields cannot be typed into
+/// while it is closed) and waits until it is open.
+pub async fn open_details(c: &Client, css: &str) {
+    let open = format!("{css}[open]");
+    if !present(c, &open).await {
+        click(c, &format!("{css} > summary")).await;
+    }
+    wait_css(c, &open).await;
+}
+
+/// Signs in through the sign-in page and lands on the dashboard.
+pub async fn sign_in(c: &Client, app: &str, email: &str) {
+    open(c, app, "/login").await;
+    type_into(c, "f-email", email).await;
+    type_into(c, "f-password", PASSWORD).await;
+    click_and_load(c, "form[action='/login'] button[type='submit']").await;
+    assert_eq!(path_of(c).await, "/", "{email} signs in to the dashboard");
+}
+
+/// Signs out with the header's button and lands on the sign-in page.
+pub async fn sign_out(c: &Client) {
+    click_and_load(c, "form[action='/logout'] button[type='submit']").await;
+    assert_eq!(path_of(c).await, "/login", "signing out leads to sign-in");
 }
 
 /// Sets an input's value the way a date picker would (typing into
 /// `<input type=date>` depends on the browser's locale), then fires the
 /// input and change events.
 pub async fn set_value(c: &Client, id: &str, value: &str) {
-    wait_css(c, &format!("#{id}")).await;
+    set_value_css(c, &by_id(id), value).await;
+}
+
+/// [`set_value`] for the input matching `css`.
+pub async fn set_value_css(c: &Client, css: &str, value: &str) {
+    wait_css(c, css).await;
     c.execute(
-        "const e = document.getElementById(arguments[0]); e.value = arguments[1];\
+        "const e = document.querySelector(arguments[0]); e.value = arguments[1];\
          e.dispatchEvent(new Event('input', {bubbles: true}));\
          e.dispatchEvent(new Event('change', {bubbles: true}));",
-        vec![json!(id), json!(value)],
+        vec![json!(css), json!(value)],
     )
     .await
-    .unwrap_or_else(|e| panic!("set #{id}: {e}"));
+    .unwrap_or_else(|e| panic!("set `{css}`: {e}"));
 }
 
 /// The text of the element matching `css` (waiting for it).
@@ -487,14 +564,62 @@ pub async fn text_of(c: &Client, css: &str) -> String {
         .unwrap_or_else(|e| panic!("text of `{css}`: {e}"))
 }
 
+/// The texts of every element matching `css`, in page order (waiting for
+/// the first).
+pub async fn texts_of(c: &Client, css: &str) -> Vec<String> {
+    wait_css(c, css).await;
+    let mut out = Vec::new();
+    for e in c
+        .find_all(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("find `{css}`: {e}"))
+    {
+        out.push(
+            e.text()
+                .await
+                .unwrap_or_else(|e| panic!("text of `{css}`: {e}")),
+        );
+    }
+    out
+}
+
+/// The (term, description) pairs of the `<dl>` lists inside `css`, as shown.
+pub async fn definitions(c: &Client, css: &str) -> Vec<(String, String)> {
+    wait_css(c, css).await;
+    let v = c
+        .execute(
+            "return Array.from(document.querySelectorAll(arguments[0] + ' dl > dt'))\
+               .map(dt => [dt.innerText.trim(),\
+                 dt.nextElementSibling ? dt.nextElementSibling.innerText.trim() : '']);",
+            vec![json!(css)],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("read the lists in `{css}`: {e}"));
+    serde_json::from_value(v).unwrap_or_else(|e| panic!("the lists in `{css}`: {e}"))
+}
+
 /// The current value of an input (its `value` property: what is in the box).
 pub async fn value_of(c: &Client, id: &str) -> String {
-    wait_css(c, &format!("#{id}"))
+    value_css(c, &by_id(id)).await
+}
+
+/// The current value of the input matching `css`.
+pub async fn value_css(c: &Client, css: &str) -> String {
+    wait_css(c, css)
         .await
         .prop("value")
         .await
-        .unwrap_or_else(|e| panic!("value of #{id}: {e}"))
+        .unwrap_or_else(|e| panic!("value of `{css}`: {e}"))
         .unwrap_or_default()
+}
+
+/// Whether the checkbox matching `css` is ticked.
+pub async fn is_checked(c: &Client, css: &str) -> bool {
+    wait_css(c, css)
+        .await
+        .is_selected()
+        .await
+        .unwrap_or_else(|e| panic!("is `{css}` ticked: {e}"))
 }
 
 /// Whether an element matching `css` is on the page now (no waiting).
@@ -511,6 +636,52 @@ pub async fn screenshot(c: &Client, file: &str) -> PathBuf {
     let png = c.screenshot().await.expect("screenshot");
     let path = screenshot_dir().join(file);
     std::fs::write(&path, png).expect("write screenshot");
+    path
+}
+
+/// Saves a screenshot of the element matching `css` alone; returns its path.
+pub async fn element_screenshot(c: &Client, css: &str, file: &str) -> PathBuf {
+    let png = wait_css(c, css)
+        .await
+        .screenshot()
+        .await
+        .unwrap_or_else(|e| panic!("screenshot of `{css}`: {e}"));
+    let path = screenshot_dir().join(file);
+    std::fs::write(&path, png).expect("write screenshot");
+    path
+}
+
+/// Saves a screenshot of the whole page, not just what fits in the window:
+/// the window is made as tall as the page for the shot, then put back.
+pub async fn full_page_screenshot(c: &Client, file: &str) -> PathBuf {
+    let (w, h) = c.get_window_size().await.expect("window size");
+    let num = |v: serde_json::Value| v.as_f64().unwrap_or(0.0).ceil() as u32;
+    let page = num(c
+        .execute("return document.documentElement.scrollHeight", vec![])
+        .await
+        .expect("page height"));
+    let chrome = num(c
+        .execute("return window.outerHeight - window.innerHeight", vec![])
+        .await
+        .expect("window chrome"));
+    c.set_window_size(w as u32, page + chrome)
+        .await
+        .expect("grow the window");
+    wait_until("the window to fit the page", || async {
+        let v = c
+            .execute(
+                "return window.innerHeight >= document.documentElement.scrollHeight",
+                vec![],
+            )
+            .await
+            .ok()?;
+        (v == true).then_some(())
+    })
+    .await;
+    let path = screenshot(c, file).await;
+    c.set_window_size(w as u32, h as u32)
+        .await
+        .expect("restore the window");
     path
 }
 
@@ -560,12 +731,48 @@ fn key_prefixes() -> Vec<String> {
     out
 }
 
+/// Splits text into words the way [`raw_keys`] reads it.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+}
+
+/// Dashed words the translations themselves use as prose ("Record a
+/// fitness-to-travel check"): a page showing them is translated, even when
+/// they read like a key.
+fn prose_words() -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for lang in ["en", "fr"] {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../crates/web/locales")
+            .join(lang)
+            .join("main.ftl");
+        let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {p:?}: {e}"));
+        for line in text.lines() {
+            // A message's value follows ` = `; a continuation line is indented.
+            let value = match line.split_once(" =") {
+                Some((key, v)) if key.starts_with(|c: char| c.is_ascii_lowercase()) => v,
+                _ if line.starts_with(char::is_whitespace) => line,
+                _ => continue,
+            };
+            for w in words(value).filter(|w| w.contains('-')) {
+                if !out.iter().any(|o| o == w) {
+                    out.push(w.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Words in `text` that look like untranslated message keys (`field-xyz`,
 /// `status-referred`): lowercase ASCII, dash-separated segments each starting
-/// with a letter, the first being a known key prefix.
+/// with a letter, the first being a known key prefix, and not a word the
+/// translations use as prose.
 pub fn raw_keys(text: &str) -> Vec<String> {
     let prefixes = key_prefixes();
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    let prose = prose_words();
+    words(text)
+        .filter(|w| !prose.iter().any(|p| p == w))
         .filter(|w| {
             let segs: Vec<&str> = w.split('-').collect();
             segs.len() >= 2
