@@ -242,10 +242,10 @@ async fn steps(c: &Client, base: &str, db: &str) {
     assert_eq!(
         text_of(
             c,
-            "#counselling .field.error [name='duration_minutes'] ~ #e-duration_minutes"
+            "#counselling .field.error [name='duration_minutes'] ~ #e-co-duration_minutes"
         )
         .await,
-        "This number is out of range."
+        "Enter a whole number."
     );
     assert!(
         !present(c, "#counselling .field.error [name='language']").await,
@@ -313,7 +313,7 @@ async fn steps(c: &Client, base: &str, db: &str) {
         choose(c, "#consent select[name='purpose']", purpose).await;
         click_and_load(
             c,
-            "#consent form[action$='/consents'] button[type='submit']",
+            "#consent form[action$='/consents#consent'] button[type='submit']",
         )
         .await;
         assert_eq!(path_of(c).await, case_path);

@@ -135,19 +135,25 @@ pub async fn add(
         inv.add("topics", "invalid-choice");
     }
     inv.into_result()?;
+    // Topics are kept in the order of the list, once each, whatever order they came in.
+    let topics: Vec<&str> = TOPICS
+        .iter()
+        .copied()
+        .filter(|t| i.topics.iter().any(|x| x == t))
+        .collect();
     let id = Uuid::new_v4();
     let mut tx = store.begin().await?;
     on_tx!(&mut tx, c => sqlx::query(
         "INSERT INTO counselling_sessions (id, case_id, held_on, duration_minutes, language, interpreter, topics, notes, counsellor_id, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
         .bind(id).bind(case_id).bind(held_on).bind(i.duration_minutes.unwrap_or(0) as i32).bind(&language)
-        .bind(clean(i.interpreter.as_deref())).bind(json!(i.topics).to_string()).bind(clean(i.notes.as_deref()))
+        .bind(clean(i.interpreter.as_deref())).bind(json!(topics).to_string()).bind(clean(i.notes.as_deref()))
         .bind(actor.user_id).bind(crate::now())
         .execute(c).await.map(|r| r.rows_affected()))?;
     // The audit entry says a session was recorded, not what was said in it.
     audit::record(&mut tx, Some(actor), Entry {
         action: "create", entity: "counselling", entity_id: Some(id.to_string()), case_id: Some(case_id), before: None,
-        after: Some(json!({"held_on": held_on, "duration_minutes": i.duration_minutes, "language": language, "topics": i.topics})),
+        after: Some(json!({"held_on": held_on, "duration_minutes": i.duration_minutes, "language": language, "topics": topics})),
     }).await?;
     tx.commit().await?;
     list(store, actor, case_id).await

@@ -3,7 +3,7 @@
 
 use crate::i18n::Tr;
 use homeward_domain::Invalid;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Escapes text for HTML content and attribute values.
 pub fn esc(s: &str) -> String {
@@ -31,7 +31,10 @@ fn key(name: &str) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct FormState {
     pub values: HashMap<String, String>,
-    pub errors: HashMap<String, String>,
+    /// Ordered, so messages show in the order they were found.
+    pub errors: BTreeMap<String, String>,
+    /// Prefix of element ids, for pages with several forms with the same fields.
+    pub id_prefix: String,
     /// An error about the whole form (shown at the top).
     pub general: Option<String>,
 }
@@ -43,6 +46,12 @@ impl FormState {
             values,
             ..Default::default()
         }
+    }
+
+    /// The same form with its element ids prefixed.
+    pub fn prefixed(mut self, prefix: &str) -> FormState {
+        self.id_prefix = prefix.to_string();
+        self
     }
 
     /// Records validation errors, translated; `prefix` strips nested field names.
@@ -78,23 +87,26 @@ impl FormState {
     ) -> String {
         let err = self.e(name);
         let mut out = format!(
-            "<div class=\"field{}{}\"><label for=\"f-{n}\">{}</label>",
+            "<div class=\"field{}{}\"><label for=\"f-{p}{n}\">{}</label>",
             if err.is_some() { " error" } else { "" },
             if check { " check" } else { "" },
             esc(label),
-            n = esc(name)
+            n = esc(name),
+            p = esc(&self.id_prefix)
         );
         if check {
             out = format!(
-                "<div class=\"field check{}\">{control}<label for=\"f-{n}\">{}</label>",
+                "<div class=\"field check{}\">{control}<label for=\"f-{p}{n}\">{}</label>",
                 if err.is_some() { " error" } else { "" },
                 esc(label),
-                n = esc(name)
+                n = esc(name),
+                p = esc(&self.id_prefix)
             );
         } else {
             if let Some(h) = hint {
                 out.push_str(&format!(
-                    "<span class=\"hint\" id=\"h-{}\">{}</span>",
+                    "<span class=\"hint\" id=\"h-{}{}\">{}</span>",
+                    esc(&self.id_prefix),
                     esc(name),
                     esc(h)
                 ));
@@ -103,7 +115,8 @@ impl FormState {
         }
         if let Some(e) = err {
             out.push_str(&format!(
-                "<span class=\"error-text\" id=\"e-{}\">{}</span>",
+                "<span class=\"error-text\" id=\"e-{}{}\">{}</span>",
+                esc(&self.id_prefix),
                 esc(name),
                 esc(e)
             ));
@@ -115,10 +128,10 @@ impl FormState {
     fn aria(&self, name: &str, hint: bool) -> String {
         let mut ids = Vec::new();
         if hint {
-            ids.push(format!("h-{}", esc(name)));
+            ids.push(format!("h-{}{}", esc(&self.id_prefix), esc(name)));
         }
         if self.e(name).is_some() {
-            ids.push(format!("e-{}", esc(name)));
+            ids.push(format!("e-{}{}", esc(&self.id_prefix), esc(name)));
         }
         let mut a = String::new();
         if !ids.is_empty() {
@@ -135,8 +148,8 @@ impl FormState {
         let hint_key = format!("hint-{}", key(name));
         let hint = t.has(&hint_key).then(|| t.t(&hint_key));
         let control = format!(
-            "<input type=\"{kind}\" id=\"f-{n}\" name=\"{n}\" value=\"{v}\"{r}{a} maxlength=\"500\">",
-            n = esc(name),
+            "<input type=\"{kind}\" id=\"f-{p}{n}\" name=\"{n}\" value=\"{v}\"{r}{a} maxlength=\"500\">",
+            n = esc(name), p = esc(&self.id_prefix),
             v = esc(self.v(name)),
             r = if required { " required" } else { "" },
             a = self.aria(name, hint.is_some()),
@@ -153,8 +166,9 @@ impl FormState {
     /// A labelled multi-line input.
     pub fn textarea(&self, t: &Tr, name: &str) -> String {
         let control = format!(
-            "<textarea id=\"f-{n}\" name=\"{n}\" rows=\"3\"{a}>{v}</textarea>",
+            "<textarea id=\"f-{p}{n}\" name=\"{n}\" rows=\"3\"{a}>{v}</textarea>",
             n = esc(name),
+            p = esc(&self.id_prefix),
             v = esc(self.v(name)),
             a = self.aria(name, false)
         );
@@ -170,8 +184,9 @@ impl FormState {
     /// A labelled select; `options` are (value, label).
     pub fn select(&self, t: &Tr, name: &str, options: &[(String, String)], empty: bool) -> String {
         let mut control = format!(
-            "<select id=\"f-{n}\" name=\"{n}\"{a}>",
+            "<select id=\"f-{p}{n}\" name=\"{n}\"{a}>",
             n = esc(name),
+            p = esc(&self.id_prefix),
             a = self.aria(name, false)
         );
         if empty {
@@ -202,8 +217,8 @@ impl FormState {
     pub fn checkbox_labelled(&self, name: &str, label: &str) -> String {
         let checked = matches!(self.v(name), "on" | "true" | "1");
         format!(
-            "<div class=\"field check\"><input type=\"checkbox\" id=\"f-{n}\" name=\"{n}\"{c}><label for=\"f-{n}\">{l}</label></div>",
-            n = esc(name),
+            "<div class=\"field check\"><input type=\"checkbox\" id=\"f-{p}{n}\" name=\"{n}\"{c}><label for=\"f-{p}{n}\">{l}</label></div>",
+            n = esc(name), p = esc(&self.id_prefix),
             c = if checked { " checked" } else { "" },
             l = esc(label)
         )
@@ -213,8 +228,9 @@ impl FormState {
     pub fn checkbox(&self, t: &Tr, name: &str) -> String {
         let checked = matches!(self.v(name), "on" | "true" | "1");
         let control = format!(
-            "<input type=\"checkbox\" id=\"f-{n}\" name=\"{n}\"{c}{a}>",
+            "<input type=\"checkbox\" id=\"f-{p}{n}\" name=\"{n}\"{c}{a}>",
             n = esc(name),
+            p = esc(&self.id_prefix),
             c = if checked { " checked" } else { "" },
             a = self.aria(name, false)
         );

@@ -1490,7 +1490,7 @@ async fn the_path_from_referral_to_eligibility(store: Store) {
     let body = r.text().await.unwrap();
     assert!(
         body.contains("Fears for her son&#39;s schooling.")
-            && body.contains("This number is out of range."),
+            && body.contains("Enter a whole number."),
         "notes kept"
     );
     let r = c

@@ -412,3 +412,5 @@ task-past-departure-target = Past the 30-day departure target
 task-document-expiring = Travel document expires within 30 days
 task-consulate-waiting = Emergency travel document awaited from the consulate
 task-fitness-check-due = Fitness-to-travel check due
+colon = :
+error-not-a-number = Enter a whole number.

@@ -412,3 +412,5 @@ task-past-departure-target = Au-delà de l'objectif de départ de 30 jours
 task-document-expiring = Le document de voyage expire dans les 30 jours
 task-consulate-waiting = Titre de voyage d'urgence attendu du consulat
 task-fitness-check-due = Contrôle d'aptitude au voyage à faire
+colon = {" "}:
+error-not-a-number = Entrez un nombre entier.

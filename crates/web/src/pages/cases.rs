@@ -286,6 +286,18 @@ pub async fn case_page(
         Ok(x) => x,
         Err(e) => return store_error(ctx, e),
     };
+    // Several forms on one page share field names: give each its own ids.
+    let mut forms = forms;
+    forms.member = forms.member.prefixed("m-");
+    let side = std::mem::take(&mut forms.side);
+    forms.side = super::sections::SideForms {
+        counselling: side.counselling.prefixed("co-"),
+        consent: side.consent.prefixed("cn-"),
+        upload: side.upload.prefixed("up-"),
+        document: side.document.prefixed("doc-"),
+        vulnerability: side.vulnerability.prefixed("vul-"),
+        fitness: side.fitness.prefixed("fit-"),
+    };
     let role = actor.role;
     let t = ctx.tr();
     let from = CaseStatus::parse(&c.summary.status);

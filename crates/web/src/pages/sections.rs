@@ -209,8 +209,19 @@ pub async fn load(
         .iter()
         .map(|v| (v.to_string(), t.choice("topic", v)))
         .collect();
+    let in_force: Vec<String> = x
+        .consents
+        .as_ref()
+        .map(|ks| {
+            ks.iter()
+                .filter(|k| k.withdrawn_at.is_none())
+                .map(|k| k.purpose.clone())
+                .collect()
+        })
+        .unwrap_or_default();
     x.purposes = consents::PURPOSES
         .iter()
+        .filter(|v| !in_force.iter().any(|p| p == *v))
         .map(|v| (v.to_string(), t.choice("purpose", v)))
         .collect();
     x.kinds = attachments::KINDS
@@ -389,7 +400,23 @@ pub async fn add_session(
         held_on: form.get("held_on").cloned(),
         duration_minutes: match form.get("duration_minutes").map(|s| s.trim()) {
             None | Some("") => None,
-            Some(s) => Some(s.parse().unwrap_or(-1)),
+            Some(s) => match s.parse() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    let mut inv = homeward_domain::Invalid::default();
+                    inv.add("duration_minutes", "not-a-number");
+                    return side_refused(
+                        &state,
+                        &ctx,
+                        &auth.actor,
+                        id,
+                        form,
+                        Error::Invalid(inv),
+                        |s, f| s.counselling = f,
+                    )
+                    .await;
+                }
+            },
         },
         language: form.get("language").cloned(),
         interpreter: form.get("interpreter").cloned(),
