@@ -31,6 +31,9 @@ enum Scenario {
     ApiList,
     /// JSON case `/api/v1/cases/{id}` (records a read).
     ApiCase,
+    /// JSON `/api/v1/cases/{id}/transitions` (the timeline): the same reads as api-case without
+    /// the audit write (a diagnostic, not part of `all`).
+    ApiTimeline,
     /// HTML case list with a free-text search `q` (not part of `all`).
     Search,
     /// list, list-sort, case, api-list, api-case in turn.
@@ -45,6 +48,7 @@ impl Scenario {
             Scenario::Case => "case",
             Scenario::ApiList => "api-list",
             Scenario::ApiCase => "api-case",
+            Scenario::ApiTimeline => "api-timeline",
             Scenario::Search => "search",
             Scenario::All => "all",
         }
@@ -89,6 +93,9 @@ struct Args {
     sample: usize,
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Appended to the scenario names in the output, e.g. `-counsellor`.
+    #[arg(long, default_value = "")]
+    name_suffix: String,
 }
 
 /// How one worker authenticates.
@@ -280,6 +287,7 @@ struct Outcome {
 }
 
 /// Runs one scenario with `concurrency` workers until the deadline or the request cap.
+#[allow(clippy::too_many_arguments)]
 async fn run(
     a: &Args,
     base: &str,
@@ -313,14 +321,28 @@ async fn run(
             };
             while Instant::now() < deadline && issued.fetch_add(1, Ordering::Relaxed) < max {
                 let (path, api) = match sc {
-                    Scenario::List => (format!("/cases?{}", list_query(&mut rng, false)), false),
+                    Scenario::List => (
+                        format!("/cases?{}", list_query(&mut rng, false, false)),
+                        false,
+                    ),
+                    Scenario::ListSort => (
+                        format!("/cases?{}", list_query(&mut rng, false, true)),
+                        false,
+                    ),
                     Scenario::ApiList => (
-                        format!("/api/v1/cases?{}", list_query(&mut rng, true)),
+                        format!("/api/v1/cases?{}", list_query(&mut rng, true, false)),
                         true,
                     ),
                     Scenario::Case => (
                         format!("/cases/{}", sample.ids[rng.gen_range(0..sample.ids.len())]),
                         false,
+                    ),
+                    Scenario::ApiTimeline => (
+                        format!(
+                            "/api/v1/cases/{}/transitions",
+                            sample.ids[rng.gen_range(0..sample.ids.len())]
+                        ),
+                        true,
                     ),
                     Scenario::ApiCase => (
                         format!(
@@ -404,6 +426,7 @@ async fn main() -> Result<()> {
     let scenarios: Vec<Scenario> = match a.scenario {
         Scenario::All => vec![
             Scenario::List,
+            Scenario::ListSort,
             Scenario::Case,
             Scenario::ApiList,
             Scenario::ApiCase,
@@ -455,9 +478,10 @@ async fn main() -> Result<()> {
         )
         .await?;
         let s = Stats::from_latencies(&mut o.lat, o.errors, elapsed);
+        let name = format!("{}{}", sc.name(), a.name_suffix);
         println!(
             "| {} | {} | {} | {:.0} | {} | {} | {} | {} |",
-            sc.name(),
+            name,
             s.requests,
             s.errors,
             s.rps(),
@@ -469,14 +493,14 @@ async fn main() -> Result<()> {
         if o.errors > 0 {
             eprintln!(
                 "{}: status codes {:?}; first error: {}",
-                sc.name(),
+                name,
                 o.codes,
                 o.first_error.unwrap_or_default()
             );
         }
         machine.push(format!(
             "RESULT scenario={} requests={} errors={} rps={:.0} p50={} p90={} p99={} max={}",
-            sc.name(),
+            name,
             s.requests,
             s.errors,
             s.rps(),

@@ -158,38 +158,74 @@ async fn main() -> Result<()> {
             offset: 1225,
         },
     ];
+    // With migration 0002: the total from case_counts, and the page cut on
+    // cases alone before the joins (what the store sends now).
+    let has_counts: i64 = on_db!(&store.db, p => sqlx::query_scalar(if store.is_postgres() {
+        "SELECT COUNT(*) FROM pg_tables WHERE tablename = 'case_counts'"
+    } else {
+        "SELECT COUNT(*) FROM sqlite_master WHERE name = 'case_counts'"
+    }).fetch_one(p).await)?;
     for h in &hands {
         let mut params = vec![Param::Text(team.clone())];
         params.extend(h.params.iter().cloned());
-        let count_sql = format!("SELECT COUNT(*) FROM cases c{SCOPE}{}", h.filter);
-        let page_sql = format!(
-            "{SELECT}{SCOPE}{} ORDER BY {} LIMIT 25 OFFSET {}",
-            h.filter, h.order, h.offset
-        );
-        let (mut tc, mut tp) = (Vec::new(), Vec::new());
-        let (mut total, mut rows) = (0i64, 0usize);
-        for _ in 0..a.iterations {
-            let t = Instant::now();
-            total = on_db!(&store.db, p => bind_params!(sqlx::query_scalar::<_, i64>(&count_sql), params).fetch_one(p).await)?;
-            tc.push(t.elapsed().as_micros() as u64);
-            let t = Instant::now();
-            rows = on_db!(&store.db, p => bind_params!(sqlx::query(&page_sql), params).fetch_all(p).await.map(|r| r.len()))?;
-            tp.push(t.elapsed().as_micros() as u64);
+        let join = if h.order.starts_with("p.") {
+            " JOIN persons p ON p.id = c.principal_person_id"
+        } else {
+            ""
+        };
+        let mut forms = vec![
+            (
+                "SQL COUNT",
+                format!("SELECT COUNT(*) FROM cases c{SCOPE}{}", h.filter),
+                true,
+            ),
+            (
+                "SQL page",
+                format!(
+                    "{SELECT}{SCOPE}{} ORDER BY {} LIMIT 25 OFFSET {}",
+                    h.filter, h.order, h.offset
+                ),
+                false,
+            ),
+        ];
+        if has_counts > 0 {
+            forms.push((
+                "SQL SUM over case_counts",
+                format!(
+                    "SELECT CAST(SUM(c.n) AS BIGINT) FROM case_counts c{SCOPE}{}",
+                    h.filter
+                ),
+                true,
+            ));
+            forms.push((
+                "SQL deferred-join page",
+                format!(
+                    "{SELECT} WHERE c.id IN (SELECT c.id FROM cases c{join}{SCOPE}{} ORDER BY {} LIMIT 25 OFFSET {}) ORDER BY {}",
+                    h.filter, h.order, h.offset, h.order
+                ),
+                false,
+            ));
         }
-        report(
-            &format!("SQL COUNT: {}", h.name),
-            &mut tc,
-            &format!("{total}"),
-        );
-        report(
-            &format!("SQL page: {}", h.name),
-            &mut tp,
-            &format!("{rows} rows"),
-        );
+        for (label, sql, scalar) in forms {
+            let mut t = Vec::new();
+            let mut result = String::new();
+            for _ in 0..a.iterations {
+                let s = Instant::now();
+                result = if scalar {
+                    let n: i64 = on_db!(&store.db, p => bind_params!(sqlx::query_scalar::<_, i64>(&sql), params).fetch_one(p).await)?;
+                    n.to_string()
+                } else {
+                    let n = on_db!(&store.db, p => bind_params!(sqlx::query(&sql), params).fetch_all(p).await.map(|r| r.len()))?;
+                    format!("{n} rows")
+                };
+                t.push(s.elapsed().as_micros() as u64);
+            }
+            report(&format!("{label}: {}", h.name), &mut t, &result);
+        }
     }
 
     // Case page reads, by hand: summary, members, each person, timeline.
-    let ids: Vec<Uuid> = on_db!(&store.db, p => sqlx::query_scalar("SELECT id FROM cases ORDER BY case_number LIMIT 2000").fetch_all(p).await)?;
+    let ids: Vec<Uuid> = on_db!(&store.db, p => sqlx::query_scalar("SELECT id FROM cases ORDER BY id LIMIT 2000").fetch_all(p).await)?;
     let mut rng = StdRng::seed_from_u64(7);
     let mut tcase = Vec::new();
     for _ in 0..a.iterations.max(100) {
