@@ -93,6 +93,7 @@ async fn list_agrees_with_plain_sql(store: Store) {
         .unwrap()
         .unwrap()
         .actor(None);
+    #[allow(clippy::type_complexity)]
     let cases_: [(Option<&str>, Option<&str>, &str, &str, bool, i64); 9] = [
         (None, None, "updated_at", "c.updated_at", true, 1),
         (None, None, "updated_at", "c.updated_at", true, 4),
