@@ -84,7 +84,7 @@ for N in $SIZES; do
       gen_secs="reused"
       gen_line="reused the database generated earlier (homeward migrate took $mig s)"
     else
-      gen=$("$BIN/bench-gen" --database-url "$URL" --cases "$N" | tee /dev/stderr)
+      gen=$("$BIN/bench-gen" --database-url "$URL" --cases "$N" | tee -a /dev/stderr)
       gen_secs=$(sed -n 's/^GEN .*secs=\([0-9.]*\) .*/\1/p' <<<"$gen")
       gen_line=$(grep '^generated' <<<"$gen")
     fi
@@ -106,15 +106,15 @@ for N in $SIZES; do
     loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)
     load=$("$BIN/bench-load" --base-url "http://127.0.0.1:$PORT" --token "$token" \
       --concurrency "$CONCURRENCY" --duration-secs "$DURATION" --max-requests "$MAX_REQUESTS" \
-      --scenario all --server-pid "$SERVER_PID" | tee /dev/stderr)
+      --scenario all --server-pid "$SERVER_PID" | tee -a /dev/stderr)
     search=$("$BIN/bench-load" --base-url "http://127.0.0.1:$PORT" --token "$token" \
       --concurrency "$CONCURRENCY" --duration-secs 10 --max-requests "$MAX_REQUESTS" \
-      --scenario search --server-pid "$SERVER_PID" | tee /dev/stderr)
+      --scenario search --server-pid "$SERVER_PID" | tee -a /dev/stderr)
     counsellor=$("$BIN/bench-load" --base-url "http://127.0.0.1:$PORT" --email counsellor@homeward.test \
       --concurrency "$CONCURRENCY" --duration-secs 10 --max-requests "$MAX_REQUESTS" \
-      --scenario list --name-suffix -counsellor --server-pid "$SERVER_PID" | tee /dev/stderr)
+      --scenario list --name-suffix=-counsellor --server-pid "$SERVER_PID" | tee -a /dev/stderr)
     stop_server
-    sqlrep=$("$BIN/bench-sql" --database-url "$URL" | tee /dev/stderr)
+    sqlrep=$("$BIN/bench-sql" --database-url "$URL" | tee -a /dev/stderr)
 
     # The brief's example list query (status=departed, country=HU, page 3),
     # timed by the database's own client: the plain form, and (when migration

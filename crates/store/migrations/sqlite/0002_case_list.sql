@@ -63,11 +63,13 @@ CREATE INDEX cases_status_id ON cases (status, id);
 CREATE INDEX cases_referred ON cases (referred_at);
 
 -- Planner statistics for a large database. Without any, SQLite guesses that an
--- equality on an indexed column matches about ten rows, so it fetches every
--- case of a supervisor's team through the counsellor index and sorts them all
--- instead of walking the sort order and stopping after one page. These figures
--- describe the shape of the data (rows, then rows per distinct key prefix), not
--- its size; `ANALYZE` replaces them with measured ones.
+-- equality on an indexed column matches about ten rows, so for a supervisor's
+-- team or a counsellor's own cases it fetches every case in scope through the
+-- counsellor and creator indexes and sorts them all, instead of walking the
+-- sort order and stopping after one page. These figures describe the shape of
+-- the data (rows, then rows per distinct key prefix): a dozen statuses and
+-- countries, a team of about five counsellors. `ANALYZE` replaces them with
+-- measured ones.
 ANALYZE sqlite_schema;
 DELETE FROM sqlite_stat1 WHERE tbl = 'cases';
 INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
@@ -75,8 +77,8 @@ INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
     ('cases', 'sqlite_autoindex_cases_2', '1000000 1'),
     ('cases', 'cases_updated', '1000000 1'),
     ('cases', 'cases_status_updated', '1000000 80000 1'),
-    ('cases', 'cases_counsellor_updated', '1000000 50000 1'),
-    ('cases', 'cases_created_by', '1000000 50000'),
+    ('cases', 'cases_counsellor_updated', '1000000 200000 1'),
+    ('cases', 'cases_created_by', '1000000 200000'),
     ('cases', 'cases_country_updated', '1000000 80000 1'),
     ('cases', 'cases_principal', '1000000 1'),
     ('cases', 'cases_status_country_updated', '1000000 80000 8000 1'),
