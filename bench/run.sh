@@ -107,12 +107,13 @@ for N in $SIZES; do
     load=$("$BIN/bench-load" --base-url "http://127.0.0.1:$PORT" --token "$token" \
       --concurrency "$CONCURRENCY" --duration-secs "$DURATION" --max-requests "$MAX_REQUESTS" \
       --scenario all --server-pid "$SERVER_PID" | tee -a /dev/stderr)
-    search=$("$BIN/bench-load" --base-url "http://127.0.0.1:$PORT" --token "$token" \
-      --concurrency "$CONCURRENCY" --duration-secs 10 --max-requests "$MAX_REQUESTS" \
-      --scenario search --server-pid "$SERVER_PID" | tee -a /dev/stderr)
     counsellor=$("$BIN/bench-load" --base-url "http://127.0.0.1:$PORT" --email counsellor@homeward.test \
       --concurrency "$CONCURRENCY" --duration-secs 10 --max-requests "$MAX_REQUESTS" \
       --scenario list --name-suffix=-counsellor --server-pid "$SERVER_PID" | tee -a /dev/stderr)
+    # Free-text search last: its slow queries could outlast the client's timeout.
+    search=$("$BIN/bench-load" --base-url "http://127.0.0.1:$PORT" --token "$token" \
+      --concurrency "$CONCURRENCY" --duration-secs 10 --max-requests "$MAX_REQUESTS" \
+      --scenario search --server-pid "$SERVER_PID" | tee -a /dev/stderr)
     stop_server
     sqlrep=$("$BIN/bench-sql" --database-url "$URL" | tee -a /dev/stderr)
 
@@ -148,7 +149,7 @@ for N in $SIZES; do
     done
     if [ "$DB" = sqlite ]; then cli="sqlite3 CLI $(sqlite3 --version | cut -d' ' -f1): $cli"; else cli="psql: $cli"; fi
 
-    peak_kb=$(sed -n 's/^PEAK_RSS_KB=//p' <<<"$counsellor" | tail -1)
+    peak_kb=$(sed -n 's/^PEAK_RSS_KB=//p' <<<"$search" | tail -1)
     peak_mib=$(awk -v k="$peak_kb" 'BEGIN{printf "%.0f", k/1024}')
     {
       printf '\n## %s, %s cases — %s (commit %s)%s\n\n' "$DB" "$N" "$(date -u +%Y-%m-%dT%H:%MZ)" "$commit" "${LABEL:+ — $LABEL}"

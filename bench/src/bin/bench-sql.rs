@@ -28,6 +28,9 @@ struct Args {
     /// Calls of the store functions (random mix).
     #[arg(long, default_value_t = 300)]
     store_calls: usize,
+    /// Seconds each measured item may take at most (runs stop early).
+    #[arg(long, default_value_t = 10)]
+    budget_secs: u64,
     #[arg(long, default_value = "supervisor@homeward.test")]
     email: String,
     /// Instead of the standard set: time each statement of this file (one per
@@ -209,7 +212,11 @@ async fn main() -> Result<()> {
         for (label, sql, scalar) in forms {
             let mut t = Vec::new();
             let mut result = String::new();
+            let started = Instant::now();
             for _ in 0..a.iterations {
+                if started.elapsed().as_secs() >= a.budget_secs {
+                    break;
+                }
                 let s = Instant::now();
                 result = if scalar {
                     let n: i64 = on_db!(&store.db, p => bind_params!(sqlx::query_scalar::<_, i64>(&sql), params).fetch_one(p).await)?;
@@ -228,7 +235,11 @@ async fn main() -> Result<()> {
     let ids: Vec<Uuid> = on_db!(&store.db, p => sqlx::query_scalar("SELECT id FROM cases ORDER BY id LIMIT 2000").fetch_all(p).await)?;
     let mut rng = StdRng::seed_from_u64(7);
     let mut tcase = Vec::new();
+    let started = Instant::now();
     for _ in 0..a.iterations.max(100) {
+        if started.elapsed().as_secs() >= a.budget_secs {
+            break;
+        }
         let id = ids[rng.gen_range(0..ids.len())];
         let t = Instant::now();
         let sum_sql = format!("{SELECT}{SCOPE} AND c.id = $2");
@@ -254,7 +265,11 @@ async fn main() -> Result<()> {
     // order; list-sort: another column), alternately.
     let mut tl = Vec::new();
     let mut tl_sort = Vec::new();
+    let started = Instant::now();
     for i in 0..a.store_calls * 2 {
+        if started.elapsed().as_secs() >= 2 * a.budget_secs {
+            break;
+        }
         let f = rng.gen_range(0..4);
         let default_sort = i % 2 == 0;
         let x = rng.gen_range(0..100);
@@ -295,7 +310,11 @@ async fn main() -> Result<()> {
         "",
     );
     let mut tg = Vec::new();
+    let started = Instant::now();
     for _ in 0..a.store_calls {
+        if started.elapsed().as_secs() >= a.budget_secs {
+            break;
+        }
         let id = ids[rng.gen_range(0..ids.len())];
         let t = Instant::now();
         cases::get(&store, &actor, id).await?;
