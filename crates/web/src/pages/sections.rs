@@ -425,19 +425,12 @@ pub async fn add_session(
     };
     match counselling::add(&state.store, &auth.actor, id, &input).await {
         Ok(_) => Redirect::to(&format!("/cases/{id}#counselling")).into_response(),
-        Err(e) => match refilled(&ctx.tr(), form, &e, "") {
-            Some((f, status)) => {
-                let forms = CaseForms {
-                    side: SideForms {
-                        counselling: f,
-                        ..Default::default()
-                    },
-                    ..Default::default()
-                };
-                case_page(&state, &ctx, &auth.actor, id, forms, status).await
-            }
-            None => store_error(&ctx, e),
-        },
+        Err(e) => {
+            side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| {
+                s.counselling = f
+            })
+            .await
+        }
     }
 }
 
@@ -455,19 +448,7 @@ pub async fn give_consent(
     let purpose = form.get("purpose").cloned().unwrap_or_default();
     match consents::give(&state.store, &auth.actor, id, &purpose).await {
         Ok(_) => Redirect::to(&format!("/cases/{id}#consent")).into_response(),
-        Err(e) => match refilled(&ctx.tr(), form, &e, "") {
-            Some((f, status)) => {
-                let forms = CaseForms {
-                    side: SideForms {
-                        consent: f,
-                        ..Default::default()
-                    },
-                    ..Default::default()
-                };
-                case_page(&state, &ctx, &auth.actor, id, forms, status).await
-            }
-            None => store_error(&ctx, e),
-        },
+        Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| s.consent = f).await,
     }
 }
 
@@ -485,19 +466,7 @@ pub async fn withdraw_consent(
     let reason = form.get("reason").cloned().unwrap_or_default();
     match consents::withdraw(&state.store, &auth.actor, id, cid, &reason).await {
         Ok(_) => Redirect::to(&format!("/cases/{id}#consent")).into_response(),
-        Err(e) => match refilled(&ctx.tr(), form, &e, "") {
-            Some((f, status)) => {
-                let forms = CaseForms {
-                    side: SideForms {
-                        consent: f,
-                        ..Default::default()
-                    },
-                    ..Default::default()
-                };
-                case_page(&state, &ctx, &auth.actor, id, forms, status).await
-            }
-            None => store_error(&ctx, e),
-        },
+        Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| s.consent = f).await,
     }
 }
 
