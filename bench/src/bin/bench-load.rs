@@ -143,6 +143,7 @@ fn set_cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
 /// Signs in through the login form; returns the `hw_session` cookie value.
 async fn login(base: &str, email: &str, password: &str) -> Result<String> {
     let c = reqwest::Client::builder()
+        .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
     let r = c.get(format!("{base}/login")).send().await?;
@@ -308,6 +309,7 @@ async fn run(
         let sample = sample.clone();
         let issued = issued.clone();
         let client = reqwest::Client::builder()
+            .no_proxy()
             .pool_max_idle_per_host(1)
             .timeout(Duration::from_secs(30))
             .build()?;
@@ -443,7 +445,7 @@ async fn main() -> Result<()> {
         };
         creds.push(Creds { cookie, api_auth });
     }
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder().no_proxy().build()?;
     let sample = Arc::new(sample_cases(&client, &base, &creds[0], a.sample).await?);
     println!(
         "# {base}: {} users, {} s per scenario (+{warmup} s warm-up), at most {} requests",

@@ -3,8 +3,10 @@
 //! Everything here is pure: no I/O, no async. The store remembers what this
 //! crate decides, and the web layer translates it for people and programs.
 
+pub mod airports;
 pub mod case_number;
 pub mod eligibility;
+pub mod itinerary;
 pub mod person;
 pub mod readiness;
 pub mod referral;

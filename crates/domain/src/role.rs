@@ -34,6 +34,10 @@ pub enum Resource {
     Consent,
     /// Scans and letters attached to a case.
     Attachment,
+    /// Itineraries, tickets, flight manifests and departure confirmations.
+    Travel,
+    /// PDF documents generated from case data (which kinds: [`Role::may_read_letter`]).
+    Letter,
 }
 
 /// What a user wants to do with a resource.
@@ -116,6 +120,7 @@ impl Role {
                     | (Programme, Read)
                     | (Referral, Read | Update)
                     | (Counselling | Consent | Attachment, Read | Create | Update)
+                    | (Travel | Letter, Read | Create | Update)
             ),
             Role::Supervisor => matches!(
                 (resource, action),
@@ -125,6 +130,7 @@ impl Role {
                     | (Statistics, Read)
                     | (Referral, Read | Update)
                     | (Counselling | Consent | Attachment, Read | Create | Update)
+                    | (Travel | Letter, Read | Create | Update)
             ),
             // CBSA refers people (creating the case) and decides eligibility.
             Role::CbsaOfficer => matches!(
@@ -133,21 +139,44 @@ impl Role {
                     | (Person, Read | Create)
                     | (Programme, Read)
                     | (Referral, Read | Update)
+                    | (Travel | Letter, Read)
             ),
+            // The mission receives travellers (arrival reception) and issues
+            // the reintegration certificate.
             Role::MissionOfficer => matches!(
                 (resource, action),
                 (Case, Read | Transition)
                     | (Person, Read)
                     | (Programme, Read)
                     | (Counselling | Consent | Attachment, Read)
+                    | (Travel | Letter, Read)
             ),
-            Role::Finance => matches!((resource, action), (Case, Read) | (Programme, Read)),
+            // Finance sees fares (the cost of each return), not letters.
+            Role::Finance => matches!(
+                (resource, action),
+                (Case, Read) | (Programme, Read) | (Travel, Read)
+            ),
             Role::Analyst => matches!((resource, action), (Statistics, Read) | (Programme, Read)),
             Role::Admin => matches!(
                 (resource, action),
                 (User, Read | Create | Update | Manage) | (Programme, Read | Manage)
             ),
             Role::Auditor => matches!((resource, action), (Audit, Read) | (Programme, Read)),
+        }
+    }
+
+    /// Which generated letters this role may download: CBSA gets what the
+    /// programme sends it (the application it decides on and the departure
+    /// confirmation), the mission what the traveller carries to it.
+    pub fn may_read_letter(self, kind: &str) -> bool {
+        if !self.can(Resource::Letter, Action::Read) {
+            return false;
+        }
+        match self {
+            Role::Counsellor | Role::Supervisor => true,
+            Role::CbsaOfficer => matches!(kind, "application" | "departure-confirmation"),
+            Role::MissionOfficer => matches!(kind, "travel-letter" | "reintegration-certificate"),
+            _ => false,
         }
     }
 

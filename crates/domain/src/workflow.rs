@@ -53,6 +53,9 @@ pub struct TransitionContext {
     pub has_country_of_return: bool,
     /// Whether the signed voluntary-return declaration is on file.
     pub has_declaration: bool,
+    /// Whether an IOM staff member is recording that the travellers boarded:
+    /// a case becomes departed only through a departure confirmation.
+    pub departure_confirmed: bool,
 }
 
 struct Edge {
@@ -241,6 +244,9 @@ pub fn check(
         PreparingDeparture | Departed if !ctx.has_country_of_return => {
             Err(TransitionError::Precondition("needs_country_of_return"))
         }
+        Departed if !ctx.departure_confirmed => Err(TransitionError::Precondition(
+            "needs_departure_confirmation",
+        )),
         _ => Ok(()),
     }
 }
@@ -272,6 +278,7 @@ mod tests {
             has_counsellor: true,
             has_country_of_return: true,
             has_declaration: true,
+            departure_confirmed: true,
         }
     }
 
@@ -337,11 +344,34 @@ mod tests {
             has_counsellor: false,
             has_country_of_return: true,
             has_declaration: true,
+            departure_confirmed: true,
         };
         assert_eq!(
             check(Counselling, Applied, Role::Counsellor, None, &ctx),
             Err(TransitionError::Precondition("needs_counsellor"))
         );
+    }
+
+    #[test]
+    fn departure_only_through_a_confirmation() {
+        let ctx = TransitionContext {
+            departure_confirmed: false,
+            ..ready()
+        };
+        assert_eq!(
+            check(PreparingDeparture, Departed, Role::Counsellor, None, &ctx),
+            Err(TransitionError::Precondition(
+                "needs_departure_confirmation"
+            ))
+        );
+        assert!(check(
+            PreparingDeparture,
+            Departed,
+            Role::Counsellor,
+            None,
+            &ready()
+        )
+        .is_ok());
     }
 
     #[test]
@@ -379,14 +409,14 @@ mod tests {
         #[test]
         fn no_sequence_reaches_an_invalid_state(
             attempts in prop::collection::vec(
-                (any_status(), any_role(), any::<bool>(), any::<bool>(), (any::<bool>(), any::<bool>())),
+                (any_status(), any_role(), any::<bool>(), any::<bool>(), (any::<bool>(), any::<bool>(), any::<bool>())),
                 0..60,
             )
         ) {
             let mut s = CaseStatus::initial();
             let mut departed = false;
-            for (to, role, give_reason, has_c, (has_country, has_decl)) in attempts {
-                let ctx = TransitionContext { has_counsellor: has_c, has_country_of_return: has_country, has_declaration: has_decl };
+            for (to, role, give_reason, has_c, (has_country, has_decl, boarded)) in attempts {
+                let ctx = TransitionContext { has_counsellor: has_c, has_country_of_return: has_country, has_declaration: has_decl, departure_confirmed: boarded };
                 let reason = give_reason.then_some("because");
                 if check(s, to, role, reason, &ctx).is_ok() {
                         prop_assert!(!s.is_terminal());
@@ -395,6 +425,7 @@ mod tests {
                         if to == Withdrawn { prop_assert!(!departed); }
                         if to == Applied { prop_assert!(has_c && has_decl); }
                         if to == Eligible { prop_assert_eq!(role, Role::CbsaOfficer); }
+                        if to == Departed { prop_assert!(boarded); }
                         s = to;
                         if s == Departed { departed = true; }
                 }

@@ -27,6 +27,12 @@ pub struct Config {
     /// Also apply training copies of the eligibility rules after a programme
     /// closed (demo and training databases only).
     pub training_rules: bool,
+    /// Where departure confirmations are POSTed for CBSA (`http(s)://...`);
+    /// unset: no webhook.
+    pub cbsa_webhook_url: Option<String>,
+    /// The HMAC-SHA256 key signing each webhook body (at least 16 bytes);
+    /// required with `cbsa_webhook_url`. Prefer `HOMEWARD_CBSA_WEBHOOK_SECRET_FILE`.
+    pub cbsa_webhook_secret: Option<String>,
 }
 
 impl Default for Config {
@@ -40,7 +46,37 @@ impl Default for Config {
             log_format: "text".into(),
             data_dir: "homeward-data".into(),
             training_rules: false,
+            cbsa_webhook_url: None,
+            cbsa_webhook_secret: None,
         }
+    }
+}
+
+impl Config {
+    /// The CBSA webhook settings, checked; `None` when no URL is set. An
+    /// invalid URL, or a URL without a secret of at least 16 bytes, is an
+    /// error that names the setting.
+    pub fn cbsa_webhook(&self) -> anyhow::Result<Option<homeward_web::jobs::WebhookConfig>> {
+        let url = match self.cbsa_webhook_url.as_deref().map(str::trim) {
+            None | Some("") => return Ok(None),
+            Some(url) => url,
+        };
+        let Some(secret) = self
+            .cbsa_webhook_secret
+            .as_deref()
+            .filter(|s| !s.is_empty())
+        else {
+            anyhow::bail!(
+                "cbsa_webhook_url (HOMEWARD_CBSA_WEBHOOK_URL) is set but there is no secret: set \
+                 HOMEWARD_CBSA_WEBHOOK_SECRET or HOMEWARD_CBSA_WEBHOOK_SECRET_FILE (at least {} bytes)",
+                homeward_web::jobs::cbsa_webhook::MIN_SECRET_LEN
+            )
+        };
+        homeward_web::jobs::WebhookConfig::new(url, secret.as_bytes())
+            .map(Some)
+            .map_err(|e| {
+                anyhow::anyhow!("{e} (HOMEWARD_CBSA_WEBHOOK_URL / HOMEWARD_CBSA_WEBHOOK_SECRET)")
+            })
     }
 }
 
@@ -90,6 +126,45 @@ mod tests {
             assert_eq!(c.session_idle_minutes, 5);
             assert_eq!(c.database_url, "postgres://u:secret@db/homeward");
             assert_eq!(c.session_absolute_hours, 12);
+            assert!(c.cbsa_webhook().unwrap().is_none());
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn the_cbsa_webhook_needs_an_http_url_and_a_long_secret() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env(
+                "HOMEWARD_CBSA_WEBHOOK_URL",
+                "https://cbsa.example/departures",
+            );
+            let c = load().map_err(|e| figment::Error::from(e.to_string()))?;
+            let e = c.cbsa_webhook().unwrap_err().to_string();
+            assert!(e.contains("HOMEWARD_CBSA_WEBHOOK_SECRET"), "{e}");
+
+            jail.create_file("hook-secret", "0123456789abcdef0123\n")?;
+            jail.set_env("HOMEWARD_CBSA_WEBHOOK_SECRET_FILE", "hook-secret");
+            let c = load().map_err(|e| figment::Error::from(e.to_string()))?;
+            assert_eq!(
+                c.cbsa_webhook_secret.as_deref(),
+                Some("0123456789abcdef0123")
+            );
+            let hook = c.cbsa_webhook().unwrap().unwrap();
+            assert_eq!(hook.url(), "https://cbsa.example/departures");
+
+            jail.set_env("HOMEWARD_CBSA_WEBHOOK_URL", "ftp://cbsa.example/departures");
+            let c = load().map_err(|e| figment::Error::from(e.to_string()))?;
+            assert!(c.cbsa_webhook().unwrap_err().to_string().contains("http"));
+
+            jail.set_env("HOMEWARD_CBSA_WEBHOOK_URL", "http://127.0.0.1:9000/hook");
+            jail.create_file("hook-secret", "too short\n")?;
+            let c = load().map_err(|e| figment::Error::from(e.to_string()))?;
+            assert!(c
+                .cbsa_webhook()
+                .unwrap_err()
+                .to_string()
+                .contains("16 bytes"));
             Ok(())
         });
     }

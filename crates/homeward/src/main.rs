@@ -7,6 +7,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use homeward_store::users::{self, NewUser};
 use homeward_store::{demo, sessions, tokens, Store};
+use homeward_web::jobs;
 use std::io::{IsTerminal, Read};
 
 #[derive(Parser)]
@@ -54,6 +55,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Inspect and retry background jobs (the CBSA webhook deliveries).
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
     /// Write a consistent copy of a SQLite database (PostgreSQL: use pg_dump).
     Backup {
         #[arg(long)]
@@ -78,6 +84,34 @@ enum UserCommand {
         country: Option<String>,
         #[arg(long)]
         team: Option<String>,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// List jobs, newest first: kind, status, attempts, last error.
+    List {
+        #[arg(long)]
+        kind: Option<String>,
+        /// pending, running, done or failed.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Show one job and each of its attempts.
+    Show {
+        id: uuid::Uuid,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Make a failed (or waiting) job due now; a job that used all its attempts gets as many again.
+    Retry {
+        id: uuid::Uuid,
         #[arg(long)]
         database_url: Option<String>,
     },
@@ -180,6 +214,15 @@ async fn main() -> Result<()> {
                 }
                 print_demo_sign_ins();
             }
+            let webhook = cfg.cbsa_webhook().context("configuration")?;
+            match &webhook {
+                Some(w) if w.is_plain_http() => tracing::warn!(
+                    url = w.url(),
+                    "the CBSA webhook URL is plain http: personal data travels unencrypted"
+                ),
+                Some(w) => tracing::info!(url = w.url(), "CBSA webhook on"),
+                None => tracing::info!("CBSA webhook off (HOMEWARD_CBSA_WEBHOOK_URL not set)"),
+            }
             let bind = bind.unwrap_or_else(|| cfg.bind.clone());
             let listener = tokio::net::TcpListener::bind(&bind)
                 .await
@@ -192,7 +235,19 @@ async fn main() -> Result<()> {
                     absolute: chrono::Duration::hours(cfg.session_absolute_hours.max(1)),
                 },
                 secure_cookies: cfg.secure_cookies,
+                cbsa_webhook: webhook.clone(),
+                jobs_wake: jobs::Wake::default(),
             };
+            let shutdown = jobs::Shutdown::default();
+            let worker = jobs::spawn_worker(
+                store.clone(),
+                jobs::WorkerConfig {
+                    webhook,
+                    wake: web.jobs_wake.clone(),
+                    shutdown: shutdown.clone(),
+                    ..jobs::WorkerConfig::default()
+                },
+            );
             let purge_store = store.clone();
             let life = web.sessions;
             tokio::spawn(async move {
@@ -203,7 +258,17 @@ async fn main() -> Result<()> {
                     tokio::time::sleep(std::time::Duration::from_secs(600)).await;
                 }
             });
-            homeward_web::serve(listener, store, web).await?;
+            let served = homeward_web::serve(listener, store, web).await;
+            // The worker finishes the attempt it is running (at most the
+            // webhook timeout); an unfinished one runs again after its lease.
+            shutdown.trigger();
+            if tokio::time::timeout(std::time::Duration::from_secs(15), worker)
+                .await
+                .is_err()
+            {
+                tracing::warn!("the job worker did not stop in time");
+            }
+            served?;
         }
         Command::Migrate { database_url } => {
             open(&cfg, database_url).await?;
@@ -297,6 +362,7 @@ async fn main() -> Result<()> {
             }
             println!("{}", tokens::create(&store, u.id).await?);
         }
+        Command::Jobs { command } => jobs_command(&cfg, command).await?,
         Command::Backup { to, database_url } => {
             let store = open(&cfg, database_url).await?;
             if store.is_postgres() {
@@ -307,6 +373,91 @@ async fn main() -> Result<()> {
             }
             store.backup_sqlite(&to).await?;
             println!("Backed up to {to}");
+        }
+    }
+    Ok(())
+}
+
+async fn jobs_command(cfg: &config::Config, command: JobsCommand) -> Result<()> {
+    use homeward_store::jobs as queue;
+    let one_line = |s: &str| s.replace(['\n', '\r', '\t'], " ");
+    match command {
+        JobsCommand::List {
+            kind,
+            status,
+            limit,
+            database_url,
+        } => {
+            let status = match status.as_deref() {
+                None => None,
+                Some(s) => Some(queue::Status::parse(s).with_context(|| {
+                    format!("unknown status {s}: pending, running, done or failed")
+                })?),
+            };
+            let store = open(cfg, database_url).await?;
+            let list = queue::list(
+                &store,
+                &queue::JobFilter {
+                    kind,
+                    status,
+                    limit: Some(limit),
+                },
+            )
+            .await?;
+            if list.is_empty() {
+                println!("No jobs.");
+            }
+            for j in list {
+                println!(
+                    "{}  {:<14} {:<8} {:>3}/{:<3} created {}  runs {}  {}",
+                    j.id,
+                    j.kind,
+                    j.status.as_str(),
+                    j.attempts,
+                    j.max_attempts,
+                    j.created_at.format("%Y-%m-%d %H:%M:%SZ"),
+                    j.run_at.format("%Y-%m-%d %H:%M:%SZ"),
+                    j.last_error.as_deref().map(one_line).unwrap_or_default()
+                );
+            }
+        }
+        JobsCommand::Show { id, database_url } => {
+            let store = open(cfg, database_url).await?;
+            let j = queue::get(&store, id)
+                .await
+                .map_err(|e| anyhow::anyhow!("job {id}: {e}"))?;
+            println!(
+                "{}  {}  {}  attempts {}/{}  created {}  runs {}",
+                j.id,
+                j.kind,
+                j.status.as_str(),
+                j.attempts,
+                j.max_attempts,
+                j.created_at.to_rfc3339(),
+                j.run_at.to_rfc3339()
+            );
+            for a in queue::attempts(&store, id).await? {
+                println!(
+                    "  #{:<3} {:<7} {:>4}  {}  {}  {}",
+                    a.attempt,
+                    a.outcome,
+                    a.http_status.map(|s| s.to_string()).unwrap_or_default(),
+                    a.started_at.to_rfc3339(),
+                    a.worker,
+                    a.error.as_deref().map(one_line).unwrap_or_default()
+                );
+            }
+        }
+        JobsCommand::Retry { id, database_url } => {
+            let store = open(cfg, database_url).await?;
+            match queue::retry_now(&store, id).await {
+                Ok(()) => println!("Job {id} is due now."),
+                Err(homeward_store::Error::NotFound) => bail!("no job {id}"),
+                Err(homeward_store::Error::Conflict) => {
+                    bail!("job {id} is done or a worker is running it")
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
     }
     Ok(())

@@ -532,6 +532,7 @@ pub async fn transition(
         has_country_of_return: before.country_of_return.is_some(),
         has_declaration: to == CaseStatus::Applied
             && crate::attachments::has_kind(store, id, "declaration").await?,
+        departure_confirmed: false,
     };
     workflow::check(from, to, actor.role, reason, &ctx)?;
     if to == CaseStatus::PreparingDeparture {
@@ -553,15 +554,16 @@ pub async fn transition(
     };
     let now = crate::now();
     let mut tx = store.begin().await?;
-    // The status in the WHERE clause makes a concurrent transition lose cleanly.
-    let n = on_tx!(&mut tx, c => sqlx::query(
-        "UPDATE cases SET status = $1, version = version + 1, updated_at = $2, counsellor_id = COALESCE($6, counsellor_id) \
-         WHERE id = $3 AND status = $4 AND version = $5")
-        .bind(to.as_str()).bind(now).bind(id).bind(from.as_str()).bind(before.version).bind(take)
-        .execute(c).await.map(|r| r.rows_affected()))?;
-    if n == 0 {
-        return Err(Error::Conflict);
-    }
+    record_transition(
+        &mut tx,
+        actor,
+        &before,
+        to,
+        reason,
+        take,
+        now,
+    )
+    .await?;
     if to == CaseStatus::Intake {
         crate::referrals::mark_contacted(&mut tx, id, now).await?;
     }
@@ -579,25 +581,49 @@ pub async fn transition(
         )
         .await?;
     }
-    on_tx!(&mut tx, c => sqlx::query(
+    tx.commit().await?;
+    get(store, actor, id).await
+}
+
+/// Writes a transition the workflow already allowed: the new status (losing
+/// cleanly to a concurrent change of the case), its history row and the
+/// audit entry, inside the caller's transaction.
+pub(crate) async fn record_transition(
+    tx: &mut crate::Tx,
+    actor: &Actor,
+    before: &CaseSummary,
+    to: CaseStatus,
+    reason: Option<&str>,
+    take: Option<Uuid>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let id = before.id;
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE cases SET status = $1, version = version + 1, updated_at = $2, counsellor_id = COALESCE($6, counsellor_id) \
+         WHERE id = $3 AND status = $4 AND version = $5")
+        .bind(to.as_str()).bind(now).bind(id).bind(&before.status).bind(before.version).bind(take)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(Error::Conflict);
+    }
+    on_tx!(tx, c => sqlx::query(
         "INSERT INTO case_transitions (id, case_id, from_status, to_status, reason, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(Uuid::new_v4()).bind(id).bind(from.as_str()).bind(to.as_str()).bind(reason).bind(actor.user_id).bind(now)
+        .bind(Uuid::new_v4()).bind(id).bind(&before.status).bind(to.as_str()).bind(reason).bind(actor.user_id).bind(now)
         .execute(c).await.map(|r| r.rows_affected()))?;
     audit::record(
-        &mut tx,
+        tx,
         Some(actor),
         Entry {
             action: "transition",
             entity: "case",
             entity_id: Some(id.to_string()),
             case_id: Some(id),
-            before: Some(json!({"status": from.as_str()})),
+            before: Some(json!({"status": before.status})),
             after: Some(json!({"status": to.as_str(), "reason": reason})),
         },
     )
     .await?;
-    tx.commit().await?;
-    get(store, actor, id).await
+    Ok(())
 }
 
 /// Adds a family member (a new person) to a case.

@@ -12,7 +12,11 @@ pub mod cases;
 pub mod consents;
 pub mod counselling;
 pub mod demo;
+pub mod departures;
 pub mod error;
+pub mod letters;
+pub mod notifications;
+pub mod jobs;
 pub mod passwords;
 pub mod persons;
 pub mod programmes;
@@ -22,6 +26,7 @@ pub mod sessions;
 pub mod sql;
 pub mod tasks;
 pub mod tokens;
+pub mod travel;
 pub mod users;
 
 #[cfg(feature = "testing")]
@@ -96,6 +101,8 @@ pub struct Store {
     pub data_dir: std::path::PathBuf,
     /// Eligibility rule sets of every programme.
     pub rules: std::sync::Arc<Vec<homeward_domain::eligibility::RuleSet>>,
+    /// How many hours before departure a fitness-to-travel check counts.
+    pub fitness_window_hours: i64,
 }
 
 impl Store {
@@ -135,6 +142,7 @@ impl Store {
             hash_cost: HashCost::Standard,
             data_dir: "homeward-data".into(),
             rules: std::sync::Arc::new(homeward_domain::eligibility::builtin_rule_sets()),
+            fitness_window_hours: homeward_domain::readiness::FITNESS_WINDOW_HOURS,
         })
     }
 

@@ -67,3 +67,89 @@ macro_rules! both_databases {
         }
     };
 }
+
+/// A family (mother and son, Horváth) referred by `cbsa` and taken through
+/// counselling, application and CBSA's approval by `counsellor`, with valid
+/// passports and consent to health data: ready for flights to be booked.
+/// Returns (case id, mother's person id, son's person id).
+pub async fn eligible_family(
+    store: &Store,
+    cbsa: &crate::Actor,
+    counsellor: &crate::Actor,
+) -> (Uuid, Uuid, Uuid) {
+    use crate::{attachments, cases, consents, readiness};
+    use homeward_domain::person::PersonInput;
+    use homeward_domain::referral::ReferralInput;
+    let input = cases::CaseInput {
+        principal: Some(PersonInput {
+            family_name: Some("Horváth".into()),
+            given_names: Some("Ágnes".into()),
+            ..Default::default()
+        }),
+        country_of_return: Some("HU".into()),
+        referral: Some(ReferralInput {
+            claim_filed_on: Some("2012-03-01".into()),
+            claim_outcome: Some("rejected".into()),
+            irb_decided_on: Some("2012-06-01".into()),
+            designated_country_of_origin: Some(false),
+            compliant_with_conditions: Some(true),
+            criminality: Some("none".into()),
+            residence_region: Some("GTA".into()),
+            prior_avrr_assistance: Some(false),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let id = cases::create(store, cbsa, &input)
+        .await
+        .expect("refer")
+        .summary
+        .id;
+    cases::transition(store, counsellor, id, "intake", None, None)
+        .await
+        .expect("intake");
+    let child = PersonInput {
+        family_name: Some("Horváth".into()),
+        given_names: Some("Bence".into()),
+        date_of_birth: Some("2015-01-01".into()),
+        ..Default::default()
+    };
+    let d = cases::add_member(store, counsellor, id, "child", &child)
+        .await
+        .expect("add the son");
+    let (mother, son) = (d.members[0].person.id, d.members[1].person.id);
+    cases::transition(store, counsellor, id, "counselling", None, None)
+        .await
+        .expect("counselling");
+    let pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+    attachments::add(store, counsellor, id, "declaration", "d.pdf", pdf)
+        .await
+        .expect("declaration");
+    cases::transition(store, counsellor, id, "applied", None, None)
+        .await
+        .expect("apply");
+    cases::transition(store, cbsa, id, "eligible", None, None)
+        .await
+        .expect("approve");
+    for (p, n) in [(mother, "HU1234567"), (son, "HU7654321")] {
+        readiness::add_document(
+            store,
+            counsellor,
+            id,
+            &readiness::DocumentInput {
+                person_id: Some(p),
+                kind: Some("passport".into()),
+                number: Some(n.into()),
+                issuing_country: Some("HU".into()),
+                expires_on: Some("2031-01-01".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("passport");
+    }
+    consents::give(store, counsellor, id, "collect_health_data")
+        .await
+        .expect("consent");
+    (id, mother, son)
+}

@@ -104,6 +104,11 @@ impl Tr {
             .unwrap_or_else(|| key.to_string())
     }
 
+    /// The message for `key` with its `count` argument (plural forms).
+    pub fn count(&self, key: &str, count: usize) -> String {
+        self.ta(key, &[("count", count.to_string())])
+    }
+
     /// Whether `key` exists in this language.
     pub fn has(&self, key: &str) -> bool {
         LOCALES.try_lookup(&self.lang.id(), key).is_some()

@@ -13,6 +13,8 @@ pub mod csrf;
 pub mod error;
 pub mod form;
 pub mod i18n;
+pub mod letters;
+pub mod jobs;
 pub mod observability;
 pub mod pages;
 pub mod security_headers;
@@ -31,6 +33,15 @@ pub struct WebConfig {
     pub sessions: Lifetimes,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// The signed CBSA departure webhook (`HOMEWARD_CBSA_WEBHOOK_URL` and its
+    /// secret), `None` when not configured. Departure confirmation enqueues a
+    /// [`jobs::cbsa_webhook::KIND`] job, in the transaction that records the
+    /// departure, only when this is set (see [`jobs::cbsa_webhook::enqueue`]),
+    /// then calls `jobs_wake.wake()` after the commit; the job worker signs
+    /// and sends it.
+    pub cbsa_webhook: Option<jobs::WebhookConfig>,
+    /// Wakes this process's job worker at once (instead of at its next poll).
+    pub jobs_wake: jobs::Wake,
 }
 
 /// What every handler can reach.

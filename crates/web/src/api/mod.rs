@@ -9,6 +9,7 @@ pub mod eligibility;
 pub mod extract;
 pub mod misc;
 pub mod persons;
+pub mod travel;
 
 use crate::AppState;
 use axum::routing::get;
@@ -30,6 +31,9 @@ use utoipa_swagger_ui::SwaggerUi;
         before_departure::upload, before_departure::download,
         before_departure::list_documents, before_departure::add_document, before_departure::list_vulnerabilities,
         before_departure::add_vulnerability, before_departure::list_fitness, before_departure::add_fitness,
+        travel::list, travel::book, travel::get, travel::change, travel::confirm, travel::manifests,
+        travel::list_letters, travel::make_letter, travel::download_letter, travel::inbox, travel::mark_read,
+        travel::airports,
     ),
     components(schemas(
         crate::error::Problem, crate::error::ProblemField,
@@ -50,6 +54,11 @@ use utoipa_swagger_ui::SwaggerUi;
         homeward_store::readiness::Vulnerability, homeward_store::readiness::VulnerabilityInput,
         homeward_store::readiness::FitnessCheck, homeward_store::readiness::FitnessInput,
         before_departure::ReferralUpdate, before_departure::ConsentBody, before_departure::WithdrawBody,
+        homeward_store::travel::Itinerary, homeward_store::travel::ItineraryInput, homeward_store::travel::SegmentForm,
+        homeward_store::travel::TravellerForm, homeward_store::travel::Segment, homeward_store::travel::Traveller,
+        homeward_store::travel::Event, homeward_store::travel::ManifestFlight, homeward_store::travel::ManifestTraveller,
+        homeward_store::departures::DepartureInput, homeward_store::letters::Letter, homeward_store::notifications::Notification,
+        travel::ChangeBody, travel::LetterBody, travel::AirportAnswer,
         cases::CasePage, cases::TransitionBody, cases::MemberBody, persons::PersonPage, persons::PersonUpdate, misc::AuditPage,
     )),
     modifiers(&BearerAuth),
@@ -138,6 +147,22 @@ pub fn routes() -> Router<AppState> {
             get(before_departure::list_fitness).post(before_departure::add_fitness),
         )
         .route("/tasks", get(misc::tasks))
+        .route(
+            "/cases/{id}/itineraries",
+            get(travel::list).post(travel::book),
+        )
+        .route("/itineraries/{id}", get(travel::get))
+        .route("/itineraries/{id}/changes", axum::routing::post(travel::change))
+        .route("/itineraries/{id}/departure", axum::routing::post(travel::confirm))
+        .route("/manifests", get(travel::manifests))
+        .route(
+            "/cases/{id}/letters",
+            get(travel::list_letters).post(travel::make_letter),
+        )
+        .route("/letters/{id}", get(travel::download_letter))
+        .route("/notifications", get(travel::inbox))
+        .route("/notifications/{id}/read", axum::routing::post(travel::mark_read))
+        .route("/airports", get(travel::airports))
         .fallback(misc::not_found);
     Router::new()
         .nest("/api/v1", v1)

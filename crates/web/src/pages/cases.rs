@@ -297,6 +297,10 @@ pub async fn case_page(
         document: side.document.prefixed("doc-"),
         vulnerability: side.vulnerability.prefixed("vul-"),
         fitness: side.fitness.prefixed("fit-"),
+        itinerary: side.itinerary.prefixed("it-"),
+        change: side.change.prefixed("ch-"),
+        departure: side.departure.prefixed("dep-"),
+        letter: side.letter.prefixed("let-"),
     };
     let role = actor.role;
     let t = ctx.tr();

@@ -10,6 +10,7 @@ pub mod login;
 pub mod persons;
 pub mod sections;
 pub mod tasks;
+pub mod travel;
 
 use crate::auth::{Auth, Ctx};
 use crate::form::FormState;
@@ -74,6 +75,15 @@ pub fn routes() -> Router<AppState> {
             "/eligibility",
             get(eligibility::form).post(eligibility::evaluate),
         )
+        .route("/cases/{id}/itineraries", post(travel::book))
+        .route("/itineraries/{id}/change", post(travel::change))
+        .route("/itineraries/{id}/departure", post(travel::confirm_departure))
+        .route("/cases/{id}/letters", post(travel::make_letter))
+        .route("/letters/{id}", get(travel::download_letter))
+        .route("/inbox", get(travel::inbox))
+        .route("/inbox/{id}/read", post(travel::mark_read))
+        .route("/manifests", get(travel::manifests))
+        .route("/airports/suggest", get(travel::airport_options))
 }
 
 /// A navigation entry.
@@ -115,6 +125,12 @@ impl Layout {
                 r.can(Resource::User, Action::Manage),
             ));
             nav.push(("/tasks", "nav-tasks", r.can(Resource::Case, Action::Read)));
+            nav.push((
+                "/manifests",
+                "nav-manifests",
+                r.can(Resource::Travel, Action::Read),
+            ));
+            nav.push(("/inbox", "nav-inbox", true));
             nav.push(("/eligibility", "nav-eligibility", true));
             nav.push(("/audit", "nav-audit", r.can(Resource::Audit, Action::Read)));
             nav.push(("/api/docs/", "nav-api", true));

@@ -70,6 +70,7 @@ pub struct CaseExtras {
     pub vulnerability_kinds: Vec<(String, String)>,
     pub fitness_statuses: Vec<(String, String)>,
     pub assistance_codes: Vec<String>,
+    pub travel: Option<super::travel::TravelView>,
 }
 
 /// The side forms of the case page.
@@ -81,6 +82,10 @@ pub struct SideForms {
     pub document: FormState,
     pub vulnerability: FormState,
     pub fitness: FormState,
+    pub itinerary: FormState,
+    pub change: FormState,
+    pub departure: FormState,
+    pub letter: FormState,
 }
 
 fn yes_no(t: &Tr, b: Option<bool>) -> String {
@@ -258,6 +263,7 @@ pub async fn load(
         .iter()
         .map(|c| c.to_string())
         .collect();
+    x.travel = super::travel::load(state, &t, actor, id).await?;
     Ok(x)
 }
 
@@ -622,7 +628,7 @@ fn person_of(form: &std::collections::HashMap<String, String>) -> Option<Uuid> {
 }
 
 /// Shows the case page again with one side form refused, or the error page.
-async fn side_refused(
+pub(crate) async fn side_refused(
     state: &AppState,
     ctx: &Ctx,
     actor: &Actor,
@@ -713,17 +719,22 @@ pub async fn add_fitness(
         Ok(id) => id,
         Err(r) => return r,
     };
+    // Typed in Toronto time, where the check is made; the 72-hour window
+    // before a flight needs the hour, not only the day.
+    let toronto = chrono_tz::America::Toronto;
     let checked_at = match form
-        .get("checked_on")
+        .get("checked_at")
         .map(|s| s.trim())
         .filter(|s| !s.is_empty())
     {
         None => None,
-        Some(s) => match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            Ok(d) => d.and_hms_opt(12, 0, 0).map(|t| t.and_utc()),
-            Err(_) => {
+        Some(s) => match homeward_domain::itinerary::parse_local(s)
+            .map(|l| homeward_domain::itinerary::to_utc(l, toronto))
+        {
+            Some(Ok(t)) => Some(t),
+            _ => {
                 let mut inv = homeward_domain::Invalid::default();
-                inv.add("checked_on", "invalid-date");
+                inv.add("checked_at", "invalid-datetime");
                 return side_refused(
                     &state,
                     &ctx,
