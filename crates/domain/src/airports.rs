@@ -4,9 +4,12 @@
 //! `airportsdata` package by `data/make_airports.py`; see `data/README.md`),
 //! compiled into the binary and parsed once, on first use.
 //!
-//! [`search`] is meant for an as-you-type picker: it scans precomputed,
-//! accent- and case-folded keys, so one call over the whole list takes well
-//! under a millisecond.
+//! [`search`] is meant for an as-you-type picker, called on every
+//! keystroke. City and name are folded (case, Latin accents, punctuation)
+//! once; word-prefix matches come from a sorted list of word starts, and the
+//! folded text is scanned for substrings only when those leave room. One
+//! call takes about 0.1 ms in release mode (measured on a busy 2-core machine
+//! by the ignored `search_speed` test).
 
 use std::cmp::Reverse;
 use std::sync::LazyLock;
@@ -499,6 +502,9 @@ mod tests {
         assert!(toronto.contains(&"YTZ"), "{toronto:?}");
         assert_eq!(toronto.first(), Some(&"YTZ"), "city Toronto first");
         assert!(codes("pearson", 5).contains(&"YYZ"));
+        // Several words, from any word of the name.
+        assert_eq!(codes("pierre elliott", 5).first(), Some(&"YUL"));
+        assert_eq!(codes("Elliott Trudeau", 5).first(), Some(&"YUL"));
         assert_eq!(codes("bogo", 5).first(), Some(&"BOG"));
         assert_eq!(codes("bogotá", 5).first(), Some(&"BOG"));
         assert_eq!(codes("BOGOTA", 5).first(), Some(&"BOG"));

@@ -199,6 +199,15 @@ async fn main() -> Result<()> {
             bind,
             demo: with_demo,
         } => {
+            let webhook = cfg.cbsa_webhook().context("configuration")?;
+            match &webhook {
+                Some(w) if w.is_plain_http() => tracing::warn!(
+                    url = w.url(),
+                    "the CBSA webhook URL is plain http: personal data travels unencrypted"
+                ),
+                Some(w) => tracing::info!(url = w.url(), "CBSA webhook on"),
+                None => tracing::info!("CBSA webhook off (HOMEWARD_CBSA_WEBHOOK_URL not set)"),
+            }
             let mut store = open(&cfg, database_url).await?;
             if with_demo {
                 // Demo databases walk cases through today, after the pilot closed.
@@ -213,15 +222,6 @@ async fn main() -> Result<()> {
                     println!("The database already holds cases; demo data was not loaded again.");
                 }
                 print_demo_sign_ins();
-            }
-            let webhook = cfg.cbsa_webhook().context("configuration")?;
-            match &webhook {
-                Some(w) if w.is_plain_http() => tracing::warn!(
-                    url = w.url(),
-                    "the CBSA webhook URL is plain http: personal data travels unencrypted"
-                ),
-                Some(w) => tracing::info!(url = w.url(), "CBSA webhook on"),
-                None => tracing::info!("CBSA webhook off (HOMEWARD_CBSA_WEBHOOK_URL not set)"),
             }
             let bind = bind.unwrap_or_else(|| cfg.bind.clone());
             let listener = tokio::net::TcpListener::bind(&bind)

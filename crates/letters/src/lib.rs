@@ -371,15 +371,6 @@ fn non_empty(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// "A", "A and B", "A, B and C".
-fn join_names(names: &[&str], and: &str) -> String {
-    match names {
-        [] => String::new(),
-        [one] => (*one).to_owned(),
-        [init @ .., last] => format!("{} {and} {last}", init.join(", ")),
-    }
-}
-
 /// The JSON the templates read as `/input.json`.
 fn build_input(kind: LetterKind, lang: &str, data: &LetterData) -> Result<Vec<u8>, LetterError> {
     let strings = STRINGS
@@ -398,12 +389,6 @@ fn build_input(kind: LetterKind, lang: &str, data: &LetterData) -> Result<Vec<u8
         (None, Some(c)) => Some(c.to_owned()),
         (None, None) => None,
     };
-    let names: Vec<&str> = data
-        .travellers
-        .iter()
-        .map(|t| t.name_latin.as_str())
-        .collect();
-    let and = t.get("and").and_then(Json::as_str).unwrap_or("and");
 
     let title_en = strings
         .get("en")
@@ -416,7 +401,6 @@ fn build_input(kind: LetterKind, lang: &str, data: &LetterData) -> Result<Vec<u8
         "declaration_signed_on": non_empty(&data.declaration_signed_on).map(|d| format_date(d, file)),
         "country": country,
         "destination": destination,
-        "names": join_names(&names, and),
         "many": data.travellers.len() > 1,
     });
     let input = serde_json::json!({
@@ -748,13 +732,5 @@ mod tests {
                 assert_eq!(months.len(), 12, "{lang}");
             }
         }
-    }
-
-    #[test]
-    fn names_are_joined() {
-        assert_eq!(join_names(&[], "and"), "");
-        assert_eq!(join_names(&["A"], "and"), "A");
-        assert_eq!(join_names(&["A", "B"], "et"), "A et B");
-        assert_eq!(join_names(&["A", "B", "C"], "y"), "A, B y C");
     }
 }

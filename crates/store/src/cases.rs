@@ -554,16 +554,7 @@ pub async fn transition(
     };
     let now = crate::now();
     let mut tx = store.begin().await?;
-    record_transition(
-        &mut tx,
-        actor,
-        &before,
-        to,
-        reason,
-        take,
-        now,
-    )
-    .await?;
+    record_transition(&mut tx, actor, &before, to, reason, take, now).await?;
     if to == CaseStatus::Intake {
         crate::referrals::mark_contacted(&mut tx, id, now).await?;
     }

@@ -453,6 +453,14 @@ struct Rows {
     transitions: Sql,
     referrals: Sql,
     evaluations: Sql,
+    itineraries: Sql,
+    segments: Sql,
+    travellers: Sql,
+    events: Sql,
+    ni: usize,
+    ns: usize,
+    ntr: usize,
+    nev: usize,
     np: usize,
     nc: usize,
     nm: usize,
@@ -470,6 +478,14 @@ impl Rows {
             transitions: Sql::new("INSERT INTO case_transitions (id, case_id, from_status, to_status, reason, actor_id, at) VALUES "),
             referrals: Sql::new("INSERT INTO referrals (case_id, claim_filed_on, claim_outcome, irb_decided_on, designated_country_of_origin, federal_court_leave_filed_on, prra_applied_on, prra_decided_on, removal_order, compliant_with_conditions, criminality, residence_region, prior_avrr_assistance, referred_by, contact_due_at, contacted_at, version, updated_at) VALUES "),
             evaluations: Sql::new("INSERT INTO eligibility_evaluations (id, case_id, evaluated_at, application_date, rule_set, eligible, determined, amount_minor, currency, tier, result_json, actor_id) VALUES "),
+            itineraries: Sql::new("INSERT INTO itineraries (id, case_id, status, booking_reference, fare_minor, fare_currency, departure_assistance, transit_assistance, arrival_reception, departs_at, arrives_at, origin, destination, departed_at, departure_confirmed_by, created_by, created_at, updated_at) VALUES "),
+            segments: Sql::new("INSERT INTO itinerary_segments (itinerary_id, position, carrier, flight_number, from_airport, to_airport, departs_at, arrives_at) VALUES "),
+            travellers: Sql::new("INSERT INTO itinerary_travellers (itinerary_id, person_id, ticket_number) VALUES "),
+            events: Sql::new("INSERT INTO itinerary_events (id, itinerary_id, case_id, kind, reason, actor_id, at) VALUES "),
+            ni: 0,
+            ns: 0,
+            ntr: 0,
+            nev: 0,
             np: 0,
             nc: 0,
             nm: 0,
@@ -508,6 +524,10 @@ async fn flush(store: &Store, rows: Rows) -> Result<()> {
         (rows.transitions, rows.nt),
         (rows.referrals, rows.nr),
         (rows.evaluations, rows.ne),
+        (rows.itineraries, rows.ni),
+        (rows.segments, rows.ns),
+        (rows.travellers, rows.ntr),
+        (rows.events, rows.nev),
     ] {
         if n == 0 {
             continue;
@@ -516,6 +536,140 @@ async fn flush(store: &Store, rows: Rows) -> Result<()> {
         on_tx!(&mut tx, c => bind_params!(sqlx::query(&text), sql.params).execute(c).await.map(|r| r.rows_affected()))?;
     }
     tx.commit().await
+}
+
+/// Where each country of return is reached from Toronto: the airport, and
+/// whether it is a direct flight (else via Frankfurt), with the flying time.
+fn route(country: &str) -> (&'static str, bool, i64) {
+    match country {
+        "HU" => ("BUD", false, 95),
+        "CO" => ("BOG", true, 330),
+        "MX" => ("MEX", true, 290),
+        "HR" => ("ZAG", false, 105),
+        "CZ" => ("PRG", false, 75),
+        "RU" => ("SVO", false, 190),
+        "CN" => ("PEK", true, 790),
+        "IR" => ("IKA", false, 310),
+        "LK" => ("CMB", false, 630),
+        "GE" => ("TBS", false, 255),
+        "NG" => ("LOS", false, 390),
+        _ => ("FRA", true, 455),
+    }
+}
+
+/// One itinerary for the whole family, booked or flown.
+#[allow(clippy::too_many_arguments)]
+fn demo_itinerary(
+    rows: &mut Rows,
+    rng: &mut StdRng,
+    case_id: Uuid,
+    travellers: &[Uuid],
+    country: &str,
+    status: &str,
+    departs: DateTime<Utc>,
+    by: Uuid,
+) {
+    let (dest, direct, minutes) = route(country);
+    let id = Uuid::new_v4();
+    let mut legs = Vec::new();
+    if direct {
+        legs.push((
+            "AC",
+            rng.gen_range(900..999).to_string(),
+            "YYZ",
+            dest,
+            departs,
+            departs + Duration::minutes(minutes),
+        ));
+    } else {
+        let fra = departs + Duration::minutes(455);
+        let on = fra + Duration::minutes(rng.gen_range(70..200));
+        legs.push(("AC", "876".to_string(), "YYZ", "FRA", departs, fra));
+        legs.push((
+            "LH",
+            rng.gen_range(1300..1499).to_string(),
+            "FRA",
+            dest,
+            on,
+            on + Duration::minutes(minutes),
+        ));
+    }
+    let arrives = legs.last().map(|l| l.5).unwrap_or(departs);
+    let booked_at = departs - Duration::days(rng.gen_range(3..15));
+    let reference: String = (0..6)
+        .map(|_| char::from(b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789"[rng.gen_range(0..32)]))
+        .collect();
+    row(
+        &mut rows.itineraries,
+        &mut rows.ni,
+        vec![
+            Param::Uuid(id),
+            Param::Uuid(case_id),
+            Param::Text(status.into()),
+            Param::Text(reference),
+            Param::I64(travellers.len() as i64 * rng.gen_range(90_000..160_000)),
+            Param::Text("CAD".into()),
+            Param::Bool(true),
+            Param::Bool(!direct),
+            Param::Bool(rng.gen_bool(0.6)),
+            Param::Time(departs),
+            Param::Time(arrives),
+            Param::Text("YYZ".into()),
+            Param::Text(dest.into()),
+            Param::OptTime((status == "departed").then_some(departs - Duration::minutes(25))),
+            Param::OptUuid((status == "departed").then_some(by)),
+            Param::Uuid(by),
+            Param::Time(booked_at),
+            Param::Time(if status == "departed" {
+                departs
+            } else {
+                booked_at
+            }),
+        ],
+    );
+    for (n, (carrier, number, from, to, dep, arr)) in legs.into_iter().enumerate() {
+        row(
+            &mut rows.segments,
+            &mut rows.ns,
+            vec![
+                Param::Uuid(id),
+                Param::I64(n as i64 + 1),
+                Param::Text(carrier.into()),
+                Param::Text(number),
+                Param::Text(from.into()),
+                Param::Text(to.into()),
+                Param::Time(dep),
+                Param::Time(arr),
+            ],
+        );
+    }
+    for p in travellers {
+        let ticket = format!("014{:010}", rng.gen_range(0..10_000_000_000u64));
+        row(
+            &mut rows.travellers,
+            &mut rows.ntr,
+            vec![Param::Uuid(id), Param::Uuid(*p), Param::Text(ticket)],
+        );
+    }
+    let mut events = vec![("booked", booked_at)];
+    if status == "departed" {
+        events.push(("departed", departs - Duration::minutes(25)));
+    }
+    for (kind, at) in events {
+        row(
+            &mut rows.events,
+            &mut rows.nev,
+            vec![
+                Param::Uuid(Uuid::new_v4()),
+                Param::Uuid(id),
+                Param::Uuid(case_id),
+                Param::Text(kind.into()),
+                Param::OptText(None),
+                Param::Uuid(by),
+                Param::Time(at),
+            ],
+        );
+    }
 }
 
 /// Loads `n_cases` generated cases (with their families, timelines and users)
@@ -617,6 +771,7 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
         let mut prev: Option<CaseStatus> = None;
         let mut applied_at: Option<DateTime<Utc>> = None;
         let mut contacted_at: Option<DateTime<Utc>> = None;
+        let mut departed_at: Option<DateTime<Utc>> = None;
         for s in &path {
             if prev.is_some() {
                 at += Duration::hours(rng.gen_range(12..24 * 8));
@@ -655,12 +810,15 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
             match s {
                 CaseStatus::Intake => contacted_at = Some(at),
                 CaseStatus::Applied => applied_at = Some(at),
+                CaseStatus::Departed => departed_at = Some(at),
                 _ => {}
             }
         }
         let mut principal_id = Uuid::nil();
+        let mut person_ids = Vec::with_capacity(members.len());
         for (rel, d) in &members {
             let pid = Uuid::new_v4();
+            person_ids.push(pid);
             if *rel == "principal" {
                 principal_id = pid;
             }
@@ -780,6 +938,29 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
                     ],
                 );
             }
+        }
+        // Flights: booked for cases preparing departure, flown for those gone.
+        let flight = match (status, departed_at) {
+            (CaseStatus::PreparingDeparture, _) => Some((
+                "booked",
+                Utc::now()
+                    + Duration::days(rng.gen_range(2..21))
+                    + Duration::minutes(rng.gen_range(0..600)),
+            )),
+            (_, Some(d)) => Some(("departed", d)),
+            _ => None,
+        };
+        if let (Some((kind, departs)), Some(country)) = (flight, country.as_deref()) {
+            demo_itinerary(
+                &mut rows,
+                &mut rng,
+                case_id,
+                &person_ids,
+                country,
+                kind,
+                departs,
+                counsellor.unwrap_or(creator),
+            );
         }
         if (i + 1) % batch == 0 || i + 1 == n_cases {
             let full = std::mem::replace(&mut rows, Rows::new());

@@ -184,7 +184,9 @@ pub async fn confirm(
             entity_id: Some(it.id.to_string()),
             case_id: Some(it.case_id),
             before: Some(json!({"status": it.status})),
-            after: Some(json!({"status": "departed", "boarded_at": boarded_at, "webhook": notify_webhook})),
+            after: Some(
+                json!({"status": "departed", "boarded_at": boarded_at, "webhook": notify_webhook}),
+            ),
         },
     )
     .await?;

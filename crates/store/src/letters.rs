@@ -62,7 +62,9 @@ pub async fn save(
             entity_id: Some(id.to_string()),
             case_id: Some(case_id),
             before: None,
-            after: Some(json!({"kind": kind, "lang": lang, "sha256": sha, "data_version": data_version})),
+            after: Some(
+                json!({"kind": kind, "lang": lang, "sha256": sha, "data_version": data_version}),
+            ),
         },
     )
     .await?;

@@ -107,5 +107,59 @@ pub async fn list(
               WHERE c.status = $1 AND NOT EXISTS (SELECT 1 FROM fitness_checks f WHERE f.case_id = c.id AND f.person_id = m.person_id)"),
             vec![Param::Text("preparing_departure".into())], "fitness-check-due").await?,
     );
+    out.extend(fitness_before_flights(store, actor, now).await?);
     Ok(out)
+}
+
+/// Travellers booked on a flight in the coming week whose latest favourable
+/// fitness check does not fall within the window before that flight: due by
+/// the departure.
+async fn fitness_before_flights(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<Task>> {
+    #[derive(sqlx::FromRow)]
+    struct Due {
+        case_id: Uuid,
+        case_number: String,
+        principal_name: String,
+        departs_at: DateTime<Utc>,
+        traveller: String,
+        last_check: Option<DateTime<Utc>>,
+    }
+    let mut q = Sql::new(
+        "SELECT c.id AS case_id, c.case_number, p.display_name AS principal_name, i.departs_at, tp.display_name AS traveller, \
+         (SELECT MAX(f.checked_at) FROM fitness_checks f WHERE f.case_id = c.id AND f.person_id = t.person_id \
+            AND f.status IN ('fit', 'fit_with_escort') AND f.checked_at <= i.departs_at) AS last_check \
+         FROM cases c JOIN persons p ON p.id = c.principal_person_id JOIN itineraries i ON i.case_id = c.id \
+         JOIN itinerary_travellers t ON t.itinerary_id = i.id JOIN persons tp ON tp.id = t.person_id \
+         WHERE i.status = 'booked' AND i.departs_at >= ",
+    );
+    q.bind(Param::Time(now))
+        .push(" AND i.departs_at < ")
+        .bind(Param::Time(now + Duration::days(7)));
+    actor.push_case_scope(&mut q);
+    q.push(" ORDER BY i.departs_at LIMIT 200");
+    let rows: Vec<Due> = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, Due>(&q.text), q.params).fetch_all(p).await)?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| {
+            !r.last_check.is_some_and(|c| {
+                homeward_domain::readiness::fitness_check_in_window(
+                    c,
+                    r.departs_at,
+                    store.fitness_window_hours,
+                )
+            })
+        })
+        .map(|r| Task {
+            kind: "fitness-check-due",
+            case_id: r.case_id,
+            case_number: r.case_number,
+            principal_name: r.principal_name,
+            due: Some(r.departs_at),
+            about: Some(r.traveller),
+        })
+        .collect())
 }

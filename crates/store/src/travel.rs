@@ -298,7 +298,9 @@ fn is_ticket_number(s: &str) -> bool {
 }
 
 fn is_booking_reference(s: &str) -> bool {
-    s.len() == 6 && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    s.len() == 6
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 /// Books an itinerary (or rebooks one, with `replaces` and a reason).
@@ -313,7 +315,10 @@ pub async fn book(
     let case = cases::summary(store, actor, case_id).await?;
     let mut inv = Invalid::default();
     let status = CaseStatus::parse(&case.status).ok_or(Error::NotFound)?;
-    if !matches!(status, CaseStatus::Eligible | CaseStatus::PreparingDeparture) {
+    if !matches!(
+        status,
+        CaseStatus::Eligible | CaseStatus::PreparingDeparture
+    ) {
         inv.add("case", "case-not-ready-for-travel");
     }
     let segs: Vec<SegmentInput> = i
@@ -357,7 +362,10 @@ pub async fn book(
             Some(p) => {
                 let ticket = clean(t.ticket_number.as_deref());
                 if ticket.as_deref().is_some_and(|s| !is_ticket_number(s)) {
-                    inv.add(&format!("travellers[{n}].ticket_number"), "invalid-ticket-number");
+                    inv.add(
+                        &format!("travellers[{n}].ticket_number"),
+                        "invalid-ticket-number",
+                    );
                 }
                 travellers.push((p, ticket.map(|s| s.replace([' ', '-'], ""))));
             }
@@ -448,7 +456,16 @@ pub async fn book(
         if n == 0 {
             return Err(Error::Conflict);
         }
-        event(&mut tx, actor, old, case_id, "rebooked", reason.as_deref(), now).await?;
+        event(
+            &mut tx,
+            actor,
+            old,
+            case_id,
+            "rebooked",
+            reason.as_deref(),
+            now,
+        )
+        .await?;
     }
     event(&mut tx, actor, id, case_id, "booked", None, now).await?;
     touch_case(&mut tx, case_id, now).await?;
@@ -653,7 +670,9 @@ pub async fn manifests(
             None
         };
         let same = out.last().is_some_and(|f| {
-            f.carrier == r.carrier && f.flight_number == r.flight_number && f.departs_at == r.departs_at
+            f.carrier == r.carrier
+                && f.flight_number == r.flight_number
+                && f.departs_at == r.departs_at
         });
         if !same {
             out.push(ManifestFlight {

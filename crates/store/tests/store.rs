@@ -567,6 +567,26 @@ async fn demo_data_covers_every_status(store: Store) {
     let counts = cases::counts_by_status(&store, &sup).await.unwrap();
     assert!(counts.iter().all(|(_, n)| *n > 0), "{counts:?}");
     assert_eq!(counts.iter().map(|(_, n)| n).sum::<i64>(), 250);
+    // Flights: booked for every case preparing departure, flown for the departed.
+    let preparing: i64 = on_db!(&store.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM cases c WHERE c.status = 'preparing_departure' AND c.country_of_return IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM itineraries i WHERE i.case_id = c.id AND i.status = 'booked')")
+        .fetch_one(p).await).unwrap();
+    assert_eq!(preparing, 0);
+    let flown: i64 = on_db!(&store.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM itineraries i JOIN cases c ON c.id = i.case_id WHERE i.status = 'departed' \
+         AND c.status IN ('departed', 'reintegrating', 'monitoring', 'closed') AND i.departed_at IS NOT NULL")
+        .fetch_one(p).await).unwrap();
+    assert!(flown > 20, "{flown}");
+    let sample = on_db!(&store.db, p => sqlx::query_scalar::<_, uuid::Uuid>("SELECT id FROM itineraries LIMIT 1").fetch_one(p).await).unwrap();
+    let it = homeward_store::travel::get(&store, &sup, sample)
+        .await
+        .unwrap();
+    assert!(!it.segments.is_empty() && !it.travellers.is_empty());
+    assert!(it
+        .segments
+        .windows(2)
+        .all(|w| w[0].to == w[1].from && w[0].arrives_at < w[1].departs_at));
     // New cases continue the generated numbering.
     let c = users::by_email(&store, "counsellor@homeward.test")
         .await

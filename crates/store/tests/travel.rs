@@ -8,9 +8,7 @@ use homeward_store::departures::{self, DepartureInput};
 use homeward_store::readiness::{self, FitnessInput};
 use homeward_store::travel::{self, ItineraryInput, SegmentForm, TravellerForm};
 use homeward_store::users::{self, NewUser};
-use homeward_store::{
-    both_databases, letters, notifications, on_db, Actor, Error, Store,
-};
+use homeward_store::{both_databases, letters, notifications, on_db, Actor, Error, Store};
 use uuid::Uuid;
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
@@ -89,8 +87,22 @@ async fn booking_departure_and_cbsa_inbox(store: Store) {
     let input = ItineraryInput {
         travellers: family(mother, son),
         segments: vec![
-            seg("AC", "876", "yyz", "FRA", "2027-03-13T22:00", "2027-03-14T12:00"),
-            seg("LH", "1334", "FRA", "BUD", "2027-03-14T12:45", "2027-03-14T14:15"),
+            seg(
+                "AC",
+                "876",
+                "yyz",
+                "FRA",
+                "2027-03-13T22:00",
+                "2027-03-14T12:00",
+            ),
+            seg(
+                "LH",
+                "1334",
+                "FRA",
+                "BUD",
+                "2027-03-14T12:45",
+                "2027-03-14T14:15",
+            ),
         ],
         booking_reference: Some("abc123".into()),
         fare_minor: Some(184_250),
@@ -108,7 +120,10 @@ async fn booking_departure_and_cbsa_inbox(store: Store) {
     assert_eq!(it.segments[1].departs_at, utc("2027-03-14T11:45:00Z"));
     assert_eq!(it.segments[0].departs_local, "2027-03-13T22:00");
     assert_eq!(it.segments[0].from_tz, "America/Toronto");
-    assert_eq!((it.origin.as_str(), it.destination.as_str()), ("YYZ", "BUD"));
+    assert_eq!(
+        (it.origin.as_str(), it.destination.as_str()),
+        ("YYZ", "BUD")
+    );
     assert_eq!(it.warnings, vec!["short-connection:FRA".to_string()]);
     assert_eq!(it.travellers.len(), 2);
     assert!(it
@@ -117,7 +132,10 @@ async fn booking_departure_and_cbsa_inbox(store: Store) {
         .all(|t| t.ticket_number.as_deref().is_some_and(|n| n.len() == 13)));
 
     // Bad bookings are refused whole: nothing is written.
-    let before = (count(&store, "itineraries").await, count(&store, "itinerary_segments").await);
+    let before = (
+        count(&store, "itineraries").await,
+        count(&store, "itinerary_segments").await,
+    );
     let stranger = Uuid::new_v4();
     let bad = ItineraryInput {
         travellers: vec![
@@ -131,8 +149,22 @@ async fn booking_departure_and_cbsa_inbox(store: Store) {
             },
         ],
         segments: vec![
-            seg("AC", "876", "YYZ", "FRA", "2027-03-13T22:00", "2027-03-14T12:00"),
-            seg("LH", "1334", "MUC", "BUD", "2027-03-14T10:45", "2027-03-14T14:15"),
+            seg(
+                "AC",
+                "876",
+                "YYZ",
+                "FRA",
+                "2027-03-13T22:00",
+                "2027-03-14T12:00",
+            ),
+            seg(
+                "LH",
+                "1334",
+                "MUC",
+                "BUD",
+                "2027-03-14T10:45",
+                "2027-03-14T14:15",
+            ),
         ],
         booking_reference: Some("TOO-LONG-REF".into()),
         fare_minor: Some(-5),
@@ -142,12 +174,18 @@ async fn booking_departure_and_cbsa_inbox(store: Store) {
     let Err(Error::Invalid(inv)) = travel::book(&store, &c, id, &bad).await else {
         panic!("accepted a bad booking")
     };
-    assert_eq!(inv.for_field("travellers[0].person_id"), Some("not-on-case"));
+    assert_eq!(
+        inv.for_field("travellers[0].person_id"),
+        Some("not-on-case")
+    );
     assert_eq!(
         inv.for_field("travellers[1].person_id"),
         Some("traveller-already-booked")
     );
-    assert_eq!(inv.for_field("segments[1].from"), Some("segments-do-not-connect"));
+    assert_eq!(
+        inv.for_field("segments[1].from"),
+        Some("segments-do-not-connect")
+    );
     assert_eq!(
         inv.for_field("booking_reference"),
         Some("invalid-booking-reference")
@@ -155,7 +193,10 @@ async fn booking_departure_and_cbsa_inbox(store: Store) {
     assert_eq!(inv.for_field("fare_minor"), Some("out-of-range"));
     assert_eq!(
         before,
-        (count(&store, "itineraries").await, count(&store, "itinerary_segments").await)
+        (
+            count(&store, "itineraries").await,
+            count(&store, "itinerary_segments").await
+        )
     );
     let Err(Error::Invalid(inv)) = travel::book(
         &store,
@@ -163,7 +204,14 @@ async fn booking_departure_and_cbsa_inbox(store: Store) {
         id,
         &ItineraryInput {
             travellers: family(mother, son),
-            segments: vec![seg("AC", "876", "YYZ", "FRA", "2027-03-14T02:30", "2027-03-14T12:00")],
+            segments: vec![seg(
+                "AC",
+                "876",
+                "YYZ",
+                "FRA",
+                "2027-03-14T02:30",
+                "2027-03-14T12:00",
+            )],
             ..Default::default()
         },
     )
@@ -180,9 +228,18 @@ async fn booking_departure_and_cbsa_inbox(store: Store) {
     // only IOM Toronto books; another country's mission does not see the case.
     assert_eq!(travel::list(&store, &cbsa, id).await.unwrap().len(), 1);
     assert_eq!(travel::list(&store, &hu, id).await.unwrap().len(), 1);
-    assert_eq!(travel::list(&store, &fin, id).await.unwrap()[0].fare_minor, Some(184_250));
-    assert!(matches!(travel::list(&store, &mx, id).await, Err(Error::NotFound)));
-    assert!(matches!(travel::get(&store, &mx, it.id).await, Err(Error::NotFound)));
+    assert_eq!(
+        travel::list(&store, &fin, id).await.unwrap()[0].fare_minor,
+        Some(184_250)
+    );
+    assert!(matches!(
+        travel::list(&store, &mx, id).await,
+        Err(Error::NotFound)
+    ));
+    assert!(matches!(
+        travel::get(&store, &mx, it.id).await,
+        Err(Error::NotFound)
+    ));
     for a in [&cbsa, &hu, &fin] {
         assert!(matches!(
             travel::book(&store, a, id, &input).await,
@@ -204,9 +261,16 @@ async fn booking_departure_and_cbsa_inbox(store: Store) {
         panic!()
     };
     assert_eq!(inv.for_field("reason"), Some("required"));
-    let p = travel::change(&store, &c, it.id, "postponed", Some("Son has a fever"), Some(it.version))
-        .await
-        .unwrap();
+    let p = travel::change(
+        &store,
+        &c,
+        it.id,
+        "postponed",
+        Some("Son has a fever"),
+        Some(it.version),
+    )
+    .await
+    .unwrap();
     assert_eq!(p.status, "postponed");
     assert!(matches!(
         travel::change(&store, &c, it.id, "no_show", Some("x"), None).await,
@@ -224,7 +288,14 @@ async fn booking_departure_and_cbsa_inbox(store: Store) {
     let arr = dep + Duration::hours(9);
     let rebook = ItineraryInput {
         travellers: family(mother, son),
-        segments: vec![seg("AC", "880", "YYZ", "BUD", &local(dep, toronto), &local(arr, budapest))],
+        segments: vec![seg(
+            "AC",
+            "880",
+            "YYZ",
+            "BUD",
+            &local(dep, toronto),
+            &local(arr, budapest),
+        )],
         replaces: Some(it.id),
         ..Default::default()
     };
@@ -250,6 +321,15 @@ async fn booking_departure_and_cbsa_inbox(store: Store) {
     assert_eq!(kinds, vec!["booked", "postponed", "rebooked"]);
     assert_eq!(old.events[1].reason.as_deref(), Some("Son has a fever"));
     assert_eq!(it2.replaces_id, Some(it.id));
+    // The fitness checks are due before this flight, for each traveller.
+    let toronto_today = Utc::now().with_timezone(&toronto).date_naive();
+    let due: Vec<_> = homeward_store::tasks::list(&store, &c, Utc::now(), toronto_today)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.kind == "fitness-check-due" && t.due == Some(it2.departs_at))
+        .collect();
+    assert_eq!(due.len(), 2, "{due:?}");
 
     // A case becomes departed only through a departure confirmation ...
     let Err(Error::Transition(homeward_domain::TransitionError::Precondition(p))) =
@@ -265,7 +345,10 @@ async fn booking_departure_and_cbsa_inbox(store: Store) {
         panic!("departed without fitness checks")
     };
     assert_eq!(inv.errors.len(), 2);
-    assert!(inv.errors.iter().all(|e| e.code == "fitness-check-outside-window"));
+    assert!(inv
+        .errors
+        .iter()
+        .all(|e| e.code == "fitness-check-outside-window"));
     for (pid, hours) in [(mother, 100), (son, 2)] {
         readiness::add_fitness(
             &store,
@@ -323,7 +406,10 @@ async fn booking_departure_and_cbsa_inbox(store: Store) {
         .unwrap();
     assert_eq!(done.status, "departed");
     assert_eq!(done.departure_confirmed_by.as_deref(), Some("c@iom.int"));
-    assert_eq!(cases::summary(&store, &c, id).await.unwrap().status, "departed");
+    assert_eq!(
+        cases::summary(&store, &c, id).await.unwrap().status,
+        "departed"
+    );
     // CBSA's referring officer is told, once; the other officer is not.
     let inbox = notifications::inbox(&store, &cbsa, 50).await.unwrap();
     assert_eq!(inbox.len(), 1);
@@ -332,7 +418,10 @@ async fn booking_departure_and_cbsa_inbox(store: Store) {
     assert_eq!(inbox[0].payload["travellers"].as_array().unwrap().len(), 2);
     assert!(!inbox[0].payload.to_string().contains("fit"));
     assert_eq!(notifications::unread(&store, &cbsa).await.unwrap(), 1);
-    assert!(notifications::inbox(&store, &cbsa2, 50).await.unwrap().is_empty());
+    assert!(notifications::inbox(&store, &cbsa2, 50)
+        .await
+        .unwrap()
+        .is_empty());
     // Nobody marks someone else's message read.
     assert!(matches!(
         notifications::mark_read(&store, &cbsa2, inbox[0].id).await,
@@ -343,8 +432,10 @@ async fn booking_departure_and_cbsa_inbox(store: Store) {
         .unwrap();
     assert_eq!(notifications::unread(&store, &cbsa).await.unwrap(), 0);
     // The webhook job was queued in the same transaction, once.
-    let jobs: Vec<(String, String)> = on_db!(&store.db, p => sqlx::query_as("SELECT kind, payload FROM jobs")
-        .fetch_all(p).await).unwrap();
+    let jobs: Vec<(String, String)> =
+        on_db!(&store.db, p => sqlx::query_as("SELECT kind, payload FROM jobs")
+        .fetch_all(p).await)
+        .unwrap();
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].0, departures::CBSA_WEBHOOK_JOB);
     let body: serde_json::Value = serde_json::from_str(&jobs[0].1).unwrap();
@@ -377,7 +468,9 @@ async fn letters_follow_who_may_read_them(store: Store) {
     let confirmation = letters::save(&store, &c, id, "departure-confirmation", "en", v, PDF)
         .await
         .unwrap();
-    let (_, bytes) = letters::content(&store, &c, travel_letter.id).await.unwrap();
+    let (_, bytes) = letters::content(&store, &c, travel_letter.id)
+        .await
+        .unwrap();
     assert_eq!(bytes, PDF);
     // CBSA gets the departure confirmation, not the traveller's letter.
     let seen: Vec<String> = letters::list(&store, &cbsa, id)
@@ -395,7 +488,9 @@ async fn letters_follow_who_may_read_them(store: Store) {
         .await
         .unwrap();
     // The mission gets the travel letter; finance no letters at all.
-    letters::content(&store, &hu, travel_letter.id).await.unwrap();
+    letters::content(&store, &hu, travel_letter.id)
+        .await
+        .unwrap();
     assert!(matches!(
         letters::content(&store, &hu, confirmation.id).await,
         Err(Error::NotFound)
@@ -411,6 +506,8 @@ async fn letters_follow_who_may_read_them(store: Store) {
     // A letter whose bytes were changed in the database is not served.
     on_db!(&store.db, p => sqlx::query("UPDATE letters SET content = $1 WHERE id = $2")
         .bind(b"%PDF-tampered".to_vec()).bind(travel_letter.id).execute(p).await.map(|r| r.rows_affected())).unwrap();
-    assert!(letters::content(&store, &c, travel_letter.id).await.is_err());
+    assert!(letters::content(&store, &c, travel_letter.id)
+        .await
+        .is_err());
 }
 both_databases!(letters_access, letters_follow_who_may_read_them);

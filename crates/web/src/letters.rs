@@ -99,9 +99,13 @@ pub async fn data(store: &Store, actor: &Actor, case_id: Uuid) -> Result<LetterD
         destination_locality: c.summary.destination_locality.clone(),
         segments,
         booking_reference: it.and_then(|i| i.booking_reference.clone()),
-        entitlement: evaluation.as_ref().and_then(|e| match (e.amount_minor, e.currency.as_deref()) {
-            (Some(a), Some(cur)) if e.eligible => Some(crate::pages::eligibility::money(a, cur)),
-            _ => None,
+        entitlement: evaluation.as_ref().and_then(|e| {
+            match (e.amount_minor, e.currency.as_deref()) {
+                (Some(a), Some(cur)) if e.eligible => {
+                    Some(crate::pages::eligibility::money(a, cur))
+                }
+                _ => None,
+            }
         }),
         declaration_signed_on: declared,
         eligibility_rule_set: evaluation.map(|e| e.rule_set),
@@ -122,7 +126,10 @@ pub async fn make(
     kind: &str,
     lang: &str,
 ) -> Result<letters::Letter, Error> {
-    actor.require(homeward_domain::Resource::Letter, homeward_domain::Action::Create)?;
+    actor.require(
+        homeward_domain::Resource::Letter,
+        homeward_domain::Action::Create,
+    )?;
     let Some(k) = LetterKind::parse(kind) else {
         let mut inv = homeward_domain::Invalid::default();
         inv.add("kind", "invalid-choice");
@@ -147,5 +154,14 @@ pub async fn make(
                 tracing::error!(error = %e, "letter failed to render");
                 Error::Io("letter failed to render".into())
             })?;
-    letters::save(store, actor, case_id, kind, rendered.lang, version, &rendered.pdf).await
+    letters::save(
+        store,
+        actor,
+        case_id,
+        kind,
+        rendered.lang,
+        version,
+        &rendered.pdf,
+    )
+    .await
 }

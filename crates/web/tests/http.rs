@@ -1895,12 +1895,9 @@ async fn travel_letters_departure_and_inbox(store: Store) {
     let app = start(store).await;
     app.user("cbsa@cbsa.gc.ca", "cbsa_officer", None).await;
     app.user("c@iom.int", "counsellor", None).await;
-    let cbsa_tok = tokens::create(
-        &app.store,
-        actor_of(&app, "cbsa@cbsa.gc.ca").await.user_id,
-    )
-    .await
-    .unwrap();
+    let cbsa_tok = tokens::create(&app.store, actor_of(&app, "cbsa@cbsa.gc.ca").await.user_id)
+        .await
+        .unwrap();
     let c_tok = tokens::create(&app.store, actor_of(&app, "c@iom.int").await.user_id)
         .await
         .unwrap();
@@ -1987,7 +1984,10 @@ async fn travel_letters_departure_and_inbox(store: Store) {
         page.contains("2027-03-13 22:00") && page.contains("America/Toronto"),
         "local times with their zone"
     );
-    assert!(page.contains("Short connection"), "a 45-minute connection is flagged");
+    assert!(
+        page.contains("Short connection"),
+        "a 45-minute connection is flagged"
+    );
     assert!(page.contains("CAD 1,842.50"));
 
     // Who reads the itinerary over the API; who may not book.
@@ -2077,7 +2077,11 @@ async fn travel_letters_departure_and_inbox(store: Store) {
     assert_eq!(ls[0]["kind"], "travel-letter");
     assert_eq!(ls[0]["lang"], "hu");
     let lid = ls[0]["id"].as_str().unwrap().to_string();
-    let r = c.get(app.url(&format!("/letters/{lid}"))).send().await.unwrap();
+    let r = c
+        .get(app.url(&format!("/letters/{lid}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["content-type"], "application/pdf");
     let pdf = r.bytes().await.unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
@@ -2151,7 +2155,10 @@ async fn travel_letters_departure_and_inbox(store: Store) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.text().await.unwrap();
-    assert!(body.contains("Horváth, Bence: no fitness-to-travel check"), "{body}");
+    assert!(
+        body.contains("Horváth, Bence: no fitness-to-travel check"),
+        "{body}"
+    );
     for p in [mother, son] {
         homeward_store::readiness::add_fitness(
             &app.store,
@@ -2185,7 +2192,10 @@ async fn travel_letters_departure_and_inbox(store: Store) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let page = get(&c, &case_url).await;
-    assert!(page.contains("id=\"case-status\">Departed"), "the case departed");
+    assert!(
+        page.contains("id=\"case-status\">Departed"),
+        "the case departed"
+    );
 
     // The manifest: the mission of the country of return sees its arrivals,
     // CBSA sees the flight but no health codes, another mission nothing.
@@ -2232,7 +2242,11 @@ async fn travel_letters_departure_and_inbox(store: Store) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_FOUND, "not the counsellor's message");
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_FOUND,
+        "not the counsellor's message"
+    );
     let r = cb
         .post(app.url(&format!("/inbox/{nid}/read")))
         .form(&[("_csrf", cb_csrf.as_str())])

@@ -22,7 +22,9 @@ use homeward_domain::{Action, Resource};
 use homeward_letters::LetterKind;
 use homeward_store::letters::Letter;
 use homeward_store::notifications::{self, Notification};
-use homeward_store::travel::{self, Itinerary, ItineraryInput, ManifestFlight, SegmentForm, TravellerForm};
+use homeward_store::travel::{
+    self, Itinerary, ItineraryInput, ManifestFlight, SegmentForm, TravellerForm,
+};
 use homeward_store::{departures, Actor, Error};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -195,7 +197,10 @@ fn booking_input(form: &HashMap<String, String>) -> (ItineraryInput, Vec<Uuid>) 
 
 /// "1,842.50" or "1842,50" → 184250 minor units; `None` if not an amount.
 pub fn parse_money(s: &str) -> Option<i64> {
-    let s: String = s.chars().filter(|c| !c.is_whitespace() && *c != '\u{a0}').collect();
+    let s: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{a0}')
+        .collect();
     // The last separator followed by one or two digits is the decimal mark.
     let (int, frac) = match s.rfind(['.', ',']) {
         Some(i) if s.len() - i - 1 <= 2 && s.len() - i > 1 => (&s[..i], &s[i + 1..]),
@@ -232,9 +237,15 @@ pub async fn book(
     if form.get("fare").is_some_and(|f| !f.trim().is_empty()) && input.fare_minor.is_none() {
         let mut inv = homeward_domain::Invalid::default();
         inv.add("fare", "not-an-amount");
-        return side_refused(&state, &ctx, &auth.actor, id, form, Error::Invalid(inv), |s, f| {
-            s.itinerary = f
-        })
+        return side_refused(
+            &state,
+            &ctx,
+            &auth.actor,
+            id,
+            form,
+            Error::Invalid(inv),
+            |s, f| s.itinerary = f,
+        )
         .await;
     }
     match travel::book(&state.store, &auth.actor, id, &input).await {
@@ -256,9 +267,15 @@ pub async fn book(
                     e.field = "fare".into();
                 }
             }
-            side_refused(&state, &ctx, &auth.actor, id, form, Error::Invalid(inv), |s, f| {
-                s.itinerary = f
-            })
+            side_refused(
+                &state,
+                &ctx,
+                &auth.actor,
+                id,
+                form,
+                Error::Invalid(inv),
+                |s, f| s.itinerary = f,
+            )
             .await
         }
         Err(e) => {
@@ -345,13 +362,14 @@ pub async fn confirm_departure(
             // Fitness problems name a traveller: shown as lines of the form's summary.
             let t = ctx.tr();
             let mut lines = Vec::new();
-            inv.errors.retain(|e| match e.field.strip_prefix("fitness:") {
-                Some(name) => {
-                    lines.push(format!("{name}: {}", t.error(&e.code)));
-                    false
-                }
-                None => true,
-            });
+            inv.errors
+                .retain(|e| match e.field.strip_prefix("fitness:") {
+                    Some(name) => {
+                        lines.push(format!("{name}: {}", t.error(&e.code)));
+                        false
+                    }
+                    None => true,
+                });
             for (n, l) in lines.into_iter().enumerate() {
                 inv.errors.push(homeward_domain::validation::FieldError {
                     field: format!("traveller-{n:02}"),
@@ -408,9 +426,15 @@ pub async fn make_letter(
     match crate::letters::make(&state.store, &auth.actor, id, &kind, &lang).await {
         Ok(_) => Redirect::to(&format!("/cases/{id}#letters")).into_response(),
         Err(e) => {
-            side_refused(&state, &ctx, &auth.actor, id, form, e, |s: &mut SideForms, f| {
-                s.letter = f
-            })
+            side_refused(
+                &state,
+                &ctx,
+                &auth.actor,
+                id,
+                form,
+                e,
+                |s: &mut SideForms, f| s.letter = f,
+            )
             .await
         }
     }
@@ -560,7 +584,10 @@ pub async fn manifests(
     let (from, to) = if past {
         (now - chrono::Duration::days(days), now)
     } else {
-        (now - chrono::Duration::hours(12), now + chrono::Duration::days(days))
+        (
+            now - chrono::Duration::hours(12),
+            now + chrono::Duration::days(days),
+        )
     };
     let flights = match travel::manifests(&state.store, &auth.actor, from, to).await {
         Ok(f) => f,
@@ -578,7 +605,6 @@ pub async fn manifests(
         },
     )
 }
-
 
 /// GET /airports/suggest?q=: `<option>`s for the airport fields' datalist,
 /// fetched as the user types (any signed-in user).
