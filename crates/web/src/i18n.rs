@@ -331,6 +331,41 @@ mod coverage {
     }
 
     #[test]
+    fn every_travel_choice_is_translated() {
+        for lang in Lang::ALL {
+            let t = Tr::new(lang);
+            for s in [
+                "booked",
+                "departed",
+                "no_show",
+                "postponed",
+                "cancelled",
+                "rebooked",
+            ] {
+                assert!(t.has(&format!("itinerary-{s}")), "{lang:?} {s}");
+                assert!(t.has(&format!("itinerary-event-{s}")), "{lang:?} {s}");
+            }
+            for k in homeward_letters::LetterKind::ALL {
+                assert!(t.has(&format!("letter-{}", k.as_str())), "{lang:?} {k}");
+                for l in homeward_letters::languages(k) {
+                    assert!(t.has(&format!("letter-lang-{l}")), "{lang:?} {l}");
+                }
+            }
+            for w in ["short-connection", "long-connection"] {
+                assert!(t.has(&format!("warning-{w}")));
+            }
+            let args = [
+                ("case", "TOR-2026-000001".to_string()),
+                ("travellers", "A".to_string()),
+                ("flight", "AC880".to_string()),
+                ("at", "now".to_string()),
+            ];
+            let n = t.ta("notification-departure-confirmed", &args);
+            assert!(n.contains("TOR-2026-000001") && n.contains("AC880"), "{n}");
+        }
+    }
+
+    #[test]
     fn every_error_code_in_the_code_has_a_message_in_both_languages() {
         let sources = [
             include_str!("../../domain/src/person.rs"),
@@ -350,6 +385,13 @@ mod coverage {
             include_str!("../../store/src/consents.rs"),
             include_str!("../../store/src/attachments.rs"),
             include_str!("../../domain/src/referral.rs"),
+            include_str!("../../domain/src/itinerary.rs"),
+            include_str!("../../store/src/travel.rs"),
+            include_str!("../../store/src/departures.rs"),
+            include_str!("../../store/src/jobs.rs"),
+            include_str!("pages/travel.rs"),
+            include_str!("letters.rs"),
+            include_str!("api/travel.rs"),
         ];
         let mut codes = Vec::new();
         for src in sources {
@@ -359,6 +401,26 @@ mod coverage {
                 codes.extend(codes_after(src, call, min));
             }
         }
+        // Codes added on fields named at run time (`travellers[N]...`).
+        codes.extend(
+            [
+                "not-on-case",
+                "duplicate",
+                "traveller-already-booked",
+                "invalid-ticket-number",
+                "fitness-check-outside-window",
+                "nonexistent-local-time",
+                "invalid-carrier",
+                "invalid-flight-number",
+                "unknown-airport",
+                "segments-do-not-connect",
+                "departs-before-previous-arrives",
+                "arrives-before-departs",
+                "implausible-duration",
+                "same-airport",
+            ]
+            .map(String::from),
+        );
         codes.sort();
         codes.dedup();
         assert!(codes.len() > 25, "{codes:?}");

@@ -51,6 +51,11 @@ pub struct App {
 
 impl App {
     pub async fn start(db: Db) -> App {
+        App::start_with(db, homeward_web::WebConfig::default()).await
+    }
+
+    /// [`App::start`] with the web layer's settings (a webhook, say).
+    pub async fn start_with(db: Db, config: homeward_web::WebConfig) -> App {
         let (store, _url) = match db {
             Db::Sqlite => homeward_store::testing::sqlite().await,
             Db::Postgres => homeward_store::testing::postgres().await,
@@ -59,11 +64,7 @@ impl App {
             .await
             .expect("bind the app's port");
         let addr = listener.local_addr().expect("app address");
-        let server = tokio::spawn(homeward_web::serve(
-            listener,
-            store.clone(),
-            homeward_web::WebConfig::default(),
-        ));
+        let server = tokio::spawn(homeward_web::serve(listener, store.clone(), config));
         App {
             base: format!("http://{addr}"),
             store,

@@ -512,3 +512,17 @@ error-boarding-outside-flight-window = The boarding time must be near the flight
 error-fitness-check-outside-window = no fitness-to-travel check clearing this traveller within the 72 hours before the flight
 error-case-not-preparing-departure = The case must be preparing departure before a departure is confirmed.
 error-needs_departure_confirmation = A case becomes departed when a staff member confirms the travellers boarded (in the Travel section).
+
+# Itinerary validation
+error-no-segments = Add at least one flight.
+error-too-many-segments = An itinerary can have at most 8 flights.
+error-invalid-carrier = Use the airline's two-character IATA code, for example AC or 4U.
+error-invalid-flight-number = Use 1 to 4 digits, optionally followed by one letter, for example 876.
+error-unknown-airport = There is no airport with this IATA code.
+error-same-airport = The arrival airport must differ from the departure airport.
+error-invalid-datetime = Enter a date and time as YYYY-MM-DD HH:MM.
+error-nonexistent-local-time = This local time does not exist: the clocks move forward then. Check the ticket.
+error-arrives-before-departs = The flight must arrive after it departs (times are local to each airport).
+error-implausible-duration = This flight would last more than 20 hours. Check the dates.
+error-segments-do-not-connect = This flight must leave from the airport where the previous flight arrives.
+error-departs-before-previous-arrives = This flight must depart after the previous flight arrives.

@@ -512,3 +512,17 @@ error-boarding-outside-flight-window = L'heure d'embarquement doit être proche 
 error-fitness-check-outside-window = aucune évaluation d'aptitude au voyage favorable dans les 72 heures précédant le vol
 error-case-not-preparing-departure = Le dossier doit être en préparation du départ pour confirmer un départ.
 error-needs_departure_confirmation = Un dossier passe à « parti » lorsqu'un membre du personnel confirme l'embarquement des voyageurs (section Voyage).
+
+# Itinerary validation
+error-no-segments = Ajoutez au moins un vol.
+error-too-many-segments = Un itinéraire compte au plus 8 vols.
+error-invalid-carrier = Utilisez le code IATA de la compagnie, à deux caractères, par exemple AC ou 4U.
+error-invalid-flight-number = Utilisez 1 à 4 chiffres, suivis éventuellement d'une lettre, par exemple 876.
+error-unknown-airport = Aucun aéroport n'a ce code IATA.
+error-same-airport = L'aéroport d'arrivée doit être différent de l'aéroport de départ.
+error-invalid-datetime = Saisissez une date et une heure au format AAAA-MM-JJ HH:MM.
+error-nonexistent-local-time = Cette heure locale n'existe pas : on avance les horloges à ce moment-là. Vérifiez le billet.
+error-arrives-before-departs = Le vol doit arriver après son départ (les heures sont locales à chaque aéroport).
+error-implausible-duration = Ce vol durerait plus de 20 heures. Vérifiez les dates.
+error-segments-do-not-connect = Ce vol doit partir de l'aéroport où arrive le vol précédent.
+error-departs-before-previous-arrives = Ce vol doit partir après l'arrivée du vol précédent.

@@ -152,8 +152,14 @@ pub fn routes() -> Router<AppState> {
             get(travel::list).post(travel::book),
         )
         .route("/itineraries/{id}", get(travel::get))
-        .route("/itineraries/{id}/changes", axum::routing::post(travel::change))
-        .route("/itineraries/{id}/departure", axum::routing::post(travel::confirm))
+        .route(
+            "/itineraries/{id}/changes",
+            axum::routing::post(travel::change),
+        )
+        .route(
+            "/itineraries/{id}/departure",
+            axum::routing::post(travel::confirm),
+        )
         .route("/manifests", get(travel::manifests))
         .route(
             "/cases/{id}/letters",
@@ -161,7 +167,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/letters/{id}", get(travel::download_letter))
         .route("/notifications", get(travel::inbox))
-        .route("/notifications/{id}/read", axum::routing::post(travel::mark_read))
+        .route(
+            "/notifications/{id}/read",
+            axum::routing::post(travel::mark_read),
+        )
         .route("/airports", get(travel::airports))
         .fallback(misc::not_found);
     Router::new()

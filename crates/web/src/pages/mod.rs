@@ -77,7 +77,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/cases/{id}/itineraries", post(travel::book))
         .route("/itineraries/{id}/change", post(travel::change))
-        .route("/itineraries/{id}/departure", post(travel::confirm_departure))
+        .route(
+            "/itineraries/{id}/departure",
+            post(travel::confirm_departure),
+        )
         .route("/cases/{id}/letters", post(travel::make_letter))
         .route("/letters/{id}", get(travel::download_letter))
         .route("/inbox", get(travel::inbox))
