@@ -241,3 +241,104 @@ fn migrate_and_demo_on_postgresql() {
     );
     assert!(!ok && err.contains("pg_dump"));
 }
+
+/// A webhook delivery that failed for good, seen and retried from the command line.
+#[test]
+fn jobs_are_listed_shown_and_retried() {
+    use homeward_store::jobs::{self, Attempt, Backoff, NewJob};
+    let dir = tempdir();
+    let db = format!("sqlite://{}", dir.join("j.db").display());
+    let (ok, _, err) = homeward(&["migrate", "--database-url", &db], None, &dir);
+    assert!(ok, "{err}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let id = rt.block_on(async {
+        let store = homeward_store::Store::connect(&db).await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        let id = jobs::enqueue_job(
+            &mut tx,
+            &NewJob {
+                kind: "cbsa_webhook",
+                payload: &serde_json::json!({"case_number": "TOR-2026-000001"}),
+                run_at: homeward_store::now(),
+                dedupe_key: None,
+                max_attempts: 1,
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let job = jobs::claim(
+            &store,
+            "w1",
+            &["cbsa_webhook"],
+            std::time::Duration::from_secs(60),
+        )
+        .await
+        .unwrap()
+        .expect("the job is due");
+        jobs::finish(
+            &store,
+            job.id,
+            "w1",
+            Attempt::GiveUp {
+                http_status: Some(410),
+                error: "receiver gone\nfor good".into(),
+            },
+            &Backoff::default(),
+        )
+        .await
+        .unwrap();
+        store.close().await;
+        id
+    });
+    let id = id.to_string();
+    let (ok, out, err) = homeward(
+        &["jobs", "list", "--status", "failed", "--database-url", &db],
+        None,
+        &dir,
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(&id) && out.contains("cbsa_webhook") && out.contains("failed"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("TOR-2026"),
+        "the list shows no personal data: {out}"
+    );
+    let (ok, out, err) = homeward(&["jobs", "show", &id, "--database-url", &db], None, &dir);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("#1") && out.contains("410") && out.contains("receiver gone"),
+        "each attempt with its status and error: {out}"
+    );
+    let (ok, out, err) = homeward(&["jobs", "retry", &id, "--database-url", &db], None, &dir);
+    assert!(ok, "{err}");
+    assert!(out.contains("due now"), "{out}");
+    let (_, out, _) = homeward(
+        &["jobs", "list", "--status", "pending", "--database-url", &db],
+        None,
+        &dir,
+    );
+    assert!(out.contains(&id), "{out}");
+    let unknown = uuid::Uuid::new_v4().to_string();
+    let (ok, _, err) = homeward(
+        &["jobs", "retry", &unknown, "--database-url", &db],
+        None,
+        &dir,
+    );
+    assert!(!ok && err.contains("no job"), "{err}");
+    let (ok, _, err) = homeward(
+        &[
+            "jobs",
+            "list",
+            "--status",
+            "sleeping",
+            "--database-url",
+            &db,
+        ],
+        None,
+        &dir,
+    );
+    assert!(!ok && err.contains("unknown status"), "{err}");
+}

@@ -2053,6 +2053,16 @@ async fn travel_letters_departure_and_inbox(store: Store) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 
+    // The letter form offers the principal's own language first.
+    on_db!(&app.store.db, p => sqlx::query("UPDATE persons SET preferred_languages = $1 WHERE id = $2")
+        .bind("[\"hu\",\"en\"]").bind(mother).execute(p).await.map(|_| ()))
+    .unwrap();
+    let page = get(&c, &case_url).await;
+    let langs = &page[page.find("id=\"f-let-lang\"").expect("the language choice")..];
+    assert!(
+        langs.find("value=\"hu\"").unwrap() < langs.find("value=\"en\"").unwrap(),
+        "Hungarian first"
+    );
     // The travel letter in Hungarian, stored with its hash; CBSA may not read it.
     let r = c
         .post(app.url(&format!("{case_url}/letters")))

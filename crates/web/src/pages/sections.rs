@@ -242,9 +242,14 @@ pub async fn load(
     x.vulnerabilities = allowed(readiness::vulnerabilities(store, actor, id).await)?;
     x.fitness = allowed(readiness::fitness(store, actor, id).await)?;
     x.can_add_health = role.can(Resource::Counselling, Action::Create);
-    x.travellers = homeward_store::cases::get(store, actor, id)
-        .await?
-        .members
+    let members = homeward_store::cases::get(store, actor, id).await?.members;
+    // Letters default to the principal applicant's first language that has a translation.
+    let preferred: Vec<String> = members
+        .iter()
+        .find(|m| m.relationship == "principal")
+        .map(|m| m.person.preferred_languages.clone())
+        .unwrap_or_default();
+    x.travellers = members
         .into_iter()
         .map(|m| (m.person.id.to_string(), m.person.display_name))
         .collect();
@@ -263,7 +268,7 @@ pub async fn load(
         .iter()
         .map(|c| c.to_string())
         .collect();
-    x.travel = super::travel::load(state, &t, actor, id).await?;
+    x.travel = super::travel::load(state, &t, actor, id, &preferred).await?;
     Ok(x)
 }
 

@@ -63,6 +63,7 @@ pub async fn load(
     t: &Tr,
     actor: &Actor,
     id: Uuid,
+    preferred_languages: &[String],
 ) -> Result<Option<TravelView>, Error> {
     let role = actor.role;
     if !role.can(Resource::Travel, Action::Read) {
@@ -114,10 +115,18 @@ pub async fn load(
     } else {
         Vec::new()
     };
-    let letter_langs = ["en", "fr", "es", "hu"]
+    let mut letter_langs: Vec<(String, String)> = ["en", "fr", "es", "hu"]
         .iter()
         .map(|l| (l.to_string(), t.choice("letter-lang", l)))
         .collect();
+    // The traveller's own language first, when a letter can be made in it.
+    if let Some(i) = preferred_languages
+        .iter()
+        .find_map(|p| letter_langs.iter().position(|(c, _)| c == p))
+    {
+        let own = letter_langs.remove(i);
+        letter_langs.insert(0, own);
+    }
     Ok(Some(TravelView {
         itineraries,
         can_book: role.can(Resource::Travel, Action::Create),
