@@ -571,3 +571,28 @@ pub async fn redact_done(store: &Store, before: DateTime<Utc>) -> Result<u64> {
     tx.commit().await?;
     Ok(n)
 }
+
+/// [`retry_now`] asked for by a user: only an administrator may, and the
+/// audit trail records it.
+pub async fn retry_by(store: &Store, actor: &crate::Actor, job_id: Uuid) -> Result<()> {
+    actor.require(
+        homeward_domain::Resource::Programme,
+        homeward_domain::Action::Manage,
+    )?;
+    retry_now(store, job_id).await?;
+    let mut tx = store.begin().await?;
+    crate::audit::record(
+        &mut tx,
+        Some(actor),
+        crate::audit::Entry {
+            action: "retry",
+            entity: "job",
+            entity_id: Some(job_id.to_string()),
+            case_id: None,
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await
+}

@@ -351,6 +351,13 @@ mod coverage {
                     assert!(t.has(&format!("letter-lang-{l}")), "{lang:?} {l}");
                 }
             }
+            for st in ["pending", "running", "done", "failed"] {
+                assert!(t.has(&format!("job-status-{st}")), "{lang:?} {st}");
+            }
+            for o in ["running", "ok", "retry", "failed", "lost"] {
+                assert!(t.has(&format!("attempt-{o}")), "{lang:?} {o}");
+            }
+            assert!(t.has("job-kind-cbsa_webhook"));
             for w in ["short-connection", "long-connection"] {
                 assert!(t.has(&format!("warning-{w}")));
             }

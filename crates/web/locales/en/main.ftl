@@ -526,3 +526,23 @@ error-arrives-before-departs = The flight must arrive after it departs (times ar
 error-implausible-duration = This flight would last more than 20 hours. Check the dates.
 error-segments-do-not-connect = This flight must leave from the airport where the previous flight arrives.
 error-departs-before-previous-arrives = This flight must depart after the previous flight arrives.
+
+# Background jobs
+nav-jobs = Background jobs
+jobs-intro = Deliveries to CBSA's webhook, retried with growing waits until the receiver accepts them. Payloads are not shown.
+no-jobs = No background jobs.
+col-job = Job
+col-attempts = Attempts
+col-next-run = Next run
+col-last-error = Last error
+retry-now = Retry now
+job-kind-cbsa_webhook = Departure notice to CBSA (webhook)
+job-status-pending = Waiting
+job-status-running = Running
+job-status-done = Delivered
+job-status-failed = Failed
+attempt-running = running
+attempt-ok = delivered
+attempt-retry = failed, will retry
+attempt-failed = failed
+attempt-lost = lost (worker stopped)

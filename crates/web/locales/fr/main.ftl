@@ -526,3 +526,23 @@ error-arrives-before-departs = Le vol doit arriver après son départ (les heure
 error-implausible-duration = Ce vol durerait plus de 20 heures. Vérifiez les dates.
 error-segments-do-not-connect = Ce vol doit partir de l'aéroport où arrive le vol précédent.
 error-departs-before-previous-arrives = Ce vol doit partir après l'arrivée du vol précédent.
+
+# Tâches de fond
+nav-jobs = Tâches de fond
+jobs-intro = Envois au webhook de l'ASFC, relancés à intervalles croissants jusqu'à ce que le destinataire les accepte. Le contenu n'est pas affiché.
+no-jobs = Aucune tâche de fond.
+col-job = Tâche
+col-attempts = Tentatives
+col-next-run = Prochain essai
+col-last-error = Dernière erreur
+retry-now = Relancer maintenant
+job-kind-cbsa_webhook = Avis de départ à l'ASFC (webhook)
+job-status-pending = En attente
+job-status-running = En cours
+job-status-done = Livrée
+job-status-failed = Échouée
+attempt-running = en cours
+attempt-ok = livrée
+attempt-retry = échec, nouvel essai prévu
+attempt-failed = échec
+attempt-lost = perdue (processus arrêté)

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cases;
 pub mod dashboard;
 pub mod eligibility;
+pub mod jobs;
 pub mod login;
 pub mod persons;
 pub mod sections;
@@ -87,6 +88,8 @@ pub fn routes() -> Router<AppState> {
         .route("/inbox/{id}/read", post(travel::mark_read))
         .route("/manifests", get(travel::manifests))
         .route("/airports/suggest", get(travel::airport_options))
+        .route("/admin/jobs", get(jobs::list))
+        .route("/admin/jobs/{id}/retry", post(jobs::retry))
 }
 
 /// A navigation entry.
@@ -135,6 +138,11 @@ impl Layout {
             ));
             nav.push(("/inbox", "nav-inbox", true));
             nav.push(("/eligibility", "nav-eligibility", true));
+            nav.push((
+                "/admin/jobs",
+                "nav-jobs",
+                r.can(Resource::Programme, Action::Manage),
+            ));
             nav.push(("/audit", "nav-audit", r.can(Resource::Audit, Action::Read)));
             nav.push(("/api/docs/", "nav-api", true));
         }
