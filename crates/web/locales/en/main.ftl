@@ -546,3 +546,12 @@ attempt-ok = delivered
 attempt-retry = failed, will retry
 attempt-failed = failed
 attempt-lost = lost (worker stopped)
+
+# Referring an existing person
+existing-person = A person already known
+existing-person-hint = Search by name, case number or identifier to open the case for someone already registered; otherwise fill in the applicant below.
+field-person_q = Name, case number or identifier
+search = Search
+no-person-match = Nobody matches; fill in the applicant below.
+new-person-instead = Someone new (fill in the applicant below)
+error-new-or-existing-person = Choose a person already known or type a new applicant, not both.

@@ -546,3 +546,12 @@ attempt-ok = livrée
 attempt-retry = échec, nouvel essai prévu
 attempt-failed = échec
 attempt-lost = perdue (processus arrêté)
+
+# Orienter une personne déjà connue
+existing-person = Une personne déjà connue
+existing-person-hint = Cherchez par nom, numéro de dossier ou identifiant pour ouvrir le dossier d'une personne déjà enregistrée ; sinon, remplissez le demandeur ci-dessous.
+field-person_q = Nom, numéro de dossier ou identifiant
+search = Rechercher
+no-person-match = Personne ne correspond ; remplissez le demandeur ci-dessous.
+new-person-instead = Une nouvelle personne (remplir le demandeur ci-dessous)
+error-new-or-existing-person = Choisissez une personne déjà connue ou saisissez un nouveau demandeur, pas les deux.

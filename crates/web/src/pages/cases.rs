@@ -140,6 +140,49 @@ struct NewPage {
     can_assign: bool,
     show_referral: bool,
     rc: super::ReferralChoices,
+    /// (person id, label) found by the existing-person search.
+    matches: Vec<(String, String)>,
+}
+
+/// People matching `q` that the actor may see, as (id, "name · born · nationality").
+pub async fn person_matches(
+    state: &AppState,
+    actor: &homeward_store::Actor,
+    q: &str,
+    chosen: &str,
+) -> Vec<(String, String)> {
+    let q = q.trim();
+    let mut out: Vec<(String, String)> = Vec::new();
+    let label = |p: &homeward_store::persons::Person| {
+        let mut l = p.display_name.clone();
+        if let Some(d) = p.date_of_birth {
+            l.push_str(&format!(" · {d}"));
+        }
+        if !p.nationalities.is_empty() {
+            l.push_str(&format!(" · {}", p.nationalities.join(", ")));
+        }
+        l
+    };
+    // The person already chosen stays on the form when it comes back.
+    if let Ok(id) = Uuid::parse_str(chosen.trim()) {
+        if let Ok(p) = homeward_store::persons::get(&state.store, actor, id).await {
+            out.push((p.id.to_string(), label(&p)));
+        }
+    }
+    if q.chars().count() >= 2 {
+        let q: String = q.chars().take(100).collect();
+        if let Ok((found, _)) =
+            homeward_store::persons::search(&state.store, actor, Some(&q), 10, 0).await
+        {
+            for p in found {
+                let id = p.id.to_string();
+                if !out.iter().any(|(i, _)| *i == id) {
+                    out.push((id, label(&p)));
+                }
+            }
+        }
+    }
+    out
 }
 
 async fn new_page(
@@ -167,10 +210,17 @@ async fn new_page(
     } else {
         Vec::new()
     };
+    let matches = match &ctx.auth {
+        Some(a) if a.actor.role.can(Resource::Person, Action::Read) => {
+            person_matches(state, &a.actor, f.v("person_q"), f.v("principal_person_id")).await
+        }
+        _ => Vec::new(),
+    };
     let l = Layout::new(ctx, t.t("nav-new-case"), "/cases/new");
     render(
         status,
         NewPage {
+            matches,
             l,
             f,
             sexes: sex_options(&t),
@@ -184,12 +234,21 @@ async fn new_page(
 }
 
 /// GET /cases/new.
-pub async fn new_form(State(state): State<AppState>, PageUser(auth, ctx): PageUser) -> Response {
+/// With `?person_q=` it lists matching people, to open the case for one of them.
+pub async fn new_form(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
     if let Err(r) = require(&auth, &ctx, Resource::Case, Action::Create) {
         return r;
     }
     let mut f = FormState::default();
     f.values.insert("programme".into(), "gta-2012".into());
+    if let Some(pq) = q.get("person_q") {
+        f.values
+            .insert("person_q".into(), pq.chars().take(100).collect());
+    }
     new_page(&state, &ctx, auth.actor.role, f, StatusCode::OK).await
 }
 
@@ -226,10 +285,42 @@ pub async fn create(
         },
         None => None,
     };
+    // An existing person, or a new one typed in: not both.
+    let existing = form
+        .get("principal_person_id")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty());
+    let typed = ["given_names", "family_name", "original_script_name"]
+        .iter()
+        .any(|k| form.get(*k).is_some_and(|v| !v.trim().is_empty()));
+    let existing = match existing {
+        None => None,
+        Some(s) => match Uuid::parse_str(s) {
+            Ok(id) if !typed => Some(id),
+            parsed => {
+                let mut f = FormState::with(form.clone());
+                let code = if parsed.is_ok() {
+                    "new-or-existing-person"
+                } else {
+                    "invalid-choice"
+                };
+                f.errors.insert("principal_person_id".into(), t.error(code));
+                f.general = Some(t.t("form-has-errors"));
+                return new_page(
+                    &state,
+                    &ctx,
+                    auth.actor.role,
+                    f,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
+            }
+        },
+    };
     let input = CaseInput {
         programme: form.get("programme").cloned(),
-        principal: Some(person_input(&form)),
-        principal_person_id: None,
+        principal: existing.is_none().then(|| person_input(&form)),
+        principal_person_id: existing,
         country_of_return: form.get("country_of_return").cloned(),
         destination_locality: form.get("destination_locality").cloned(),
         counsellor_id,
@@ -584,4 +675,40 @@ pub async fn edit(
             None => store_error(&ctx, e),
         },
     }
+}
+
+#[derive(Template)]
+#[template(path = "_person_matches.html")]
+struct MatchesFragment {
+    l: Layout,
+    matches: Vec<(String, String)>,
+    searched: bool,
+    chosen: String,
+}
+
+/// GET /persons/suggest?person_q=: the people matching as the user types,
+/// as radio buttons of the new-case form (whoever may open cases and read
+/// people; record scope applies).
+pub async fn person_suggest(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = require(&auth, &ctx, Resource::Case, Action::Create) {
+        return r;
+    }
+    if let Err(r) = require(&auth, &ctx, Resource::Person, Action::Read) {
+        return r;
+    }
+    let pq = q.get("person_q").map(String::as_str).unwrap_or("");
+    let matches = person_matches(&state, &auth.actor, pq, "").await;
+    render(
+        StatusCode::OK,
+        MatchesFragment {
+            l: Layout::new(&ctx, String::new(), ""),
+            matches,
+            searched: !pq.trim().is_empty(),
+            chosen: String::new(),
+        },
+    )
 }

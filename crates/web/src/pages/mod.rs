@@ -88,6 +88,7 @@ pub fn routes() -> Router<AppState> {
         .route("/inbox/{id}/read", post(travel::mark_read))
         .route("/manifests", get(travel::manifests))
         .route("/airports/suggest", get(travel::airport_options))
+        .route("/persons/suggest", get(cases::person_suggest))
         .route("/admin/jobs", get(jobs::list))
         .route("/admin/jobs/{id}/retry", post(jobs::retry))
 }
