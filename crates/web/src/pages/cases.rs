@@ -683,7 +683,7 @@ struct MatchesFragment {
     l: Layout,
     matches: Vec<(String, String)>,
     searched: bool,
-    chosen: String,
+    chosen: &'static str,
 }
 
 /// GET /persons/suggest?person_q=: the people matching as the user types,
@@ -708,7 +708,7 @@ pub async fn person_suggest(
             l: Layout::new(&ctx, String::new(), ""),
             matches,
             searched: !pq.trim().is_empty(),
-            chosen: String::new(),
+            chosen: "",
         },
     )
 }
