@@ -104,6 +104,11 @@ impl Tr {
             .unwrap_or_else(|| key.to_string())
     }
 
+    /// An amount in minor units with its currency, written the way this language writes it.
+    pub fn money(&self, minor: i64, currency: &str) -> String {
+        crate::pages::eligibility::money_in(minor, currency, self.code())
+    }
+
     /// The message for `key` with its `count` argument (plural forms).
     pub fn count(&self, key: &str, count: usize) -> String {
         self.ta(key, &[("count", count.to_string())])

@@ -20,7 +20,13 @@ fn airport_name(code: &str) -> String {
 }
 
 /// Everything a letter of this case may show, read as `actor`.
-pub async fn data(store: &Store, actor: &Actor, case_id: Uuid) -> Result<LetterData, Error> {
+/// Amounts are written the way `lang` writes them.
+pub async fn data(
+    store: &Store,
+    actor: &Actor,
+    case_id: Uuid,
+    lang: &str,
+) -> Result<LetterData, Error> {
     let c = cases::get(store, actor, case_id).await?;
     let itineraries = travel::list(store, actor, case_id).await?;
     // The flight the letter is about: the one to fly, else the one flown.
@@ -102,7 +108,7 @@ pub async fn data(store: &Store, actor: &Actor, case_id: Uuid) -> Result<LetterD
         entitlement: evaluation.as_ref().and_then(|e| {
             match (e.amount_minor, e.currency.as_deref()) {
                 (Some(a), Some(cur)) if e.eligible => {
-                    Some(crate::pages::eligibility::money(a, cur))
+                    Some(crate::pages::eligibility::money_in(a, cur, lang))
                 }
                 _ => None,
             }
@@ -143,7 +149,7 @@ pub async fn make(
     if !actor.role.may_read_letter(kind) {
         return Err(Error::Forbidden);
     }
-    let d = data(store, actor, case_id).await?;
+    let d = data(store, actor, case_id, lang).await?;
     let version = d.data_version;
     let lang_owned = lang.to_string();
     let rendered =

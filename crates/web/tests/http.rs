@@ -1879,6 +1879,10 @@ async fn the_path_from_referral_to_eligibility(store: Store) {
             && page.contains("Pièces jointes")
             && page.contains("Consentement")
     );
+    assert!(
+        page.contains("2\u{202f}000,00\u{a0}CAD"),
+        "amounts written the French way"
+    );
 }
 both_databases!(before_departure, the_path_from_referral_to_eligibility);
 

@@ -28,22 +28,37 @@ struct Page {
     amount: String,
 }
 
-/// Formats minor units as an amount with its currency (`CAD 2,000.00`).
+/// Formats minor units as an amount with its currency, in English
+/// (`CAD 2,000.00`).
 pub fn money(minor: i64, currency: &str) -> String {
-    let units = minor.abs() / 100;
-    let cents = minor.abs() % 100;
+    money_in(minor, currency, "en")
+}
+
+/// Formats minor units the way `lang` writes amounts: `CAD 2,000.00` in
+/// English, `2 000,00 CAD` in French and Hungarian (narrow no-break spaces),
+/// `2.000,00 CAD` in Spanish.
+pub fn money_in(minor: i64, currency: &str, lang: &str) -> String {
+    let (group, decimal, code_first) = match lang {
+        "fr" | "hu" => ('\u{202f}', ',', false),
+        "es" => ('.', ',', false),
+        _ => (',', '.', true),
+    };
+    let units = minor.unsigned_abs() / 100;
+    let cents = minor.unsigned_abs() % 100;
     let digits = units.to_string();
     let mut grouped = String::new();
     for (i, ch) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
+            grouped.push(group);
         }
         grouped.push(ch);
     }
-    format!(
-        "{}{currency} {grouped}.{cents:02}",
-        if minor < 0 { "-" } else { "" }
-    )
+    let sign = if minor < 0 { "-" } else { "" };
+    if code_first {
+        format!("{sign}{currency} {grouped}{decimal}{cents:02}")
+    } else {
+        format!("{sign}{grouped}{decimal}{cents:02}\u{a0}{currency}")
+    }
 }
 
 fn page(
@@ -68,7 +83,7 @@ fn page(
     let amount = result
         .as_ref()
         .and_then(|r| r.entitlement.as_ref())
-        .map(|e| money(e.amount_minor, &e.currency))
+        .map(|e| t.money(e.amount_minor, &e.currency))
         .unwrap_or_default();
     let l = Layout::new(ctx, t.t("nav-eligibility"), "/eligibility");
     render(
@@ -212,5 +227,15 @@ mod tests {
         assert_eq!(super::money(50, "CAD"), "CAD 0.50");
         assert_eq!(super::money(123_456_789, "HUF"), "HUF 1,234,567.89");
         assert_eq!(super::money(-1500, "CAD"), "-CAD 15.00");
+        assert_eq!(
+            super::money_in(200_000, "CAD", "fr"),
+            "2\u{202f}000,00\u{a0}CAD"
+        );
+        assert_eq!(
+            super::money_in(123_456_789, "HUF", "es"),
+            "1.234.567,89\u{a0}HUF"
+        );
+        assert_eq!(super::money_in(50, "CAD", "hu"), "0,50\u{a0}CAD");
+        assert!(super::money_in(i64::MIN, "CAD", "en").starts_with("-CAD 92,233,"));
     }
 }

@@ -191,7 +191,7 @@ pub async fn load(
                 eligible: e.eligible,
                 determined: e.determined,
                 amount: match (e.amount_minor, e.currency.as_deref()) {
-                    (Some(a), Some(c)) => super::eligibility::money(a, c),
+                    (Some(a), Some(c)) => t.money(a, c),
                     _ => String::new(),
                 },
                 rule_set: e.rule_set,
