@@ -169,6 +169,11 @@ async fn steps(c: &Client, x: &Ctx, port: u16, seen: Seen) {
     click(c, &format!("#f-it-traveller-{s}")).await;
     type_into(c, &format!("f-it-ticket-{m}"), "0142345678901").await;
     type_into(c, &format!("f-it-ticket-{s}"), "01423").await;
+    // Airports are found as you type, by city, accents or not.
+    type_into(c, "f-it-s1-to", "budap").await;
+    wait_css(c, "#airport-list option[value='BUD']").await;
+    type_into(c, "f-it-s0-to", "frankf").await;
+    wait_css(c, "#airport-list option[value='FRA']").await;
     segment(
         c,
         0,
