@@ -153,3 +153,24 @@ pub async fn eligible_family(
         .expect("consent");
     (id, mother, son)
 }
+
+/// A user of `role` (team "t") who signs in with "a long test password",
+/// as the actor the store's use cases take.
+pub async fn user(store: &Store, email: &str, role: &str, country: Option<&str>) -> crate::Actor {
+    crate::users::create(
+        store,
+        None,
+        &crate::users::NewUser {
+            email: email.into(),
+            name: email.into(),
+            role: role.into(),
+            team: Some("t".into()),
+            country: country.map(Into::into),
+            language: None,
+            password: "a long test password".into(),
+        },
+    )
+    .await
+    .expect("create a test user")
+    .actor(None)
+}

@@ -5,7 +5,6 @@ use homeward_domain::person::PersonInput;
 use homeward_domain::referral::ReferralInput;
 use homeward_store::cases::{self, CaseInput};
 use homeward_store::counselling::{self, SessionInput};
-use homeward_store::users::{self, NewUser};
 use homeward_store::{
     attachments, both_databases, consents, on_db, referrals, Actor, Error, Store,
 };
@@ -13,22 +12,7 @@ use homeward_store::{
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
 
 async fn user(store: &Store, email: &str, role: &str, country: Option<&str>) -> Actor {
-    users::create(
-        store,
-        None,
-        &NewUser {
-            email: email.into(),
-            name: email.into(),
-            role: role.into(),
-            team: Some("t".into()),
-            country: country.map(Into::into),
-            language: None,
-            password: "a long test password".into(),
-        },
-    )
-    .await
-    .unwrap()
-    .actor(None)
+    homeward_store::testing::user(store, email, role, country).await
 }
 
 fn facts() -> ReferralInput {

@@ -7,29 +7,13 @@ use homeward_store::cases;
 use homeward_store::departures::{self, DepartureInput};
 use homeward_store::readiness::{self, FitnessInput};
 use homeward_store::travel::{self, ItineraryInput, SegmentForm, TravellerForm};
-use homeward_store::users::{self, NewUser};
 use homeward_store::{both_databases, letters, notifications, on_db, Actor, Error, Store};
 use uuid::Uuid;
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
 
 async fn user(store: &Store, email: &str, role: &str, country: Option<&str>) -> Actor {
-    users::create(
-        store,
-        None,
-        &NewUser {
-            email: email.into(),
-            name: email.into(),
-            role: role.into(),
-            team: Some("t".into()),
-            country: country.map(Into::into),
-            language: None,
-            password: "a long test password".into(),
-        },
-    )
-    .await
-    .unwrap()
-    .actor(None)
+    homeward_store::testing::user(store, email, role, country).await
 }
 
 async fn count(store: &Store, table: &str) -> i64 {

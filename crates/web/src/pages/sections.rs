@@ -272,7 +272,8 @@ pub async fn load(
     Ok(x)
 }
 
-fn parse_id(ctx: &Ctx, s: &str) -> Result<Uuid, Response> {
+/// The id in a page's path, or the not-found page.
+pub(crate) fn parse_id(ctx: &Ctx, s: &str) -> Result<Uuid, Response> {
     Uuid::parse_str(s).map_err(|_| super::error_page(ctx, StatusCode::NOT_FOUND, "not-found"))
 }
 

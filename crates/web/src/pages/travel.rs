@@ -8,9 +8,9 @@
 //! enforces all of it again.
 
 use super::cases::{case_page, CaseForms};
-use super::sections::{side_refused, SideForms};
+use super::sections::{parse_id, side_refused, SideForms};
 use super::{error_page, render, store_error, Layout, PageForm};
-use crate::auth::{Ctx, PageUser};
+use crate::auth::PageUser;
 use crate::form::{esc, FormState};
 use crate::i18n::Tr;
 use crate::AppState;
@@ -136,10 +136,6 @@ pub async fn load(
         letter_langs,
         rows: (0..SEGMENT_ROWS).collect(),
     }))
-}
-
-fn parse_id(ctx: &Ctx, s: &str) -> Result<Uuid, Response> {
-    Uuid::parse_str(s).map_err(|_| error_page(ctx, StatusCode::NOT_FOUND, "not-found"))
 }
 
 /// The booking as typed in the form: segment rows `segments[N].field`
