@@ -226,7 +226,10 @@ mod tests {
             bad(vec![0, 61], 14).for_field("offsets_months"),
             Some("out-of-range")
         );
-        assert_eq!(bad(vec![0], 91).for_field("grace_days"), Some("out-of-range"));
+        assert_eq!(
+            bad(vec![0], 91).for_field("grace_days"),
+            Some("out-of-range")
+        );
         let s: Schedule = serde_json::from_str(r#"{"offsets_months":[1,2]}"#).unwrap();
         assert_eq!(s.grace_days, DEFAULT_GRACE_DAYS);
     }
@@ -294,7 +297,10 @@ mod tests {
             today,
         )
         .unwrap_err();
-        assert_eq!(e.for_field("rescheduled_to"), Some("date-not-after-contact"));
+        assert_eq!(
+            e.for_field("rescheduled_to"),
+            Some("date-not-after-contact")
+        );
         assert!(validate_followup(
             &FollowUpInput {
                 rescheduled_to: Some(d("2012-12-10")),

@@ -6,11 +6,15 @@
 pub mod airports;
 pub mod case_number;
 pub mod eligibility;
+pub mod followups;
 pub mod itinerary;
+pub mod money;
 pub mod person;
 pub mod readiness;
 pub mod referral;
+pub mod reintegration;
 pub mod role;
+pub mod rss;
 pub mod validation;
 pub mod workflow;
 

@@ -164,8 +164,7 @@ impl MoneyError {
 }
 
 /// A currency of [`CURRENCIES`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
-#[serde(try_from = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Currency {
     code: &'static str,
     exponent: u8,
@@ -195,10 +194,10 @@ impl Currency {
     }
 }
 
-impl TryFrom<String> for Currency {
-    type Error = MoneyError;
-    fn try_from(s: String) -> Result<Currency, MoneyError> {
-        Currency::parse(&s)
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Currency, D::Error> {
+        let s = String::deserialize(d)?;
+        Currency::parse(&s).map_err(serde::de::Error::custom)
     }
 }
 
@@ -529,8 +528,7 @@ pub fn convert(amount: Money, rate: &ExchangeRate) -> Result<Money, MoneyError> 
         .and_then(|x| x.checked_mul(pow10(u32::from(rate.to.exponent))))
         .ok_or(MoneyError::AmountTooLarge)?;
     let d = i128::from(rate.denominator) * pow10(u32::from(rate.from.exponent));
-    let minor =
-        i64::try_from(div_round_half_away(n, d)).map_err(|_| MoneyError::AmountTooLarge)?;
+    let minor = i64::try_from(div_round_half_away(n, d)).map_err(|_| MoneyError::AmountTooLarge)?;
     Ok(Money::new(minor, rate.to))
 }
 
@@ -727,7 +725,9 @@ mod tests {
         assert_eq!(convert(usd(5), &r).unwrap().minor, 3);
         // Below half rounds down: 0.01 × 0.4999 = 0.004999 → 0.
         assert_eq!(
-            convert(usd(1), &rate("USD", "CAD", "0.4999")).unwrap().minor,
+            convert(usd(1), &rate("USD", "CAD", "0.4999"))
+                .unwrap()
+                .minor,
             0
         );
         // 1 JPY at 0.0092 = 0.0092 CAD → 0.01; 0.50 CAD → JPY at 1 = 0.5 → 1.
@@ -751,20 +751,16 @@ mod tests {
         let big = Money::new(MAX_MINOR, c("IRR"));
         let cad = convert(big, &rate("IRR", "CAD", "0.0000317")).unwrap();
         assert_eq!(cad.minor, 31_700_000_000); // 317,000,000.00 CAD
-        // Results beyond i64 are refused, not wrapped.
+                                               // Results beyond i64 are refused, not wrapped.
         let r = ExchangeRate::from_parts(c("JPY"), c("TND"), MAX_RATE, 1).unwrap();
         assert_eq!(
             convert(Money::new(i64::MAX, c("JPY")), &r),
             Err(MoneyError::AmountTooLarge)
         );
         // Even i128 would overflow here (9.2e18 × 1e18 × 1000): refused too.
-        let r = ExchangeRate::from_parts(
-            c("JPY"),
-            c("TND"),
-            999_999_999_999_999_999,
-            10_000_000_000,
-        )
-        .unwrap();
+        let r =
+            ExchangeRate::from_parts(c("JPY"), c("TND"), 999_999_999_999_999_999, 10_000_000_000)
+                .unwrap();
         assert_eq!(
             convert(Money::new(i64::MIN, c("JPY")), &r),
             Err(MoneyError::AmountTooLarge)

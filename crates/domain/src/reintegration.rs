@@ -1083,11 +1083,23 @@ mod tests {
             Some("vendor-other-country")
         );
         assert_eq!(
-            code(check_vendor_for_purchase(&v, true, "HU", Category::Education)).as_deref(),
+            code(check_vendor_for_purchase(
+                &v,
+                true,
+                "HU",
+                Category::Education
+            ))
+            .as_deref(),
             Some("vendor-category")
         );
         assert_eq!(
-            code(check_vendor_for_purchase(&v, false, "HU", Category::Housing)).as_deref(),
+            code(check_vendor_for_purchase(
+                &v,
+                false,
+                "HU",
+                Category::Housing
+            ))
+            .as_deref(),
             Some("vendor-inactive")
         );
         let e = validate_vendor(&VendorInput {
@@ -1408,7 +1420,9 @@ mod tests {
         assert!(validate_closure(Some("support_period_ended"), None).is_ok());
         assert!(validate_closure(Some("lost_contact"), Some("no answer since May")).is_ok());
         assert_eq!(
-            validate_closure(None, None).unwrap_err().for_field("reason"),
+            validate_closure(None, None)
+                .unwrap_err()
+                .for_field("reason"),
             Some("required")
         );
         assert_eq!(

@@ -336,6 +336,80 @@ mod coverage {
     }
 
     #[test]
+    fn every_reintegration_choice_and_code_is_translated() {
+        use homeward_domain::reintegration::{
+            Category, Dimension, PurchaseStatus, CLOSURE_REASONS,
+        };
+        use homeward_domain::{followups, money};
+        // Every code the money, plan, follow-up and survey rules can give.
+        let mut codes: Vec<String> = Vec::new();
+        for src in [
+            include_str!("../../domain/src/money.rs"),
+            include_str!("../../domain/src/reintegration.rs"),
+            include_str!("../../domain/src/followups.rs"),
+            include_str!("../../domain/src/rss.rs"),
+        ] {
+            let src = &src[..src.find("#[cfg(test)]").unwrap_or(src.len())];
+            for lit in src.split('"').skip(1).step_by(2) {
+                let known = [
+                    "rss-",
+                    "rate-",
+                    "plan-",
+                    "purchase-",
+                    "vendor-",
+                    "four-eyes",
+                    "receipt-",
+                ];
+                if known.iter().any(|k| lit.starts_with(k))
+                    && lit.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                {
+                    codes.push(lit.to_string());
+                }
+            }
+        }
+        codes.extend(
+            [
+                "unknown-currency",
+                "currency-mismatch",
+                "too-many-decimals",
+                "negative-amount",
+                "zero-amount",
+                "amount-too-large",
+                "not-a-rate",
+                "same-currency",
+                "converts-to-zero",
+            ]
+            .map(String::from),
+        );
+        assert!(codes.len() > 20, "{codes:?}");
+        let _ = money::CURRENCIES;
+        for lang in Lang::ALL {
+            let t = Tr::new(lang);
+            for c in &codes {
+                assert!(t.has(&format!("error-{c}")), "{lang:?} error-{c}");
+            }
+            for d in Dimension::ALL {
+                assert!(t.has(&format!("dimension-{}", d.as_str())));
+            }
+            for c in Category::ALL {
+                assert!(t.has(&format!("category-{}", c.as_str())));
+            }
+            for s in PurchaseStatus::ALL {
+                assert!(t.has(&format!("purchase-status-{}", s.as_str())));
+            }
+            for r in CLOSURE_REASONS {
+                assert!(t.has(&format!("closure-{r}")));
+            }
+            for m in followups::CONTACT_MODES {
+                assert!(t.has(&format!("contact-mode-{m}")));
+            }
+            for o in followups::OUTCOMES {
+                assert!(t.has(&format!("followup-outcome-{o}")));
+            }
+        }
+    }
+
+    #[test]
     fn every_travel_choice_is_translated() {
         for lang in Lang::ALL {
             let t = Tr::new(lang);
