@@ -38,6 +38,9 @@ pub enum Resource {
     Travel,
     /// PDF documents generated from case data (which kinds: [`Role::may_read_letter`]).
     Letter,
+    /// Reintegration money: budgets, vendors, purchases, ledgers. Who may take
+    /// each purchase step is decided by `reintegration::check_purchase_transition`.
+    Reintegration,
 }
 
 /// What a user wants to do with a resource.
@@ -131,6 +134,7 @@ impl Role {
                     | (Referral, Read | Update)
                     | (Counselling | Consent | Attachment, Read | Create | Update)
                     | (Travel | Letter, Read | Create | Update)
+                    | (Reintegration, Read)
             ),
             // CBSA refers people (creating the case) and decides eligibility.
             Role::CbsaOfficer => matches!(
@@ -150,11 +154,12 @@ impl Role {
                     | (Programme, Read)
                     | (Counselling | Consent | Attachment, Read)
                     | (Travel | Letter, Read)
+                    | (Reintegration, Read | Create | Update)
             ),
             // Finance sees fares (the cost of each return), not letters.
             Role::Finance => matches!(
                 (resource, action),
-                (Case, Read) | (Programme, Read) | (Travel, Read)
+                (Case, Read) | (Programme, Read) | (Travel, Read) | (Reintegration, Read | Update)
             ),
             Role::Analyst => matches!((resource, action), (Statistics, Read) | (Programme, Read)),
             Role::Admin => matches!(

@@ -20,6 +20,7 @@ pub mod notifications;
 pub mod passwords;
 pub mod persons;
 pub mod programmes;
+pub mod purchases;
 pub mod readiness;
 pub mod referrals;
 pub mod sessions;
