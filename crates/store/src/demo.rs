@@ -2,9 +2,9 @@
 //! 1,000,000 cases. Inserts are batched multi-row statements in large
 //! transactions; everything goes through the same schema as real use.
 
-use crate::sql::{Param, Sql};
+use crate::sql::Param;
 use crate::users::{self, NewUser};
-use crate::{bind_params, on_tx, persons, programmes, Result, Store};
+use crate::{on_tx, persons, programmes, Result, Store, Tx};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use homeward_domain::eligibility;
 use homeward_domain::person::{display_name, PersonData};
@@ -446,94 +446,175 @@ pub async fn is_empty(store: &Store) -> Result<bool> {
     Ok(n == 0)
 }
 
+/// The rows of one table, written as multi-row INSERTs.
+struct Table {
+    /// `INSERT INTO t (a, b, ...) VALUES `
+    head: &'static str,
+    cols: usize,
+    values: Vec<Param>,
+}
+
+impl Table {
+    fn new(head: &'static str) -> Table {
+        let cols = head
+            .find('(')
+            .zip(head.find(')'))
+            .map(|(a, b)| head[a..b].matches(',').count() + 1)
+            .unwrap_or(1);
+        Table {
+            head,
+            cols,
+            values: Vec::new(),
+        }
+    }
+
+    fn row(&mut self, values: Vec<Param>) {
+        debug_assert_eq!(values.len(), self.cols, "{}", self.head);
+        self.values.extend(values);
+    }
+}
+
 struct Rows {
-    persons: Sql,
-    cases: Sql,
-    members: Sql,
-    transitions: Sql,
-    referrals: Sql,
-    evaluations: Sql,
-    itineraries: Sql,
-    segments: Sql,
-    travellers: Sql,
-    events: Sql,
-    ni: usize,
-    ns: usize,
-    ntr: usize,
-    nev: usize,
-    np: usize,
-    nc: usize,
-    nm: usize,
-    nt: usize,
-    nr: usize,
-    ne: usize,
+    persons: Table,
+    cases: Table,
+    members: Table,
+    transitions: Table,
+    referrals: Table,
+    evaluations: Table,
+    itineraries: Table,
+    segments: Table,
+    travellers: Table,
+    events: Table,
 }
 
 impl Rows {
     fn new() -> Rows {
         Rows {
-            persons: Sql::new("INSERT INTO persons (id, given_names, family_name, original_script_name, display_name, search_text, aliases, sex, date_of_birth, date_of_birth_approximate, nationalities, preferred_languages, interpreter_needed, phone, email, address, uci, cbsa_client_id, passport_number, created_by, version, created_at, updated_at) VALUES "),
-            cases: Sql::new("INSERT INTO cases (id, case_number, programme_id, principal_person_id, country_of_return, destination_locality, counsellor_id, status, created_by, referred_at, version, created_at, updated_at) VALUES "),
-            members: Sql::new("INSERT INTO case_members (case_id, person_id, relationship) VALUES "),
-            transitions: Sql::new("INSERT INTO case_transitions (id, case_id, from_status, to_status, reason, actor_id, at) VALUES "),
-            referrals: Sql::new("INSERT INTO referrals (case_id, claim_filed_on, claim_outcome, irb_decided_on, designated_country_of_origin, federal_court_leave_filed_on, prra_applied_on, prra_decided_on, removal_order, compliant_with_conditions, criminality, residence_region, prior_avrr_assistance, referred_by, contact_due_at, contacted_at, version, updated_at) VALUES "),
-            evaluations: Sql::new("INSERT INTO eligibility_evaluations (id, case_id, evaluated_at, application_date, rule_set, eligible, determined, amount_minor, currency, tier, result_json, actor_id) VALUES "),
-            itineraries: Sql::new("INSERT INTO itineraries (id, case_id, status, booking_reference, fare_minor, fare_currency, departure_assistance, transit_assistance, arrival_reception, departs_at, arrives_at, origin, destination, departed_at, departure_confirmed_by, created_by, created_at, updated_at) VALUES "),
-            segments: Sql::new("INSERT INTO itinerary_segments (itinerary_id, position, carrier, flight_number, from_airport, to_airport, departs_at, arrives_at) VALUES "),
-            travellers: Sql::new("INSERT INTO itinerary_travellers (itinerary_id, person_id, ticket_number) VALUES "),
-            events: Sql::new("INSERT INTO itinerary_events (id, itinerary_id, case_id, kind, reason, actor_id, at) VALUES "),
-            ni: 0,
-            ns: 0,
-            ntr: 0,
-            nev: 0,
-            np: 0,
-            nc: 0,
-            nm: 0,
-            nt: 0,
-            nr: 0,
-            ne: 0,
+            persons: Table::new("INSERT INTO persons (id, given_names, family_name, original_script_name, display_name, search_text, aliases, sex, date_of_birth, date_of_birth_approximate, nationalities, preferred_languages, interpreter_needed, phone, email, address, uci, cbsa_client_id, passport_number, created_by, version, created_at, updated_at) VALUES "),
+            cases: Table::new("INSERT INTO cases (id, case_number, programme_id, principal_person_id, country_of_return, destination_locality, counsellor_id, status, created_by, referred_at, version, created_at, updated_at) VALUES "),
+            members: Table::new("INSERT INTO case_members (case_id, person_id, relationship) VALUES "),
+            transitions: Table::new("INSERT INTO case_transitions (id, case_id, from_status, to_status, reason, actor_id, at) VALUES "),
+            referrals: Table::new("INSERT INTO referrals (case_id, claim_filed_on, claim_outcome, irb_decided_on, designated_country_of_origin, federal_court_leave_filed_on, prra_applied_on, prra_decided_on, removal_order, compliant_with_conditions, criminality, residence_region, prior_avrr_assistance, referred_by, contact_due_at, contacted_at, version, updated_at) VALUES "),
+            evaluations: Table::new("INSERT INTO eligibility_evaluations (id, case_id, evaluated_at, application_date, rule_set, eligible, determined, amount_minor, currency, tier, result_json, actor_id) VALUES "),
+            itineraries: Table::new("INSERT INTO itineraries (id, case_id, status, booking_reference, fare_minor, fare_currency, departure_assistance, transit_assistance, arrival_reception, departs_at, arrives_at, origin, destination, departed_at, departure_confirmed_by, created_by, created_at, updated_at) VALUES "),
+            segments: Table::new("INSERT INTO itinerary_segments (itinerary_id, position, carrier, flight_number, from_airport, to_airport, departs_at, arrives_at) VALUES "),
+            travellers: Table::new("INSERT INTO itinerary_travellers (itinerary_id, person_id, ticket_number) VALUES "),
+            events: Table::new("INSERT INTO itinerary_events (id, itinerary_id, case_id, kind, reason, actor_id, at) VALUES "),
         }
     }
 }
 
-fn row(sql: &mut Sql, n: &mut usize, values: Vec<Param>) {
-    if *n > 0 {
-        sql.push(", ");
+/// Record ids: random (version 4) like the application's, but drawn from
+/// their own seeded generator, so a seed always gives the same ids and the
+/// rest of the data does not depend on how many ids were drawn.
+struct Ids(StdRng);
+
+impl Ids {
+    fn new(seed: u64) -> Ids {
+        Ids(StdRng::seed_from_u64(seed ^ 0x1d5_1d5_1d5))
     }
-    sql.push("(");
-    for (i, v) in values.into_iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.bind(v);
+
+    fn next(&mut self) -> Uuid {
+        uuid::Builder::from_random_bytes(self.0.gen()).into_uuid()
     }
-    sql.push(")");
-    *n += 1;
 }
 
 fn opt(v: &Option<String>) -> Param {
     Param::OptText(v.clone())
 }
 
-async fn flush(store: &Store, rows: Rows) -> Result<()> {
-    let mut tx = store.begin().await?;
-    for (sql, n) in [
-        (rows.persons, rows.np),
-        (rows.cases, rows.nc),
-        (rows.members, rows.nm),
-        (rows.transitions, rows.nt),
-        (rows.referrals, rows.nr),
-        (rows.evaluations, rows.ne),
-        (rows.itineraries, rows.ni),
-        (rows.segments, rows.ns),
-        (rows.travellers, rows.ntr),
-        (rows.events, rows.nev),
-    ] {
-        if n == 0 {
-            continue;
+/// Bound parameters per INSERT. SQLite allows 32,766 and PostgreSQL 65,535,
+/// but a few thousand already amortise the per-statement cost; every full
+/// statement of a table has the same text, so it is prepared once.
+const PARAMS_PER_INSERT: usize = 4000;
+
+/// `head` followed by `rows` groups of `cols` placeholders: `?` on SQLite
+/// (numbered `$n` placeholders cost SQLite a name lookup each, quadratic in
+/// their number), `$n` on PostgreSQL.
+fn insert_text(head: &str, cols: usize, rows: usize, pg: bool) -> String {
+    let mut s = String::with_capacity(head.len() + rows * cols * 7);
+    s.push_str(head);
+    let mut n = 0;
+    for r in 0..rows {
+        s.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            n += 1;
+            if pg {
+                s.push('$');
+                s.push_str(&n.to_string());
+            } else {
+                s.push('?');
+            }
         }
-        let text = sql.text.clone();
-        on_tx!(&mut tx, c => bind_params!(sqlx::query(&text), sql.params).execute(c).await.map(|r| r.rows_affected()))?;
+        s.push(')');
+    }
+    s
+}
+
+/// Binds the parameters by value (no copies of the texts).
+macro_rules! bind_owned {
+    ($q:expr, $params:expr) => {{
+        let mut q = $q;
+        for p in $params {
+            q = match p {
+                Param::Text(v) => q.bind(v),
+                Param::Uuid(v) => q.bind(v),
+                Param::I64(v) => q.bind(v),
+                Param::Bool(v) => q.bind(v),
+                Param::Date(v) => q.bind(v),
+                Param::Time(v) => q.bind(v),
+                Param::OptText(v) => q.bind(v),
+                Param::OptUuid(v) => q.bind(v),
+                Param::OptDate(v) => q.bind(v),
+                Param::OptBool(v) => q.bind(v),
+                Param::OptI64(v) => q.bind(v),
+                Param::OptTime(v) => q.bind(v),
+            };
+        }
+        q
+    }};
+}
+
+async fn write_table(tx: &mut Tx, t: Table, pg: bool) -> Result<()> {
+    let per = (PARAMS_PER_INSERT / t.cols).max(1);
+    let full = insert_text(t.head, t.cols, per, pg);
+    let mut values = t.values.into_iter();
+    loop {
+        let chunk: Vec<Param> = values.by_ref().take(per * t.cols).collect();
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        let rows = chunk.len() / t.cols;
+        let part;
+        let text = if rows == per {
+            &full
+        } else {
+            part = insert_text(t.head, t.cols, rows, pg);
+            &part
+        };
+        on_tx!(tx, c => bind_owned!(sqlx::query(text), chunk).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+}
+
+async fn flush(store: &Store, rows: Rows) -> Result<()> {
+    let pg = store.is_postgres();
+    let mut tx = store.begin().await?;
+    for t in [
+        rows.persons,
+        rows.cases,
+        rows.members,
+        rows.transitions,
+        rows.referrals,
+        rows.evaluations,
+        rows.itineraries,
+        rows.segments,
+        rows.travellers,
+        rows.events,
+    ] {
+        write_table(&mut tx, t, pg).await?;
     }
     tx.commit().await
 }
@@ -562,6 +643,7 @@ fn route(country: &str) -> (&'static str, bool, i64) {
 fn demo_itinerary(
     rows: &mut Rows,
     rng: &mut StdRng,
+    ids: &mut Ids,
     case_id: Uuid,
     travellers: &[Uuid],
     country: &str,
@@ -570,7 +652,7 @@ fn demo_itinerary(
     by: Uuid,
 ) {
     let (dest, direct, minutes) = route(country);
-    let id = Uuid::new_v4();
+    let id = ids.next();
     let mut legs = Vec::new();
     if direct {
         legs.push((
@@ -599,76 +681,61 @@ fn demo_itinerary(
     let reference: String = (0..6)
         .map(|_| char::from(b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789"[rng.gen_range(0..32)]))
         .collect();
-    row(
-        &mut rows.itineraries,
-        &mut rows.ni,
-        vec![
-            Param::Uuid(id),
-            Param::Uuid(case_id),
-            Param::Text(status.into()),
-            Param::Text(reference),
-            Param::I64(travellers.len() as i64 * rng.gen_range(90_000..160_000)),
-            Param::Text("CAD".into()),
-            Param::Bool(true),
-            Param::Bool(!direct),
-            Param::Bool(rng.gen_bool(0.6)),
-            Param::Time(departs),
-            Param::Time(arrives),
-            Param::Text("YYZ".into()),
-            Param::Text(dest.into()),
-            Param::OptTime((status == "departed").then_some(departs - Duration::minutes(25))),
-            Param::OptUuid((status == "departed").then_some(by)),
-            Param::Uuid(by),
-            Param::Time(booked_at),
-            Param::Time(if status == "departed" {
-                departs
-            } else {
-                booked_at
-            }),
-        ],
-    );
+    rows.itineraries.row(vec![
+        Param::Uuid(id),
+        Param::Uuid(case_id),
+        Param::Text(status.into()),
+        Param::Text(reference),
+        Param::I64(travellers.len() as i64 * rng.gen_range(90_000..160_000)),
+        Param::Text("CAD".into()),
+        Param::Bool(true),
+        Param::Bool(!direct),
+        Param::Bool(rng.gen_bool(0.6)),
+        Param::Time(departs),
+        Param::Time(arrives),
+        Param::Text("YYZ".into()),
+        Param::Text(dest.into()),
+        Param::OptTime((status == "departed").then_some(departs - Duration::minutes(25))),
+        Param::OptUuid((status == "departed").then_some(by)),
+        Param::Uuid(by),
+        Param::Time(booked_at),
+        Param::Time(if status == "departed" {
+            departs
+        } else {
+            booked_at
+        }),
+    ]);
     for (n, (carrier, number, from, to, dep, arr)) in legs.into_iter().enumerate() {
-        row(
-            &mut rows.segments,
-            &mut rows.ns,
-            vec![
-                Param::Uuid(id),
-                Param::I64(n as i64 + 1),
-                Param::Text(carrier.into()),
-                Param::Text(number),
-                Param::Text(from.into()),
-                Param::Text(to.into()),
-                Param::Time(dep),
-                Param::Time(arr),
-            ],
-        );
+        rows.segments.row(vec![
+            Param::Uuid(id),
+            Param::I64(n as i64 + 1),
+            Param::Text(carrier.into()),
+            Param::Text(number),
+            Param::Text(from.into()),
+            Param::Text(to.into()),
+            Param::Time(dep),
+            Param::Time(arr),
+        ]);
     }
     for p in travellers {
         let ticket = format!("014{:010}", rng.gen_range(0..10_000_000_000u64));
-        row(
-            &mut rows.travellers,
-            &mut rows.ntr,
-            vec![Param::Uuid(id), Param::Uuid(*p), Param::Text(ticket)],
-        );
+        rows.travellers
+            .row(vec![Param::Uuid(id), Param::Uuid(*p), Param::Text(ticket)]);
     }
     let mut events = vec![("booked", booked_at)];
     if status == "departed" {
         events.push(("departed", departs - Duration::minutes(25)));
     }
     for (kind, at) in events {
-        row(
-            &mut rows.events,
-            &mut rows.nev,
-            vec![
-                Param::Uuid(Uuid::new_v4()),
-                Param::Uuid(id),
-                Param::Uuid(case_id),
-                Param::Text(kind.into()),
-                Param::OptText(None),
-                Param::Uuid(by),
-                Param::Time(at),
-            ],
-        );
+        rows.events.row(vec![
+            Param::Uuid(ids.next()),
+            Param::Uuid(id),
+            Param::Uuid(case_id),
+            Param::Text(kind.into()),
+            Param::OptText(None),
+            Param::Uuid(by),
+            Param::Time(at),
+        ]);
     }
 }
 
@@ -702,6 +769,7 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
         })
         .collect();
     let mut rng = StdRng::seed_from_u64(seed);
+    let mut ids = Ids::new(seed);
     let pool_weights: Vec<(usize, u32)> = POOLS
         .iter()
         .enumerate()
@@ -763,7 +831,7 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
                 ));
             }
         }
-        let case_id = Uuid::new_v4();
+        let case_id = ids.next();
         let creator = cbsa.unwrap_or(counsellors[0]);
         let path = path_to(status);
         let mut at = referred;
@@ -792,19 +860,15 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
                 CaseStatus::Closed => "Support period ended",
                 _ => "",
             };
-            row(
-                &mut rows.transitions,
-                &mut rows.nt,
-                vec![
-                    Param::Uuid(Uuid::new_v4()),
-                    Param::Uuid(case_id),
-                    Param::OptText(prev.map(|p| p.as_str().to_string())),
-                    Param::Text(s.as_str().to_string()),
-                    Param::OptText((!reason.is_empty()).then(|| reason.to_string())),
-                    actor.map(Param::Uuid).unwrap_or(Param::Uuid(creator)),
-                    Param::Time(at),
-                ],
-            );
+            rows.transitions.row(vec![
+                Param::Uuid(ids.next()),
+                Param::Uuid(case_id),
+                Param::OptText(prev.map(|p| p.as_str().to_string())),
+                Param::Text(s.as_str().to_string()),
+                Param::OptText((!reason.is_empty()).then(|| reason.to_string())),
+                actor.map(Param::Uuid).unwrap_or(Param::Uuid(creator)),
+                Param::Time(at),
+            ]);
             prev = Some(*s);
             updated = at;
             match s {
@@ -817,7 +881,7 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
         let mut principal_id = Uuid::nil();
         let mut person_ids = Vec::with_capacity(members.len());
         for (rel, d) in &members {
-            let pid = Uuid::new_v4();
+            let pid = ids.next();
             person_ids.push(pid);
             if *rel == "principal" {
                 principal_id = pid;
@@ -827,116 +891,96 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
                 d.family_name.as_deref(),
                 d.original_script_name.as_deref(),
             );
-            row(
-                &mut rows.persons,
-                &mut rows.np,
-                vec![
-                    Param::Uuid(pid),
-                    opt(&d.given_names),
-                    opt(&d.family_name),
-                    opt(&d.original_script_name),
-                    Param::Text(name),
-                    Param::Text(persons::search_text(d)),
-                    Param::Text("[]".into()),
-                    Param::Text(d.sex.clone()),
-                    Param::OptDate(d.date_of_birth),
-                    Param::Bool(d.date_of_birth_approximate),
-                    Param::Text(serde_json::json!(d.nationalities).to_string()),
-                    Param::Text(serde_json::json!(d.preferred_languages).to_string()),
-                    Param::Bool(d.interpreter_needed),
-                    opt(&d.phone),
-                    opt(&d.email),
-                    opt(&d.address),
-                    opt(&d.uci),
-                    opt(&d.cbsa_client_id),
-                    opt(&d.passport_number),
-                    Param::Uuid(creator),
-                    Param::I64(1),
-                    Param::Time(referred),
-                    Param::Time(referred),
-                ],
-            );
-            row(
-                &mut rows.members,
-                &mut rows.nm,
-                vec![
-                    Param::Uuid(case_id),
-                    Param::Uuid(pid),
-                    Param::Text(rel.to_string()),
-                ],
-            );
+            rows.persons.row(vec![
+                Param::Uuid(pid),
+                opt(&d.given_names),
+                opt(&d.family_name),
+                opt(&d.original_script_name),
+                Param::Text(name),
+                Param::Text(persons::search_text(d)),
+                Param::Text("[]".into()),
+                Param::Text(d.sex.clone()),
+                Param::OptDate(d.date_of_birth),
+                Param::Bool(d.date_of_birth_approximate),
+                Param::Text(serde_json::json!(d.nationalities).to_string()),
+                Param::Text(serde_json::json!(d.preferred_languages).to_string()),
+                Param::Bool(d.interpreter_needed),
+                opt(&d.phone),
+                opt(&d.email),
+                opt(&d.address),
+                opt(&d.uci),
+                opt(&d.cbsa_client_id),
+                opt(&d.passport_number),
+                Param::Uuid(creator),
+                Param::I64(1),
+                Param::Time(referred),
+                Param::Time(referred),
+            ]);
+            rows.members.row(vec![
+                Param::Uuid(case_id),
+                Param::Uuid(pid),
+                Param::Text(rel.to_string()),
+            ]);
         }
         let country = if rng.gen_bool(0.97) {
             Some(pool.country.to_string())
         } else {
             None
         };
-        row(
-            &mut rows.cases,
-            &mut rows.nc,
-            vec![
-                Param::Uuid(case_id),
-                Param::Text(number),
-                Param::Uuid(programme.id),
-                Param::Uuid(principal_id),
-                opt(&country),
-                Param::Text(pick(&mut rng, pool.localities).to_string()),
-                Param::OptUuid(counsellor),
-                Param::Text(status.as_str().to_string()),
-                Param::Uuid(creator),
-                Param::Time(referred),
-                Param::I64(path.len() as i64),
-                Param::Time(referred),
-                Param::Time(updated),
-            ],
-        );
+        rows.cases.row(vec![
+            Param::Uuid(case_id),
+            Param::Text(number),
+            Param::Uuid(programme.id),
+            Param::Uuid(principal_id),
+            opt(&country),
+            Param::Text(pick(&mut rng, pool.localities).to_string()),
+            Param::OptUuid(counsellor),
+            Param::Text(status.as_str().to_string()),
+            Param::Uuid(creator),
+            Param::Time(referred),
+            Param::I64(path.len() as i64),
+            Param::Time(referred),
+            Param::Time(updated),
+        ]);
         let facts = demo_facts(&mut rng, referred, status);
-        row(
-            &mut rows.referrals,
-            &mut rows.nr,
-            vec![
-                Param::Uuid(case_id),
-                Param::OptDate(facts.claim_filed_on),
-                Param::OptText(facts.claim_outcome.clone()),
-                Param::OptDate(facts.irb_decided_on),
-                Param::OptBool(facts.designated_country_of_origin),
-                Param::OptDate(facts.federal_court_leave_filed_on),
-                Param::OptDate(facts.prra_applied_on),
-                Param::OptDate(facts.prra_decided_on),
-                Param::OptBool(facts.removal_order),
-                Param::OptBool(facts.compliant_with_conditions),
-                Param::OptText(facts.criminality.clone()),
-                Param::OptText(facts.residence_region.clone()),
-                Param::OptBool(facts.prior_avrr_assistance),
-                Param::Uuid(creator),
-                Param::Time(referred + Duration::hours(24)),
-                Param::OptTime(contacted_at),
-                Param::I64(1),
-                Param::Time(referred),
-            ],
-        );
+        rows.referrals.row(vec![
+            Param::Uuid(case_id),
+            Param::OptDate(facts.claim_filed_on),
+            Param::OptText(facts.claim_outcome.clone()),
+            Param::OptDate(facts.irb_decided_on),
+            Param::OptBool(facts.designated_country_of_origin),
+            Param::OptDate(facts.federal_court_leave_filed_on),
+            Param::OptDate(facts.prra_applied_on),
+            Param::OptDate(facts.prra_decided_on),
+            Param::OptBool(facts.removal_order),
+            Param::OptBool(facts.compliant_with_conditions),
+            Param::OptText(facts.criminality.clone()),
+            Param::OptText(facts.residence_region.clone()),
+            Param::OptBool(facts.prior_avrr_assistance),
+            Param::Uuid(creator),
+            Param::Time(referred + Duration::hours(24)),
+            Param::OptTime(contacted_at),
+            Param::I64(1),
+            Param::Time(referred),
+        ]);
         if let Some(applied) = applied_at {
             let input = facts.evaluation_input(&programme.code, applied.date_naive());
             if let Ok(e) = eligibility::evaluate(&store.rules, &input) {
                 let ent = e.entitlement.as_ref();
-                row(
-                    &mut rows.evaluations,
-                    &mut rows.ne,
-                    vec![
-                        Param::Uuid(Uuid::new_v4()),
-                        Param::Uuid(case_id),
-                        Param::Time(applied),
-                        Param::Date(applied.date_naive()),
-                        Param::Text(e.rule_set.clone()),
-                        Param::Bool(e.eligible),
-                        Param::Bool(e.determined),
-                        Param::OptI64(ent.map(|x| x.amount_minor)),
-                        Param::OptText(ent.map(|x| x.currency.clone())),
-                        Param::OptText(ent.map(|x| x.tier.to_string())),
-                        Param::Text(serde_json::to_string(&e).unwrap_or_default()),
-                        Param::OptUuid(counsellor),
-                    ],
-                );
+                rows.evaluations.row(vec![
+                    Param::Uuid(ids.next()),
+                    Param::Uuid(case_id),
+                    Param::Time(applied),
+                    Param::Date(applied.date_naive()),
+                    Param::Text(e.rule_set.clone()),
+                    Param::Bool(e.eligible),
+                    Param::Bool(e.determined),
+                    Param::OptI64(ent.map(|x| x.amount_minor)),
+                    Param::OptText(ent.map(|x| x.currency.clone())),
+                    Param::OptText(ent.map(|x| x.tier.to_string())),
+                    Param::Text(serde_json::to_string(&e).unwrap_or_default()),
+                    Param::OptUuid(counsellor),
+                ]);
             }
         }
         // Flights: booked for cases preparing departure, flown for those gone.
@@ -954,6 +998,7 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
             demo_itinerary(
                 &mut rows,
                 &mut rng,
+                &mut ids,
                 case_id,
                 &person_ids,
                 country,

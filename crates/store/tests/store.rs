@@ -336,11 +336,64 @@ async fn the_workflow_is_enforced_and_recorded(store: Store) {
     )
     .await
     .unwrap();
-    for to in ["preparing_departure", "departed"] {
-        cases::transition(&store, &c, id, to, None, None)
-            .await
-            .unwrap();
-    }
+    cases::transition(&store, &c, id, "preparing_departure", None, None)
+        .await
+        .unwrap();
+    // Departed only through a departure confirmation (tested in travel.rs).
+    homeward_store::consents::give(&store, &c, id, "collect_health_data")
+        .await
+        .unwrap();
+    homeward_store::readiness::add_fitness(
+        &store,
+        &c,
+        id,
+        &homeward_store::readiness::FitnessInput {
+            person_id: Some(pid),
+            status: Some("fit".into()),
+            checked_at: Some(chrono::Utc::now() - chrono::Duration::hours(2)),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let dep = chrono::Utc::now() + chrono::Duration::hours(1);
+    let t = |at: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz| {
+        Some(at.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string())
+    };
+    let it = homeward_store::travel::book(
+        &store,
+        &c,
+        id,
+        &homeward_store::travel::ItineraryInput {
+            travellers: vec![homeward_store::travel::TravellerForm {
+                person_id: Some(pid),
+                ticket_number: None,
+            }],
+            segments: vec![homeward_store::travel::SegmentForm {
+                carrier: Some("AC".into()),
+                flight_number: Some("880".into()),
+                from: Some("YYZ".into()),
+                to: Some("BUD".into()),
+                departs_local: t(dep, chrono_tz::America::Toronto),
+                arrives_local: t(
+                    dep + chrono::Duration::hours(9),
+                    chrono_tz::Europe::Budapest,
+                ),
+            }],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    homeward_store::departures::confirm(
+        &store,
+        &c,
+        it.id,
+        &homeward_store::departures::DepartureInput::default(),
+        false,
+    )
+    .await
+    .unwrap();
     assert!(matches!(
         cases::transition(&store, &c, id, "withdrawn", Some("x"), None).await,
         Err(Error::Transition(_))
