@@ -319,6 +319,22 @@ pub fn by_iata(code: &str) -> Option<&'static Airport> {
         .map(|i| &airports[i])
 }
 
+/// The time zone most of a country's airports are in: where its staff
+/// most likely work (`HU` → Europe/Budapest). `None` for an unknown code.
+pub fn country_time_zone(country: &str) -> Option<Tz> {
+    let country = country.trim().to_ascii_uppercase();
+    let mut counts: Vec<(Tz, usize)> = Vec::new();
+    for a in all().iter().filter(|a| a.country == country) {
+        match counts.iter_mut().find(|(tz, _)| *tz == a.tz) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((a.tz, 1)),
+        }
+    }
+    // Most airports first; ties go to the zone's name, so the answer is stable.
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.name().cmp(b.0.name())));
+    counts.first().map(|(tz, _)| *tz)
+}
+
 /// How many airports are known.
 pub fn count() -> usize {
     INDEX.airports.len()
@@ -414,6 +430,17 @@ pub fn search(query: &str, limit: usize) -> Vec<&'static Airport> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_country_s_time_zone_is_where_most_of_its_airports_are() {
+        let tz = |c: &str| country_time_zone(c).map(|t| t.name());
+        assert_eq!(tz("HU"), Some("Europe/Budapest"));
+        assert_eq!(tz("co"), Some("America/Bogota"));
+        assert_eq!(tz("MX"), Some("America/Mexico_City"));
+        assert_eq!(tz("HR"), Some("Europe/Zagreb"));
+        assert_eq!(tz("ZZ"), None);
+    }
+
     use super::*;
 
     fn codes(query: &str, limit: usize) -> Vec<&'static str> {

@@ -599,9 +599,7 @@ async fn write_table(tx: &mut Tx, t: Table, pg: bool) -> Result<()> {
     }
 }
 
-async fn flush(store: &Store, rows: Rows) -> Result<()> {
-    let pg = store.is_postgres();
-    let mut tx = store.begin().await?;
+async fn flush(tx: &mut Tx, pg: bool, rows: Rows) -> Result<()> {
     for t in [
         rows.persons,
         rows.cases,
@@ -614,9 +612,117 @@ async fn flush(store: &Store, rows: Rows) -> Result<()> {
         rows.travellers,
         rows.events,
     ] {
-        write_table(&mut tx, t, pg).await?;
+        write_table(tx, t, pg).await?;
     }
-    tx.commit().await
+    Ok(())
+}
+
+/// The triggers that keep `case_counts` (migration 0002): the bulk load
+/// recomputes the counts once at the end instead of once per case.
+const COUNT_TRIGGER_SQLITE: &str = "case_counts_insert";
+const COUNT_TRIGGER_PG: &str = "case_counts_insert_delete";
+
+/// Page cache for the load on SQLite (KiB): the indexes of a million cases
+/// are inserted in random id order, and each page read back costs a system
+/// call.
+const BULK_CACHE_KIB: i64 = 1 << 20;
+
+/// What [`bulk_start`] changed, for [`bulk_end`] to put back.
+struct Bulk {
+    /// SQLite: the dropped count trigger's SQL.
+    trigger_sql: Option<String>,
+    /// PostgreSQL: whether the count trigger was disabled.
+    trigger_disabled: bool,
+    /// SQLite: the connection's page cache setting before the load.
+    cache_size: Option<i64>,
+}
+
+/// Prepares the load's transaction for many rows: the per-case count
+/// trigger off (inside the transaction, so nobody ever sees it missing) and,
+/// on SQLite, a larger page cache.
+async fn bulk_start(tx: &mut Tx) -> Result<Bulk> {
+    let mut b = Bulk {
+        trigger_sql: None,
+        trigger_disabled: false,
+        cache_size: None,
+    };
+    match tx {
+        Tx::Sqlite(t) => {
+            let c = &mut **t;
+            b.trigger_sql = sqlx::query_scalar(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = $1",
+            )
+            .bind(COUNT_TRIGGER_SQLITE)
+            .fetch_optional(&mut *c)
+            .await?;
+            if b.trigger_sql.is_some() {
+                sqlx::query(&format!("DROP TRIGGER {COUNT_TRIGGER_SQLITE}"))
+                    .execute(&mut *c)
+                    .await?;
+            }
+            b.cache_size = Some(
+                sqlx::query_scalar("PRAGMA cache_size")
+                    .fetch_one(&mut *c)
+                    .await?,
+            );
+            sqlx::query(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}"))
+                .execute(&mut *c)
+                .await?;
+        }
+        Tx::Postgres(t) => {
+            let c = &mut **t;
+            let found: Option<i32> = sqlx::query_scalar(
+                "SELECT 1 FROM pg_trigger WHERE tgrelid = 'cases'::regclass AND tgname = $1",
+            )
+            .bind(COUNT_TRIGGER_PG)
+            .fetch_optional(&mut *c)
+            .await?;
+            if found.is_some() {
+                sqlx::query(&format!(
+                    "ALTER TABLE cases DISABLE TRIGGER {COUNT_TRIGGER_PG}"
+                ))
+                .execute(&mut *c)
+                .await?;
+                b.trigger_disabled = true;
+            }
+        }
+    }
+    Ok(b)
+}
+
+/// Recounts `case_counts` from the cases and undoes [`bulk_start`].
+async fn bulk_end(tx: &mut Tx, b: Bulk) -> Result<()> {
+    for sql in [
+        "DELETE FROM case_counts",
+        "INSERT INTO case_counts (status, country_of_return, programme_id, counsellor_id, created_by, n) \
+         SELECT status, country_of_return, programme_id, counsellor_id, created_by, COUNT(*) FROM cases \
+         GROUP BY status, country_of_return, programme_id, counsellor_id, created_by",
+    ] {
+        on_tx!(&mut *tx, c => sqlx::query(sql).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    match tx {
+        Tx::Sqlite(t) => {
+            let c = &mut **t;
+            if let Some(sql) = &b.trigger_sql {
+                sqlx::query(sql).execute(&mut *c).await?;
+            }
+            if let Some(n) = b.cache_size {
+                sqlx::query(&format!("PRAGMA cache_size = {n}"))
+                    .execute(&mut *c)
+                    .await?;
+            }
+        }
+        Tx::Postgres(t) => {
+            if b.trigger_disabled {
+                sqlx::query(&format!(
+                    "ALTER TABLE cases ENABLE TRIGGER {COUNT_TRIGGER_PG}"
+                ))
+                .execute(&mut **t)
+                .await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Where each country of return is reached from Toronto: the airport, and
@@ -781,10 +887,16 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
         .unwrap_or_else(Utc::now);
     let span_secs = 1000 * 86_400i64; // referrals over the pilot's years
     let mut seq_by_year: std::collections::HashMap<i32, i64> = Default::default();
-    // Persons have 23 columns: stay far below SQLite's 32,766 bound parameters.
-    let batch = 200u64;
+    // Cases generated between writes (the statements are cut to size by
+    // `write_table`).
+    let batch = 1000u64;
     let mut rows = Rows::new();
     let mut written = 0u64;
+    // One transaction for everything: a load that fails or is interrupted
+    // leaves the database as it was (empty), and nothing half-loaded is seen.
+    let pg = store.is_postgres();
+    let mut tx = store.begin().await?;
+    let bulk = bulk_start(&mut tx).await?;
     for i in 0..n_cases {
         let pool = &POOLS[weighted(&mut rng, &pool_weights)];
         let referred: DateTime<Utc> = start
@@ -1009,12 +1121,12 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
         }
         if (i + 1) % batch == 0 || i + 1 == n_cases {
             let full = std::mem::replace(&mut rows, Rows::new());
-            flush(store, full).await?;
+            flush(&mut tx, pg, full).await?;
             written = i + 1;
             progress(written);
         }
     }
-    let mut tx = store.begin().await?;
+    bulk_end(&mut tx, bulk).await?;
     for (year, last) in &seq_by_year {
         on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO case_counters (programme_id, year, last_seq) VALUES ($1, $2, $3) \

@@ -39,8 +39,19 @@ pub struct Ctx {
 
 impl Ctx {
     /// A translator for the request's language.
+    /// Mission officers read times in their country's zone; everyone else
+    /// works in Toronto.
     pub fn tr(&self) -> Tr {
-        Tr::new(self.lang)
+        let zone = self
+            .auth
+            .as_ref()
+            .filter(|a| a.actor.role == homeward_domain::Role::MissionOfficer)
+            .and_then(|a| a.actor.country.as_deref())
+            .and_then(homeward_domain::airports::country_time_zone);
+        match zone {
+            Some(tz) => Tr::in_zone(self.lang, tz),
+            None => Tr::new(self.lang),
+        }
     }
 }
 

@@ -77,12 +77,22 @@ fn arg(v: &str) -> FluentValue<'static> {
 #[derive(Debug, Clone, Copy)]
 pub struct Tr {
     pub lang: Lang,
+    /// Where the reader is: dates and times are shown in this zone.
+    pub tz: chrono_tz::Tz,
 }
 
 impl Tr {
-    /// Creates a translator.
+    /// Creates a translator for a reader in Toronto, where the programme runs.
     pub fn new(lang: Lang) -> Tr {
-        Tr { lang }
+        Tr {
+            lang,
+            tz: chrono_tz::America::Toronto,
+        }
+    }
+
+    /// Creates a translator for a reader in `tz`.
+    pub fn in_zone(lang: Lang, tz: chrono_tz::Tz) -> Tr {
+        Tr { lang, tz }
     }
 
     /// The message for `key`, or the key itself if it is missing (a test
@@ -144,9 +154,10 @@ impl Tr {
         self.t(&format!("to-{to}"))
     }
 
-    /// A date and time in Toronto, where the programme's staff work.
+    /// A date and time in the reader's zone (Toronto, or the country of a
+    /// mission officer), with the zone's abbreviation.
     pub fn datetime(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
-        let local = t.with_timezone(&chrono_tz::America::Toronto);
+        let local = t.with_timezone(&self.tz);
         local.format("%Y-%m-%d %H:%M %Z").to_string()
     }
 

@@ -2232,6 +2232,23 @@ async fn travel_letters_departure_and_inbox(store: Store) {
     let page = get(&c, "/manifests").await;
     assert!(page.contains("AC880") && page.contains("Horváth, Ágnes"));
 
+    // Times in the reader's zone: Toronto for IOM Toronto, Budapest for the HU mission.
+    let (hu, _) = sign_in(&app, "hu@iom.int").await;
+    let hu_page = get(&hu, &case_url).await;
+    let zone_of = |page: &str| {
+        let tl = &page[page.find("id=\"tl-h\"").expect("the timeline")..];
+        (tl.contains(" EST "), tl.contains(" CET "))
+    };
+    assert_eq!(
+        zone_of(&hu_page),
+        (false, true),
+        "the mission reads Budapest time"
+    );
+    assert_eq!(
+        zone_of(&get(&c, &case_url).await),
+        (true, false),
+        "Toronto reads Toronto time"
+    );
     // CBSA's inbox tells the referring officer; the counsellor's inbox is empty.
     let (cb, cb_csrf) = sign_in(&app, "cbsa@cbsa.gc.ca").await;
     let inbox = get(&cb, "/inbox").await;
