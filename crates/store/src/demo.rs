@@ -4,7 +4,7 @@
 
 use crate::sql::Param;
 use crate::users::{self, NewUser};
-use crate::{on_tx, persons, programmes, Result, Store, Tx};
+use crate::{persons, programmes, Result, Store};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use homeward_domain::eligibility;
 use homeward_domain::person::{display_name, PersonData};
@@ -578,7 +578,219 @@ macro_rules! bind_owned {
     }};
 }
 
-async fn write_table(tx: &mut Tx, t: Table, pg: bool) -> Result<()> {
+/// The load's own connection, taken out of the pool: the settings it
+/// changes for the load (no per-row foreign-key checks on SQLite, a large
+/// page cache) end with it, and if the load fails or is interrupted,
+/// closing it rolls the whole load back.
+enum Conn {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            Conn::Sqlite($c) => $body,
+            Conn::Postgres($c) => $body,
+        }
+    };
+}
+
+/// The tables the load writes, parents first.
+const TABLES: [&str; 10] = [
+    "persons",
+    "cases",
+    "case_members",
+    "case_transitions",
+    "referrals",
+    "eligibility_evaluations",
+    "itineraries",
+    "itinerary_segments",
+    "itinerary_travellers",
+    "itinerary_events",
+];
+
+/// The trigger that counts each inserted case into `case_counts` (migration
+/// 0002); the load recounts once at the end instead.
+const COUNT_TRIGGER_SQLITE: &str = "case_counts_insert";
+const COUNT_TRIGGER_PG: &str = "case_counts_insert_delete";
+
+/// Page cache for the load on SQLite, in KiB: the primary-key indexes of a
+/// million cases (random ids) stay in memory.
+const BULK_CACHE_KIB: i64 = 1 << 20;
+
+/// What [`Conn::start`] set aside, for [`Conn::finish`] to put back.
+#[derive(Default)]
+struct Bulk {
+    /// Secondary (non-unique) indexes of the loaded tables: name, definition.
+    indexes: Vec<(String, String)>,
+    /// SQLite: the planner statistics of those indexes (table, index, stat).
+    stats: Vec<(String, String, String)>,
+    /// SQLite: the count trigger's definition, if it was dropped.
+    trigger_sql: Option<String>,
+    /// PostgreSQL: whether the count trigger was disabled.
+    trigger_disabled: bool,
+}
+
+impl Conn {
+    async fn open(store: &Store) -> Result<Conn> {
+        Ok(match &store.db {
+            crate::Db::Sqlite(p) => Conn::Sqlite(p.acquire().await?.detach()),
+            crate::Db::Postgres(p) => Conn::Postgres(p.acquire().await?.detach()),
+        })
+    }
+
+    async fn exec(&mut self, sql: &str) -> Result<()> {
+        on_conn!(self, c => sqlx::query(sql).execute(&mut *c).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Begins the load's one transaction and sets aside, inside it (so no
+    /// other connection ever sees them missing), the secondary indexes of the
+    /// loaded tables and the per-case count trigger. Building an index once
+    /// over sorted keys is much faster than inserting a million random keys.
+    async fn start(&mut self) -> Result<Bulk> {
+        let mut b = Bulk::default();
+        match self {
+            Conn::Sqlite(c) => {
+                // Outside a transaction, or SQLite ignores them.
+                sqlx::query("PRAGMA foreign_keys = OFF")
+                    .execute(&mut *c)
+                    .await?;
+                sqlx::query(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}"))
+                    .execute(&mut *c)
+                    .await?;
+                sqlx::query("BEGIN IMMEDIATE").execute(&mut *c).await?;
+                for t in TABLES {
+                    let found: Vec<(String, String)> = sqlx::query_as(
+                        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 \
+                         AND sql IS NOT NULL AND UPPER(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
+                    )
+                    .bind(t)
+                    .fetch_all(&mut *c)
+                    .await?;
+                    b.indexes.extend(found);
+                }
+                let has_stats: Option<i64> = sqlx::query_scalar(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'",
+                )
+                .fetch_optional(&mut *c)
+                .await?;
+                for (name, _) in &b.indexes {
+                    if has_stats.is_some() {
+                        let rows: Vec<(String, String, String)> = sqlx::query_as(
+                            "SELECT tbl, idx, stat FROM sqlite_stat1 WHERE idx = $1",
+                        )
+                        .bind(name)
+                        .fetch_all(&mut *c)
+                        .await?;
+                        b.stats.extend(rows);
+                    }
+                    sqlx::query(&format!("DROP INDEX \"{name}\""))
+                        .execute(&mut *c)
+                        .await?;
+                }
+                b.trigger_sql = sqlx::query_scalar(
+                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = $1",
+                )
+                .bind(COUNT_TRIGGER_SQLITE)
+                .fetch_optional(&mut *c)
+                .await?;
+                if b.trigger_sql.is_some() {
+                    sqlx::query(&format!("DROP TRIGGER {COUNT_TRIGGER_SQLITE}"))
+                        .execute(&mut *c)
+                        .await?;
+                }
+            }
+            Conn::Postgres(c) => {
+                // For the index builds at the end (this session only).
+                sqlx::query("SET maintenance_work_mem = '256MB'")
+                    .execute(&mut *c)
+                    .await?;
+                sqlx::query("BEGIN").execute(&mut *c).await?;
+                let tables: Vec<String> = TABLES.iter().map(|t| t.to_string()).collect();
+                b.indexes = sqlx::query_as(
+                    "SELECT i.relname::text, pg_get_indexdef(i.oid) FROM pg_index x \
+                     JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid \
+                     WHERE t.relname = ANY($1) AND t.relnamespace = current_schema()::regnamespace \
+                     AND NOT x.indisunique AND NOT x.indisprimary AND NOT x.indisexclusion \
+                     ORDER BY 1",
+                )
+                .bind(&tables)
+                .fetch_all(&mut *c)
+                .await?;
+                for (name, _) in &b.indexes {
+                    sqlx::query(&format!("DROP INDEX \"{name}\""))
+                        .execute(&mut *c)
+                        .await?;
+                }
+                let found: Option<i32> = sqlx::query_scalar(
+                    "SELECT 1 FROM pg_trigger WHERE tgrelid = 'cases'::regclass AND tgname = $1",
+                )
+                .bind(COUNT_TRIGGER_PG)
+                .fetch_optional(&mut *c)
+                .await?;
+                if found.is_some() {
+                    sqlx::query(&format!(
+                        "ALTER TABLE cases DISABLE TRIGGER {COUNT_TRIGGER_PG}"
+                    ))
+                    .execute(&mut *c)
+                    .await?;
+                    b.trigger_disabled = true;
+                }
+            }
+        }
+        Ok(b)
+    }
+
+    /// Rebuilds what [`Conn::start`] set aside, recounts `case_counts` and
+    /// commits.
+    async fn finish(&mut self, b: Bulk) -> Result<()> {
+        for (_, sql) in &b.indexes {
+            self.exec(sql).await?;
+        }
+        self.exec("DELETE FROM case_counts").await?;
+        self.exec(
+            "INSERT INTO case_counts (status, country_of_return, programme_id, counsellor_id, created_by, n) \
+             SELECT status, country_of_return, programme_id, counsellor_id, created_by, COUNT(*) FROM cases \
+             GROUP BY status, country_of_return, programme_id, counsellor_id, created_by",
+        )
+        .await?;
+        match self {
+            Conn::Sqlite(c) => {
+                for (tbl, idx, stat) in &b.stats {
+                    sqlx::query("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ($1, $2, $3)")
+                        .bind(tbl)
+                        .bind(idx)
+                        .bind(stat)
+                        .execute(&mut *c)
+                        .await?;
+                }
+                if let Some(sql) = &b.trigger_sql {
+                    sqlx::query(sql).execute(&mut *c).await?;
+                }
+            }
+            Conn::Postgres(c) => {
+                if b.trigger_disabled {
+                    sqlx::query(&format!(
+                        "ALTER TABLE cases ENABLE TRIGGER {COUNT_TRIGGER_PG}"
+                    ))
+                    .execute(&mut *c)
+                    .await?;
+                }
+            }
+        }
+        self.exec("COMMIT").await
+    }
+
+    async fn close(self) -> Result<()> {
+        on_conn!(self, c => sqlx::Connection::close(c).await)?;
+        Ok(())
+    }
+}
+
+async fn write_table(conn: &mut Conn, t: Table) -> Result<()> {
+    let pg = matches!(conn, Conn::Postgres(_));
     let per = (PARAMS_PER_INSERT / t.cols).max(1);
     let full = insert_text(t.head, t.cols, per, pg);
     let mut values = t.values.into_iter();
@@ -595,11 +807,11 @@ async fn write_table(tx: &mut Tx, t: Table, pg: bool) -> Result<()> {
             part = insert_text(t.head, t.cols, rows, pg);
             &part
         };
-        on_tx!(tx, c => bind_owned!(sqlx::query(text), chunk).execute(c).await.map(|r| r.rows_affected()))?;
+        on_conn!(&mut *conn, c => bind_owned!(sqlx::query(text), chunk).execute(&mut *c).await.map(|_| ()))?;
     }
 }
 
-async fn flush(tx: &mut Tx, pg: bool, rows: Rows) -> Result<()> {
+async fn flush(conn: &mut Conn, rows: Rows) -> Result<()> {
     for t in [
         rows.persons,
         rows.cases,
@@ -612,115 +824,7 @@ async fn flush(tx: &mut Tx, pg: bool, rows: Rows) -> Result<()> {
         rows.travellers,
         rows.events,
     ] {
-        write_table(tx, t, pg).await?;
-    }
-    Ok(())
-}
-
-/// The triggers that keep `case_counts` (migration 0002): the bulk load
-/// recomputes the counts once at the end instead of once per case.
-const COUNT_TRIGGER_SQLITE: &str = "case_counts_insert";
-const COUNT_TRIGGER_PG: &str = "case_counts_insert_delete";
-
-/// Page cache for the load on SQLite (KiB): the indexes of a million cases
-/// are inserted in random id order, and each page read back costs a system
-/// call.
-const BULK_CACHE_KIB: i64 = 1 << 20;
-
-/// What [`bulk_start`] changed, for [`bulk_end`] to put back.
-struct Bulk {
-    /// SQLite: the dropped count trigger's SQL.
-    trigger_sql: Option<String>,
-    /// PostgreSQL: whether the count trigger was disabled.
-    trigger_disabled: bool,
-    /// SQLite: the connection's page cache setting before the load.
-    cache_size: Option<i64>,
-}
-
-/// Prepares the load's transaction for many rows: the per-case count
-/// trigger off (inside the transaction, so nobody ever sees it missing) and,
-/// on SQLite, a larger page cache.
-async fn bulk_start(tx: &mut Tx) -> Result<Bulk> {
-    let mut b = Bulk {
-        trigger_sql: None,
-        trigger_disabled: false,
-        cache_size: None,
-    };
-    match tx {
-        Tx::Sqlite(t) => {
-            let c = &mut **t;
-            b.trigger_sql = sqlx::query_scalar(
-                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = $1",
-            )
-            .bind(COUNT_TRIGGER_SQLITE)
-            .fetch_optional(&mut *c)
-            .await?;
-            if b.trigger_sql.is_some() {
-                sqlx::query(&format!("DROP TRIGGER {COUNT_TRIGGER_SQLITE}"))
-                    .execute(&mut *c)
-                    .await?;
-            }
-            b.cache_size = Some(
-                sqlx::query_scalar("PRAGMA cache_size")
-                    .fetch_one(&mut *c)
-                    .await?,
-            );
-            sqlx::query(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}"))
-                .execute(&mut *c)
-                .await?;
-        }
-        Tx::Postgres(t) => {
-            let c = &mut **t;
-            let found: Option<i32> = sqlx::query_scalar(
-                "SELECT 1 FROM pg_trigger WHERE tgrelid = 'cases'::regclass AND tgname = $1",
-            )
-            .bind(COUNT_TRIGGER_PG)
-            .fetch_optional(&mut *c)
-            .await?;
-            if found.is_some() {
-                sqlx::query(&format!(
-                    "ALTER TABLE cases DISABLE TRIGGER {COUNT_TRIGGER_PG}"
-                ))
-                .execute(&mut *c)
-                .await?;
-                b.trigger_disabled = true;
-            }
-        }
-    }
-    Ok(b)
-}
-
-/// Recounts `case_counts` from the cases and undoes [`bulk_start`].
-async fn bulk_end(tx: &mut Tx, b: Bulk) -> Result<()> {
-    for sql in [
-        "DELETE FROM case_counts",
-        "INSERT INTO case_counts (status, country_of_return, programme_id, counsellor_id, created_by, n) \
-         SELECT status, country_of_return, programme_id, counsellor_id, created_by, COUNT(*) FROM cases \
-         GROUP BY status, country_of_return, programme_id, counsellor_id, created_by",
-    ] {
-        on_tx!(&mut *tx, c => sqlx::query(sql).execute(c).await.map(|r| r.rows_affected()))?;
-    }
-    match tx {
-        Tx::Sqlite(t) => {
-            let c = &mut **t;
-            if let Some(sql) = &b.trigger_sql {
-                sqlx::query(sql).execute(&mut *c).await?;
-            }
-            if let Some(n) = b.cache_size {
-                sqlx::query(&format!("PRAGMA cache_size = {n}"))
-                    .execute(&mut *c)
-                    .await?;
-            }
-        }
-        Tx::Postgres(t) => {
-            if b.trigger_disabled {
-                sqlx::query(&format!(
-                    "ALTER TABLE cases ENABLE TRIGGER {COUNT_TRIGGER_PG}"
-                ))
-                .execute(&mut **t)
-                .await?;
-            }
-        }
+        write_table(conn, t).await?;
     }
     Ok(())
 }
@@ -893,10 +997,9 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
     let mut rows = Rows::new();
     let mut written = 0u64;
     // One transaction for everything: a load that fails or is interrupted
-    // leaves the database as it was (empty), and nothing half-loaded is seen.
-    let pg = store.is_postgres();
-    let mut tx = store.begin().await?;
-    let bulk = bulk_start(&mut tx).await?;
+    // leaves the database as it was, and nothing half-loaded is ever seen.
+    let mut conn = Conn::open(store).await?;
+    let bulk = conn.start().await?;
     for i in 0..n_cases {
         let pool = &POOLS[weighted(&mut rng, &pool_weights)];
         let referred: DateTime<Utc> = start
@@ -1121,18 +1224,20 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
         }
         if (i + 1) % batch == 0 || i + 1 == n_cases {
             let full = std::mem::replace(&mut rows, Rows::new());
-            flush(&mut tx, pg, full).await?;
+            flush(&mut conn, full).await?;
             written = i + 1;
             progress(written);
         }
     }
-    bulk_end(&mut tx, bulk).await?;
     for (year, last) in &seq_by_year {
-        on_tx!(&mut tx, c => sqlx::query(
+        on_conn!(&mut conn, c => sqlx::query(
             "INSERT INTO case_counters (programme_id, year, last_seq) VALUES ($1, $2, $3) \
              ON CONFLICT (programme_id, year) DO UPDATE SET last_seq = $3")
-            .bind(programme.id).bind(*year).bind(*last).execute(c).await.map(|r| r.rows_affected()))?;
+            .bind(programme.id).bind(*year).bind(*last).execute(&mut *c).await.map(|_| ()))?;
     }
+    conn.finish(bulk).await?;
+    conn.close().await?;
+    let mut tx = store.begin().await?;
     crate::audit::record(
         &mut tx,
         None,

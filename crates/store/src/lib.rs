@@ -19,6 +19,7 @@ pub mod letters;
 pub mod notifications;
 pub mod passwords;
 pub mod persons;
+pub mod plans;
 pub mod programmes;
 pub mod purchases;
 pub mod readiness;

@@ -489,12 +489,25 @@ mod coverage {
             include_str!("pages/travel.rs"),
             include_str!("letters.rs"),
             include_str!("api/travel.rs"),
+            include_str!("../../store/src/purchases.rs"),
+            include_str!("../../store/src/plans.rs"),
         ];
         let mut codes = Vec::new();
         for src in sources {
-            for call in [".add(", "Precondition(", "Err(\"", "ApiError::new(", "bad("] {
+            for call in [
+                ".add(",
+                "Precondition(",
+                "Err(\"",
+                "ApiError::new(",
+                "bad(",
+                "invalid(",
+            ] {
                 // `.add(field, code)`: a lone literal there is the field, not the code.
-                let min = if call == ".add(" { 2 } else { 1 };
+                let min = if call == ".add(" || call == "invalid(" {
+                    2
+                } else {
+                    1
+                };
                 codes.extend(codes_after(src, call, min));
             }
         }
