@@ -630,6 +630,11 @@ struct Bulk {
     trigger_sql: Option<String>,
     /// PostgreSQL: whether the count trigger was disabled.
     trigger_disabled: bool,
+    /// PostgreSQL: the loaded tables' foreign keys (table, name, definition),
+    /// checked once for all rows when they are added back instead of row by
+    /// row. SQLite's are switched off for the load's connection and checked
+    /// with `PRAGMA foreign_key_check` at the end.
+    foreign_keys: Vec<(String, String, String)>,
 }
 
 impl Conn {
@@ -738,6 +743,21 @@ impl Conn {
                     .await?;
                     b.trigger_disabled = true;
                 }
+                b.foreign_keys = sqlx::query_as(
+                    "SELECT t.relname::text, k.conname::text, pg_get_constraintdef(k.oid) FROM pg_constraint k \
+                     JOIN pg_class t ON t.oid = k.conrelid WHERE k.contype = 'f' AND t.relname = ANY($1) \
+                     AND t.relnamespace = current_schema()::regnamespace ORDER BY 1, 2",
+                )
+                .bind(&tables)
+                .fetch_all(&mut *c)
+                .await?;
+                for (table, name, _) in &b.foreign_keys {
+                    sqlx::query(&format!(
+                        "ALTER TABLE \"{table}\" DROP CONSTRAINT \"{name}\""
+                    ))
+                    .execute(&mut *c)
+                    .await?;
+                }
             }
         }
         Ok(b)
@@ -769,8 +789,27 @@ impl Conn {
                 if let Some(sql) = &b.trigger_sql {
                     sqlx::query(sql).execute(&mut *c).await?;
                 }
+                for t in TABLES {
+                    let broken: Vec<(String,)> = sqlx::query_as(&format!(
+                        "SELECT parent FROM pragma_foreign_key_check('{t}') LIMIT 1"
+                    ))
+                    .fetch_all(&mut *c)
+                    .await?;
+                    if let Some((parent,)) = broken.first() {
+                        return Err(crate::Error::Io(format!(
+                            "demo data: a row of {t} refers to a missing row of {parent}"
+                        )));
+                    }
+                }
             }
             Conn::Postgres(c) => {
+                for (table, name, def) in &b.foreign_keys {
+                    sqlx::query(&format!(
+                        "ALTER TABLE \"{table}\" ADD CONSTRAINT \"{name}\" {def}"
+                    ))
+                    .execute(&mut *c)
+                    .await?;
+                }
                 if b.trigger_disabled {
                     sqlx::query(&format!(
                         "ALTER TABLE cases ENABLE TRIGGER {COUNT_TRIGGER_PG}"

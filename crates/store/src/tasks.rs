@@ -15,7 +15,7 @@ pub const DEPARTURE_TARGET_DAYS: i64 = 30;
 /// One thing to do.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Task {
-    /// overdue-contact, past-departure-target, document-expiring, consulate-waiting, fitness-check-due.
+    /// overdue-contact, past-departure-target, document-expiring, consulate-waiting, fitness-check-due, plan-due.
     pub kind: &'static str,
     pub case_id: Uuid,
     pub case_number: String,
@@ -108,7 +108,42 @@ pub async fn list(
             vec![Param::Text("preparing_departure".into())], "fitness-check-due").await?,
     );
     out.extend(fitness_before_flights(store, actor, now).await?);
+    out.extend(plans_due(store, actor).await?);
     Ok(out)
+}
+
+/// Returned cases whose reintegration plan is not approved yet: due 30 days
+/// after arrival (overdue once that day has passed).
+async fn plans_due(store: &Store, actor: &Actor) -> Result<Vec<Task>> {
+    #[derive(sqlx::FromRow)]
+    struct Due {
+        case_id: Uuid,
+        case_number: String,
+        principal_name: String,
+        arrived_on: NaiveDate,
+    }
+    let mut q = Sql::new(
+        "SELECT c.id AS case_id, c.case_number, p.display_name AS principal_name, a.arrived_on \
+         FROM cases c JOIN persons p ON p.id = c.principal_person_id JOIN arrivals a ON a.case_id = c.id \
+         WHERE c.status IN ('reintegrating', 'monitoring') \
+         AND NOT EXISTS (SELECT 1 FROM reintegration_plans r WHERE r.case_id = c.id AND r.status = 'approved')",
+    );
+    actor.push_case_scope(&mut q);
+    q.push(" ORDER BY a.arrived_on LIMIT 200");
+    let rows: Vec<Due> = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, Due>(&q.text), q.params).fetch_all(p).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Task {
+            kind: "plan-due",
+            case_id: r.case_id,
+            case_number: r.case_number,
+            principal_name: r.principal_name,
+            due: homeward_domain::reintegration::plan_due(r.arrived_on)
+                .and_hms_opt(23, 59, 0)
+                .map(|t| t.and_utc()),
+            about: None,
+        })
+        .collect())
 }
 
 /// Travellers booked on a flight in the coming week whose latest favourable

@@ -79,6 +79,24 @@ async fn arrival_and_plan(store: Store) {
         "reintegrating"
     );
 
+    // The plan is due 30 days after arrival, in the mission's task list.
+    let due: Vec<_> = homeward_store::tasks::list(&store, &hu, chrono::Utc::now(), today)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.kind == "plan-due" && t.case_id == id)
+        .collect();
+    assert_eq!(due.len(), 1);
+    assert_eq!(
+        due[0].due.map(|d| d.date_naive()),
+        Some(today + chrono::Duration::days(30))
+    );
+    assert!(
+        homeward_store::tasks::list(&store, &mx, chrono::Utc::now(), today)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // The plan: CAD 2,000.00 at most.
     plans::add_component(&store, &hu, id, &part("housing", "economic", "800"))
         .await
@@ -126,6 +144,13 @@ async fn arrival_and_plan(store: Store) {
     ));
     let ok = plans::approve(&store, &sup, id, p.version).await.unwrap();
     assert_eq!(ok.status, "approved");
+    assert!(
+        !homeward_store::tasks::list(&store, &hu, chrono::Utc::now(), today)
+            .await
+            .unwrap()
+            .iter()
+            .any(|t| t.kind == "plan-due")
+    );
     assert!(matches!(
         plans::add_component(&store, &hu, id, &part("housing", "economic", "1")).await,
         Err(Error::Invalid(_))

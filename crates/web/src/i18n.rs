@@ -340,6 +340,7 @@ mod coverage {
                 "document-expiring",
                 "consulate-waiting",
                 "fitness-check-due",
+                "plan-due",
             ] {
                 assert!(t.has(&format!("task-{k}")), "{lang:?} task-{k}");
             }

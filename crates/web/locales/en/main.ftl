@@ -633,3 +633,4 @@ error-plan-already-approved = The plan is approved; it can no longer be changed.
 error-no-entitlement = This case has no entitlement from an eligibility decision.
 error-case-not-returned = Purchases are for cases whose returnee has gone home and whose case is still open.
 error-purchase-exceeds-entitlement = Approving this would take the case's spending past its entitlement.
+task-plan-due = Reintegration plan due (30 days after arrival)

@@ -633,3 +633,4 @@ error-plan-already-approved = Le plan est approuvé ; il ne peut plus être modi
 error-no-entitlement = Ce dossier n'a pas de droit à une aide issu d'une décision d'admissibilité.
 error-case-not-returned = Les achats concernent les dossiers ouverts dont la personne est rentrée.
 error-purchase-exceeds-entitlement = Approuver cet achat ferait dépasser au dossier le montant de son aide.
+task-plan-due = Plan de réintégration à établir (30 jours après l'arrivée)
