@@ -35,8 +35,18 @@ pub struct Attachment {
     pub storage_key: String,
 }
 
-const SELECT: &str = "SELECT a.id, a.kind, a.file_name, a.content_type, a.size_bytes, a.sha256, u.name AS uploaded_by_name, \
-    a.uploaded_at, a.storage_key FROM attachments a LEFT JOIN users u ON u.id = a.uploaded_by";
+macro_rules! attachment_columns {
+    () => {
+        "a.id, a.kind, a.file_name, a.content_type, a.size_bytes, a.sha256, u.name AS uploaded_by_name, \
+         a.uploaded_at, a.storage_key"
+    };
+}
+const COLUMNS: &str = attachment_columns!();
+const SELECT: &str = concat!(
+    "SELECT ",
+    attachment_columns!(),
+    " FROM attachments a LEFT JOIN users u ON u.id = a.uploaded_by"
+);
 
 async fn may_read(store: &Store, actor: &Actor, case_id: Uuid) -> Result<bool> {
     if !actor.role.can(Resource::Attachment, Action::Read) {
@@ -131,14 +141,21 @@ pub async fn add(
 
 /// The attachments of a case in scope.
 pub async fn list(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Attachment>> {
-    cases::summary(store, actor, case_id).await?;
     if !may_read(store, actor, case_id).await? {
+        // Out of scope reads as not found, whatever the role.
+        cases::summary(store, actor, case_id).await?;
         return Err(Error::Forbidden);
     }
-    let sql = format!("{SELECT} WHERE a.case_id = $1 ORDER BY a.uploaded_at, a.id");
-    Ok(
-        on_db!(&store.db, p => sqlx::query_as::<_, Attachment>(&sql).bind(case_id).fetch_all(p).await)?,
+    cases::section(
+        store,
+        actor,
+        case_id,
+        "a.id",
+        COLUMNS,
+        "LEFT JOIN attachments a ON a.case_id = c.id LEFT JOIN users u ON u.id = a.uploaded_by",
+        "ORDER BY a.uploaded_at, a.id",
     )
+    .await
 }
 
 /// One attachment's record.

@@ -40,11 +40,16 @@ pub async fn in_force(store: &Store, case_id: Uuid, purpose: &str) -> Result<boo
 /// The consents of a case in scope.
 pub async fn list(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Consent>> {
     actor.require(Resource::Consent, Action::Read)?;
-    cases::summary(store, actor, case_id).await?;
-    Ok(on_db!(&store.db, p => sqlx::query_as::<_, Consent>(
-        "SELECT k.id, k.purpose, k.given_at, u.name AS recorded_by_name, k.withdrawn_at, k.withdrawal_reason \
-         FROM consents k LEFT JOIN users u ON u.id = k.recorded_by WHERE k.case_id = $1 ORDER BY k.given_at, k.id")
-        .bind(case_id).fetch_all(p).await)?)
+    cases::section(
+        store,
+        actor,
+        case_id,
+        "k.id",
+        "k.id, k.purpose, k.given_at, u.name AS recorded_by_name, k.withdrawn_at, k.withdrawal_reason",
+        "LEFT JOIN consents k ON k.case_id = c.id LEFT JOIN users u ON u.id = k.recorded_by",
+        "ORDER BY k.given_at, k.id",
+    )
+    .await
 }
 
 /// Records consent for a purpose (no effect if already in force).

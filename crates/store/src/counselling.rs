@@ -4,7 +4,7 @@
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
-use crate::{cases, consents, on_db, on_tx, Result, Store};
+use crate::{cases, consents, on_tx, Result, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use homeward_domain::validation::{self, clean};
 use homeward_domain::{Action, Invalid, Resource, Role};
@@ -71,14 +71,21 @@ async fn may_read(store: &Store, actor: &Actor, case_id: Uuid) -> Result<bool> {
 
 /// The sessions of a case in scope; `Forbidden` for roles without need to know.
 pub async fn list(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Session>> {
-    cases::summary(store, actor, case_id).await?;
     if !may_read(store, actor, case_id).await? {
+        // Out of scope reads as not found, whatever the role.
+        cases::summary(store, actor, case_id).await?;
         return Err(crate::Error::Forbidden);
     }
-    let rows = on_db!(&store.db, p => sqlx::query_as::<_, Session>(
-        "SELECT s.id, s.held_on, s.duration_minutes, s.language, s.interpreter, s.topics, s.notes, u.name AS counsellor_name, s.created_at \
-         FROM counselling_sessions s LEFT JOIN users u ON u.id = s.counsellor_id WHERE s.case_id = $1 ORDER BY s.held_on, s.created_at")
-        .bind(case_id).fetch_all(p).await)?;
+    let rows: Vec<Session> = cases::section(
+        store,
+        actor,
+        case_id,
+        "s.id",
+        "s.id, s.held_on, s.duration_minutes, s.language, s.interpreter, s.topics, s.notes, u.name AS counsellor_name, s.created_at",
+        "LEFT JOIN counselling_sessions s ON s.case_id = c.id LEFT JOIN users u ON u.id = s.counsellor_id",
+        "ORDER BY s.held_on, s.created_at",
+    )
+    .await?;
     if !rows.is_empty() {
         audit::record_read(store, actor, "counselling", case_id, Some(case_id)).await?;
     }

@@ -819,7 +819,15 @@ impl Conn {
                 }
             }
         }
-        self.exec("COMMIT").await
+        self.exec("COMMIT").await?;
+        if let Conn::Sqlite(c) = self {
+            // The load's pages were copied into the database by the
+            // checkpoint after the commit; give the log's disk space back.
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&mut *c)
+                .await?;
+        }
+        Ok(())
     }
 
     async fn close(self) -> Result<()> {

@@ -72,16 +72,31 @@ pub async fn save(
     get(store, actor, id).await
 }
 
-const SELECT: &str = "SELECT l.id, l.case_id, l.kind, l.lang, l.sha256, l.size, l.data_version, u.name AS created_by_name, l.created_at \
-    FROM letters l LEFT JOIN users u ON u.id = l.created_by";
+macro_rules! letter_columns {
+    () => {
+        "l.id, l.case_id, l.kind, l.lang, l.sha256, l.size, l.data_version, u.name AS created_by_name, l.created_at"
+    };
+}
+const COLUMNS: &str = letter_columns!();
+const SELECT: &str = concat!(
+    "SELECT ",
+    letter_columns!(),
+    " FROM letters l LEFT JOIN users u ON u.id = l.created_by"
+);
 
 /// The case's letters the actor may read, newest first.
 pub async fn list(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Letter>> {
     actor.require(Resource::Letter, Action::Read)?;
-    cases::summary(store, actor, case_id).await?;
-    let rows: Vec<Letter> = on_db!(&store.db, p => sqlx::query_as::<_, Letter>(&format!(
-        "{SELECT} WHERE l.case_id = $1 ORDER BY l.created_at DESC, l.id"))
-        .bind(case_id).fetch_all(p).await)?;
+    let rows: Vec<Letter> = cases::section(
+        store,
+        actor,
+        case_id,
+        "l.id",
+        COLUMNS,
+        "LEFT JOIN letters l ON l.case_id = c.id LEFT JOIN users u ON u.id = l.created_by",
+        "ORDER BY l.created_at DESC, l.id",
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .filter(|l| actor.role.may_read_letter(&l.kind))

@@ -203,14 +203,21 @@ pub async fn vulnerabilities(
     actor: &Actor,
     case_id: Uuid,
 ) -> Result<Vec<Vulnerability>> {
-    cases::summary(store, actor, case_id).await?;
     if !may_read_restricted(store, actor, case_id).await? {
+        // Out of scope reads as not found, whatever the role.
+        cases::summary(store, actor, case_id).await?;
         return Err(Error::Forbidden);
     }
-    Ok(on_db!(&store.db, p => sqlx::query_as::<_, Vulnerability>(
-        "SELECT v.id, v.person_id, p.display_name AS person_name, v.kind, v.details, v.follow_up, v.recorded_at \
-         FROM vulnerabilities v JOIN persons p ON p.id = v.person_id WHERE v.case_id = $1 ORDER BY v.recorded_at, v.id")
-        .bind(case_id).fetch_all(p).await)?)
+    cases::section(
+        store,
+        actor,
+        case_id,
+        "v.id",
+        "v.id, v.person_id, p.display_name AS person_name, v.kind, v.details, v.follow_up, v.recorded_at",
+        "LEFT JOIN vulnerabilities v ON v.case_id = c.id LEFT JOIN persons p ON p.id = v.person_id",
+        "ORDER BY v.recorded_at, v.id",
+    )
+    .await
 }
 
 /// Records a fitness-to-travel check (health data: needs consent).
@@ -277,14 +284,22 @@ pub async fn add_fitness(
 
 /// The case's fitness checks (restricted), newest last.
 pub async fn fitness(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<FitnessCheck>> {
-    cases::summary(store, actor, case_id).await?;
     if !may_read_restricted(store, actor, case_id).await? {
+        // Out of scope reads as not found, whatever the role.
+        cases::summary(store, actor, case_id).await?;
         return Err(Error::Forbidden);
     }
-    Ok(on_db!(&store.db, p => sqlx::query_as::<_, FitnessCheck>(
-        "SELECT f.id, f.person_id, p.display_name AS person_name, f.status, f.checked_at, f.medical_escort, f.special_assistance, f.notes, f.recorded_at \
-         FROM fitness_checks f JOIN persons p ON p.id = f.person_id WHERE f.case_id = $1 ORDER BY f.recorded_at, f.id")
-        .bind(case_id).fetch_all(p).await)?)
+    cases::section(
+        store,
+        actor,
+        case_id,
+        "f.id",
+        "f.id, f.person_id, p.display_name AS person_name, f.status, f.checked_at, f.medical_escort, f.special_assistance, \
+         f.notes, f.recorded_at",
+        "LEFT JOIN fitness_checks f ON f.case_id = c.id LEFT JOIN persons p ON p.id = f.person_id",
+        "ORDER BY f.recorded_at, f.id",
+    )
+    .await
 }
 
 /// Records a travel document.
@@ -348,12 +363,17 @@ pub async fn add_document(
 /// The case's travel documents.
 pub async fn documents(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Document>> {
     actor.require(Resource::Case, Action::Read)?;
-    cases::summary(store, actor, case_id).await?;
-    Ok(on_db!(&store.db, p => sqlx::query_as::<_, Document>(
-        "SELECT d.id, d.person_id, p.display_name AS person_name, d.kind, d.number, d.issuing_country, d.expires_on, d.etd_requested_on, \
-         d.etd_issued_on, d.consulate, d.recorded_at FROM travel_documents d JOIN persons p ON p.id = d.person_id \
-         WHERE d.case_id = $1 ORDER BY d.recorded_at, d.id")
-        .bind(case_id).fetch_all(p).await)?)
+    cases::section(
+        store,
+        actor,
+        case_id,
+        "d.id",
+        "d.id, d.person_id, p.display_name AS person_name, d.kind, d.number, d.issuing_country, d.expires_on, \
+         d.etd_requested_on, d.etd_issued_on, d.consulate, d.recorded_at",
+        "LEFT JOIN travel_documents d ON d.case_id = c.id LEFT JOIN persons p ON p.id = d.person_id",
+        "ORDER BY d.recorded_at, d.id",
+    )
+    .await
 }
 
 /// What blocks the case from preparing departure (for the workflow guard,

@@ -110,10 +110,19 @@ pub async fn insert(
     .await
 }
 
-const SELECT: &str = "SELECT r.claim_filed_on, r.claim_outcome, r.irb_decided_on, r.designated_country_of_origin, \
-    r.federal_court_leave_filed_on, r.prra_applied_on, r.prra_decided_on, r.removal_order, r.compliant_with_conditions, \
-    r.criminality, r.residence_region, r.prior_avrr_assistance, u.name AS referred_by_name, r.contact_due_at, r.contacted_at, \
-    r.version, r.updated_at FROM referrals r LEFT JOIN users u ON u.id = r.referred_by WHERE r.case_id = $1";
+macro_rules! referral_columns {
+    () => {
+        "r.claim_filed_on, r.claim_outcome, r.irb_decided_on, r.designated_country_of_origin, \
+         r.federal_court_leave_filed_on, r.prra_applied_on, r.prra_decided_on, r.removal_order, r.compliant_with_conditions, \
+         r.criminality, r.residence_region, r.prior_avrr_assistance, u.name AS referred_by_name, r.contact_due_at, r.contacted_at, \
+         r.version, r.updated_at"
+    };
+}
+const SELECT: &str = concat!(
+    "SELECT ",
+    referral_columns!(),
+    " FROM referrals r LEFT JOIN users u ON u.id = r.referred_by WHERE r.case_id = $1"
+);
 
 async fn row(store: &Store, case_id: Uuid) -> Result<Option<Row>> {
     Ok(
@@ -124,8 +133,17 @@ async fn row(store: &Store, case_id: Uuid) -> Result<Option<Row>> {
 /// The referral of a case in scope (None for cases opened without one).
 pub async fn get(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Option<Referral>> {
     actor.require(Resource::Referral, Action::Read)?;
-    cases::summary(store, actor, case_id).await?;
-    Ok(row(store, case_id).await?.map(|r| r.view(crate::now())))
+    let rows: Vec<Row> = cases::section(
+        store,
+        actor,
+        case_id,
+        "r.case_id",
+        referral_columns!(),
+        "LEFT JOIN referrals r ON r.case_id = c.id LEFT JOIN users u ON u.id = r.referred_by",
+        "",
+    )
+    .await?;
+    Ok(rows.into_iter().next().map(|r| r.view(crate::now())))
 }
 
 /// Replaces the facts (or records them for a case that had none). `version`
@@ -298,13 +316,18 @@ pub async fn latest_evaluation(
     case_id: Uuid,
 ) -> Result<Option<StoredEvaluation>> {
     actor.require(Resource::Referral, Action::Read)?;
-    cases::summary(store, actor, case_id).await?;
-    Ok(
-        on_db!(&store.db, p => sqlx::query_as::<_, StoredEvaluation>(
-        "SELECT id, evaluated_at, application_date, rule_set, eligible, determined, amount_minor, currency, tier, result_json \
-         FROM eligibility_evaluations WHERE case_id = $1 ORDER BY evaluated_at DESC LIMIT 1")
-        .bind(case_id).fetch_optional(p).await)?,
+    let rows: Vec<StoredEvaluation> = cases::section(
+        store,
+        actor,
+        case_id,
+        "e.id",
+        "e.id, e.evaluated_at, e.application_date, e.rule_set, e.eligible, e.determined, e.amount_minor, e.currency, \
+         e.tier, e.result_json",
+        "LEFT JOIN eligibility_evaluations e ON e.case_id = c.id",
+        "ORDER BY e.evaluated_at DESC LIMIT 1",
     )
+    .await?;
+    Ok(rows.into_iter().next())
 }
 
 /// A referral waiting for the person to contact IOM.

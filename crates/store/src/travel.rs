@@ -208,10 +208,19 @@ impl SegRow {
     }
 }
 
-const SELECT: &str = "SELECT i.id, i.case_id, c.case_number, i.status, i.booking_reference, i.fare_minor, i.fare_currency, \
-    i.departure_assistance, i.transit_assistance, i.arrival_reception, i.escort, i.notes, i.replaces_id, \
-    i.departs_at, i.arrives_at, i.origin, i.destination, i.departed_at, u.name AS confirmed_by, i.version \
-    FROM itineraries i JOIN cases c ON c.id = i.case_id LEFT JOIN users u ON u.id = i.departure_confirmed_by";
+macro_rules! itinerary_columns {
+    () => {
+        "i.id, i.case_id, c.case_number, i.status, i.booking_reference, i.fare_minor, i.fare_currency, \
+         i.departure_assistance, i.transit_assistance, i.arrival_reception, i.escort, i.notes, i.replaces_id, \
+         i.departs_at, i.arrives_at, i.origin, i.destination, i.departed_at, u.name AS confirmed_by, i.version"
+    };
+}
+const COLUMNS: &str = itinerary_columns!();
+const SELECT: &str = concat!(
+    "SELECT ",
+    itinerary_columns!(),
+    " FROM itineraries i JOIN cases c ON c.id = i.case_id LEFT JOIN users u ON u.id = i.departure_confirmed_by"
+);
 
 async fn complete(store: &Store, r: Row) -> Result<Itinerary> {
     let segs: Vec<SegRow> = on_db!(&store.db, p => sqlx::query_as::<_, SegRow>(
@@ -270,10 +279,16 @@ async fn complete(store: &Store, r: Row) -> Result<Itinerary> {
 /// The case's itineraries, newest first.
 pub async fn list(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Itinerary>> {
     actor.require(Resource::Travel, Action::Read)?;
-    cases::summary(store, actor, case_id).await?;
-    let rows: Vec<Row> = on_db!(&store.db, p => sqlx::query_as::<_, Row>(&format!(
-        "{SELECT} WHERE i.case_id = $1 ORDER BY i.created_at DESC, i.id"))
-        .bind(case_id).fetch_all(p).await)?;
+    let rows: Vec<Row> = cases::section(
+        store,
+        actor,
+        case_id,
+        "i.id",
+        COLUMNS,
+        "LEFT JOIN itineraries i ON i.case_id = c.id LEFT JOIN users u ON u.id = i.departure_confirmed_by",
+        "ORDER BY i.created_at DESC, i.id",
+    )
+    .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         out.push(complete(store, r).await?);

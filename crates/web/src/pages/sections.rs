@@ -242,7 +242,7 @@ pub async fn load(
     x.vulnerabilities = allowed(readiness::vulnerabilities(store, actor, id).await)?;
     x.fitness = allowed(readiness::fitness(store, actor, id).await)?;
     x.can_add_health = role.can(Resource::Counselling, Action::Create);
-    let members = homeward_store::cases::get(store, actor, id).await?.members;
+    let members = homeward_store::cases::members(store, actor, id).await?;
     // Letters default to the principal applicant's first language that has a translation.
     let preferred: Vec<String> = members
         .iter()
