@@ -94,6 +94,15 @@ pub fn is_overdue(due: NaiveDate, today: NaiveDate, grace_days: u32) -> bool {
     (today - due).num_days() > i64::from(grace_days)
 }
 
+/// The first due date that is not overdue on `today`: a follow-up not yet
+/// done is overdue exactly when its due date is before this day, so a query
+/// can select overdue follow-ups with `due_on < overdue_before(..)`.
+pub fn overdue_before(today: NaiveDate, grace_days: u32) -> NaiveDate {
+    today
+        .checked_sub_days(chrono::Days::new(u64::from(grace_days)))
+        .unwrap_or(NaiveDate::MIN)
+}
+
 /// Whether an outcome completes the scheduled follow-up. The returnee was
 /// reached, or refused the contact (a choice to respect, recorded); a
 /// contact not reached or rescheduled leaves the follow-up open.
@@ -242,6 +251,18 @@ mod tests {
         assert!(is_overdue(due, d("2012-12-17"), 14));
         assert!(!is_overdue(due, due, 0));
         assert!(is_overdue(due, d("2012-12-03"), 0));
+    }
+
+    #[test]
+    fn the_overdue_cutoff_agrees_with_is_overdue() {
+        let today = d("2013-03-01");
+        for grace in [0, 1, 14, 90] {
+            let cut = overdue_before(today, grace);
+            for back in 0..120 {
+                let due = today - chrono::Duration::days(back);
+                assert_eq!(due < cut, is_overdue(due, today, grace), "{due} {grace}");
+            }
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod counselling;
 pub mod demo;
 pub mod departures;
 pub mod error;
+pub mod followups;
 pub mod jobs;
 pub mod letters;
 pub mod notifications;

@@ -7,7 +7,7 @@
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
-use crate::{cases, on_db, on_tx, purchases, Error, Result, Store};
+use crate::{cases, followups, on_db, on_tx, programmes, purchases, Error, Result, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use homeward_domain::money::Money;
 use homeward_domain::reintegration::{
@@ -57,7 +57,8 @@ fn invalid(field: &str, code: &str) -> Error {
     Error::Invalid(inv)
 }
 
-/// Confirms the returnee's arrival; a departed case moves to reintegrating.
+/// Confirms the returnee's arrival; a departed case moves to reintegrating
+/// and its follow-up schedule is created from the programme's (same transaction).
 pub async fn confirm_arrival(
     store: &Store,
     actor: &Actor,
@@ -96,6 +97,7 @@ pub async fn confirm_arrival(
             departure_confirmed: true,
         },
     )?;
+    let schedule = programmes::followup_schedule(store, &case.programme_code).await?;
     let now = crate::now();
     let mut tx = store.begin().await?;
     on_tx!(&mut tx, c => sqlx::query(
@@ -112,6 +114,8 @@ pub async fn confirm_arrival(
         now,
     )
     .await?;
+    // The follow-up schedule starts with the arrival, or not at all.
+    followups::create_schedule(&mut tx, actor, case_id, on, &schedule, now).await?;
     audit::record(
         &mut tx,
         Some(actor),

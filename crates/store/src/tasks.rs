@@ -15,7 +15,8 @@ pub const DEPARTURE_TARGET_DAYS: i64 = 30;
 /// One thing to do.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Task {
-    /// overdue-contact, past-departure-target, document-expiring, consulate-waiting, fitness-check-due, plan-due.
+    /// overdue-contact, past-departure-target, document-expiring, consulate-waiting, fitness-check-due, plan-due,
+    /// followup-overdue.
     pub kind: &'static str,
     pub case_id: Uuid,
     pub case_number: String,
@@ -109,7 +110,57 @@ pub async fn list(
     );
     out.extend(fitness_before_flights(store, actor, now).await?);
     out.extend(plans_due(store, actor).await?);
+    out.extend(followups_overdue(store, actor, today).await?);
     Ok(out)
+}
+
+/// Follow-up contacts not completed and more than their programme's grace
+/// days past due, on cases in reintegration or monitoring: due on the
+/// follow-up's date.
+async fn followups_overdue(store: &Store, actor: &Actor, today: NaiveDate) -> Result<Vec<Task>> {
+    #[derive(sqlx::FromRow)]
+    struct Due {
+        case_id: Uuid,
+        case_number: String,
+        principal_name: String,
+        due_on: NaiveDate,
+    }
+    let schedules = crate::programmes::followup_schedules(store).await?;
+    if schedules.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new(
+        "SELECT c.id AS case_id, c.case_number, p.display_name AS principal_name, f.due_on          FROM followups f JOIN cases c ON c.id = f.case_id JOIN persons p ON p.id = c.principal_person_id          WHERE f.completed_at IS NULL AND c.status IN ('reintegrating', 'monitoring') AND (",
+    );
+    // Grace days are per programme: one cut-off date each (programmes are few).
+    for (n, (programme_id, schedule)) in schedules.iter().enumerate() {
+        if n > 0 {
+            q.push(" OR ");
+        }
+        q.push("(c.programme_id = ")
+            .bind(Param::Uuid(*programme_id))
+            .push(" AND f.due_on < ")
+            .bind(Param::Date(homeward_domain::followups::overdue_before(
+                today,
+                schedule.grace_days,
+            )))
+            .push(")");
+    }
+    q.push(")");
+    actor.push_case_scope(&mut q);
+    q.push(" ORDER BY f.due_on LIMIT 200");
+    let rows: Vec<Due> = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, Due>(&q.text), q.params).fetch_all(p).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Task {
+            kind: "followup-overdue",
+            case_id: r.case_id,
+            case_number: r.case_number,
+            principal_name: r.principal_name,
+            due: r.due_on.and_hms_opt(23, 59, 0).map(|t| t.and_utc()),
+            about: None,
+        })
+        .collect())
 }
 
 /// Returned cases whose reintegration plan is not approved yet: due 30 days
