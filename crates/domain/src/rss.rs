@@ -307,6 +307,23 @@ pub fn score(q: &Questionnaire, answers: &HashMap<String, String>) -> Result<Sco
     })
 }
 
+/// Checks the day a survey was taken: between the returnee's arrival and
+/// today (`surveyed_on`: `required`, `in-the-future`, `date-before-arrival`).
+pub fn validate_survey_date(
+    surveyed_on: Option<chrono::NaiveDate>,
+    arrival: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+) -> Result<(), Invalid> {
+    let mut inv = Invalid::default();
+    match surveyed_on {
+        None => inv.add("surveyed_on", "required"),
+        Some(d) if d > today => inv.add("surveyed_on", "in-the-future"),
+        Some(d) if d < arrival => inv.add("surveyed_on", "date-before-arrival"),
+        Some(_) => {}
+    }
+    inv.into_result()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -562,6 +579,28 @@ mod tests {
             e.for_field("questionnaire"),
             Some("rss-questionnaire-unreadable")
         );
+    }
+
+    #[test]
+    fn survey_dates_fall_between_arrival_and_today() {
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let (arrival, today) = (d("2012-09-02"), d("2013-03-01"));
+        let code = |x| {
+            validate_survey_date(x, arrival, today)
+                .err()
+                .and_then(|e| e.for_field("surveyed_on").map(str::to_owned))
+        };
+        assert_eq!(code(None).as_deref(), Some("required"));
+        assert_eq!(
+            code(Some(d("2012-09-01"))).as_deref(),
+            Some("date-before-arrival")
+        );
+        assert_eq!(
+            code(Some(d("2013-03-02"))).as_deref(),
+            Some("in-the-future")
+        );
+        assert_eq!(code(Some(arrival)), None);
+        assert_eq!(code(Some(today)), None);
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub mod readiness;
 pub mod referrals;
 pub mod sessions;
 pub mod sql;
+pub mod surveys;
 pub mod tasks;
 pub mod tokens;
 pub mod travel;
@@ -106,6 +107,8 @@ pub struct Store {
     pub rules: std::sync::Arc<Vec<homeward_domain::eligibility::RuleSet>>,
     /// How many hours before departure a fitness-to-travel check counts.
     pub fitness_window_hours: i64,
+    /// The active RSS questionnaire (the shipped default unless configured).
+    pub questionnaire: std::sync::Arc<homeward_domain::rss::Questionnaire>,
 }
 
 impl Store {
@@ -146,6 +149,7 @@ impl Store {
             data_dir: "homeward-data".into(),
             rules: std::sync::Arc::new(homeward_domain::eligibility::builtin_rule_sets()),
             fitness_window_hours: homeward_domain::readiness::FITNESS_WINDOW_HOURS,
+            questionnaire: std::sync::Arc::new(homeward_domain::rss::default_questionnaire()?),
         })
     }
 
@@ -182,6 +186,12 @@ impl Store {
         sets.extend(copies);
         self.rules = std::sync::Arc::new(sets);
         self
+    }
+
+    /// Makes `q` the questionnaire new RSS surveys are answered and scored
+    /// with (surveys already recorded keep theirs).
+    pub fn set_questionnaire(&mut self, q: homeward_domain::rss::Questionnaire) {
+        self.questionnaire = std::sync::Arc::new(q);
     }
 
     /// Whether this store is on PostgreSQL.
