@@ -407,6 +407,10 @@ pub struct PurchaseRequestInput {
     /// The day the rate applies to.
     #[serde(default)]
     pub rate_date: Option<NaiveDate>,
+    /// The registered vendor IOM pays (in kind, never cash to the returnee);
+    /// required, checked with [`check_vendor_for_purchase`].
+    #[serde(default)]
+    pub vendor_id: Option<uuid::Uuid>,
 }
 
 /// A checked purchase request. The store adds who recorded it and when.
@@ -1123,6 +1127,7 @@ mod tests {
             rate: rate.map(Into::into),
             rate_source: Some("Magyar Nemzeti Bank, official rate".into()),
             rate_date: Some(d("2012-09-03")),
+            vendor_id: None,
         }
     }
 

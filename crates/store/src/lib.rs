@@ -32,6 +32,7 @@ pub mod tasks;
 pub mod tokens;
 pub mod travel;
 pub mod users;
+pub mod vendors;
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -6,21 +6,27 @@
 //! approvals on one case run one after the other on either database, and the
 //! sum is read after that lock.
 //!
+//! Each purchase goes to a registered vendor of the case's country
+//! ([`crate::vendors`]); a payment is recorded with its receipt, stored as an
+//! attachment of kind `receipt` in the same transaction.
+//!
 //! Who may: mission officers (their country) request, cancel and confirm
 //! delivery; finance approves, rejects, pays and cancels approved purchases;
 //! supervisors read. CBSA, counsellors and the others are refused.
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
-use crate::{cases, on_db, on_tx, Error, Result, Store};
+use crate::{attachments, cases, on_db, on_tx, plans, vendors, Error, Result, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use homeward_domain::money::{Currency, Money};
 use homeward_domain::reintegration::{
-    self, Ledger, PurchaseContext, PurchaseLine, PurchaseRequestInput, PurchaseStatus,
+    self, Category, Dimension, Ledger, PlanComponent, PurchaseContext, PurchaseLine,
+    PurchaseRequestInput, PurchaseStatus,
 };
 use homeward_domain::{Action, CaseStatus, Invalid, Resource};
 use serde::Serialize;
 use serde_json::json;
+use sha2::Digest;
 use uuid::Uuid;
 
 /// A purchase as stored.
@@ -47,11 +53,19 @@ pub struct Purchase {
     pub decided_at: Option<DateTime<Utc>>,
     pub receipt_attachment_id: Option<Uuid>,
     pub version: i64,
+    /// The vendor IOM pays (none only on purchases from before vendors were required).
+    pub vendor_id: Option<Uuid>,
+    pub vendor_name: Option<String>,
+    pub requested_by_name: Option<String>,
+    pub decided_by_name: Option<String>,
 }
 
-const SELECT: &str = "SELECT id, case_id, category, description, local_minor, local_currency, rate_numerator, \
-    rate_denominator, rate_source, rate_date, programme_minor, programme_currency, status, reason, requested_by, \
-    requested_at, decided_by, decided_at, receipt_attachment_id, version FROM purchases";
+const SELECT: &str = "SELECT p.id, p.case_id, p.category, p.description, p.local_minor, p.local_currency, \
+    p.rate_numerator, p.rate_denominator, p.rate_source, p.rate_date, p.programme_minor, p.programme_currency, \
+    p.status, p.reason, p.requested_by, p.requested_at, p.decided_by, p.decided_at, p.receipt_attachment_id, \
+    p.version, p.vendor_id, v.name AS vendor_name, ru.name AS requested_by_name, du.name AS decided_by_name \
+    FROM purchases p LEFT JOIN vendors v ON v.id = p.vendor_id LEFT JOIN users ru ON ru.id = p.requested_by \
+    LEFT JOIN users du ON du.id = p.decided_by";
 
 /// The case's entitlement: the amount of its latest eligible evaluation.
 pub async fn entitlement(store: &Store, case_id: Uuid) -> Result<Option<Money>> {
@@ -71,7 +85,11 @@ fn invalid(field: &str, code: &str) -> Error {
     Error::Invalid(inv)
 }
 
-/// Records a purchase request for a returned case (mission officer).
+/// Records a purchase request for a returned case, from a registered vendor
+/// (`vendor`: `required`, `unknown-vendor`, `vendor-inactive`,
+/// `vendor-other-country`, `vendor-category`).
+///
+/// Who may: the mission officer of the case's country.
 pub async fn request(
     store: &Store,
     actor: &Actor,
@@ -91,7 +109,39 @@ pub async fn request(
         return Err(invalid("case", "no-entitlement"));
     };
     let today = crate::now().date_naive();
-    let r = reintegration::validate_purchase_request(input, cap.currency, today)?;
+    let checked = reintegration::validate_purchase_request(input, cap.currency, today);
+    let mut inv = match &checked {
+        Ok(_) => Invalid::default(),
+        Err(e) => e.clone(),
+    };
+    match input.vendor_id {
+        None => inv.add("vendor", "required"),
+        Some(vid) => match vendors::find(store, vid).await? {
+            None => inv.add("vendor", "unknown-vendor"),
+            Some(v) => {
+                let category = input
+                    .category
+                    .as_deref()
+                    .and_then(|c| Category::parse(c.trim()));
+                let country = case.country_of_return.as_deref().unwrap_or("");
+                let vendor = v.to_domain();
+                // An unknown category is reported on its own field; then only
+                // the vendor's state and country are checked here.
+                let cat = category
+                    .or_else(|| vendor.categories.first().copied())
+                    .unwrap_or(Category::Housing);
+                let result =
+                    reintegration::check_vendor_for_purchase(&vendor, v.active, country, cat);
+                if let Err(e) = result {
+                    inv.errors.extend(e.errors);
+                }
+            }
+        },
+    }
+    inv.into_result()?;
+    let (Ok(r), Some(vendor_id)) = (checked, input.vendor_id) else {
+        return Err(invalid("vendor", "required"));
+    };
     let id = Uuid::new_v4();
     let now = crate::now();
     let num =
@@ -99,6 +149,15 @@ pub async fn request(
     let den =
         i64::try_from(r.rate.denominator()).map_err(|_| invalid("rate", "rate-out-of-range"))?;
     let mut tx = store.begin().await?;
+    // Takes the case row (a no-op update) so a closure running at the same
+    // time either sees this request or makes it fail here: no request is
+    // left open on a closed case (see `closure::close`).
+    let open = on_tx!(&mut tx, c => sqlx::query(
+        "UPDATE cases SET status = status WHERE id = $1 AND status IN ('departed', 'reintegrating', 'monitoring')")
+        .bind(case_id).execute(c).await.map(|r| r.rows_affected()))?;
+    if open == 0 {
+        return Err(invalid("case", "case-not-returned"));
+    }
     on_tx!(&mut tx, c => sqlx::query(
         "INSERT INTO reintegration_budgets (case_id, entitlement_minor, currency, updated_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (case_id) DO UPDATE SET entitlement_minor = $2, currency = $3")
@@ -107,10 +166,11 @@ pub async fn request(
     on_tx!(&mut tx, c => sqlx::query(
         "INSERT INTO purchases (id, case_id, category, description, local_minor, local_currency, rate_numerator, \
          rate_denominator, rate_source, rate_date, rate_entered_by, rate_entered_at, programme_minor, programme_currency, \
-         status, requested_by, requested_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'requested', $11, $12)")
+         status, requested_by, requested_at, vendor_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'requested', $11, $12, $15)")
         .bind(id).bind(case_id).bind(r.category.as_str()).bind(&r.description).bind(r.local.minor)
         .bind(r.local.currency.code()).bind(num).bind(den).bind(&r.rate_source).bind(r.rate_date)
-        .bind(actor.user_id).bind(now).bind(r.programme.minor).bind(r.programme.currency.code())
+        .bind(actor.user_id).bind(now).bind(r.programme.minor).bind(r.programme.currency.code()).bind(vendor_id)
         .execute(c).await.map(|r| r.rows_affected()))?;
     audit::record(
         &mut tx,
@@ -123,7 +183,7 @@ pub async fn request(
             before: None,
             after: Some(json!({
                 "local": r.local.to_plain_string(), "programme": r.programme.to_plain_string(),
-                "rate": format!("{}/{}", num, den), "rate_source": r.rate_source,
+                "rate": format!("{}/{}", num, den), "rate_source": r.rate_source, "vendor_id": vendor_id,
             })),
         },
     )
@@ -133,9 +193,11 @@ pub async fn request(
 }
 
 /// One purchase, if its case is in the actor's scope.
+///
+/// Who may: mission officers (their country), finance and supervisors.
 pub async fn get(store: &Store, actor: &Actor, id: Uuid) -> Result<Purchase> {
     actor.require(Resource::Reintegration, Action::Read)?;
-    let p: Option<Purchase> = on_db!(&store.db, p => sqlx::query_as::<_, Purchase>(&format!("{SELECT} WHERE id = $1"))
+    let p: Option<Purchase> = on_db!(&store.db, p => sqlx::query_as::<_, Purchase>(&format!("{SELECT} WHERE p.id = $1"))
         .bind(id).fetch_optional(p).await)?;
     let p = p.ok_or(Error::NotFound)?;
     cases::summary(store, actor, p.case_id).await?;
@@ -143,12 +205,14 @@ pub async fn get(store: &Store, actor: &Actor, id: Uuid) -> Result<Purchase> {
 }
 
 /// The case's purchases, oldest first.
+///
+/// Who may: as [`get`].
 pub async fn list(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Purchase>> {
     actor.require(Resource::Reintegration, Action::Read)?;
     cases::summary(store, actor, case_id).await?;
     Ok(
         on_db!(&store.db, p => sqlx::query_as::<_, Purchase>(&format!(
-        "{SELECT} WHERE case_id = $1 ORDER BY requested_at, id"))
+        "{SELECT} WHERE p.case_id = $1 ORDER BY p.requested_at, p.id"))
         .bind(case_id).fetch_all(p).await)?,
     )
 }
@@ -156,6 +220,10 @@ pub async fn list(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Pur
 /// Moves a purchase to `to` (approved, rejected, cancelled, paid, delivered).
 /// An approval that would take the case past its entitlement is refused
 /// (`amount`: `purchase-exceeds-entitlement`), however many run at once.
+/// Paying needs a receipt: use [`pay`] (here `to`: `receipt-required`).
+///
+/// Who may: as `reintegration::check_purchase_transition` (finance decides,
+/// never on their own request; the mission cancels and confirms delivery).
 pub async fn decide(
     store: &Store,
     actor: &Actor,
@@ -239,13 +307,28 @@ pub async fn decide(
     get(store, actor, id).await
 }
 
-/// The case's money: entitlement, committed, paid, remaining (no plan yet:
-/// budgeted is zero until plans are stored).
+/// The case's money: entitlement, budgeted (the plan's total), requested,
+/// committed, paid, remaining. None without an entitlement.
+///
+/// Who may: as [`get`].
 pub async fn ledger(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Option<Ledger>> {
     let purchases = list(store, actor, case_id).await?;
     let Some(cap) = entitlement(store, case_id).await? else {
         return Ok(None);
     };
+    let plan: Vec<PlanComponent> = plans::plan(store, actor, case_id)
+        .await?
+        .components
+        .iter()
+        .filter_map(|c| {
+            Some(PlanComponent {
+                dimension: Dimension::parse(&c.dimension)?,
+                category: Category::parse(&c.category)?,
+                description: c.description.clone(),
+                budget: Money::of(c.budget_minor, &c.currency).ok()?,
+            })
+        })
+        .collect();
     let mut lines = Vec::with_capacity(purchases.len());
     for p in &purchases {
         let (Some(status), Ok(local), Ok(programme)) = (
@@ -261,7 +344,150 @@ pub async fn ledger(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Optio
             programme,
         });
     }
-    reintegration::ledger(cap, &[], &lines)
+    reintegration::ledger(cap, &plan, &lines)
         .map(Some)
         .map_err(|e| invalid("ledger", e.code()))
+}
+
+/// The receipt's file name as shown: its last path component, printable, at
+/// most 200 characters (as `attachments` keeps names).
+fn receipt_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let s: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>'))
+        .take(200)
+        .collect();
+    match s.trim() {
+        "" => "receipt".into(),
+        t => t.to_string(),
+    }
+}
+
+/// Records the payment of an approved purchase together with its receipt
+/// (PDF, PNG or JPEG, recognised from the content: `receipt`: `required`,
+/// `file-too-large`, `file-type`). The receipt is kept as an attachment of
+/// kind `receipt` on the case; its row and the purchase's new status are
+/// written in one transaction, and on any failure neither the row nor the
+/// file remains. A stale `version` is a conflict.
+///
+/// Who may: finance, never on a request of their own (`to`: `four-eyes`);
+/// others as `reintegration::check_purchase_transition` (`to`:
+/// `purchase-transition-forbidden`, `purchase-transition-not-allowed`).
+pub async fn pay(
+    store: &Store,
+    actor: &Actor,
+    id: Uuid,
+    version: Option<i64>,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<Purchase> {
+    actor.require(Resource::Reintegration, Action::Update)?;
+    let p = get(store, actor, id).await?;
+    let from = PurchaseStatus::parse(&p.status).ok_or(Error::NotFound)?;
+    if version.is_some_and(|v| v != p.version) {
+        return Err(Error::Conflict);
+    }
+    let ctx = PurchaseContext {
+        actor_is_requester: p.requested_by == actor.user_id,
+        reason: None,
+        has_receipt: true,
+    };
+    reintegration::check_purchase_transition(from, PurchaseStatus::Paid, actor.role, &ctx)
+        .map_err(|e| invalid("to", e.code()))?;
+    let mut inv = Invalid::default();
+    if bytes.is_empty() {
+        inv.add("receipt", "required");
+    } else if bytes.len() > attachments::MAX_BYTES {
+        inv.add("receipt", "file-too-large");
+    }
+    let content_type = infer::get(bytes)
+        .map(|t| t.mime_type())
+        .filter(|m| attachments::TYPES.contains(m));
+    if !bytes.is_empty() && content_type.is_none() {
+        inv.add("receipt", "file-type");
+    }
+    inv.into_result()?;
+    let content_type = content_type.unwrap_or("application/octet-stream");
+    let attachment_id = Uuid::new_v4();
+    let key = Uuid::new_v4().simple().to_string();
+    let sha = hex::encode(sha2::Sha256::digest(bytes));
+    let name = receipt_name(file_name);
+    // Same place and naming as `attachments`, so receipts open like any attachment.
+    let dir = store.data_dir.join("attachments");
+    let file = dir.join(&key);
+    let io = |e: std::io::Error| Error::Io(e.to_string());
+    tokio::fs::create_dir_all(&dir).await.map_err(io)?;
+    let tmp = dir.join(format!("{key}.part"));
+    if let Err(e) = tokio::fs::write(&tmp, bytes).await {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(io(e));
+    }
+    if let Err(e) = tokio::fs::rename(&tmp, &file).await {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(io(e));
+    }
+    let now = crate::now();
+    let written: Result<()> = async {
+        let mut tx = store.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO attachments (id, case_id, kind, file_name, content_type, size_bytes, sha256, storage_key, uploaded_by, uploaded_at) \
+             VALUES ($1, $2, 'receipt', $3, $4, $5, $6, $7, $8, $9)")
+            .bind(attachment_id).bind(p.case_id).bind(&name).bind(content_type).bind(bytes.len() as i64).bind(&sha)
+            .bind(&key).bind(actor.user_id).bind(now)
+            .execute(c).await.map(|r| r.rows_affected()))?;
+        let n = on_tx!(&mut tx, c => sqlx::query(
+            "UPDATE purchases SET status = 'paid', receipt_attachment_id = $1, paid_by = $2, paid_at = $3, \
+             version = version + 1 WHERE id = $4 AND status = $5 AND version = $6")
+            .bind(attachment_id).bind(actor.user_id).bind(now).bind(id).bind(from.as_str()).bind(p.version)
+            .execute(c).await.map(|r| r.rows_affected()))?;
+        if n == 0 {
+            return Err(Error::Conflict);
+        }
+        audit::record(&mut tx, Some(actor), Entry {
+            action: "upload", entity: "attachment", entity_id: Some(attachment_id.to_string()), case_id: Some(p.case_id),
+            before: None,
+            after: Some(json!({"kind": "receipt", "file_name": name, "content_type": content_type,
+                "size_bytes": bytes.len(), "sha256": sha, "purchase_id": id})),
+        }).await?;
+        audit::record(&mut tx, Some(actor), Entry {
+            action: "transition", entity: "purchase", entity_id: Some(id.to_string()), case_id: Some(p.case_id),
+            before: Some(json!({"status": from.as_str()})),
+            after: Some(json!({"status": "paid", "receipt_attachment_id": attachment_id})),
+        }).await?;
+        tx.commit().await
+    }
+    .await;
+    if let Err(e) = written {
+        // Nothing half-written: no row, so no file either.
+        let _ = tokio::fs::remove_file(&file).await;
+        return Err(e);
+    }
+    get(store, actor, id).await
+}
+
+/// The receipt of a paid purchase and its bytes; the download is audited.
+/// NotFound if the purchase is out of scope or has no receipt.
+///
+/// Who may: finance, supervisors and the mission officer of the case's
+/// country (finance reads receipts though it reads no other attachment).
+/// CBSA, counsellors and the others are refused.
+pub async fn receipt(
+    store: &Store,
+    actor: &Actor,
+    purchase_id: Uuid,
+) -> Result<(attachments::Attachment, Vec<u8>)> {
+    let p = get(store, actor, purchase_id).await?;
+    let aid = p.receipt_attachment_id.ok_or(Error::NotFound)?;
+    let a: attachments::Attachment = on_db!(&store.db, c => sqlx::query_as::<_, attachments::Attachment>(
+        "SELECT a.id, a.kind, a.file_name, a.content_type, a.size_bytes, a.sha256, u.name AS uploaded_by_name, \
+         a.uploaded_at, a.storage_key FROM attachments a LEFT JOIN users u ON u.id = a.uploaded_by \
+         WHERE a.id = $1 AND a.case_id = $2")
+        .bind(aid).bind(p.case_id).fetch_optional(c).await)?
+    .ok_or(Error::NotFound)?;
+    let bytes = tokio::fs::read(store.data_dir.join("attachments").join(&a.storage_key))
+        .await
+        .map_err(|e| Error::Io(e.to_string()))?;
+    audit::record_read(store, actor, "attachment", aid, Some(p.case_id)).await?;
+    Ok((a, bytes))
 }

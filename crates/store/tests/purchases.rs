@@ -1,11 +1,30 @@
 //! Reintegration purchases on SQLite and PostgreSQL: four eyes, bad input
-//! refused with nothing written, and the entitlement cap holding while many
-//! approvals race on separate connections (as on several processes).
+//! refused with nothing written, a registered vendor for each purchase,
+//! payment with a receipt (all or nothing), receipt downloads, the ledger
+//! against the plan, and the entitlement cap holding while many approvals
+//! race on separate connections (as on several processes).
 
-use homeward_domain::reintegration::PurchaseRequestInput;
+use homeward_domain::reintegration::{PurchaseRequestInput, VendorInput};
 use homeward_store::testing::{self, user};
-use homeward_store::{both_databases, on_db, purchases, Actor, Error, Store};
+use homeward_store::{both_databases, on_db, purchases, vendors, Actor, Error, Store};
 use uuid::Uuid;
+
+/// The Hungarian landlord every test purchase goes to.
+async fn vendor(store: &Store, hu: &Actor) -> Uuid {
+    vendors::create(
+        store,
+        hu,
+        &VendorInput {
+            name: Some("Debreceni Lakás Kft.".into()),
+            country: Some("HU".into()),
+            categories: vec!["housing".into(), "daily_necessities".into()],
+            contact: Some("+36 52 000 000".into()),
+        },
+    )
+    .await
+    .unwrap()
+    .id
+}
 
 /// A family returned to Hungary with a CAD 2,000.00 entitlement.
 async fn returned_case(store: &Store) -> (Uuid, Actor, Actor, Actor, Actor) {
@@ -21,12 +40,13 @@ async fn returned_case(store: &Store) -> (Uuid, Actor, Actor, Actor, Actor) {
     (id, hu, fin, cbsa, c)
 }
 
-fn cad(amount: &str) -> PurchaseRequestInput {
+fn cad(amount: &str, vendor: Uuid) -> PurchaseRequestInput {
     PurchaseRequestInput {
         category: Some("housing".into()),
         description: Some("Three months' rent, Debrecen".into()),
         amount: Some(amount.into()),
         currency: Some("CAD".into()),
+        vendor_id: Some(vendor),
         ..Default::default()
     }
 }
@@ -38,6 +58,7 @@ async fn count(store: &Store, table: &str) -> i64 {
 
 async fn four_eyes_and_bad_input(store: Store) {
     let (id, hu, fin, cbsa, c) = returned_case(&store).await;
+    let v = vendor(&store, &hu).await;
     // Local currency at a recorded rate: HUF 150,000 at 0.0038 CAD.
     let p = purchases::request(
         &store,
@@ -51,10 +72,14 @@ async fn four_eyes_and_bad_input(store: Store) {
             rate: Some("0.0038".into()),
             rate_source: Some("Magyar Nemzeti Bank".into()),
             rate_date: Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()),
+            vendor_id: Some(v),
         },
     )
     .await
     .unwrap();
+    assert_eq!(p.vendor_id, Some(v));
+    assert_eq!(p.vendor_name.as_deref(), Some("Debreceni Lakás Kft."));
+    assert_eq!(p.requested_by_name.as_deref(), Some("hu@iom.int"));
     assert_eq!(
         (p.programme_minor, p.programme_currency.as_str()),
         (57_000, "CAD")
@@ -67,11 +92,11 @@ async fn four_eyes_and_bad_input(store: Store) {
     // Bad input: nothing written.
     let before = count(&store, "purchases").await;
     for (input, field, code) in [
-        (cad("-5"), "amount", "negative-amount"),
+        (cad("-5", v), "amount", "negative-amount"),
         (
             PurchaseRequestInput {
                 currency: Some("XYZ".into()),
-                ..cad("10")
+                ..cad("10", v)
             },
             "currency",
             "unknown-currency",
@@ -82,7 +107,7 @@ async fn four_eyes_and_bad_input(store: Store) {
                 rate: Some("0".into()),
                 rate_source: Some("bank".into()),
                 rate_date: Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()),
-                ..cad("1000")
+                ..cad("1000", v)
             },
             "rate",
             "rate-zero",
@@ -101,12 +126,12 @@ async fn four_eyes_and_bad_input(store: Store) {
             Err(Error::Forbidden)
         ));
         assert!(matches!(
-            purchases::request(&store, a, id, &cad("10")).await,
+            purchases::request(&store, a, id, &cad("10", v)).await,
             Err(Error::Forbidden)
         ));
     }
     assert!(matches!(
-        purchases::request(&store, &fin, id, &cad("10")).await,
+        purchases::request(&store, &fin, id, &cad("10", v)).await,
         Err(Error::Forbidden)
     ));
     let other = user(&store, "mx@iom.int", "mission_officer", Some("MX")).await;
@@ -126,6 +151,7 @@ async fn four_eyes_and_bad_input(store: Store) {
         .unwrap();
     assert_eq!(a.status, "approved");
     assert_eq!(a.decided_by, Some(fin.user_id));
+    assert_eq!(a.decided_by_name.as_deref(), Some("fin@iom.int"));
     let Err(Error::Invalid(inv)) = purchases::decide(&store, &fin, p.id, "paid", None, None).await
     else {
         panic!()
@@ -152,8 +178,15 @@ both_databases!(purchase_rules, four_eyes_and_bad_input);
 /// A finance officer who is also... requested nothing: four eyes is about the
 /// person, so a requester with both hats is refused.
 async fn nobody_approves_their_own_request(store: Store) {
-    let (id, hu, _fin, _, _) = returned_case(&store).await;
-    let p = purchases::request(&store, &hu, id, &cad("100"))
+    let (id, hu, fin, _, _) = returned_case(&store).await;
+    let v = vendor(&store, &hu).await;
+    let p = purchases::request(&store, &hu, id, &cad("100", v))
+        .await
+        .unwrap();
+    let other = purchases::request(&store, &hu, id, &cad("100", v))
+        .await
+        .unwrap();
+    purchases::decide(&store, &fin, other.id, "approved", None, None)
         .await
         .unwrap();
     // The requester's account becomes finance (a role change): still refused.
@@ -170,16 +203,259 @@ async fn nobody_approves_their_own_request(store: Store) {
         panic!("approved their own request")
     };
     assert_eq!(inv.for_field("to"), Some("four-eyes"));
+    // Nor pays it, receipt or not; nothing is written.
+    let Err(Error::Invalid(inv)) =
+        purchases::pay(&store, &same_person, other.id, None, "r.pdf", PDF).await
+    else {
+        panic!("paid their own request")
+    };
+    assert_eq!(inv.for_field("to"), Some("four-eyes"));
+    assert_eq!(count(&store, "attachments WHERE kind = 'receipt'").await, 0);
 }
 both_databases!(own_request, nobody_approves_their_own_request);
 
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+
+/// Files in the store's attachment folder (none before the first upload).
+fn files(store: &Store) -> usize {
+    std::fs::read_dir(store.data_dir.join("attachments"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+async fn purchases_go_to_a_fitting_vendor(store: Store) {
+    let (id, hu, fin, _, _) = returned_case(&store).await;
+    let v = vendor(&store, &hu).await;
+    let mx = user(&store, "mx@iom.int", "mission_officer", Some("MX")).await;
+    let mexican = vendors::create(
+        &store,
+        &mx,
+        &VendorInput {
+            name: Some("Muebles Oaxaca".into()),
+            country: Some("MX".into()),
+            categories: vec!["housing".into()],
+            contact: None,
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    let closed = vendors::create(
+        &store,
+        &fin,
+        &VendorInput {
+            name: Some("Closed shop".into()),
+            country: Some("HU".into()),
+            categories: vec!["housing".into()],
+            contact: None,
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    vendors::set_active(&store, &hu, closed, false)
+        .await
+        .unwrap();
+    let before = count(&store, "purchases").await;
+    for (vendor_id, category, code) in [
+        (None, "housing", "required"),
+        (Some(Uuid::new_v4()), "housing", "unknown-vendor"),
+        (Some(closed), "housing", "vendor-inactive"),
+        (Some(mexican), "housing", "vendor-other-country"),
+        (Some(v), "education", "vendor-category"),
+    ] {
+        let input = PurchaseRequestInput {
+            vendor_id,
+            category: Some(category.into()),
+            ..cad("100", v)
+        };
+        let Err(Error::Invalid(inv)) = purchases::request(&store, &hu, id, &input).await else {
+            panic!("accepted {input:?}")
+        };
+        assert_eq!(inv.for_field("vendor"), Some(code), "{inv:?}");
+    }
+    // Vendor and other fields are reported together.
+    let Err(Error::Invalid(inv)) = purchases::request(
+        &store,
+        &hu,
+        id,
+        &PurchaseRequestInput {
+            vendor_id: None,
+            ..cad("-5", v)
+        },
+    )
+    .await
+    else {
+        panic!()
+    };
+    assert_eq!(inv.for_field("vendor"), Some("required"));
+    assert_eq!(inv.for_field("amount"), Some("negative-amount"));
+    assert_eq!(count(&store, "purchases").await, before);
+    let ok = purchases::request(&store, &hu, id, &cad("100", v))
+        .await
+        .unwrap();
+    assert_eq!(ok.vendor_id, Some(v));
+}
+both_databases!(vendor_rules, purchases_go_to_a_fitting_vendor);
+
+async fn payment_with_a_receipt(store: Store) {
+    let (id, hu, fin, cbsa, c) = returned_case(&store).await;
+    let v = vendor(&store, &hu).await;
+    let p = purchases::request(&store, &hu, id, &cad("300", v))
+        .await
+        .unwrap();
+    // Not yet approved: no payment.
+    let Err(Error::Invalid(inv)) = purchases::pay(&store, &fin, p.id, None, "r.pdf", PDF).await
+    else {
+        panic!()
+    };
+    assert_eq!(inv.for_field("to"), Some("purchase-transition-not-allowed"));
+    let p = purchases::decide(&store, &fin, p.id, "approved", None, None)
+        .await
+        .unwrap();
+    // The family's declaration is on file already.
+    let base = files(&store);
+    // Bad files: nothing written (status, attachment row, file).
+    let big = {
+        let mut b = PDF.to_vec();
+        b.resize(homeward_store::attachments::MAX_BYTES + 1, b' ');
+        b
+    };
+    for (bytes, code) in [
+        (&b""[..], "required"),
+        (&b"MZ\x90\x00 not a receipt"[..], "file-type"),
+        (&b"plain text receipt"[..], "file-type"),
+        (&big[..], "file-too-large"),
+    ] {
+        let Err(Error::Invalid(inv)) =
+            purchases::pay(&store, &fin, p.id, Some(p.version), "r.pdf", bytes).await
+        else {
+            panic!("paid with {code}")
+        };
+        assert_eq!(inv.for_field("receipt"), Some(code), "{inv:?}");
+        let now = purchases::get(&store, &fin, p.id).await.unwrap();
+        assert_eq!((now.status.as_str(), now.version), ("approved", p.version));
+        assert_eq!(now.receipt_attachment_id, None);
+        assert_eq!(count(&store, "attachments WHERE kind = 'receipt'").await, 0);
+        assert_eq!(files(&store), base);
+    }
+    // The mission does not pay; a stale version loses.
+    let Err(Error::Invalid(inv)) = purchases::pay(&store, &hu, p.id, None, "r.pdf", PDF).await
+    else {
+        panic!()
+    };
+    assert_eq!(inv.for_field("to"), Some("purchase-transition-forbidden"));
+    for a in [&cbsa, &c] {
+        assert!(matches!(
+            purchases::pay(&store, a, p.id, None, "r.pdf", PDF).await,
+            Err(Error::Forbidden)
+        ));
+    }
+    assert!(matches!(
+        purchases::pay(&store, &fin, p.id, Some(p.version - 1), "r.pdf", PDF).await,
+        Err(Error::Conflict)
+    ));
+    assert_eq!(files(&store), base);
+    // Paid with a receipt, in one step.
+    let paid = purchases::pay(
+        &store,
+        &fin,
+        p.id,
+        Some(p.version),
+        "../scans/invoice 7.pdf",
+        PDF,
+    )
+    .await
+    .unwrap();
+    assert_eq!(paid.status, "paid");
+    let rid = paid.receipt_attachment_id.expect("receipt kept");
+    assert_eq!(files(&store), base + 1);
+    // Paying twice is refused; `decide` still wants a receipt it cannot take.
+    assert!(purchases::pay(&store, &fin, p.id, None, "r.pdf", PDF)
+        .await
+        .is_err());
+    assert_eq!(files(&store), base + 1);
+    let q = purchases::request(&store, &hu, id, &cad("100", v))
+        .await
+        .unwrap();
+    purchases::decide(&store, &fin, q.id, "approved", None, None)
+        .await
+        .unwrap();
+    let Err(Error::Invalid(inv)) = purchases::decide(&store, &fin, q.id, "paid", None, None).await
+    else {
+        panic!()
+    };
+    assert_eq!(inv.for_field("to"), Some("receipt-required"));
+    // Downloads: finance, the supervisor and the mission of the country.
+    let sup = user(&store, "sup@iom.int", "supervisor", None).await;
+    for a in [&fin, &sup, &hu] {
+        let (att, bytes) = purchases::receipt(&store, a, p.id).await.unwrap();
+        assert_eq!((att.id, att.kind.as_str()), (rid, "receipt"));
+        assert_eq!(att.file_name, "invoice 7.pdf");
+        assert_eq!(att.content_type, "application/pdf");
+        assert_eq!(bytes, PDF);
+    }
+    let reads = count(
+        &store,
+        &format!(
+            "audit_log WHERE action = 'read' AND entity = 'attachment' AND entity_id = '{rid}'"
+        ),
+    )
+    .await;
+    assert_eq!(reads, 3);
+    for a in [&cbsa, &c] {
+        assert!(matches!(
+            purchases::receipt(&store, a, p.id).await,
+            Err(Error::Forbidden)
+        ));
+    }
+    let mx = user(&store, "mx@iom.int", "mission_officer", Some("MX")).await;
+    assert!(matches!(
+        purchases::receipt(&store, &mx, p.id).await,
+        Err(Error::NotFound)
+    ));
+    // No receipt yet: not found.
+    assert!(matches!(
+        purchases::receipt(&store, &fin, q.id).await,
+        Err(Error::NotFound)
+    ));
+    // The mission confirms delivery after payment.
+    let d = purchases::decide(&store, &hu, p.id, "delivered", None, None)
+        .await
+        .unwrap();
+    assert_eq!(d.status, "delivered");
+}
+both_databases!(pay_with_receipt, payment_with_a_receipt);
+
+async fn the_ledger_counts_the_plan(store: Store) {
+    let (id, hu, fin, _, _) = returned_case(&store).await;
+    let v = vendor(&store, &hu).await;
+    for (cat, minor) in [("housing", 80_000_i64), ("education", 20_000)] {
+        on_db!(&store.db, p => sqlx::query(
+            "INSERT INTO plan_components (id, case_id, dimension, category, description, budget_minor, currency, created_at) \
+             VALUES ($1, $2, 'economic', $3, 'x', $4, 'CAD', $5)")
+            .bind(Uuid::new_v4()).bind(id).bind(cat).bind(minor).bind(homeward_store::now())
+            .execute(p).await.map(|_| ()))
+        .unwrap();
+    }
+    purchases::request(&store, &hu, id, &cad("250", v))
+        .await
+        .unwrap();
+    let l = purchases::ledger(&store, &fin, id).await.unwrap().unwrap();
+    assert_eq!(l.budgeted.minor, 100_000);
+    assert_eq!(l.requested.minor, 25_000);
+    assert_eq!(l.remaining.minor, 200_000);
+}
+both_databases!(ledger_with_plan, the_ledger_counts_the_plan);
+
 async fn the_cap_holds_under_racing_approvals(store: Store) {
     let (id, hu, fin, _, _) = returned_case(&store).await;
+    let v = vendor(&store, &hu).await;
     // Ten requests of CAD 500.00 against CAD 2,000.00: four can be approved.
     let mut ids = Vec::new();
     for _ in 0..10 {
         ids.push(
-            purchases::request(&store, &hu, id, &cad("500"))
+            purchases::request(&store, &hu, id, &cad("500", v))
                 .await
                 .unwrap()
                 .id,
