@@ -56,6 +56,10 @@ pub struct TransitionContext {
     /// Whether an IOM staff member is recording that the travellers boarded:
     /// a case becomes departed only through a departure confirmation.
     pub departure_confirmed: bool,
+    /// For a closed case: the status it had when it was closed (from its
+    /// history). A case reopens only to that status, and only if it was
+    /// closed after return (reintegrating or monitoring).
+    pub status_before_closure: Option<CaseStatus>,
 }
 
 struct Edge {
@@ -63,6 +67,9 @@ struct Edge {
     to: CaseStatus,
     roles: &'static [Role],
     reason_required: bool,
+    /// Reopens a closed case: taken only through `closure::reopen`, which
+    /// knows the status before closure, so never offered as a plain step.
+    reopen: bool,
 }
 
 use CaseStatus::*;
@@ -87,24 +94,28 @@ const EDGES: &[Edge] = &[
         to: Intake,
         roles: IOM_TORONTO,
         reason_required: false,
+        reopen: false,
     },
     Edge {
         from: &[Intake],
         to: Counselling,
         roles: IOM_TORONTO,
         reason_required: false,
+        reopen: false,
     },
     Edge {
         from: &[Counselling],
         to: Applied,
         roles: IOM_TORONTO,
         reason_required: false,
+        reopen: false,
     },
     Edge {
         from: &[Applied],
         to: Eligible,
         roles: CBSA,
         reason_required: false,
+        reopen: false,
     },
     // Refusal, and later revocation before departure: CBSA decides throughout.
     Edge {
@@ -112,48 +123,72 @@ const EDGES: &[Edge] = &[
         to: Ineligible,
         roles: CBSA,
         reason_required: true,
+        reopen: false,
     },
     Edge {
         from: &[Eligible],
         to: PreparingDeparture,
         roles: IOM_TORONTO,
         reason_required: false,
+        reopen: false,
     },
     Edge {
         from: &[PreparingDeparture],
         to: Departed,
         roles: IOM_TORONTO,
         reason_required: false,
+        reopen: false,
     },
     Edge {
         from: &[Departed],
         to: Reintegrating,
         roles: MISSION,
         reason_required: false,
+        reopen: false,
     },
     Edge {
         from: &[Reintegrating],
         to: Monitoring,
         roles: MISSION,
         reason_required: false,
+        reopen: false,
     },
     Edge {
         from: &[Monitoring, Reintegrating],
         to: Closed,
         roles: MISSION,
         reason_required: true,
+        reopen: false,
     },
     Edge {
         from: &[Ineligible],
         to: Closed,
         roles: IOM_TORONTO,
         reason_required: true,
+        reopen: false,
     },
     Edge {
         from: PRE_DEPARTURE,
         to: Withdrawn,
         roles: IOM_TORONTO,
         reason_required: true,
+        reopen: false,
+    },
+    // Reopening a case closed after return (closed in error, or the returnee
+    // came back into contact): back to where it was, with a reason.
+    Edge {
+        from: &[Closed],
+        to: Reintegrating,
+        roles: MISSION,
+        reason_required: true,
+        reopen: true,
+    },
+    Edge {
+        from: &[Closed],
+        to: Monitoring,
+        roles: MISSION,
+        reason_required: true,
+        reopen: true,
     },
 ];
 
@@ -197,9 +232,17 @@ impl CaseStatus {
         CaseStatus::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
-    /// Whether no transition leaves this status.
+    /// Whether the case has ended: closed or withdrawn. No step moves it on;
+    /// the one way out is reopening a case closed after return
+    /// ([`CaseStatus::reopens_to`]), which restores it rather than moves it on.
     pub fn is_terminal(self) -> bool {
-        !EDGES.iter().any(|e| e.from.contains(&self))
+        matches!(self, Closed | Withdrawn)
+    }
+
+    /// Whether a case closed from this status may be reopened (to it): only
+    /// closures after return. A case closed as ineligible stays closed.
+    pub fn reopens_to(self) -> bool {
+        matches!(self, Reintegrating | Monitoring)
     }
 
     /// Whether the person has certainly left Canada in this status.
@@ -247,6 +290,14 @@ pub fn check(
         Departed if !ctx.departure_confirmed => Err(TransitionError::Precondition(
             "needs_departure_confirmation",
         )),
+        // Back only to the status the case was closed from, after return.
+        _ if edge.reopen
+            && !ctx
+                .status_before_closure
+                .is_some_and(|b| b == to && b.reopens_to()) =>
+        {
+            Err(TransitionError::Precondition("not_reopenable"))
+        }
         _ => Ok(()),
     }
 }
@@ -259,11 +310,13 @@ pub fn reason_required(from: CaseStatus, to: CaseStatus) -> bool {
 }
 
 /// The targets `role` could move a case to from `from`, ignoring preconditions
-/// the user can still fix (the UI explains those on submit).
+/// the user can still fix (the UI explains those on submit). Reopening is not
+/// among them: it has its own action (`closure::reopen`), which picks the
+/// status before closure.
 pub fn allowed_targets(from: CaseStatus, role: Role) -> Vec<CaseStatus> {
     EDGES
         .iter()
-        .filter(|e| e.from.contains(&from) && e.roles.contains(&role))
+        .filter(|e| e.from.contains(&from) && e.roles.contains(&role) && !e.reopen)
         .map(|e| e.to)
         .collect()
 }
@@ -279,6 +332,7 @@ mod tests {
             has_country_of_return: true,
             has_declaration: true,
             departure_confirmed: true,
+            status_before_closure: None,
         }
     }
 
@@ -342,9 +396,7 @@ mod tests {
     fn application_needs_a_counsellor() {
         let ctx = TransitionContext {
             has_counsellor: false,
-            has_country_of_return: true,
-            has_declaration: true,
-            departure_confirmed: true,
+            ..ready()
         };
         assert_eq!(
             check(Counselling, Applied, Role::Counsellor, None, &ctx),
@@ -372,6 +424,68 @@ mod tests {
             &ready()
         )
         .is_ok());
+    }
+
+    #[test]
+    fn a_case_closed_after_return_reopens_to_where_it_was() {
+        for before in [Reintegrating, Monitoring] {
+            let ctx = TransitionContext {
+                status_before_closure: Some(before),
+                ..ready()
+            };
+            for r in Role::ALL {
+                let ok = check(Closed, before, r, Some("back in contact"), &ctx).is_ok();
+                assert_eq!(
+                    ok,
+                    matches!(r, Role::MissionOfficer | Role::Supervisor),
+                    "{r}"
+                );
+            }
+            assert_eq!(
+                check(Closed, before, Role::MissionOfficer, Some(" "), &ctx),
+                Err(TransitionError::ReasonRequired)
+            );
+            let other = if before == Monitoring {
+                Reintegrating
+            } else {
+                Monitoring
+            };
+            assert_eq!(
+                check(Closed, other, Role::MissionOfficer, Some("r"), &ctx),
+                Err(TransitionError::Precondition("not_reopenable"))
+            );
+        }
+    }
+
+    #[test]
+    fn a_case_closed_as_ineligible_stays_closed() {
+        for before in [None, Some(Ineligible), Some(Closed), Some(Departed)] {
+            let ctx = TransitionContext {
+                status_before_closure: before,
+                ..ready()
+            };
+            for to in CaseStatus::ALL {
+                for r in Role::ALL {
+                    assert!(
+                        check(Closed, to, r, Some("r"), &ctx).is_err(),
+                        "{before:?} {to}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_reopening_leaves_an_ended_case() {
+        for s in CaseStatus::ALL {
+            let leaves = EDGES.iter().any(|e| e.from.contains(&s));
+            let plain = EDGES.iter().any(|e| e.from.contains(&s) && !e.reopen);
+            assert_eq!(s.is_terminal(), !plain, "{s}");
+            if s.is_terminal() {
+                assert_eq!(leaves, s == Closed, "{s}");
+            }
+        }
+        assert!(allowed_targets(Closed, Role::MissionOfficer).is_empty());
     }
 
     #[test]
@@ -404,33 +518,67 @@ mod tests {
     }
 
     proptest! {
-        /// Whatever sequence of requests arrives, the case only ever takes edges of
-        /// the workflow, never leaves a terminal state, and never withdraws after departure.
+        /// Whatever sequence of requests arrives (with the facts the store
+        /// reads from the case's history), the case only ever takes edges of
+        /// the workflow, never withdraws after departure, leaves an ended
+        /// state only by reopening a case closed after return, to the status
+        /// it was closed from, and a case closed as ineligible stays closed.
         #[test]
         fn no_sequence_reaches_an_invalid_state(
             attempts in prop::collection::vec(
-                (any_status(), any_role(), any::<bool>(), any::<bool>(), (any::<bool>(), any::<bool>(), any::<bool>())),
-                0..60,
+                (any::<u16>(), any_status(), any_role(), any::<bool>(), any::<bool>(), (any::<bool>(), any::<bool>(), any::<bool>())),
+                0..80,
             )
         ) {
             let mut s = CaseStatus::initial();
             let mut departed = false;
-            for (to, role, give_reason, has_c, (has_country, has_decl, boarded)) in attempts {
-                let ctx = TransitionContext { has_counsellor: has_c, has_country_of_return: has_country, has_declaration: has_decl, departure_confirmed: boarded };
+            let mut before_closure: Option<CaseStatus> = None;
+            let mut closed_ineligible = false;
+            for (pick, to, role, give_reason, has_c, (has_country, has_decl, boarded)) in attempts {
+                // Half the attempts follow an edge out of the current status
+                // (with one of its roles), so long paths and reopening happen.
+                let out: Vec<&Edge> = EDGES.iter().filter(|e| e.from.contains(&s)).collect();
+                let (to, role) = match out.get(usize::from(pick / 2) % out.len().max(1)) {
+                    Some(e) if pick % 2 == 0 => (e.to, e.roles[usize::from(pick / 64) % e.roles.len()]),
+                    _ => (to, role),
+                };
+                let ctx = TransitionContext {
+                    has_counsellor: has_c,
+                    has_country_of_return: has_country,
+                    has_declaration: has_decl,
+                    departure_confirmed: boarded,
+                    status_before_closure: before_closure,
+                };
                 let reason = give_reason.then_some("because");
                 if check(s, to, role, reason, &ctx).is_ok() {
-                        prop_assert!(!s.is_terminal());
+                    if s.is_terminal() {
+                        prop_assert_eq!(s, Closed);
+                        prop_assert_eq!(Some(to), before_closure);
+                        prop_assert!(to.reopens_to());
+                        prop_assert!(role == Role::MissionOfficer || role == Role::Supervisor);
+                    } else {
                         prop_assert!(allowed_targets(s, role).contains(&to));
-                        if reason_required(s, to) { prop_assert!(reason.is_some()); }
-                        if to == Withdrawn { prop_assert!(!departed); }
-                        if to == Applied { prop_assert!(has_c && has_decl); }
-                        if to == Eligible { prop_assert_eq!(role, Role::CbsaOfficer); }
-                        if to == Departed { prop_assert!(boarded); }
-                        s = to;
-                        if s == Departed { departed = true; }
+                    }
+                    if reason_required(s, to) { prop_assert!(reason.is_some()); }
+                    if to == Withdrawn { prop_assert!(!departed); }
+                    if to == Applied { prop_assert!(has_c && has_decl); }
+                    if to == Eligible { prop_assert_eq!(role, Role::CbsaOfficer); }
+                    if to == Departed { prop_assert!(boarded); }
+                    if to == Closed {
+                        closed_ineligible = s == Ineligible;
+                        before_closure = Some(s);
+                    }
+                    s = to;
+                    if s == Departed { departed = true; }
                 }
                 if departed {
                     prop_assert!(s.is_after_departure() || s == Closed);
+                }
+                if closed_ineligible {
+                    prop_assert_eq!(s, Closed);
+                }
+                if s == Withdrawn {
+                    prop_assert!(!departed);
                 }
             }
         }

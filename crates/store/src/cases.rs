@@ -599,6 +599,17 @@ pub async fn transition(
         inv.add("reason", "too-long");
         return Err(inv.into());
     }
+    // Closing after return needs a closure reason code and keeps a closure
+    // record; reopening needs the status before closure: both go through
+    // `closure`, whatever page or call asked.
+    if to == CaseStatus::Closed && from.reopens_to() {
+        crate::closure::close(store, actor, id, reason.unwrap_or(""), None).await?;
+        return get(store, actor, id).await;
+    }
+    if from == CaseStatus::Closed && to.reopens_to() {
+        crate::closure::reopen_to(store, actor, id, reason.unwrap_or(""), Some(to)).await?;
+        return get(store, actor, id).await;
+    }
     // A counsellor who starts the intake of an unassigned referral takes the case.
     let take = (to == CaseStatus::Intake
         && before.counsellor_id.is_none()
@@ -610,6 +621,7 @@ pub async fn transition(
         has_declaration: to == CaseStatus::Applied
             && crate::attachments::has_kind(store, id, "declaration").await?,
         departure_confirmed: false,
+        status_before_closure: None,
     };
     workflow::check(from, to, actor.role, reason, &ctx)?;
     if to == CaseStatus::PreparingDeparture {

@@ -115,6 +115,7 @@ pub async fn confirm(
                 has_country_of_return: case.country_of_return.is_some(),
                 has_declaration: true,
                 departure_confirmed: true,
+                ..Default::default()
             },
         )?;
     } else if from != CaseStatus::PreparingDeparture && from != CaseStatus::Departed {

@@ -9,6 +9,7 @@ pub mod actor;
 pub mod attachments;
 pub mod audit;
 pub mod cases;
+pub mod closure;
 pub mod consents;
 pub mod counselling;
 pub mod demo;

@@ -95,6 +95,7 @@ pub async fn confirm_arrival(
             has_country_of_return: true,
             has_declaration: true,
             departure_confirmed: true,
+            ..Default::default()
         },
     )?;
     let schedule = programmes::followup_schedule(store, &case.programme_code).await?;
