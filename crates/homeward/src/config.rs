@@ -33,6 +33,9 @@ pub struct Config {
     /// The HMAC-SHA256 key signing each webhook body (at least 16 bytes);
     /// required with `cbsa_webhook_url`. Prefer `HOMEWARD_CBSA_WEBHOOK_SECRET_FILE`.
     pub cbsa_webhook_secret: Option<String>,
+    /// A Reintegration Sustainability Survey questionnaire (JSON, the format
+    /// of `crates/domain/rss/default-v1.json`); unset: the shipped default.
+    pub rss_questionnaire_file: Option<String>,
 }
 
 impl Default for Config {
@@ -48,6 +51,7 @@ impl Default for Config {
             training_rules: false,
             cbsa_webhook_url: None,
             cbsa_webhook_secret: None,
+            rss_questionnaire_file: None,
         }
     }
 }

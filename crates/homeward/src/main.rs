@@ -130,10 +130,21 @@ enum TokenCommand {
 
 async fn open(cfg: &config::Config, url: Option<String>) -> Result<Store> {
     let url = url.unwrap_or_else(|| cfg.database_url.clone());
-    let store = Store::connect(&url)
+    let mut store = Store::connect(&url)
         .await
         .with_context(|| format!("cannot open the database {}", redact(&url)))?;
     store.migrate().await.context("migration failed")?;
+    // A configured questionnaire that cannot be read stops the start: surveys
+    // must never be scored against something else than what was configured.
+    if let Some(path) = cfg
+        .rss_questionnaire_file
+        .as_deref()
+        .filter(|p| !p.is_empty())
+    {
+        let q = homeward_store::surveys::load_questionnaire(std::path::Path::new(path))
+            .with_context(|| format!("rss_questionnaire_file {path}"))?;
+        store.set_questionnaire(q);
+    }
     Ok(store)
 }
 

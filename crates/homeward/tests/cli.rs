@@ -342,3 +342,36 @@ fn jobs_are_listed_shown_and_retried() {
     );
     assert!(!ok && err.contains("unknown status"), "{err}");
 }
+
+#[test]
+fn a_configured_rss_questionnaire_is_checked_at_start() {
+    let dir = tempdir();
+    let shipped = include_str!("../../domain/rss/default-v1.json");
+    std::fs::write(
+        dir.join("homeward.toml"),
+        "rss_questionnaire_file = \"rss.json\"\n",
+    )
+    .unwrap();
+    // Missing, then not a questionnaire: the command stops and names the setting.
+    let (ok, _, err) = homeward(&["migrate"], None, &dir);
+    assert!(
+        !ok && err.contains("rss_questionnaire_file rss.json"),
+        "{err}"
+    );
+    std::fs::write(
+        dir.join("rss.json"),
+        shipped.replace("\"weight\": 1.0", "\"weight\": -1.0"),
+    )
+    .unwrap();
+    let (ok, _, err) = homeward(&["migrate"], None, &dir);
+    assert!(!ok && err.contains("rss_questionnaire_file"), "{err}");
+    // A new version of the shipped one is accepted.
+    std::fs::write(
+        dir.join("rss.json"),
+        shipped.replace("\"version\": 1", "\"version\": 2"),
+    )
+    .unwrap();
+    let (ok, _, err) = homeward(&["migrate"], None, &dir);
+    assert!(ok, "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -341,6 +341,7 @@ mod coverage {
                 "consulate-waiting",
                 "fitness-check-due",
                 "plan-due",
+                "followup-overdue",
             ] {
                 assert!(t.has(&format!("task-{k}")), "{lang:?} task-{k}");
             }

@@ -9,6 +9,7 @@ pub mod eligibility;
 pub mod extract;
 pub mod misc;
 pub mod persons;
+pub mod reintegration;
 pub mod travel;
 
 use crate::AppState;
@@ -34,6 +35,13 @@ use utoipa_swagger_ui::SwaggerUi;
         travel::list, travel::book, travel::get, travel::change, travel::confirm, travel::manifests,
         travel::list_letters, travel::make_letter, travel::download_letter, travel::inbox, travel::mark_read,
         travel::airports,
+        reintegration::get_arrival, reintegration::confirm_arrival, reintegration::get_plan,
+        reintegration::add_component, reintegration::approve_plan, reintegration::ledger,
+        reintegration::list_purchases, reintegration::request_purchase, reintegration::get_purchase,
+        reintegration::decide, reintegration::pay, reintegration::receipt, reintegration::list_vendors,
+        reintegration::create_vendor, reintegration::set_vendor_active, reintegration::list_followups,
+        reintegration::record_followup, reintegration::questionnaire, reintegration::list_surveys,
+        reintegration::record_survey, reintegration::closures, reintegration::close, reintegration::reopen,
     ),
     components(schemas(
         crate::error::Problem, crate::error::ProblemField,
@@ -60,6 +68,12 @@ use utoipa_swagger_ui::SwaggerUi;
         homeward_store::departures::DepartureInput, homeward_store::letters::Letter, homeward_store::notifications::Notification,
         travel::ChangeBody, travel::LetterBody, travel::AirportAnswer,
         cases::CasePage, cases::TransitionBody, cases::MemberBody, persons::PersonPage, persons::PersonUpdate, misc::AuditPage,
+        homeward_store::plans::Arrival, homeward_store::plans::Plan, homeward_store::plans::Component,
+        homeward_store::purchases::Purchase, homeward_store::vendors::Vendor, homeward_store::followups::FollowUp,
+        homeward_store::surveys::Survey, homeward_store::closure::Closure,
+        reintegration::Amount, reintegration::LocalAnswer, reintegration::LedgerAnswer, reintegration::ApprovalBody,
+        reintegration::DecisionBody, reintegration::ActiveBody, reintegration::FollowUpBody, reintegration::SurveyBody,
+        reintegration::CloseBody, reintegration::ReopenBody,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -172,6 +186,63 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(travel::mark_read),
         )
         .route("/airports", get(travel::airports))
+        .route(
+            "/cases/{id}/arrival",
+            get(reintegration::get_arrival).post(reintegration::confirm_arrival),
+        )
+        .route("/cases/{id}/plan", get(reintegration::get_plan))
+        .route(
+            "/cases/{id}/plan/components",
+            axum::routing::post(reintegration::add_component),
+        )
+        .route(
+            "/cases/{id}/plan/approval",
+            axum::routing::post(reintegration::approve_plan),
+        )
+        .route("/cases/{id}/ledger", get(reintegration::ledger))
+        .route(
+            "/cases/{id}/purchases",
+            get(reintegration::list_purchases).post(reintegration::request_purchase),
+        )
+        .route("/purchases/{id}", get(reintegration::get_purchase))
+        .route(
+            "/purchases/{id}/decision",
+            axum::routing::post(reintegration::decide),
+        )
+        .route(
+            "/purchases/{id}/payment",
+            axum::routing::post(reintegration::pay).layer(axum::extract::DefaultBodyLimit::max(
+                homeward_store::attachments::MAX_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/purchases/{id}/receipt", get(reintegration::receipt))
+        .route(
+            "/vendors",
+            get(reintegration::list_vendors).post(reintegration::create_vendor),
+        )
+        .route(
+            "/vendors/{id}/active",
+            axum::routing::post(reintegration::set_vendor_active),
+        )
+        .route("/cases/{id}/followups", get(reintegration::list_followups))
+        .route(
+            "/followups/{id}",
+            axum::routing::post(reintegration::record_followup),
+        )
+        .route("/rss/questionnaire", get(reintegration::questionnaire))
+        .route(
+            "/cases/{id}/surveys",
+            get(reintegration::list_surveys).post(reintegration::record_survey),
+        )
+        .route("/cases/{id}/closures", get(reintegration::closures))
+        .route(
+            "/cases/{id}/closure",
+            axum::routing::post(reintegration::close),
+        )
+        .route(
+            "/cases/{id}/reopen",
+            axum::routing::post(reintegration::reopen),
+        )
         .fallback(misc::not_found);
     Router::new()
         .nest("/api/v1", v1)

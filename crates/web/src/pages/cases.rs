@@ -373,8 +373,12 @@ pub async fn case_page(
         Ok(c) => c,
         Err(e) => return store_error(ctx, e),
     };
-    let x = match super::sections::load(state, ctx, actor, id).await {
+    let mut x = match super::sections::load(state, ctx, actor, id).await {
         Ok(x) => x,
+        Err(e) => return store_error(ctx, e),
+    };
+    x.reintegration = match super::reintegration::load(state, &ctx.tr(), actor, &c.summary).await {
+        Ok(r) => r,
         Err(e) => return store_error(ctx, e),
     };
     // Several forms on one page share field names: give each its own ids.
@@ -392,6 +396,14 @@ pub async fn case_page(
         change: side.change.prefixed("ch-"),
         departure: side.departure.prefixed("dep-"),
         letter: side.letter.prefixed("let-"),
+        arrival: side.arrival.prefixed("arr-"),
+        component: side.component.prefixed("pc-"),
+        purchase: side.purchase.prefixed("pu-"),
+        decision: side.decision.prefixed("de-"),
+        payment: side.payment.prefixed("pay-"),
+        followup: side.followup.prefixed("fu-"),
+        survey: side.survey.prefixed("sv-"),
+        closure: side.closure.prefixed("cl-"),
     };
     let role = actor.role;
     let t = ctx.tr();

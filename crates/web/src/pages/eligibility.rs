@@ -43,8 +43,13 @@ pub fn money_in(minor: i64, currency: &str, lang: &str) -> String {
         "es" => ('.', ',', false),
         _ => (',', '.', true),
     };
-    let units = minor.unsigned_abs() / 100;
-    let cents = minor.unsigned_abs() % 100;
+    // Minor units per the currency (JPY has none, BHD three); two if unknown.
+    let exp = homeward_domain::money::Currency::parse(currency)
+        .map(|c| u32::from(c.exponent()))
+        .unwrap_or(2);
+    let scale = 10u64.pow(exp);
+    let units = minor.unsigned_abs() / scale;
+    let cents = minor.unsigned_abs() % scale;
     let digits = units.to_string();
     let mut grouped = String::new();
     for (i, ch) in digits.chars().enumerate() {
@@ -54,10 +59,15 @@ pub fn money_in(minor: i64, currency: &str, lang: &str) -> String {
         grouped.push(ch);
     }
     let sign = if minor < 0 { "-" } else { "" };
-    if code_first {
-        format!("{sign}{currency} {grouped}{decimal}{cents:02}")
+    let frac = if exp == 0 {
+        String::new()
     } else {
-        format!("{sign}{grouped}{decimal}{cents:02}\u{a0}{currency}")
+        format!("{decimal}{cents:0w$}", w = exp as usize)
+    };
+    if code_first {
+        format!("{sign}{currency} {grouped}{frac}")
+    } else {
+        format!("{sign}{grouped}{frac}\u{a0}{currency}")
     }
 }
 
@@ -236,6 +246,9 @@ mod tests {
             "1.234.567,89\u{a0}HUF"
         );
         assert_eq!(super::money_in(50, "CAD", "hu"), "0,50\u{a0}CAD");
+        // Each currency's own minor unit: yen have none, dinars three.
+        assert_eq!(super::money_in(1500, "JPY", "en"), "JPY 1,500");
+        assert_eq!(super::money_in(1500, "TND", "en"), "TND 1.500");
         assert!(super::money_in(i64::MIN, "CAD", "en").starts_with("-CAD 92,233,"));
     }
 }

@@ -8,10 +8,13 @@ pub mod dashboard;
 pub mod eligibility;
 pub mod jobs;
 pub mod login;
+pub mod monitoring;
 pub mod persons;
+pub mod reintegration;
 pub mod sections;
 pub mod tasks;
 pub mod travel;
+pub mod vendors;
 
 use crate::auth::{Auth, Ctx};
 use crate::form::FormState;
@@ -76,6 +79,33 @@ pub fn routes() -> Router<AppState> {
             "/eligibility",
             get(eligibility::form).post(eligibility::evaluate),
         )
+        .route("/cases/{id}/arrival", post(reintegration::confirm_arrival))
+        .route(
+            "/cases/{id}/plan/components",
+            post(reintegration::add_component),
+        )
+        .route(
+            "/cases/{id}/plan/approval",
+            post(reintegration::approve_plan),
+        )
+        .route(
+            "/cases/{id}/purchases",
+            post(reintegration::request_purchase),
+        )
+        .route("/purchases/{id}/decision", post(reintegration::decide))
+        .route(
+            "/purchases/{id}/payment",
+            post(reintegration::pay).layer(axum::extract::DefaultBodyLimit::max(
+                homeward_store::attachments::MAX_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/purchases/{id}/receipt", get(reintegration::receipt))
+        .route("/cases/{id}/followups", post(monitoring::record_followup))
+        .route("/cases/{id}/surveys", post(monitoring::record_survey))
+        .route("/cases/{id}/closure", post(monitoring::close))
+        .route("/cases/{id}/reopen", post(monitoring::reopen))
+        .route("/vendors", get(vendors::list).post(vendors::create))
+        .route("/vendors/{id}/active", post(vendors::set_active))
         .route("/cases/{id}/itineraries", post(travel::book))
         .route("/itineraries/{id}/change", post(travel::change))
         .route(
@@ -136,6 +166,16 @@ impl Layout {
                 "/manifests",
                 "nav-manifests",
                 r.can(Resource::Travel, Action::Read),
+            ));
+            nav.push((
+                "/vendors",
+                "nav-vendors",
+                matches!(
+                    r,
+                    homeward_domain::Role::MissionOfficer
+                        | homeward_domain::Role::Finance
+                        | homeward_domain::Role::Supervisor
+                ),
             ));
             nav.push(("/inbox", "nav-inbox", true));
             nav.push(("/eligibility", "nav-eligibility", true));

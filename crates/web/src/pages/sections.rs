@@ -71,6 +71,7 @@ pub struct CaseExtras {
     pub fitness_statuses: Vec<(String, String)>,
     pub assistance_codes: Vec<String>,
     pub travel: Option<super::travel::TravelView>,
+    pub reintegration: Option<super::reintegration::ReintegrationView>,
 }
 
 /// The side forms of the case page.
@@ -86,6 +87,14 @@ pub struct SideForms {
     pub change: FormState,
     pub departure: FormState,
     pub letter: FormState,
+    pub arrival: FormState,
+    pub component: FormState,
+    pub purchase: FormState,
+    pub decision: FormState,
+    pub payment: FormState,
+    pub followup: FormState,
+    pub survey: FormState,
+    pub closure: FormState,
 }
 
 fn yes_no(t: &Tr, b: Option<bool>) -> String {

@@ -1,0 +1,308 @@
+//! Monitoring on the case page: follow-ups, the Reintegration Sustainability
+//! Survey and closure (with reopening).
+//!
+//! Who may: the mission officer of the country of return records follow-ups
+//! and surveys and closes or reopens the case; supervisors read them and
+//! close or reopen too. Finance sees none of it (the answers are about the
+//! returnee's life and wellbeing), nor do CBSA and the others. The store
+//! enforces all of it again.
+
+use super::reintegration::one_error;
+use super::sections::{parse_id, side_refused, SideForms};
+use super::PageForm;
+use crate::auth::PageUser;
+use crate::i18n::Tr;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use homeward_domain::followups::{FollowUpInput, CONTACT_MODES, OUTCOMES};
+use homeward_domain::reintegration::CLOSURE_REASONS;
+use homeward_domain::{CaseStatus, Role};
+use homeward_store::closure::{self, Closure};
+use homeward_store::followups::{self, FollowUp};
+use homeward_store::surveys::{self, Survey};
+use homeward_store::{Actor, Error};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// One question of the survey form.
+pub struct Question {
+    pub id: String,
+    pub text: String,
+    pub dimension: String,
+    /// (value, label).
+    pub options: Vec<(String, String)>,
+}
+
+/// A survey as the page shows it: scores as percentages.
+pub struct SurveyRow {
+    pub s: Survey,
+    pub economic: String,
+    pub social: String,
+    pub psychosocial: String,
+    pub composite: String,
+}
+
+/// The monitoring part of the reintegration section.
+#[derive(Default)]
+pub struct MonitoringView {
+    pub followups: Option<Vec<FollowUp>>,
+    pub surveys: Option<Vec<SurveyRow>>,
+    pub questions: Vec<Question>,
+    /// The questionnaire's note, shown while its weights are unverified.
+    pub questionnaire_warning: Option<String>,
+    pub questionnaire_key: String,
+    pub closures: Vec<Closure>,
+    /// (id, "due date") of the follow-ups still open, soonest first.
+    pub open_followups: Vec<(String, String)>,
+    pub can_record: bool,
+    pub can_close: bool,
+    pub can_reopen: bool,
+    pub outcomes: Vec<(String, String)>,
+    pub contact_modes: Vec<(String, String)>,
+    pub closure_reasons: Vec<(String, String)>,
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.0} %", x * 100.0)
+}
+
+/// Loads follow-ups, surveys and closures for the roles that may read them.
+pub async fn load(
+    state: &AppState,
+    t: &Tr,
+    actor: &Actor,
+    id: Uuid,
+    status: CaseStatus,
+) -> Result<MonitoringView, Error> {
+    let role = actor.role;
+    let store = &state.store;
+    let reads = matches!(role, Role::MissionOfficer | Role::Supervisor);
+    let mut m = MonitoringView::default();
+    if !reads {
+        return Ok(m);
+    }
+    let fus = followups::list(store, actor, id).await?;
+    m.open_followups = fus
+        .iter()
+        .filter(|f| {
+            !f.outcome
+                .as_deref()
+                .is_some_and(homeward_domain::followups::completes)
+        })
+        .map(|f| (f.id.to_string(), format!("{} {}", t.t("col-due"), f.due_on)))
+        .collect();
+    m.followups = Some(fus);
+    m.surveys = Some(
+        surveys::list(store, actor, id)
+            .await?
+            .into_iter()
+            .map(|s| SurveyRow {
+                economic: pct(s.economic),
+                social: pct(s.social),
+                psychosocial: pct(s.psychosocial),
+                composite: pct(s.composite),
+                s,
+            })
+            .collect(),
+    );
+    m.closures = closure::history(store, actor, id).await?;
+    let open = matches!(status, CaseStatus::Reintegrating | CaseStatus::Monitoring);
+    m.can_record = role == Role::MissionOfficer && open;
+    m.can_close = open;
+    // Only a case closed after return reopens (the store checks it again).
+    m.can_reopen = status == CaseStatus::Closed && !m.closures.is_empty();
+    if m.can_record {
+        let q = surveys::questionnaire(store);
+        let lang = t.code();
+        m.questionnaire_key = format!("{}@{}", q.id, q.version);
+        if !q.weights_verified {
+            m.questionnaire_warning = Some(t.t("rss-weights-unverified"));
+        }
+        m.questions = q
+            .indicators
+            .iter()
+            .map(|i| Question {
+                id: i.id.clone(),
+                text: i.question.get(lang).to_string(),
+                dimension: t.choice("dimension", i.dimension.as_str()),
+                options: i
+                    .scale
+                    .iter()
+                    .map(|o| (o.value.clone(), o.label.get(lang).to_string()))
+                    .collect(),
+            })
+            .collect();
+    }
+    let choices = |group: &str, vals: &[&str]| -> Vec<(String, String)> {
+        vals.iter()
+            .map(|v| (v.to_string(), t.choice(group, v)))
+            .collect()
+    };
+    m.outcomes = choices("followup-outcome", &OUTCOMES);
+    m.contact_modes = choices("contact-mode", &CONTACT_MODES);
+    m.closure_reasons = choices("closure", &CLOSURE_REASONS);
+    Ok(m)
+}
+
+fn v(form: &HashMap<String, String>, k: &str) -> Option<String> {
+    form.get(k).cloned()
+}
+
+fn date(form: &HashMap<String, String>, k: &str) -> Result<Option<chrono::NaiveDate>, Error> {
+    match form.get(k).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| one_error(k, "invalid-date")),
+    }
+}
+
+/// POST /cases/{id}/followups: the mission officer records a follow-up
+/// contact (`followup` names which of the case's follow-ups).
+pub async fn record_followup(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+    PageForm(form): PageForm,
+) -> Response {
+    let id = match parse_id(&ctx, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let put = |s: &mut SideForms, f| s.followup = f;
+    let Some(fid) = form
+        .get("followup")
+        .and_then(|c| Uuid::parse_str(c.trim()).ok())
+    else {
+        let e = one_error("followup", "required");
+        return side_refused(&state, &ctx, &auth.actor, id, form, e, put).await;
+    };
+    let parsed = date(&form, "held_on").and_then(|h| Ok((h, date(&form, "rescheduled_to")?)));
+    let (held_on, rescheduled_to) = match parsed {
+        Ok(x) => x,
+        Err(e) => return side_refused(&state, &ctx, &auth.actor, id, form, e, put).await,
+    };
+    let input = FollowUpInput {
+        held_on,
+        outcome: v(&form, "outcome"),
+        contact_mode: v(&form, "contact_mode"),
+        notes: v(&form, "notes"),
+        rescheduled_to,
+    };
+    // The follow-up must be this case's: one in another case reads as not found.
+    let belongs = match followups::list(&state.store, &auth.actor, id).await {
+        Ok(l) => l.iter().any(|f| f.id == fid),
+        Err(e) => return side_refused(&state, &ctx, &auth.actor, id, form, e, put).await,
+    };
+    if !belongs {
+        let e = one_error("followup", "invalid-choice");
+        return side_refused(&state, &ctx, &auth.actor, id, form, e, put).await;
+    }
+    match followups::record(&state.store, &auth.actor, fid, &input, None).await {
+        Ok(_) => Redirect::to(&format!("/cases/{id}#followups")).into_response(),
+        Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, put).await,
+    }
+}
+
+/// POST /cases/{id}/surveys: the mission officer records an RSS survey.
+pub async fn record_survey(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+    PageForm(form): PageForm,
+) -> Response {
+    let id = match parse_id(&ctx, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let put = |s: &mut SideForms, f| s.survey = f;
+    let surveyed_on = match date(&form, "surveyed_on") {
+        Ok(d) => d,
+        Err(e) => return side_refused(&state, &ctx, &auth.actor, id, form, e, put).await,
+    };
+    // Answers come as `answer.<indicator>`; empty ones are left unanswered.
+    let answers: HashMap<String, String> = form
+        .iter()
+        .filter_map(|(k, v)| {
+            let id = k.strip_prefix("answer.")?;
+            (!v.trim().is_empty()).then(|| (id.to_string(), v.trim().to_string()))
+        })
+        .collect();
+    match surveys::record(&state.store, &auth.actor, id, surveyed_on, &answers).await {
+        Ok(_) => Redirect::to(&format!("/cases/{id}#surveys")).into_response(),
+        Err(Error::Invalid(mut inv)) => {
+            // Indicator errors name the indicator; the form names `answer.<id>`.
+            for e in &mut inv.errors {
+                if e.field != "surveyed_on" && !e.field.contains('.') {
+                    e.field = format!("answer.{}", e.field);
+                }
+            }
+            side_refused(
+                &state,
+                &ctx,
+                &auth.actor,
+                id,
+                form,
+                Error::Invalid(inv),
+                put,
+            )
+            .await
+        }
+        Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, put).await,
+    }
+}
+
+/// POST /cases/{id}/closure: closes a returned case with a reason.
+pub async fn close(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+    PageForm(form): PageForm,
+) -> Response {
+    let id = match parse_id(&ctx, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let reason = form.get("reason").cloned().unwrap_or_default();
+    let note = form.get("note").cloned();
+    match closure::close(&state.store, &auth.actor, id, &reason, note.as_deref()).await {
+        Ok(()) => Redirect::to(&format!("/cases/{id}#closure")).into_response(),
+        Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| s.closure = f).await,
+    }
+}
+
+/// POST /cases/{id}/reopen: reopens a case closed after return.
+pub async fn reopen(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+    PageForm(form): PageForm,
+) -> Response {
+    let id = match parse_id(&ctx, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let reason = form.get("reopen_reason").cloned().unwrap_or_default();
+    match closure::reopen(&state.store, &auth.actor, id, &reason).await {
+        Ok(()) => Redirect::to(&format!("/cases/{id}#closure")).into_response(),
+        Err(Error::Invalid(mut inv)) => {
+            for e in &mut inv.errors {
+                if e.field == "reason" {
+                    e.field = "reopen_reason".into();
+                }
+            }
+            side_refused(
+                &state,
+                &ctx,
+                &auth.actor,
+                id,
+                form,
+                Error::Invalid(inv),
+                |s, f| s.closure = f,
+            )
+            .await
+        }
+        Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| s.closure = f).await,
+    }
+}
