@@ -714,6 +714,12 @@ field-note = Note
 close-case = Close the case
 field-reopen_reason = Reason for reopening
 reopen-case = Reopen the case
+nav-programmes = Programmes
+followup-schedule = Follow-up schedule
+hint-followup-schedule = Applies to arrivals confirmed from now on; schedules already made stay as they are.
+field-offsets_months = Months after arrival
+hint-offsets_months = Comma-separated, for example 0, 3, 6, 12 (0 = on arrival)
+field-grace_days = Days of grace before a follow-up is overdue
 error-not_reopenable = Only a case closed after the return can be reopened.
 error-not-reopenable = Only a case closed after the return can be reopened.
 error-open-purchases = Settle the open purchases first: a requested or approved purchase must be paid, rejected or cancelled before the case closes.

@@ -714,6 +714,12 @@ field-note = Note
 close-case = Clôturer le dossier
 field-reopen_reason = Motif de la réouverture
 reopen-case = Rouvrir le dossier
+nav-programmes = Programmes
+followup-schedule = Calendrier des suivis
+hint-followup-schedule = S'applique aux arrivées confirmées à partir de maintenant ; les calendriers déjà établis restent tels quels.
+field-offsets_months = Mois après l'arrivée
+hint-offsets_months = Séparés par des virgules, par exemple 0, 3, 6, 12 (0 = à l'arrivée)
+field-grace_days = Jours de grâce avant qu'un suivi soit en retard
 error-not_reopenable = Seul un dossier clôturé après le retour peut être rouvert.
 error-not-reopenable = Seul un dossier clôturé après le retour peut être rouvert.
 error-open-purchases = Réglez d'abord les achats en cours : un achat demandé ou approuvé doit être payé, refusé ou annulé avant la clôture.

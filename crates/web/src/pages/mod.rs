@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod login;
 pub mod monitoring;
 pub mod persons;
+pub mod programmes;
 pub mod reintegration;
 pub mod sections;
 pub mod tasks;
@@ -50,6 +51,11 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users", get(admin::list).post(admin::create))
         .route("/admin/users/new", get(admin::new_form))
         .route("/admin/users/{id}/active", post(admin::set_active))
+        .route("/admin/programmes", get(programmes::list))
+        .route(
+            "/admin/programmes/{code}/followups",
+            post(programmes::set_followups),
+        )
         .route("/audit", get(audit::list))
         .route("/tasks", get(tasks::list))
         .route(
@@ -160,6 +166,11 @@ impl Layout {
                 "/admin/users",
                 "nav-users",
                 r.can(Resource::User, Action::Manage),
+            ));
+            nav.push((
+                "/admin/programmes",
+                "nav-programmes",
+                r.can(Resource::Programme, Action::Manage),
             ));
             nav.push(("/tasks", "nav-tasks", r.can(Resource::Case, Action::Read)));
             nav.push((

@@ -1,0 +1,124 @@
+//! Programme settings: each programme's follow-up schedule (months after
+//! arrival, days of grace before a contact is overdue).
+//!
+//! Who may: administrators (`Programme`/`Manage`); everyone else is refused,
+//! here and again in the store.
+
+use super::{render, require, store_error, Layout, PageForm};
+use crate::auth::{Ctx, PageUser};
+use crate::form::FormState;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use homeward_domain::followups::Schedule;
+use homeward_domain::{Action, Invalid, Resource};
+use homeward_store::programmes::{self, Programme};
+use homeward_store::Error;
+
+/// A programme and the form for its schedule.
+pub struct ProgrammeRow {
+    pub p: Programme,
+    pub f: FormState,
+}
+
+#[derive(Template)]
+#[template(path = "admin_programmes.html")]
+struct ProgrammesPage {
+    l: Layout,
+    rows: Vec<ProgrammeRow>,
+}
+
+fn values(s: &Schedule) -> FormState {
+    let mut f = FormState::default();
+    let months: Vec<String> = s.offsets_months.iter().map(u32::to_string).collect();
+    f.values.insert("offsets_months".into(), months.join(", "));
+    f.values
+        .insert("grace_days".into(), s.grace_days.to_string());
+    f
+}
+
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    refused: Option<(String, FormState)>,
+    status: StatusCode,
+) -> Response {
+    let list = match programmes::list(&state.store).await {
+        Ok(l) => l,
+        Err(e) => return store_error(ctx, e),
+    };
+    let mut rows = Vec::with_capacity(list.len());
+    for p in list {
+        let f = match &refused {
+            Some((code, f)) if *code == p.code => f.clone(),
+            _ => match programmes::followup_schedule(&state.store, &p.code).await {
+                Ok(s) => values(&s),
+                Err(e) => return store_error(ctx, e),
+            },
+        };
+        let f = f.prefixed(&format!("{}-", p.code));
+        rows.push(ProgrammeRow { p, f });
+    }
+    let l = Layout::new(ctx, ctx.tr().t("nav-programmes"), "/admin/programmes");
+    render(status, ProgrammesPage { l, rows })
+}
+
+/// GET /admin/programmes.
+pub async fn list(State(state): State<AppState>, PageUser(auth, ctx): PageUser) -> Response {
+    if let Err(r) = require(&auth, &ctx, Resource::Programme, Action::Manage) {
+        return r;
+    }
+    page(&state, &ctx, None, StatusCode::OK).await
+}
+
+/// Reads "0, 3, 6, 12" and "14"; what is not a number is reported on its field.
+fn parse(form: &std::collections::HashMap<String, String>) -> Result<Schedule, Invalid> {
+    let mut inv = Invalid::default();
+    let text = form.get("offsets_months").map(String::as_str).unwrap_or("");
+    let months: Result<Vec<u32>, _> = text
+        .split([',', ' ', ';'])
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim().parse::<u32>())
+        .collect();
+    let months = months.unwrap_or_else(|_| {
+        inv.add("offsets_months", "not-a-number");
+        Vec::new()
+    });
+    let grace = match form.get("grace_days").map(|s| s.trim()) {
+        None | Some("") => homeward_domain::followups::DEFAULT_GRACE_DAYS,
+        Some(g) => g.parse::<u32>().unwrap_or_else(|_| {
+            inv.add("grace_days", "not-a-number");
+            0
+        }),
+    };
+    inv.into_result()?;
+    Ok(Schedule {
+        offsets_months: months,
+        grace_days: grace,
+    })
+}
+
+/// POST /admin/programmes/{code}/followups: sets the follow-up schedule.
+pub async fn set_followups(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(code): Path<String>,
+    PageForm(form): PageForm,
+) -> Response {
+    if let Err(r) = require(&auth, &ctx, Resource::Programme, Action::Manage) {
+        return r;
+    }
+    let result = match parse(&form) {
+        Ok(s) => programmes::set_followup_schedule(&state.store, &auth.actor, &code, &s).await,
+        Err(inv) => Err(Error::Invalid(inv)),
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/admin/programmes#programme-{code}")).into_response(),
+        Err(e) => match super::refilled(&ctx.tr(), form, &e, "") {
+            Some((f, status)) => page(&state, &ctx, Some((code, f)), status).await,
+            None => store_error(&ctx, e),
+        },
+    }
+}
