@@ -253,5 +253,10 @@ async fn steps(c: &Client, x: &Ctx) {
     assert!(text_of(c, "#closure-history")
         .await
         .contains("Support period ended"));
+    assert!(
+        text_of(c, ".timeline").await.contains("Support period ended"),
+        "the timeline says the reason in words"
+    );
     assert!(present(c, "#reopen-case").await);
+    full_page_screenshot(c, "reintegration-closed-case.png").await;
 }
