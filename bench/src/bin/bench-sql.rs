@@ -168,13 +168,25 @@ async fn main() -> Result<()> {
     } else {
         "SELECT COUNT(*) FROM sqlite_master WHERE name = 'case_counts'"
     }).fetch_one(p).await)?;
+    // With migration 0020: the principal's name on the case, indexed with the
+    // filters (what the store sorts by now).
+    let has_principal_name: i64 = on_db!(&store.db, p => sqlx::query_scalar(if store.is_postgres() {
+        "SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'cases' AND column_name = 'principal_name'"
+    } else {
+        "SELECT COUNT(*) FROM pragma_table_info('cases') WHERE name = 'principal_name'"
+    }).fetch_one(p).await)?;
     for h in &hands {
         let mut params = vec![Param::Text(team.clone())];
         params.extend(h.params.iter().cloned());
-        let join = if h.order.starts_with("p.") {
-            " JOIN persons p ON p.id = c.principal_person_id"
+        let (join, inner_order) = if h.order.starts_with("p.") && has_principal_name > 0 {
+            ("", h.order.replace("p.display_name", "c.principal_name"))
+        } else if h.order.starts_with("p.") {
+            (
+                " JOIN persons p ON p.id = c.principal_person_id",
+                h.order.to_string(),
+            )
         } else {
-            ""
+            ("", h.order.to_string())
         };
         let mut forms = vec![
             (
@@ -204,7 +216,7 @@ async fn main() -> Result<()> {
                 "SQL deferred-join page",
                 format!(
                     "{SELECT} WHERE c.id IN (SELECT c.id FROM cases c{join}{SCOPE}{} ORDER BY {} LIMIT 25 OFFSET {}) ORDER BY {}",
-                    h.filter, h.order, h.offset, h.order
+                    h.filter, inner_order, h.offset, h.order
                 ),
                 false,
             ));

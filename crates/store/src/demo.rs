@@ -491,7 +491,7 @@ impl Rows {
     fn new() -> Rows {
         Rows {
             persons: Table::new("INSERT INTO persons (id, given_names, family_name, original_script_name, display_name, search_text, aliases, sex, date_of_birth, date_of_birth_approximate, nationalities, preferred_languages, interpreter_needed, phone, email, address, uci, cbsa_client_id, passport_number, created_by, version, created_at, updated_at) VALUES "),
-            cases: Table::new("INSERT INTO cases (id, case_number, programme_id, principal_person_id, country_of_return, destination_locality, counsellor_id, status, created_by, referred_at, version, created_at, updated_at) VALUES "),
+            cases: Table::new("INSERT INTO cases (id, case_number, programme_id, principal_person_id, principal_name, country_of_return, destination_locality, counsellor_id, status, created_by, referred_at, version, created_at, updated_at) VALUES "),
             members: Table::new("INSERT INTO case_members (case_id, person_id, relationship) VALUES "),
             transitions: Table::new("INSERT INTO case_transitions (id, case_id, from_status, to_status, reason, actor_id, at) VALUES "),
             referrals: Table::new("INSERT INTO referrals (case_id, claim_filed_on, claim_outcome, irb_decided_on, designated_country_of_origin, federal_court_leave_filed_on, prra_applied_on, prra_decided_on, removal_order, compliant_with_conditions, criminality, residence_region, prior_avrr_assistance, referred_by, contact_due_at, contacted_at, version, updated_at) VALUES "),
@@ -610,10 +610,12 @@ const TABLES: [&str; 10] = [
     "itinerary_events",
 ];
 
-/// The trigger that counts each inserted case into `case_counts` (migration
-/// 0002); the load recounts once at the end instead.
-const COUNT_TRIGGER_SQLITE: &str = "case_counts_insert";
-const COUNT_TRIGGER_PG: &str = "case_counts_insert_delete";
+/// Per-row triggers on inserted cases that the load sets aside: the one that
+/// counts each case into `case_counts` (migration 0002; the load recounts
+/// once at the end instead) and the one that copies the principal's name onto
+/// the case (migration 0020; the load writes it in the insert).
+const CASE_TRIGGERS_SQLITE: [&str; 2] = ["case_counts_insert", "cases_principal_name_insert"];
+const CASE_TRIGGERS_PG: [&str; 2] = ["case_counts_insert_delete", "cases_principal_name_insert"];
 
 /// Page cache for the load on SQLite, in KiB: the primary-key indexes of a
 /// million cases (random ids) stay in memory.
@@ -626,10 +628,10 @@ struct Bulk {
     indexes: Vec<(String, String)>,
     /// SQLite: the planner statistics of those indexes (table, index, stat).
     stats: Vec<(String, String, String)>,
-    /// SQLite: the count trigger's definition, if it was dropped.
-    trigger_sql: Option<String>,
-    /// PostgreSQL: whether the count trigger was disabled.
-    trigger_disabled: bool,
+    /// SQLite: the definitions of the case triggers that were dropped.
+    trigger_sql: Vec<String>,
+    /// PostgreSQL: the case triggers that were disabled.
+    triggers_disabled: Vec<&'static str>,
     /// PostgreSQL: the loaded tables' foreign keys (table, name, definition),
     /// checked once for all rows when they are added back instead of row by
     /// row. SQLite's are switched off for the load's connection and checked
@@ -695,16 +697,19 @@ impl Conn {
                         .execute(&mut *c)
                         .await?;
                 }
-                b.trigger_sql = sqlx::query_scalar(
-                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = $1",
-                )
-                .bind(COUNT_TRIGGER_SQLITE)
-                .fetch_optional(&mut *c)
-                .await?;
-                if b.trigger_sql.is_some() {
-                    sqlx::query(&format!("DROP TRIGGER {COUNT_TRIGGER_SQLITE}"))
-                        .execute(&mut *c)
-                        .await?;
+                for name in CASE_TRIGGERS_SQLITE {
+                    let found: Option<String> = sqlx::query_scalar(
+                        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = $1",
+                    )
+                    .bind(name)
+                    .fetch_optional(&mut *c)
+                    .await?;
+                    if let Some(sql) = found {
+                        sqlx::query(&format!("DROP TRIGGER {name}"))
+                            .execute(&mut *c)
+                            .await?;
+                        b.trigger_sql.push(sql);
+                    }
                 }
             }
             Conn::Postgres(c) => {
@@ -729,19 +734,19 @@ impl Conn {
                         .execute(&mut *c)
                         .await?;
                 }
-                let found: Option<i32> = sqlx::query_scalar(
-                    "SELECT 1 FROM pg_trigger WHERE tgrelid = 'cases'::regclass AND tgname = $1",
-                )
-                .bind(COUNT_TRIGGER_PG)
-                .fetch_optional(&mut *c)
-                .await?;
-                if found.is_some() {
-                    sqlx::query(&format!(
-                        "ALTER TABLE cases DISABLE TRIGGER {COUNT_TRIGGER_PG}"
-                    ))
-                    .execute(&mut *c)
+                for name in CASE_TRIGGERS_PG {
+                    let found: Option<i32> = sqlx::query_scalar(
+                        "SELECT 1 FROM pg_trigger WHERE tgrelid = 'cases'::regclass AND tgname = $1",
+                    )
+                    .bind(name)
+                    .fetch_optional(&mut *c)
                     .await?;
-                    b.trigger_disabled = true;
+                    if found.is_some() {
+                        sqlx::query(&format!("ALTER TABLE cases DISABLE TRIGGER {name}"))
+                            .execute(&mut *c)
+                            .await?;
+                        b.triggers_disabled.push(name);
+                    }
                 }
                 b.foreign_keys = sqlx::query_as(
                     "SELECT t.relname::text, k.conname::text, pg_get_constraintdef(k.oid) FROM pg_constraint k \
@@ -786,7 +791,7 @@ impl Conn {
                         .execute(&mut *c)
                         .await?;
                 }
-                if let Some(sql) = &b.trigger_sql {
+                for sql in &b.trigger_sql {
                     sqlx::query(sql).execute(&mut *c).await?;
                 }
                 for t in TABLES {
@@ -810,12 +815,10 @@ impl Conn {
                     .execute(&mut *c)
                     .await?;
                 }
-                if b.trigger_disabled {
-                    sqlx::query(&format!(
-                        "ALTER TABLE cases ENABLE TRIGGER {COUNT_TRIGGER_PG}"
-                    ))
-                    .execute(&mut *c)
-                    .await?;
+                for name in &b.triggers_disabled {
+                    sqlx::query(&format!("ALTER TABLE cases ENABLE TRIGGER {name}"))
+                        .execute(&mut *c)
+                        .await?;
                 }
             }
         }
@@ -1141,18 +1144,20 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
             }
         }
         let mut principal_id = Uuid::nil();
+        let mut principal_name = String::new();
         let mut person_ids = Vec::with_capacity(members.len());
         for (rel, d) in &members {
             let pid = ids.next();
             person_ids.push(pid);
-            if *rel == "principal" {
-                principal_id = pid;
-            }
             let name = display_name(
                 d.given_names.as_deref(),
                 d.family_name.as_deref(),
                 d.original_script_name.as_deref(),
             );
+            if *rel == "principal" {
+                principal_id = pid;
+                principal_name = name.clone();
+            }
             rows.persons.row(vec![
                 Param::Uuid(pid),
                 opt(&d.given_names),
@@ -1194,6 +1199,7 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
             Param::Text(number),
             Param::Uuid(programme.id),
             Param::Uuid(principal_id),
+            Param::Text(principal_name),
             opt(&country),
             Param::Text(pick(&mut rng, pool.localities).to_string()),
             Param::OptUuid(counsellor),

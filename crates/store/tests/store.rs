@@ -686,6 +686,94 @@ async fn demo_data_covers_every_status(store: Store) {
 }
 both_databases!(demo_data, demo_data_covers_every_status);
 
+/// The ids of every case in the order the list's old query gave: sorted on
+/// the principal's name in persons (migration 0020 sorts on a copy of it).
+async fn oracle(store: &Store, col: &str, dir: &str) -> Vec<Uuid> {
+    let q = format!(
+        "SELECT c.id FROM cases c JOIN persons p ON p.id = c.principal_person_id ORDER BY {col} {dir}, c.id {dir}"
+    );
+    on_db!(&store.db, p => sqlx::query_scalar::<_, Uuid>(&q).fetch_all(p).await).unwrap()
+}
+
+async fn every_sort_gives_the_same_order_and_names_follow_edits(store: Store) {
+    demo::load(&store, 60, 3, &mut |_| {}).await.unwrap();
+    // The demo supervisor's team scope covers every case.
+    let sup = users::by_email(&store, "supervisor@homeward.test")
+        .await
+        .unwrap()
+        .unwrap()
+        .actor(None);
+    for (family, cc) in [
+        ("Zed", "HU"),
+        ("Bell", "MX"),
+        ("Maro", "HU"),
+        ("Bell", "CO"),
+    ] {
+        cases::create(&store, &sup, &new_case(family, cc))
+            .await
+            .unwrap();
+    }
+    let list = |sort: &'static str, desc: bool| {
+        let store = store.clone();
+        let sup = sup.clone();
+        async move {
+            let mut ids = Vec::new();
+            for page in 1..=4 {
+                let (rows, total) = cases::list(
+                    &store,
+                    &sup,
+                    &CaseFilter {
+                        sort: Some(sort.into()),
+                        desc,
+                        page,
+                        per_page: 20,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+                assert_eq!(total, 64);
+                ids.extend(rows.into_iter().map(|r| (r.id, r.principal_name)));
+            }
+            ids
+        }
+    };
+    let check = |rows: &[(Uuid, String)], want: &[Uuid]| {
+        assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), want);
+    };
+    for (sort, col) in [
+        ("name", "p.display_name"),
+        ("case_number", "c.case_number"),
+        ("status", "c.status"),
+        ("referred_at", "c.referred_at"),
+        ("updated_at", "c.updated_at"),
+    ] {
+        for desc in [false, true] {
+            let dir = if desc { "DESC" } else { "ASC" };
+            check(&list(sort, desc).await, &oracle(&store, col, dir).await);
+        }
+    }
+    // A renamed principal moves in the name order, and the list shows the new name.
+    let first = list("name", false).await;
+    let last = first.last().unwrap().0;
+    let c = cases::get(&store, &sup, last).await.unwrap();
+    let p = &c.members[0].person;
+    persons::update(&store, &sup, p.id, p.version, &person("Aaberg"))
+        .await
+        .unwrap();
+    let after = list("name", false).await;
+    check(&after, &oracle(&store, "p.display_name", "ASC").await);
+    assert_eq!(after[0].0, last);
+    let stale: i64 = on_db!(&store.db, p => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM cases c JOIN persons p ON p.id = c.principal_person_id WHERE c.principal_name <> p.display_name")
+        .fetch_one(p).await).unwrap();
+    assert_eq!(stale, 0);
+}
+both_databases!(
+    list_sorts,
+    every_sort_gives_the_same_order_and_names_follow_edits
+);
+
 #[test]
 fn both_databases_share_one_migration_history() {
     let (s, p) = Store::migration_versions();
