@@ -254,7 +254,9 @@ async fn steps(c: &Client, x: &Ctx) {
         .await
         .contains("Support period ended"));
     assert!(
-        text_of(c, ".timeline").await.contains("Support period ended"),
+        text_of(c, ".timeline")
+            .await
+            .contains("Support period ended"),
         "the timeline says the reason in words"
     );
     assert!(present(c, "#reopen-case").await);
