@@ -6,7 +6,7 @@ mod config;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use homeward_store::users::{self, NewUser};
-use homeward_store::{demo, sessions, tokens, Store};
+use homeward_store::{demo, demo_returns, sessions, tokens, Store};
 use homeward_web::jobs;
 use std::io::{IsTerminal, Read};
 
@@ -187,6 +187,7 @@ fn print_demo_sign_ins() {
     println!();
 }
 
+/// Loads `cases` demo cases and the reintegration data of those returned.
 async fn load_demo(store: &Store, cases: u64) -> Result<u64> {
     let mut last = 0;
     let n = demo::load(store, cases, 2012, &mut |w| {
@@ -196,6 +197,14 @@ async fn load_demo(store: &Store, cases: u64) -> Result<u64> {
         }
     })
     .await?;
+    // What the missions and finance recorded after return (not for bench-gen,
+    // which calls `demo::load` alone).
+    let start = std::time::Instant::now();
+    let returns = demo_returns::load(store, 2012).await?;
+    println!(
+        "Reintegration: {returns} ({:.2} s).",
+        start.elapsed().as_secs_f64()
+    );
     Ok(n)
 }
 

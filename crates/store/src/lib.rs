@@ -13,6 +13,7 @@ pub mod closure;
 pub mod consents;
 pub mod counselling;
 pub mod demo;
+pub mod demo_returns;
 pub mod departures;
 pub mod error;
 pub mod followups;
