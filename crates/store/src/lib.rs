@@ -56,9 +56,13 @@ pub enum Db {
 }
 
 /// An open write transaction. On SQLite it was started with `BEGIN IMMEDIATE`
-/// so concurrent writers queue on the busy timeout instead of failing mid-way.
+/// while holding the store's writer lock (see [`Store::begin`]), released
+/// when the transaction ends.
 pub enum Tx {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Sqlite(
+        sqlx::Transaction<'static, sqlx::Sqlite>,
+        tokio::sync::OwnedMutexGuard<()>,
+    ),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
@@ -78,7 +82,7 @@ macro_rules! on_db {
 macro_rules! on_tx {
     ($tx:expr, $c:ident => $body:expr) => {
         match $tx {
-            $crate::Tx::Sqlite(t) => {
+            $crate::Tx::Sqlite(t, _) => {
                 let $c = &mut **t;
                 $body
             }
@@ -112,6 +116,11 @@ pub struct Store {
     pub fitness_window_hours: i64,
     /// The active RSS questionnaire (the shipped default unless configured).
     pub questionnaire: std::sync::Arc<homeward_domain::rss::Questionnaire>,
+    /// SQLite admits one writer at a time; this process's writers queue here
+    /// in turn rather than in SQLite's busy handler, which polls with sleeps
+    /// growing to 100 ms (p99 of a case view, which writes its read to the
+    /// audit trail, 87 ms with 8 users at 100k cases; bench/RESULTS.md).
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -153,6 +162,7 @@ impl Store {
             rules: std::sync::Arc::new(homeward_domain::eligibility::builtin_rule_sets()),
             fitness_window_hours: homeward_domain::readiness::FITNESS_WINDOW_HOURS,
             questionnaire: std::sync::Arc::new(homeward_domain::rss::default_questionnaire()?),
+            writer: Default::default(),
         })
     }
 
@@ -205,7 +215,11 @@ impl Store {
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match &self.db {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(p) => {
+                // The lock first, so no pooled connection is held while waiting.
+                let turn = self.writer.clone().lock_owned().await;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
+            }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -241,7 +255,7 @@ impl Tx {
     /// Makes the transaction's changes permanent.
     pub async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, _turn) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
