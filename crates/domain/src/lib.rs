@@ -13,6 +13,7 @@ pub mod person;
 pub mod readiness;
 pub mod referral;
 pub mod reintegration;
+pub mod report;
 pub mod role;
 pub mod rss;
 pub mod validation;

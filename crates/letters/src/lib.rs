@@ -267,6 +267,83 @@ pub fn render(kind: LetterKind, lang: &str, data: &LetterData) -> Result<Rendere
 }
 
 // ---------------------------------------------------------------------------
+// Tabular reports.
+
+/// A report made of tables (the donor report). Every string is already
+/// translated and every number already formatted by the caller, so the PDF
+/// shows exactly what the screen shows.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct ReportDoc {
+    /// Language code for hyphenation and the PDF's metadata ("en", "fr").
+    pub lang: String,
+    pub title: String,
+    /// E.g. the period and when the report was made.
+    pub subtitle: String,
+    /// Shown in every page's footer.
+    pub footer: String,
+    pub org: String,
+    pub org_short: String,
+    /// ISO date the report was made on: the PDF's creation date.
+    pub issued_on: String,
+    pub tables: Vec<ReportTable>,
+}
+
+/// One table: a title, the column headers and the rows (cells as text).
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct ReportTable {
+    pub title: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub note: Option<String>,
+}
+
+/// The report template, parsed once.
+static REPORT_TEMPLATE: LazyLock<Result<Source, String>> = LazyLock::new(|| {
+    Ok(Source::new(
+        file_id("/report.typ")?,
+        include_str!("../templates/report.typ").into(),
+    ))
+});
+
+/// Renders a tabular report to PDF. Deterministic for the same input.
+pub fn render_report(doc: &ReportDoc) -> Result<Vec<u8>, LetterError> {
+    let lang = if doc.lang.is_empty() {
+        "en"
+    } else {
+        doc.lang.as_str()
+    };
+    let input = serde_json::to_vec(&serde_json::json!({ "lang": lang, "doc": doc }))?;
+    let templates = TEMPLATES
+        .as_ref()
+        .map_err(|e| LetterError::Resources(e.clone()))?;
+    let main = REPORT_TEMPLATE
+        .as_ref()
+        .map_err(|e| LetterError::Resources(e.clone()))?;
+    let today = parse_iso_date(&doc.issued_on).and_then(|(y, m, d)| Datetime::from_ymd(y, m, d));
+    let world = LetterWorld {
+        main: main.clone(),
+        common: templates.common.clone(),
+        input_id: templates.input_id,
+        input: Bytes::new(input),
+        today,
+    };
+    let Warned { output, .. } = typst::compile::<PagedDocument>(&world);
+    let result = output
+        .map_err(|diags| LetterError::Compile(describe(&world, &diags)))
+        .and_then(|d| {
+            let options = PdfOptions {
+                ident: Smart::Custom(format!("homeward/report/{}", doc.title)),
+                creator: Smart::Custom(Some("Homeward (typst)".to_owned())),
+                timestamp: today.map(Timestamp::new_utc),
+                ..PdfOptions::default()
+            };
+            typst_pdf::pdf(&d, &options).map_err(|diags| LetterError::Pdf(describe(&world, &diags)))
+        });
+    typst::comemo::evict(10);
+    result
+}
+
+// ---------------------------------------------------------------------------
 // Strings and the JSON input.
 
 const STRING_FILES: [(&str, &str); 4] = [
@@ -711,6 +788,28 @@ mod tests {
                 assert!(countries.contains_key(*code), "{lang} lacks {code}");
             }
         }
+    }
+
+    #[test]
+    fn reports_render_with_markup_as_text() {
+        let doc = ReportDoc {
+            lang: "fr".into(),
+            title: "Rapport #panic(\"x\") $".into(),
+            subtitle: "2026-Q4".into(),
+            footer: "f".into(),
+            org: "OIM".into(),
+            org_short: "OIM".into(),
+            issued_on: "2026-11-28".into(),
+            tables: vec![ReportTable {
+                title: "T".into(),
+                header: vec!["a".into(), "b".into()],
+                rows: vec![vec!["HU".into(), "12".into()]],
+                note: Some("n".into()),
+            }],
+        };
+        let pdf = render_report(&doc).unwrap();
+        assert!(pdf.starts_with(b"%PDF"));
+        assert_eq!(pdf, render_report(&doc).unwrap());
     }
 
     /// A kind listed as translated must have every string English has for it.

@@ -27,6 +27,7 @@ pub mod programmes;
 pub mod purchases;
 pub mod readiness;
 pub mod referrals;
+pub mod reports;
 pub mod sessions;
 pub mod sql;
 pub mod surveys;
