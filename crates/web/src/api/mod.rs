@@ -10,6 +10,7 @@ pub mod extract;
 pub mod misc;
 pub mod persons;
 pub mod reintegration;
+pub mod reports;
 pub mod travel;
 
 use crate::AppState;
@@ -42,6 +43,7 @@ use utoipa_swagger_ui::SwaggerUi;
         reintegration::create_vendor, reintegration::set_vendor_active, reintegration::list_followups,
         reintegration::record_followup, reintegration::questionnaire, reintegration::list_surveys,
         reintegration::record_survey, reintegration::closures, reintegration::close, reintegration::reopen,
+        reports::donor,
     ),
     components(schemas(
         crate::error::Problem, crate::error::ProblemField,
@@ -74,6 +76,8 @@ use utoipa_swagger_ui::SwaggerUi;
         reintegration::Amount, reintegration::LocalAnswer, reintegration::LedgerAnswer, reintegration::ApprovalBody,
         reintegration::DecisionBody, reintegration::ActiveBody, reintegration::FollowUpBody, reintegration::SurveyBody,
         reintegration::CloseBody, reintegration::ReopenBody,
+        homeward_domain::report::DonorReport, homeward_domain::report::Period, homeward_domain::report::CountryLine,
+        homeward_domain::report::CostLine, homeward_domain::report::StatusLine, homeward_domain::report::RssLine,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -98,6 +102,7 @@ impl utoipa::Modify for BearerAuth {
 pub fn routes() -> Router<AppState> {
     let v1 = Router::new()
         .route("/me", get(misc::me))
+        .route("/reports/donor", get(reports::donor))
         .route("/programmes", get(misc::programmes))
         .route("/audit", get(misc::audit))
         .route(

@@ -12,6 +12,7 @@ pub mod monitoring;
 pub mod persons;
 pub mod programmes;
 pub mod reintegration;
+pub mod reports;
 pub mod sections;
 pub mod tasks;
 pub mod travel;
@@ -123,6 +124,10 @@ pub fn routes() -> Router<AppState> {
         .route("/inbox", get(travel::inbox))
         .route("/inbox/{id}/read", post(travel::mark_read))
         .route("/manifests", get(travel::manifests))
+        .route("/reports/donor", get(reports::page))
+        .route("/reports/donor.xlsx", get(reports::xlsx_download))
+        .route("/reports/donor.csv", get(reports::csv_download))
+        .route("/reports/donor.pdf", get(reports::pdf_download))
         .route("/airports/suggest", get(travel::airport_options))
         .route("/persons/suggest", get(cases::person_suggest))
         .route("/admin/jobs", get(jobs::list))
@@ -177,6 +182,11 @@ impl Layout {
                 "/manifests",
                 "nav-manifests",
                 r.can(Resource::Travel, Action::Read),
+            ));
+            nav.push((
+                "/reports/donor",
+                "nav-reports",
+                homeward_domain::report::may_read(r),
             ));
             nav.push((
                 "/vendors",
