@@ -16,6 +16,7 @@ pub mod demo;
 pub mod demo_returns;
 pub mod departures;
 pub mod error;
+pub mod exports;
 pub mod followups;
 pub mod jobs;
 pub mod letters;

@@ -6,6 +6,7 @@
 pub mod before_departure;
 pub mod cases;
 pub mod eligibility;
+pub mod exports;
 pub mod extract;
 pub mod misc;
 pub mod persons;
@@ -43,6 +44,7 @@ use utoipa_swagger_ui::SwaggerUi;
         reintegration::create_vendor, reintegration::set_vendor_active, reintegration::list_followups,
         reintegration::record_followup, reintegration::questionnaire, reintegration::list_surveys,
         reintegration::record_survey, reintegration::closures, reintegration::close, reintegration::reopen,
+        exports::create, exports::get, exports::file,
         reports::donor,
     ),
     components(schemas(
@@ -76,6 +78,7 @@ use utoipa_swagger_ui::SwaggerUi;
         reintegration::Amount, reintegration::LocalAnswer, reintegration::LedgerAnswer, reintegration::ApprovalBody,
         reintegration::DecisionBody, reintegration::ActiveBody, reintegration::FollowUpBody, reintegration::SurveyBody,
         reintegration::CloseBody, reintegration::ReopenBody,
+        homeward_store::exports::Export, homeward_store::exports::ExportRequest, homeward_store::exports::ExportFilter,
         homeward_domain::report::DonorReport, homeward_domain::report::Period, homeward_domain::report::CountryLine,
         homeward_domain::report::CostLine, homeward_domain::report::StatusLine, homeward_domain::report::RssLine,
     )),
@@ -102,6 +105,9 @@ impl utoipa::Modify for BearerAuth {
 pub fn routes() -> Router<AppState> {
     let v1 = Router::new()
         .route("/me", get(misc::me))
+        .route("/exports", axum::routing::post(exports::create))
+        .route("/exports/{id}", get(exports::get))
+        .route("/exports/{id}/file", get(exports::file))
         .route("/reports/donor", get(reports::donor))
         .route("/programmes", get(misc::programmes))
         .route("/audit", get(misc::audit))

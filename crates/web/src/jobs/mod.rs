@@ -6,6 +6,7 @@
 //! process's worker start at once instead of at its next poll. Any process on
 //! the same database may run the job: delivery is at least once.
 
+pub mod case_export;
 pub mod cbsa_webhook;
 pub mod worker;
 
@@ -13,4 +14,4 @@ pub use cbsa_webhook::{sign, verify, WebhookConfig};
 pub use worker::{spawn_worker, worker_id, Shutdown, Wake, WorkerConfig};
 
 /// The job kinds this build's worker runs.
-pub const KINDS: &[&str] = &[cbsa_webhook::KIND];
+pub const KINDS: &[&str] = &[cbsa_webhook::KIND, case_export::KIND];

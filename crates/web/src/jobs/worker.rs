@@ -2,7 +2,7 @@
 //! time, and records each attempt. One per process; any number of processes
 //! may share one database.
 
-use super::{cbsa_webhook, KINDS};
+use super::{case_export, cbsa_webhook, KINDS};
 use homeward_store::jobs::{self, Attempt, Backoff, Job, Status};
 use homeward_store::{Error, Store};
 use std::sync::Arc;
@@ -154,6 +154,9 @@ async fn run_one(store: &Store, config: &WorkerConfig, client: Option<&reqwest::
             http_status: None,
             error: "no HTTP client in this process".into(),
         },
+        (case_export::KIND, _) => {
+            case_export::run(store, &config.worker_id, config.lease, &job).await
+        }
         (other, _) => Attempt::GiveUp {
             http_status: None,
             error: format!("no handler for job kind {other}"),

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cases;
 pub mod dashboard;
 pub mod eligibility;
+pub mod exports;
 pub mod jobs;
 pub mod login;
 pub mod monitoring;
@@ -132,6 +133,10 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/suggest", get(cases::person_suggest))
         .route("/admin/jobs", get(jobs::list))
         .route("/admin/jobs/{id}/retry", post(jobs::retry))
+        .route("/exports", post(exports::create))
+        .route("/exports/new", get(exports::new_form))
+        .route("/downloads", get(exports::list))
+        .route("/downloads/{id}", get(exports::download))
 }
 
 /// A navigation entry.
@@ -199,6 +204,7 @@ impl Layout {
                 ),
             ));
             nav.push(("/inbox", "nav-inbox", true));
+            nav.push(("/downloads", "nav-downloads", homeward_exports::may_export(r)));
             nav.push(("/eligibility", "nav-eligibility", true));
             nav.push((
                 "/admin/jobs",
