@@ -472,7 +472,14 @@ mod tests {
     #[test]
     fn no_restricted_data_in_the_catalogue() {
         for c in COLUMNS {
-            for word in ["counselling", "session", "health", "vulnerab", "fitness", "notes"] {
+            for word in [
+                "counselling",
+                "session",
+                "health",
+                "vulnerab",
+                "fitness",
+                "notes",
+            ] {
                 assert!(!c.id.contains(word), "{}", c.id);
             }
             assert!(c.hxl.starts_with('#'));

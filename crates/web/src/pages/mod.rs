@@ -204,7 +204,11 @@ impl Layout {
                 ),
             ));
             nav.push(("/inbox", "nav-inbox", true));
-            nav.push(("/downloads", "nav-downloads", homeward_exports::may_export(r)));
+            nav.push((
+                "/downloads",
+                "nav-downloads",
+                homeward_exports::may_export(r),
+            ));
             nav.push(("/eligibility", "nav-eligibility", true));
             nav.push((
                 "/admin/jobs",
