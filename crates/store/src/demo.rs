@@ -78,6 +78,27 @@ pub const DEMO_USERS: &[DemoUser] = &[
         Some("CO"),
     ),
     (
+        "mission.mx@homeward.test",
+        "Guadalupe Hernández",
+        "mission_officer",
+        None,
+        Some("MX"),
+    ),
+    (
+        "mission.hr@homeward.test",
+        "Ivana Kovačević",
+        "mission_officer",
+        None,
+        Some("HR"),
+    ),
+    (
+        "mission.cz@homeward.test",
+        "Jana Dvořáková",
+        "mission_officer",
+        None,
+        Some("CZ"),
+    ),
+    (
         "finance@homeward.test",
         "Grace Okafor",
         "finance",
@@ -1017,15 +1038,9 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
     let mission: Vec<(Uuid, String)> = people
         .iter()
         .filter(|(_, _, r)| r == "mission_officer")
-        .map(|(e, id, _)| {
-            (
-                *id,
-                if e.contains(".co@") {
-                    "CO".to_string()
-                } else {
-                    "HU".to_string()
-                },
-            )
+        .filter_map(|(e, id, _)| {
+            let country = DEMO_USERS.iter().find(|u| u.0 == e.as_str())?.4?;
+            Some((*id, country.to_string()))
         })
         .collect();
     let mut rng = StdRng::seed_from_u64(seed);
