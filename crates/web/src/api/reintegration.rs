@@ -8,8 +8,8 @@ use crate::auth::ApiUser;
 use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use homeward_domain::followups::FollowUpInput;
 use homeward_domain::reintegration::{
@@ -347,23 +347,26 @@ pub async fn pay(
 ) -> Result<Json<Purchase>, ApiError> {
     let id = parse_id(&id)?;
     let m = m.map_err(|_| ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "multipart"))?;
-    let (fields, file) =
-        crate::pages::reintegration::read_multipart(m, homeward_store::attachments::MAX_BYTES)
-            .await
-            .map_err(|(code, status)| {
-                let mut inv = Invalid::default();
-                inv.add("receipt", code);
-                ApiError {
-                    status,
-                    code: if status == StatusCode::PAYLOAD_TOO_LARGE {
-                        "too-large"
-                    } else {
-                        "bad-request"
-                    },
-                    detail: None,
-                    invalid: Some(inv),
-                }
-            })?;
+    let (fields, file) = crate::pages::sections::read_multipart(
+        m,
+        "receipt",
+        homeward_store::attachments::MAX_BYTES,
+    )
+    .await
+    .map_err(|(code, status)| {
+        let mut inv = Invalid::default();
+        inv.add("receipt", code);
+        ApiError {
+            status,
+            code: if status == StatusCode::PAYLOAD_TOO_LARGE {
+                "too-large"
+            } else {
+                "bad-request"
+            },
+            detail: None,
+            invalid: Some(inv),
+        }
+    })?;
     let version = match fields.get("version").map(|v| v.trim()) {
         None | Some("") => None,
         Some(v) => Some(v.parse::<i64>().map_err(|_| {
@@ -388,21 +391,7 @@ pub async fn receipt(
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let (att, bytes) = purchases::receipt(&s.store, &a.actor, id).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, att.content_type.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{}\"",
-                    att.file_name.replace(['"', '\\', '\r', '\n'], "_")
-                ),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::pages::sections::file_response(&att, bytes))
 }
 
 /// The vendor registry (mission officers: their country; finance and supervisors: all).

@@ -7,7 +7,7 @@
 //! returnee's life and wellbeing), nor do CBSA and the others. The store
 //! enforces all of it again.
 
-use super::reintegration::one_error;
+use super::reintegration::{date, one_error, v};
 use super::sections::{parse_id, side_refused, SideForms};
 use super::PageForm;
 use crate::auth::PageUser;
@@ -143,19 +143,6 @@ pub async fn load(
     m.contact_modes = choices("contact-mode", &CONTACT_MODES);
     m.closure_reasons = choices("closure", &CLOSURE_REASONS);
     Ok(m)
-}
-
-fn v(form: &HashMap<String, String>, k: &str) -> Option<String> {
-    form.get(k).cloned()
-}
-
-fn date(form: &HashMap<String, String>, k: &str) -> Result<Option<chrono::NaiveDate>, Error> {
-    match form.get(k).map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|_| one_error(k, "invalid-date")),
-    }
 }
 
 /// POST /cases/{id}/followups: the mission officer records a follow-up

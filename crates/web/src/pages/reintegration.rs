@@ -17,7 +17,7 @@ use crate::form::FormState;
 use crate::i18n::Tr;
 use crate::AppState;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use homeward_domain::reintegration::{
     self, ArrivalInput, Category, Dimension, PlanComponentInput, PurchaseRequestInput,
@@ -223,7 +223,8 @@ fn trim_rate(r: f64) -> String {
     s.to_string()
 }
 
-fn v(form: &HashMap<String, String>, k: &str) -> Option<String> {
+/// A form field as typed, if sent.
+pub(crate) fn v(form: &HashMap<String, String>, k: &str) -> Option<String> {
     form.get(k).cloned()
 }
 
@@ -231,13 +232,17 @@ fn version(form: &HashMap<String, String>) -> Option<i64> {
     form.get("version").and_then(|v| v.trim().parse().ok())
 }
 
-/// A date typed in a form: `None` when empty; `Err` when not a date.
-fn date(form: &HashMap<String, String>, k: &str) -> Result<Option<chrono::NaiveDate>, ()> {
+/// A date typed in a form: `None` when empty; an `invalid-date` error on
+/// the field when it is not a date.
+pub(crate) fn date(
+    form: &HashMap<String, String>,
+    k: &str,
+) -> Result<Option<chrono::NaiveDate>, Error> {
     match form.get(k).map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map(Some)
-            .map_err(|_| ()),
+            .map_err(|_| one_error(k, "invalid-date")),
     }
 }
 
@@ -260,9 +265,9 @@ pub async fn confirm_arrival(
         Err(r) => return r,
     };
     let put = |s: &mut SideForms, f| s.arrival = f;
-    let Ok(arrived_on) = date(&form, "arrived_on") else {
-        let e = one_error("arrived_on", "invalid-date");
-        return side_refused(&state, &ctx, &auth.actor, id, form, e, put).await;
+    let arrived_on = match date(&form, "arrived_on") {
+        Ok(d) => d,
+        Err(e) => return side_refused(&state, &ctx, &auth.actor, id, form, e, put).await,
     };
     let input = ArrivalInput {
         arrived_on,
@@ -343,9 +348,9 @@ pub async fn request_purchase(
         Err(r) => return r,
     };
     let put = |s: &mut SideForms, f| s.purchase = f;
-    let Ok(rate_date) = date(&form, "rate_date") else {
-        let e = one_error("rate_date", "invalid-date");
-        return side_refused(&state, &ctx, &auth.actor, id, form, e, put).await;
+    let rate_date = match date(&form, "rate_date") {
+        Ok(d) => d,
+        Err(e) => return side_refused(&state, &ctx, &auth.actor, id, form, e, put).await,
     };
     let vendor_id = match form
         .get("vendor_id")
@@ -427,54 +432,6 @@ pub async fn decide(
     }
 }
 
-/// Reads the text fields and the one file of a multipart form.
-pub(crate) async fn read_multipart(
-    mut m: Multipart,
-    max: usize,
-) -> Result<(HashMap<String, String>, Option<(String, Vec<u8>)>), (&'static str, StatusCode)> {
-    let mut fields = HashMap::new();
-    let mut file = None;
-    let too_large = ("file-too-large", StatusCode::PAYLOAD_TOO_LARGE);
-    let bad = ("bad-request", StatusCode::BAD_REQUEST);
-    loop {
-        let field = match m.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large),
-            Err(_) => return Err(bad),
-        };
-        let Some(name) = field.name().map(str::to_string) else {
-            continue;
-        };
-        if field.file_name().is_some() {
-            let fname = field.file_name().unwrap_or("receipt").to_string();
-            let mut bytes = Vec::new();
-            let mut field = field;
-            loop {
-                match field.chunk().await {
-                    Ok(Some(c)) => {
-                        if bytes.len() + c.len() > max {
-                            return Err(too_large);
-                        }
-                        bytes.extend_from_slice(&c);
-                    }
-                    Ok(None) => break,
-                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large),
-                    Err(_) => return Err(bad),
-                }
-            }
-            file = Some((fname, bytes));
-        } else {
-            let text = field.text().await.map_err(|_| bad)?;
-            if text.len() > 10_000 {
-                return Err(bad);
-            }
-            fields.insert(name, text);
-        }
-    }
-    Ok((fields, file))
-}
-
 /// POST /purchases/{id}/payment: finance records the payment with its receipt.
 pub async fn pay(
     State(state): State<AppState>,
@@ -491,7 +448,10 @@ pub async fn pay(
         Err(e) => return store_error(&ctx, e),
     };
     let parsed = match multipart {
-        Ok(m) => read_multipart(m, homeward_store::attachments::MAX_BYTES).await,
+        Ok(m) => {
+            super::sections::read_multipart(m, "receipt", homeward_store::attachments::MAX_BYTES)
+                .await
+        }
         Err(_) => Err(("bad-request", StatusCode::BAD_REQUEST)),
     };
     let put = |s: &mut SideForms, f| s.payment = f;
@@ -546,21 +506,7 @@ pub async fn receipt(
         Err(r) => return r,
     };
     match purchases::receipt(&state.store, &auth.actor, pid).await {
-        Ok((a, bytes)) => (
-            [
-                (header::CONTENT_TYPE, a.content_type.clone()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!(
-                        "attachment; filename=\"{}\"",
-                        a.file_name.replace(['"', '\\', '\r', '\n'], "_")
-                    ),
-                ),
-                (header::CACHE_CONTROL, "no-store".to_string()),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok((a, bytes)) => super::sections::file_response(&a, bytes),
         Err(e) => store_error(&ctx, e),
     }
 }

@@ -555,49 +555,69 @@ pub async fn upload(
 
 /// Reads `kind` and `file` from an upload, refusing more than the limit.
 pub async fn read_upload(
-    mut m: Multipart,
+    m: Multipart,
 ) -> Result<(String, String, Vec<u8>), (&'static str, StatusCode)> {
-    let mut kind = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
+    let (mut fields, file) = read_multipart(m, "file", attachments::MAX_BYTES).await?;
+    let (name, bytes) = file.unwrap_or_default();
+    let kind = fields.remove("kind").unwrap_or_default();
+    Ok((kind, name, bytes))
+}
+
+/// Reads a multipart form: the text fields, and the file sent as
+/// `file_field` (named as the client named it, or after the field), refusing
+/// a file over `max` bytes or a text field over 10,000.
+pub(crate) async fn read_multipart(
+    mut m: Multipart,
+    file_field: &str,
+    max: usize,
+) -> Result<
+    (
+        std::collections::HashMap<String, String>,
+        Option<(String, Vec<u8>)>,
+    ),
+    (&'static str, StatusCode),
+> {
+    let mut fields = std::collections::HashMap::new();
+    let mut file = None;
+    let too_large = ("file-too-large", StatusCode::PAYLOAD_TOO_LARGE);
+    let bad = ("bad-request", StatusCode::BAD_REQUEST);
     loop {
         let field = match m.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(("file-too-large", StatusCode::PAYLOAD_TOO_LARGE))
-            }
-            Err(_) => return Err(("bad-request", StatusCode::BAD_REQUEST)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large),
+            Err(_) => return Err(bad),
         };
-        match field.name() {
-            Some("kind") => {
-                kind = field
-                    .text()
-                    .await
-                    .map_err(|_| ("bad-request", StatusCode::BAD_REQUEST))?
-            }
-            Some("file") => {
-                let name = field.file_name().unwrap_or("attachment").to_string();
-                let mut bytes = Vec::new();
-                let mut field = field;
-                while let Some(chunk) = field.chunk().await.map_err(|e| {
-                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        ("file-too-large", StatusCode::PAYLOAD_TOO_LARGE)
-                    } else {
-                        ("bad-request", StatusCode::BAD_REQUEST)
+        let Some(name) = field.name().map(str::to_string) else {
+            continue;
+        };
+        if name == file_field {
+            let fname = field.file_name().unwrap_or(file_field).to_string();
+            let mut bytes = Vec::new();
+            let mut field = field;
+            loop {
+                match field.chunk().await {
+                    Ok(Some(c)) => {
+                        if bytes.len() + c.len() > max {
+                            return Err(too_large);
+                        }
+                        bytes.extend_from_slice(&c);
                     }
-                })? {
-                    if bytes.len() + chunk.len() > attachments::MAX_BYTES {
-                        return Err(("file-too-large", StatusCode::PAYLOAD_TOO_LARGE));
-                    }
-                    bytes.extend_from_slice(&chunk);
+                    Ok(None) => break,
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large),
+                    Err(_) => return Err(bad),
                 }
-                file = Some((name, bytes));
             }
-            _ => {}
+            file = Some((fname, bytes));
+        } else {
+            let text = field.text().await.map_err(|_| bad)?;
+            if text.len() > 10_000 {
+                return Err(bad);
+            }
+            fields.insert(name, text);
         }
     }
-    let (name, bytes) = file.unwrap_or_default();
-    Ok((kind, name, bytes))
+    Ok((fields, file))
 }
 
 /// GET /cases/{id}/attachments/{aid}: the file, after the same checks as the case data.
