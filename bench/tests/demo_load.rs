@@ -64,6 +64,72 @@ async fn the_load_leaves_the_schema_as_migrated(store: Store) {
 }
 both_databases!(bulk_load, the_load_leaves_the_schema_as_migrated);
 
+/// With `returns`, every case after return gets its arrival, an approved
+/// plan and purchases from its country's vendor; monitored and closed ones
+/// RSS surveys; nothing goes to a case before return; the schema and the
+/// foreign keys hold as without.
+async fn the_load_with_returns_fills_reintegration(store: Store) {
+    let before = schema(&store).await;
+    let opts = demo::LoadOptions { returns: true };
+    let n = demo::load_with(&store, 400, 11, opts, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(n, 400);
+    assert_eq!(schema(&store).await, before);
+    let count = |q: &'static str| {
+        let store = store.clone();
+        async move {
+            on_db!(&store.db, p => sqlx::query_scalar::<_, i64>(q).fetch_one(p).await).unwrap()
+        }
+    };
+    let returned = count(
+        "SELECT COUNT(*) FROM cases c WHERE c.status IN ('reintegrating', 'monitoring', 'closed') \
+         AND c.country_of_return IS NOT NULL",
+    )
+    .await;
+    assert!(returned > 50, "{returned}");
+    assert_eq!(count("SELECT COUNT(*) FROM arrivals").await, returned);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM reintegration_plans WHERE status = 'approved'").await,
+        returned
+    );
+    let purchases = count("SELECT COUNT(*) FROM purchases").await;
+    assert!(
+        purchases >= 2 * returned && purchases <= 3 * returned,
+        "{purchases}"
+    );
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM purchases p JOIN vendors v ON v.id = p.vendor_id \
+               JOIN cases c ON c.id = p.case_id WHERE v.country = c.country_of_return"
+        )
+        .await,
+        purchases
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM purchases WHERE status IN ('paid', 'delivered') AND paid_at IS NULL").await,
+        0
+    );
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM rss_surveys s JOIN cases c ON c.id = s.case_id \
+               WHERE c.status NOT IN ('monitoring', 'closed')"
+        )
+        .await,
+        0
+    );
+    assert!(count("SELECT COUNT(*) FROM rss_surveys").await > 0);
+    if let Db::Sqlite(p) = &store.db {
+        let broken: Vec<(String, String)> =
+            sqlx::query_as("SELECT \"table\", parent FROM pragma_foreign_key_check")
+                .fetch_all(p)
+                .await
+                .unwrap();
+        assert!(broken.is_empty(), "{broken:?}");
+    }
+}
+both_databases!(bulk_load_returns, the_load_with_returns_fills_reintegration);
+
 /// Cases and people (SQLite), without the user ids (each database has its
 /// own accounts) and the itineraries (dated from today).
 async fn content(store: &Store) -> Vec<String> {

@@ -79,7 +79,9 @@ async fn main() -> Result<()> {
     }
     let start = Instant::now();
     let mut last = 0u64;
-    let n = demo::load(&store, a.cases, a.seed, &mut |w| {
+    // Reports and dashboards need money and scores after return at scale.
+    let opts = demo::LoadOptions { returns: true };
+    let n = demo::load_with(&store, a.cases, a.seed, opts, &mut |w| {
         if w - last >= 50_000 {
             let s = start.elapsed().as_secs_f64();
             eprintln!("  {w} cases, {:.0} s, {:.0} cases/s", s, w as f64 / s);
@@ -99,7 +101,14 @@ async fn main() -> Result<()> {
     let analyze_secs = t.elapsed().as_secs_f64();
     let mut rows = 0i64;
     let mut parts = Vec::new();
-    for t in ["cases", "persons", "case_members", "case_transitions"] {
+    for t in [
+        "cases",
+        "persons",
+        "case_members",
+        "case_transitions",
+        "purchases",
+        "rss_surveys",
+    ] {
         let c = count(&store, t).await?;
         rows += c;
         parts.push(format!("{t}={c}"));

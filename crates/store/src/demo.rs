@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use homeward_domain::eligibility;
 use homeward_domain::person::{display_name, PersonData};
 use homeward_domain::referral::ReferralFacts;
+use homeward_domain::reintegration::Category;
 use homeward_domain::CaseStatus;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -506,6 +507,12 @@ struct Rows {
     segments: Table,
     travellers: Table,
     events: Table,
+    vendors: Table,
+    arrivals: Table,
+    plans: Table,
+    components: Table,
+    purchases: Table,
+    surveys: Table,
 }
 
 impl Rows {
@@ -521,6 +528,12 @@ impl Rows {
             segments: Table::new("INSERT INTO itinerary_segments (itinerary_id, position, carrier, flight_number, from_airport, to_airport, departs_at, arrives_at) VALUES "),
             travellers: Table::new("INSERT INTO itinerary_travellers (itinerary_id, person_id, ticket_number) VALUES "),
             events: Table::new("INSERT INTO itinerary_events (id, itinerary_id, case_id, kind, reason, actor_id, at) VALUES "),
+            vendors: Table::new("INSERT INTO vendors (id, country, name, categories, contact, active, created_by, created_at) VALUES "),
+            arrivals: Table::new("INSERT INTO arrivals (case_id, arrived_on, place, recorded_by, recorded_at) VALUES "),
+            plans: Table::new("INSERT INTO reintegration_plans (case_id, status, approved_by, approved_at, version, created_at, updated_at) VALUES "),
+            components: Table::new("INSERT INTO plan_components (id, case_id, dimension, category, description, budget_minor, currency, created_by, created_at) VALUES "),
+            purchases: Table::new("INSERT INTO purchases (id, case_id, vendor_id, category, description, local_minor, local_currency, rate_numerator, rate_denominator, rate_source, rate_date, rate_entered_by, rate_entered_at, programme_minor, programme_currency, status, reason, requested_by, requested_at, decided_by, decided_at, paid_by, paid_at, receipt_attachment_id, delivered_by, delivered_at, version) VALUES "),
+            surveys: Table::new("INSERT INTO rss_surveys (id, case_id, surveyed_on, questionnaire, economic, social, psychosocial, composite, answers_json, recorded_by, recorded_at) VALUES "),
         }
     }
 }
@@ -584,6 +597,7 @@ macro_rules! bind_owned {
                 Param::Text(v) => q.bind(v),
                 Param::Uuid(v) => q.bind(v),
                 Param::I64(v) => q.bind(v),
+                Param::F64(v) => q.bind(v),
                 Param::Bool(v) => q.bind(v),
                 Param::Date(v) => q.bind(v),
                 Param::Time(v) => q.bind(v),
@@ -618,7 +632,7 @@ macro_rules! on_conn {
 }
 
 /// The tables the load writes, parents first.
-const TABLES: [&str; 10] = [
+const TABLES: [&str; 16] = [
     "persons",
     "cases",
     "case_members",
@@ -629,6 +643,12 @@ const TABLES: [&str; 10] = [
     "itinerary_segments",
     "itinerary_travellers",
     "itinerary_events",
+    "vendors",
+    "arrivals",
+    "reintegration_plans",
+    "plan_components",
+    "purchases",
+    "rss_surveys",
 ];
 
 /// Per-row triggers on inserted cases that the load sets aside: the one that
@@ -894,6 +914,12 @@ async fn flush(conn: &mut Conn, rows: Rows) -> Result<()> {
         rows.segments,
         rows.travellers,
         rows.events,
+        rows.vendors,
+        rows.arrivals,
+        rows.plans,
+        rows.components,
+        rows.purchases,
+        rows.surveys,
     ] {
         write_table(conn, t).await?;
     }
@@ -1023,6 +1049,163 @@ fn demo_itinerary(
 /// Loads `n_cases` generated cases (with their families, timelines and users)
 /// into the database. Deterministic for a given `seed`.
 pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>) -> Result<u64> {
+    load_with(store, n_cases, seed, LoadOptions::default(), progress).await
+}
+
+/// A case after return, as [`after_return`] needs it.
+struct Returned {
+    case_id: Uuid,
+    status: CaseStatus,
+    departed: DateTime<Utc>,
+    vendor: Option<Uuid>,
+    mission: Uuid,
+    finance: Uuid,
+    supervisor: Uuid,
+}
+
+/// The pilot's split of reintegration spending by category (June 2013),
+/// the rest shared by the other categories.
+const CATEGORY_WEIGHTS: &[(Category, u32)] = &[
+    (Category::Housing, 38),
+    (Category::DailyNecessities, 35),
+    (Category::BusinessStartup, 11),
+    (Category::Education, 5),
+    (Category::VocationalTraining, 4),
+    (Category::JobPlacement, 3),
+    (Category::MedicalCare, 3),
+    (Category::PsychosocialSupport, 1),
+];
+
+/// Arrival, an approved plan of two or three components, a purchase for
+/// each (most paid), and for monitored or closed cases one or two RSS
+/// surveys.
+fn after_return(rows: &mut Rows, rng: &mut StdRng, ids: &mut Ids, r: &Returned) {
+    let arrived = r.departed.date_naive() + Duration::days(1);
+    let recorded = r.departed + Duration::days(2);
+    rows.arrivals.row(vec![
+        Param::Uuid(r.case_id),
+        Param::Date(arrived),
+        Param::Text("Airport".into()),
+        Param::Uuid(r.mission),
+        Param::Time(recorded),
+    ]);
+    let approved = recorded + Duration::days(rng.gen_range(5..25));
+    rows.plans.row(vec![
+        Param::Uuid(r.case_id),
+        Param::Text("approved".into()),
+        Param::Uuid(r.supervisor),
+        Param::Time(approved),
+        Param::I64(2),
+        Param::Time(recorded),
+        Param::Time(approved),
+    ]);
+    for _ in 0..rng.gen_range(2..4) {
+        let category = weighted(rng, CATEGORY_WEIGHTS);
+        let dimension = category
+            .dimensions()
+            .first()
+            .map(|d| d.as_str())
+            .unwrap_or("economic");
+        let minor: i64 = rng.gen_range(200..1200) * 100;
+        rows.components.row(vec![
+            Param::Uuid(ids.next()),
+            Param::Uuid(r.case_id),
+            Param::Text(dimension.into()),
+            Param::Text(category.as_str().into()),
+            Param::Text(format!("{} support", category.as_str())),
+            Param::I64(minor),
+            Param::Text("CAD".into()),
+            Param::Uuid(r.mission),
+            Param::Time(recorded),
+        ]);
+        let requested = approved + Duration::days(rng.gen_range(1..10));
+        let roll = rng.gen_range(0..10);
+        let status = match roll {
+            0 => "requested",
+            1 => "approved",
+            2..=5 => "paid",
+            _ => "delivered",
+        };
+        let decided = (roll >= 1).then(|| requested + Duration::days(rng.gen_range(1..5)));
+        let paid = (roll >= 2).then(|| requested + Duration::days(rng.gen_range(5..15)));
+        let delivered = (roll >= 6).then(|| requested + Duration::days(rng.gen_range(15..30)));
+        rows.purchases.row(vec![
+            Param::Uuid(ids.next()),
+            Param::Uuid(r.case_id),
+            Param::OptUuid(r.vendor),
+            Param::Text(category.as_str().into()),
+            Param::Text(format!("{} for the household", category.as_str())),
+            Param::I64(minor),
+            Param::Text("CAD".into()),
+            Param::I64(1),
+            Param::I64(1),
+            Param::OptText(Some("same currency".into())),
+            Param::OptDate(Some(requested.date_naive())),
+            Param::Uuid(r.mission),
+            Param::Time(requested),
+            Param::I64(minor),
+            Param::Text("CAD".into()),
+            Param::Text(status.into()),
+            Param::OptText(None),
+            Param::Uuid(r.mission),
+            Param::Time(requested),
+            Param::OptUuid(decided.map(|_| r.finance)),
+            Param::OptTime(decided),
+            Param::OptUuid(paid.map(|_| r.finance)),
+            Param::OptTime(paid),
+            Param::OptUuid(None),
+            Param::OptUuid(delivered.map(|_| r.mission)),
+            Param::OptTime(delivered),
+            Param::I64(if roll >= 6 {
+                4
+            } else if roll >= 2 {
+                3
+            } else {
+                1 + i64::from(roll)
+            }),
+        ]);
+    }
+    if matches!(r.status, CaseStatus::Monitoring | CaseStatus::Closed) {
+        for k in 0..rng.gen_range(1..3i64) {
+            let on = arrived + Duration::days(90 + 180 * k);
+            let mut score = || f64::from(rng.gen_range(20..95u32)) / 100.0;
+            let (e, s, p) = (score(), score(), score());
+            rows.surveys.row(vec![
+                Param::Uuid(ids.next()),
+                Param::Uuid(r.case_id),
+                Param::Date(on),
+                Param::Text("rss-default@1".into()),
+                Param::F64(e),
+                Param::F64(s),
+                Param::F64(p),
+                Param::F64((e + s + p) / 3.0),
+                Param::Text("{}".into()),
+                Param::Uuid(r.mission),
+                Param::Time(r.departed + Duration::days(92 + 180 * k)),
+            ]);
+        }
+    }
+}
+
+/// What [`load_with`] writes besides cases, people, histories and flights.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions {
+    /// For cases after return: the arrival, an approved plan, purchases
+    /// from one vendor per country in CAD (no receipt files) and RSS
+    /// surveys, so reports and dashboards have money and scores to add up
+    /// at any size. The benchmarks use it; `homeward demo` writes these
+    /// (with receipts, follow-ups and closures) with `demo_returns` instead.
+    pub returns: bool,
+}
+
+/// [`load`], with options.
+pub async fn load_with(
+    store: &Store,
+    n_cases: u64,
+    seed: u64,
+    opts: LoadOptions,
+    progress: Progress<'_>,
+) -> Result<u64> {
     programmes::ensure_defaults(store).await?;
     let programme = programmes::by_code(store, "gta-2012").await?;
     let people = ensure_users(store).await?;
@@ -1043,6 +1226,14 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
             Some((*id, country.to_string()))
         })
         .collect();
+    let by_role = |role: &str| {
+        people
+            .iter()
+            .find(|(_, _, r)| r == role)
+            .map(|(_, id, _)| *id)
+    };
+    let finance = by_role("finance");
+    let supervisor = by_role("supervisor");
     let mut rng = StdRng::seed_from_u64(seed);
     let mut ids = Ids::new(seed);
     let pool_weights: Vec<(usize, u32)> = POOLS
@@ -1061,6 +1252,28 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
     let batch = 1000u64;
     let mut rows = Rows::new();
     let mut written = 0u64;
+    // One vendor per country of return, registered for every category.
+    let mut vendor_by_country: std::collections::HashMap<&'static str, Uuid> = Default::default();
+    if opts.returns {
+        let categories = serde_json::json!(Category::ALL.map(Category::as_str)).to_string();
+        for pool in POOLS {
+            if vendor_by_country.contains_key(pool.country) {
+                continue;
+            }
+            let id = ids.next();
+            vendor_by_country.insert(pool.country, id);
+            rows.vendors.row(vec![
+                Param::Uuid(id),
+                Param::Text(pool.country.to_string()),
+                Param::Text(format!("Reintegration supplier {}", pool.country)),
+                Param::Text(categories.clone()),
+                Param::OptText(None),
+                Param::Bool(true),
+                Param::OptUuid(None),
+                Param::Time(start),
+            ]);
+        }
+    }
     // One transaction for everything: a load that fails or is interrupted
     // leaves the database as it was, and nothing half-loaded is ever seen.
     let mut conn = Conn::open(store).await?;
@@ -1289,6 +1502,29 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
                 departs,
                 counsellor.unwrap_or(creator),
             );
+        }
+        let returned = matches!(
+            status,
+            CaseStatus::Reintegrating | CaseStatus::Monitoring | CaseStatus::Closed
+        );
+        if let (true, true, Some(departed), Some(country)) =
+            (opts.returns, returned, departed_at, country.as_deref())
+        {
+            let mission_officer = mission
+                .iter()
+                .find(|(_, c)| c == country)
+                .map(|(id, _)| *id)
+                .unwrap_or(creator);
+            let after = Returned {
+                case_id,
+                status,
+                departed,
+                vendor: vendor_by_country.get(country).copied(),
+                mission: mission_officer,
+                finance: finance.unwrap_or(creator),
+                supervisor: supervisor.unwrap_or(creator),
+            };
+            after_return(&mut rows, &mut rng, &mut ids, &after);
         }
         if (i + 1) % batch == 0 || i + 1 == n_cases {
             let full = std::mem::replace(&mut rows, Rows::new());

@@ -432,6 +432,7 @@ macro_rules! bind_values {
                 V::P(Param::Text(x)) => q.bind(x),
                 V::P(Param::Uuid(x)) => q.bind(x),
                 V::P(Param::I64(x)) => q.bind(x),
+                V::P(Param::F64(x)) => q.bind(x),
                 V::P(Param::Bool(x)) => q.bind(x),
                 V::P(Param::Date(x)) => q.bind(x),
                 V::P(Param::Time(x)) => q.bind(x),
