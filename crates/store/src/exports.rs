@@ -56,11 +56,21 @@ pub struct ExportRequest {
     pub filter: ExportFilter,
 }
 
+/// The kind of a case list export.
+pub const KIND_CASES: &str = "cases";
+
 /// An export as its owner sees it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Export {
     pub id: Uuid,
     pub owner_id: Uuid,
+    /// `cases` (the case list) or `deidentified` (aggregate counts,
+    /// [`crate::deidentified`]).
+    pub kind: String,
+    /// What a de-identified export counts; absent for case list exports
+    /// (whose `columns` and `filter` say what they hold).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deidentified: Option<homeward_domain::deidentify::Spec>,
     pub filter: ExportFilter,
     pub columns: Vec<String>,
     pub format: String,
@@ -98,8 +108,13 @@ impl Export {
 
     /// The file name offered to the browser.
     pub fn file_name(&self) -> String {
+        let prefix = if self.kind == KIND_CASES {
+            "cases"
+        } else {
+            "deidentified"
+        };
         format!(
-            "cases-{}.{}",
+            "{prefix}-{}.{}",
             self.created_at.format("%Y%m%d-%H%M%S"),
             self.format
         )
@@ -110,6 +125,8 @@ impl Export {
 struct ExportRow {
     id: Uuid,
     owner_id: Uuid,
+    kind: String,
+    spec_json: Option<String>,
     filter_json: String,
     columns: String,
     format: String,
@@ -130,6 +147,8 @@ impl ExportRow {
         Export {
             id: self.id,
             owner_id: self.owner_id,
+            kind: self.kind,
+            deidentified: self.spec_json.and_then(|s| serde_json::from_str(&s).ok()),
             filter: serde_json::from_str(&self.filter_json).unwrap_or_default(),
             columns: self
                 .columns
@@ -153,7 +172,7 @@ impl ExportRow {
 }
 
 const COLUMNS: &str =
-    "id, owner_id, filter_json, columns, format, hxl, lang, status, rows_written, \
+    "id, owner_id, kind, spec_json, filter_json, columns, format, hxl, lang, status, rows_written, \
     total_rows, file_path, error, created_at, finished_at, expires_at";
 
 fn invalid(problems: &[(&str, &str)]) -> Error {
@@ -263,7 +282,7 @@ pub async fn create(
     get(store, actor, id).await
 }
 
-async fn row(store: &Store, id: Uuid) -> Result<Export> {
+pub(crate) async fn row(store: &Store, id: Uuid) -> Result<Export> {
     let r: Option<ExportRow> = on_db!(&store.db, p => sqlx::query_as::<_, ExportRow>(
         &format!("SELECT {COLUMNS} FROM exports WHERE id = $1"))
         .bind(id).fetch_optional(p).await)?;
@@ -323,7 +342,7 @@ pub async fn open(store: &Store, actor: &Actor, id: Uuid) -> Result<(Export, tok
 
 /// Who the export runs as: its owner as they are *now* (a user deactivated
 /// or moved since the request exports only what they may see today).
-async fn owner_actor(store: &Store, owner: Uuid) -> Result<Actor> {
+pub(crate) async fn owner_actor(store: &Store, owner: Uuid) -> Result<Actor> {
     type U = (String, String, String, Option<String>, Option<String>, bool);
     let u: Option<U> = on_db!(&store.db, p => sqlx::query_as(
         "SELECT email, name, role, team, country, active FROM users WHERE id = $1")
@@ -429,7 +448,12 @@ pub struct JobLease<'a> {
     pub lease: Duration,
 }
 
-async fn progress(store: &Store, id: Uuid, rows: u64, lease: &JobLease<'_>) -> Result<()> {
+pub(crate) async fn progress(
+    store: &Store,
+    id: Uuid,
+    rows: u64,
+    lease: &JobLease<'_>,
+) -> Result<()> {
     let now = crate::now();
     let until = now + TimeDelta::from_std(lease.lease).unwrap_or(TimeDelta::seconds(60));
     let rows = i64::try_from(rows).unwrap_or(i64::MAX);
@@ -478,6 +502,10 @@ pub async fn write(
     let e = row(store, id).await?;
     if e.status == "done" {
         return Ok(e);
+    }
+    if e.kind != KIND_CASES {
+        // Never write another kind's request as a list of cases.
+        return Err(invalid(&[("kind", "unknown-kind")]));
     }
     let actor = owner_actor(store, e.owner_id).await?;
     // Checked again at run time: the owner's role may have changed.

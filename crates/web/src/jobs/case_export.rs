@@ -1,9 +1,11 @@
-//! Case list exports: job kind [`KIND`], enqueued by
-//! [`homeward_store::exports::create`] with the payload
+//! Case list and de-identified exports: job kind [`KIND`], enqueued by
+//! [`homeward_store::exports::create`] and
+//! [`homeward_store::deidentified::create`] with the payload
 //! `{"export_id": "<uuid>"}`. The handler streams the rows to the file and
 //! keeps the export's progress (and the job's lease) up to date.
 
 use crate::i18n::{Lang, Tr};
+use homeward_store::deidentified;
 use homeward_store::exports::{self, JobLease};
 use homeward_store::jobs::{Attempt, Job};
 use homeward_store::{Error, Store};
@@ -36,7 +38,18 @@ pub async fn run(store: &Store, worker: &str, lease: Duration, job: &Job) -> Att
         worker,
         lease,
     };
-    match exports::write(store, id, &labels, &lease).await {
+    // De-identified exports share the table and this job kind; the
+    // export's kind says which writer it needs.
+    let written = match deidentified::is_deidentified(store, id).await {
+        Ok(true) => {
+            let label =
+                |lang: &str, key: &str| Tr::new(Lang::parse(lang).unwrap_or(Lang::En)).t(key);
+            deidentified::write(store, id, &label, &lease).await
+        }
+        Ok(false) => exports::write(store, id, &labels, &lease).await,
+        Err(e) => Err(e),
+    };
+    match written {
         Ok(_) => Attempt::Ok { http_status: None },
         Err(e) => {
             let error = e.to_string();
