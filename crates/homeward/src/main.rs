@@ -1,5 +1,6 @@
 //! `homeward`: the one binary. Serves the web UI and API, migrates, loads demo
-//! data, manages users and tokens, and backs up SQLite databases.
+//! data, manages users and tokens, verifies the audit trail, and backs up
+//! SQLite databases.
 
 mod config;
 
@@ -60,6 +61,11 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Check the audit trail's hash chain.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Write a consistent copy of a SQLite database (PostgreSQL: use pg_dump).
     Backup {
         #[arg(long)]
@@ -114,6 +120,24 @@ enum JobsCommand {
         id: uuid::Uuid,
         #[arg(long)]
         database_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Seal new entries, then walk the whole chain: prints `ok: N entries, head SEQ HASH`
+    /// (record it somewhere else) or names the first entry changed, removed or
+    /// reordered and exits with status 1.
+    Verify {
+        #[arg(long)]
+        database_url: Option<String>,
+        /// A head printed by an earlier run (`SEQ:HASH`): fails unless the chain
+        /// still has that hash at that position (a rebuilt chain does not).
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect_head: Option<homeward_store::audit::ExpectedHead>,
+        /// Only verify; leave entries not yet sealed as they are.
+        #[arg(long)]
+        no_seal: bool,
     },
 }
 
@@ -383,6 +407,43 @@ async fn main() -> Result<()> {
             println!("{}", tokens::create(&store, u.id).await?);
         }
         Command::Jobs { command } => jobs_command(&cfg, command).await?,
+        Command::Audit {
+            command:
+                AuditCommand::Verify {
+                    database_url,
+                    expect_head,
+                    no_seal,
+                },
+        } => {
+            let store = open(&cfg, database_url).await?;
+            if !no_seal {
+                homeward_store::audit::seal(&store)
+                    .await
+                    .context("sealing the audit trail failed")?;
+            }
+            let v = homeward_store::audit::verify(&store, expect_head.as_ref()).await?;
+            store.close().await;
+            if let Some(p) = v.problem {
+                let entry =
+                    p.id.map(|id| format!(" (entry id {id})"))
+                        .unwrap_or_default();
+                eprintln!(
+                    "audit trail broken at seq {}{entry}: {}: {}",
+                    p.seq,
+                    p.kind.as_str(),
+                    p.detail
+                );
+                eprintln!("{} entries before it are intact", v.entries);
+                std::process::exit(1);
+            }
+            println!(
+                "ok: {} entries, head {} {}",
+                v.entries, v.head.seq, v.head.hash
+            );
+            if v.unsealed > 0 {
+                println!("{} newer entries are not sealed yet", v.unsealed);
+            }
+        }
         Command::Backup { to, database_url } => {
             let store = open(&cfg, database_url).await?;
             if store.is_postgres() {

@@ -375,3 +375,108 @@ fn a_configured_rss_questionnaire_is_checked_at_start() {
     assert!(ok, "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A row of the audit trail edited directly in the database makes
+/// `homeward audit verify` fail and name it; on SQLite and PostgreSQL.
+#[test]
+fn audit_verify_names_an_entry_edited_in_the_database() {
+    use homeward_store::audit::{self, Entry};
+    let dir = tempdir();
+    let admin = std::env::var("HOMEWARD_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let pg_name = format!("homeward_test_{}", uuid::Uuid::new_v4().simple());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(&admin)
+            .await
+            .expect("PostgreSQL must run for the tests");
+        sqlx::query(&format!("CREATE DATABASE {pg_name}"))
+            .execute(&mut c)
+            .await
+            .unwrap();
+    });
+    let urls = [
+        format!("sqlite://{}", dir.join("a.db").display()),
+        format!("{}/{pg_name}", admin.rsplit_once('/').unwrap().0),
+    ];
+    for db in urls {
+        let (ok, _, err) = homeward(&["migrate", "--database-url", &db], None, &dir);
+        assert!(ok, "{err}");
+        // Entries written as the application writes them: unsealed.
+        rt.block_on(async {
+            let store = homeward_store::Store::connect(&db).await.unwrap();
+            for i in 0..5 {
+                let mut tx = store.begin().await.unwrap();
+                audit::record(
+                    &mut tx,
+                    None,
+                    Entry {
+                        action: "update",
+                        entity: "case",
+                        entity_id: Some(format!("case-{i}")),
+                        case_id: None,
+                        before: Some(serde_json::json!({"status": "intake"})),
+                        after: Some(serde_json::json!({"status": "counselling"})),
+                    },
+                )
+                .await
+                .unwrap();
+                tx.commit().await.unwrap();
+            }
+            store.close().await;
+        });
+        let (ok, out, err) = homeward(&["audit", "verify", "--database-url", &db], None, &dir);
+        assert!(ok, "{err}");
+        assert!(out.starts_with("ok: 5 entries, head 5 "), "{out}");
+        let head = out.trim().rsplit(' ').next().unwrap().to_string();
+        let expect = format!("5:{head}");
+        let (ok, _, err) = homeward(
+            &[
+                "audit",
+                "verify",
+                "--expect-head",
+                &expect,
+                "--database-url",
+                &db,
+            ],
+            None,
+            &dir,
+        );
+        assert!(ok, "{err}");
+        // Someone with database access rewrites what happened to case-2.
+        let id: i64 = rt.block_on(async {
+            let store = homeward_store::Store::connect(&db).await.unwrap();
+            let id = homeward_store::on_db!(&store.db, p => sqlx::query_scalar::<_, i64>(
+                "SELECT id FROM audit_log WHERE seq = 3").fetch_one(p).await)
+            .unwrap();
+            homeward_store::on_db!(&store.db, p => sqlx::query(
+                "UPDATE audit_log SET after_json = '{\"status\":\"referred\"}' WHERE id = $1")
+                .bind(id).execute(p).await.map(|r| r.rows_affected()))
+            .unwrap();
+            store.close().await;
+            id
+        });
+        let (ok, out, err) = homeward(&["audit", "verify", "--database-url", &db], None, &dir);
+        assert!(!ok, "verify must fail: {out}");
+        assert!(
+            err.contains("at seq 3")
+                && err.contains(&format!("entry id {id}"))
+                && err.contains("changed"),
+            "names the entry: {err}"
+        );
+        let (ok, _, err) = homeward(
+            &[
+                "audit",
+                "verify",
+                "--expect-head",
+                "5:xyz",
+                "--database-url",
+                &db,
+            ],
+            None,
+            &dir,
+        );
+        assert!(!ok && err.contains("SEQ:HASH"), "{err}");
+    }
+}

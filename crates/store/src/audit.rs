@@ -1,5 +1,13 @@
 //! The audit trail: every change is written with its entry in the same
-//! transaction, and opening a case records a read.
+//! transaction, and opening a case or restricted data records a read. Entries
+//! are sealed into a hash chain afterwards ([`seal`], [`verify`]; ADR 0022).
+
+mod chain;
+
+pub use chain::{
+    entry_hash, head, seal, seal_up_to, verify, ExpectedHead, Head, Problem, ProblemKind, Verdict,
+    GENESIS,
+};
 
 use crate::actor::Actor;
 use crate::sql::{Param, Sql};
@@ -82,6 +90,10 @@ pub async fn record_read(
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AuditRow {
     pub id: i64,
+    /// Position in the hash chain; `None` until sealed.
+    pub seq: Option<i64>,
+    /// SHA-256 (hex) of the previous entry's hash and this entry's fields.
+    pub hash: Option<String>,
     pub at: DateTime<Utc>,
     pub actor_id: Option<Uuid>,
     pub actor_email: Option<String>,
@@ -102,15 +114,19 @@ pub struct AuditFilter {
     pub entity: Option<String>,
     pub entity_id: Option<String>,
     pub case_id: Option<Uuid>,
+    /// Entries about a person: the person's own records and those of every
+    /// case they are a member of (a case's id also matches its entries).
+    pub person_id: Option<Uuid>,
+    /// Entries of the case with this number.
+    pub case_number: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     pub limit: i64,
     pub offset: i64,
 }
 
-/// Lists entries, newest first. Auditors only.
-pub async fn list(store: &Store, actor: &Actor, f: &AuditFilter) -> Result<(Vec<AuditRow>, i64)> {
-    actor.require(Resource::Audit, Action::Read)?;
+/// The WHERE clause of a filter (shared by the page, its count and the export).
+fn filter_sql(f: &AuditFilter) -> Sql {
     let mut w = Sql::new(" WHERE 1 = 1");
     if let Some(v) = &f.actor_email {
         w.push(" AND actor_email = ")
@@ -128,12 +144,33 @@ pub async fn list(store: &Store, actor: &Actor, f: &AuditFilter) -> Result<(Vec<
     if let Some(v) = f.case_id {
         w.push(" AND case_id = ").bind(Param::Uuid(v));
     }
+    if let Some(v) = f.person_id {
+        w.push(" AND (entity_id = ")
+            .bind(Param::Text(v.to_string()))
+            .push(" OR case_id = ")
+            .bind(Param::Uuid(v))
+            .push(" OR case_id IN (SELECT case_id FROM case_members WHERE person_id = ")
+            .bind(Param::Uuid(v))
+            .push("))");
+    }
+    if let Some(v) = &f.case_number {
+        w.push(" AND case_id = (SELECT id FROM cases WHERE case_number = ")
+            .bind(Param::Text(v.trim().to_uppercase()))
+            .push(")");
+    }
     if let Some(v) = f.from {
         w.push(" AND at >= ").bind(Param::Time(v));
     }
     if let Some(v) = f.to {
         w.push(" AND at < ").bind(Param::Time(v));
     }
+    w
+}
+
+/// Lists entries, newest first. Auditors only.
+pub async fn list(store: &Store, actor: &Actor, f: &AuditFilter) -> Result<(Vec<AuditRow>, i64)> {
+    actor.require(Resource::Audit, Action::Read)?;
+    let w = filter_sql(f);
     let count_sql = format!("SELECT COUNT(*) FROM audit_log{}", w.text);
     let total: i64 = on_db!(&store.db, p => bind_params!(sqlx::query_scalar(&count_sql), w.params).fetch_one(p).await)?;
     let mut q = w.clone();
@@ -141,9 +178,49 @@ pub async fn list(store: &Store, actor: &Actor, f: &AuditFilter) -> Result<(Vec<
         .bind(Param::I64(f.limit.clamp(1, 500)))
         .push(" OFFSET ")
         .bind(Param::I64(f.offset.max(0)));
-    let sql = format!("SELECT * FROM audit_log{}", q.text);
+    let sql = format!("SELECT {} FROM audit_log{}", chain::COLUMNS, q.text);
     let rows = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, AuditRow>(&sql), q.params).fetch_all(p).await)?;
     Ok((rows, total))
+}
+
+/// Every entry matching `f` (ignoring its paging), oldest first, sent one by
+/// one as the database returns them, so an export of millions of entries
+/// holds only a few in memory. Auditors only. The rows stop, with an error
+/// last if one occurred, when the query ends or the receiver is dropped.
+pub fn stream(
+    store: &Store,
+    actor: &Actor,
+    f: &AuditFilter,
+) -> Result<tokio::sync::mpsc::Receiver<Result<AuditRow>>> {
+    use futures_util::TryStreamExt;
+    actor.require(Resource::Audit, Action::Read)?;
+    let w = filter_sql(f);
+    let sql = format!(
+        "SELECT {} FROM audit_log{} ORDER BY id",
+        chain::COLUMNS,
+        w.text
+    );
+    let (tx, rx) = tokio::sync::mpsc::channel(256);
+    let db = store.db.clone();
+    tokio::spawn(async move {
+        let res: Result<()> = async {
+            on_db!(&db, p => {
+                let mut rows = bind_params!(sqlx::query_as::<_, AuditRow>(&sql), w.params).fetch(p);
+                while let Some(row) = rows.try_next().await? {
+                    if tx.send(Ok(row)).await.is_err() {
+                        // The reader went away (download cancelled).
+                        break;
+                    }
+                }
+            });
+            Ok(())
+        }
+        .await;
+        if let Err(e) = res {
+            let _ = tx.send(Err(e)).await;
+        }
+    });
+    Ok(rx)
 }
 
 /// Maps a unique violation to [`Error::Duplicate`].

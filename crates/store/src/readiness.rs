@@ -208,7 +208,7 @@ pub async fn vulnerabilities(
         cases::summary(store, actor, case_id).await?;
         return Err(Error::Forbidden);
     }
-    cases::section(
+    let rows: Vec<Vulnerability> = cases::section(
         store,
         actor,
         case_id,
@@ -217,7 +217,13 @@ pub async fn vulnerabilities(
         "LEFT JOIN vulnerabilities v ON v.case_id = c.id LEFT JOIN persons p ON p.id = v.person_id",
         "ORDER BY v.recorded_at, v.id",
     )
-    .await
+    .await?;
+    // Restricted data seen is restricted data read (issue 7): the trail
+    // says who saw the screening, not what it said.
+    if !rows.is_empty() {
+        audit::record_read(store, actor, "vulnerability", case_id, Some(case_id)).await?;
+    }
+    Ok(rows)
 }
 
 /// Records a fitness-to-travel check (health data: needs consent).
@@ -289,7 +295,7 @@ pub async fn fitness(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<
         cases::summary(store, actor, case_id).await?;
         return Err(Error::Forbidden);
     }
-    cases::section(
+    let rows: Vec<FitnessCheck> = cases::section(
         store,
         actor,
         case_id,
@@ -299,7 +305,11 @@ pub async fn fitness(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<
         "LEFT JOIN fitness_checks f ON f.case_id = c.id LEFT JOIN persons p ON p.id = f.person_id",
         "ORDER BY f.recorded_at, f.id",
     )
-    .await
+    .await?;
+    if !rows.is_empty() {
+        audit::record_read(store, actor, "fitness", case_id, Some(case_id)).await?;
+    }
+    Ok(rows)
 }
 
 /// Records a travel document.

@@ -865,3 +865,13 @@ error-dimension-needs-people = The relationship to the principal applicant can o
 error-unknown-unit = Count people or cases.
 error-unknown-kind = This export is of an unknown kind.
 error-unknown-field = This field is not part of the request.
+# Audit trail: hash chain, person filter, export
+audit-seq = Position
+audit-id = Entry ID
+audit-record-id = Record ID
+audit-request = Request ID
+audit-hash = Hash
+audit-person = Person or case
+audit-person-hint = A person's ID, a case's ID or a case number, for example TOR-2012-000001.
+audit-export-csv = Download as CSV
+audit-chain-head = The chain is sealed up to position { $seq }; its hash, to note down and check with homeward audit verify --expect-head:

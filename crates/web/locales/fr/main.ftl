@@ -865,3 +865,13 @@ error-dimension-needs-people = Le lien avec le demandeur principal ne se compte 
 error-unknown-unit = Comptez des personnes ou des dossiers.
 error-unknown-kind = Cet export est d’un type inconnu.
 error-unknown-field = Ce champ ne fait pas partie de la requête.
+# Journal d'audit : chaîne de hachage, filtre par personne, export
+audit-seq = Position
+audit-id = ID de l'entrée
+audit-record-id = ID de l'enregistrement
+audit-request = ID de la requête
+audit-hash = Empreinte
+audit-person = Personne ou dossier
+audit-person-hint = L'ID d'une personne, l'ID d'un dossier ou un numéro de dossier, par exemple TOR-2012-000001.
+audit-export-csv = Télécharger en CSV
+audit-chain-head = La chaîne est scellée jusqu'à la position { $seq } ; son empreinte, à noter et à vérifier avec homeward audit verify --expect-head :

@@ -38,10 +38,12 @@ pub struct AuditPage {
     pub total: i64,
 }
 
-/// The audit trail, newest first. Auditor only.
+/// The audit trail, newest first, each entry with its place in the hash
+/// chain (`seq`, `hash`). Auditor only.
 #[utoipa::path(get, path = "/api/v1/audit",
     params(("user" = Option<String>, Query), ("action" = Option<String>, Query), ("entity" = Option<String>, Query),
-           ("entity_id" = Option<String>, Query), ("case_id" = Option<String>, Query), ("from" = Option<String>, Query, description = "YYYY-MM-DD"),
+           ("entity_id" = Option<String>, Query), ("case_id" = Option<String>, Query),
+           ("person" = Option<String>, Query, description = "a person's id (their records and their cases'), a case's id, or a case number"), ("from" = Option<String>, Query, description = "YYYY-MM-DD"),
            ("to" = Option<String>, Query, description = "YYYY-MM-DD"), ("page" = Option<i64>, Query), ("per_page" = Option<i64>, Query)),
     responses((status = 200, body = AuditPage), (status = 403, body = crate::error::Problem)))]
 pub async fn audit(
@@ -52,6 +54,12 @@ pub async fn audit(
     let per_page = int_param(&q, "per_page", 50, 1, 500)?;
     int_param(&q, "page", 1, 1, 1_000_000)?;
     let f = crate::pages::audit::filter_from_query(&q, per_page);
+    if a.actor.role.can(
+        homeward_domain::Resource::Audit,
+        homeward_domain::Action::Read,
+    ) {
+        crate::pages::audit::seal_quietly(&state.store).await;
+    }
     let (items, total) = audit::list(&state.store, &a.actor, &f).await?;
     Ok(Json(AuditPage { items, total }))
 }

@@ -72,6 +72,9 @@ pub struct WorkerConfig {
     pub shutdown: Shutdown,
     /// How often to fail exhausted jobs and clear old payloads (default 1 h).
     pub housekeeping_interval: Duration,
+    /// How often to seal new audit entries into the hash chain (default
+    /// 5 s; a round with nothing to seal is one read).
+    pub audit_seal_interval: Duration,
     /// Payloads of jobs done longer ago than this are replaced by `null`
     /// (they are copies of personal data); `None` keeps them. Default 30 days.
     pub redact_done_after: Option<Duration>,
@@ -88,6 +91,7 @@ impl Default for WorkerConfig {
             wake: Wake::default(),
             shutdown: Shutdown::default(),
             housekeeping_interval: Duration::from_secs(3600),
+            audit_seal_interval: Duration::from_secs(5),
             redact_done_after: Some(Duration::from_secs(30 * 24 * 3600)),
         }
     }
@@ -122,7 +126,16 @@ async fn run(store: Store, config: WorkerConfig) {
     let client = client.ok();
     tracing::info!(worker = %config.worker_id, "job worker started");
     let mut next_housekeeping = Instant::now();
+    let mut next_seal = Instant::now();
     while !config.shutdown.is_triggered() {
+        if Instant::now() >= next_seal {
+            // A bounded round: a first backfill of millions must not hold
+            // up the webhooks.
+            if let Err(e) = homeward_store::audit::seal_up_to(&store, 20_000).await {
+                tracing::warn!(error = %e, "sealing the audit trail failed");
+            }
+            next_seal = Instant::now() + config.audit_seal_interval;
+        }
         if Instant::now() >= next_housekeeping {
             housekeeping(&store, &config).await;
             next_housekeeping = Instant::now() + config.housekeeping_interval;

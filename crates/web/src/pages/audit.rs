@@ -1,18 +1,24 @@
-//! The audit trail: auditor only, read-only, filterable by user, action,
-//! record, case and period.
+//! The audit trail: auditor only, read-only, filterable by person (or case),
+//! user, action, record and period, and exported as CSV. Entries are sealed
+//! into the hash chain before they are shown, so the view has no gaps.
 
 use super::{render, require, store_error, Layout};
 use crate::auth::PageUser;
 use crate::form::FormState;
 use crate::AppState;
 use askama::Template;
+use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, TimeZone, Utc};
 use homeward_domain::{Action, Resource};
-use homeward_store::audit::{self, AuditFilter, AuditRow};
+use homeward_exports::{Cell, Sink};
+use homeward_store::audit::{self, AuditFilter, AuditRow, Head};
+use homeward_store::Store;
 use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
 
 const PER_PAGE: i64 = 50;
 
@@ -26,6 +32,10 @@ struct AuditPage {
     page: i64,
     prev_link: Option<String>,
     next_link: Option<String>,
+    /// The chain head, for the auditor to note down.
+    head: Option<Head>,
+    /// This filter's CSV export.
+    export_link: String,
 }
 
 /// Parses the filter query shared by the page and the API.
@@ -36,6 +46,13 @@ pub fn filter_from_query(q: &HashMap<String, String>, per_page: i64) -> AuditFil
             .filter(|s| !s.is_empty())
     };
     let day = |k: &str| nonempty(k).and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+    // One field finds a person's entries: a person's or a case's id, or a
+    // case number.
+    let person = nonempty("person");
+    let person_id = person
+        .as_deref()
+        .and_then(|p| uuid::Uuid::parse_str(p).ok());
+    let case_number = person.filter(|_| person_id.is_none());
     let page = q
         .get("page")
         .and_then(|p| p.parse::<i64>().ok())
@@ -47,6 +64,8 @@ pub fn filter_from_query(q: &HashMap<String, String>, per_page: i64) -> AuditFil
         entity: nonempty("entity"),
         entity_id: nonempty("entity_id"),
         case_id: nonempty("case_id").and_then(|c| uuid::Uuid::parse_str(&c).ok()),
+        person_id,
+        case_number,
         from: day("from")
             .and_then(|d| d.and_hms_opt(0, 0, 0))
             .map(|d| Utc.from_utc_datetime(&d)),
@@ -59,7 +78,31 @@ pub fn filter_from_query(q: &HashMap<String, String>, per_page: i64) -> AuditFil
     }
 }
 
-/// GET /audit.
+/// Seals the entries written since the last seal, so the auditor sees the
+/// latest in the chain. A failure is logged, not shown: the entries are there
+/// all the same, and the worker seals them on its next round.
+pub async fn seal_quietly(store: &Store) {
+    if let Err(e) = audit::seal(store).await {
+        tracing::error!(error = %e, "sealing the audit trail failed");
+    }
+}
+
+/// The query without paging, as a link.
+fn link_with(q: &HashMap<String, String>, extra: &[(&str, String)]) -> String {
+    let mut pairs: Vec<(String, String)> = q
+        .iter()
+        .filter(|(k, v)| !matches!(k.as_str(), "page" | "format") && !v.trim().is_empty())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    pairs.sort();
+    pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    format!(
+        "/audit?{}",
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    )
+}
+
+/// GET /audit (with `format=csv`: the filtered trail as a CSV download).
 pub async fn list(
     State(state): State<AppState>,
     PageUser(auth, ctx): PageUser,
@@ -69,22 +112,14 @@ pub async fn list(
         return r;
     }
     let filter = filter_from_query(&q, PER_PAGE);
+    seal_quietly(&state.store).await;
+    if q.get("format").map(String::as_str) == Some("csv") {
+        return export_csv(&state.store, &auth, &ctx, &q, &filter).await;
+    }
     let page = filter.offset / PER_PAGE + 1;
     match audit::list(&state.store, &auth.actor, &filter).await {
         Ok((rows, total)) => {
-            let link = |p: i64| {
-                let mut pairs: Vec<(String, String)> = q
-                    .iter()
-                    .filter(|(k, _)| k.as_str() != "page")
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
-                pairs.sort();
-                pairs.push(("page".into(), p.to_string()));
-                format!(
-                    "/audit?{}",
-                    serde_urlencoded::to_string(pairs).unwrap_or_default()
-                )
-            };
+            let link = |p: i64| link_with(&q, &[("page", p.to_string())]);
             let l = Layout::new(&ctx, ctx.tr().t("nav-audit"), "/audit");
             render(
                 StatusCode::OK,
@@ -96,9 +131,197 @@ pub async fn list(
                     page,
                     prev_link: (page > 1).then(|| link(page - 1)),
                     next_link: (page * PER_PAGE < total).then(|| link(page + 1)),
+                    head: audit::head(&state.store).await.ok(),
+                    export_link: link_with(&q, &[("format", "csv".into())]),
                 },
             )
         }
         Err(e) => store_error(&ctx, e),
     }
+}
+
+/// A writer the CSV sink fills and the response drains chunk by chunk.
+#[derive(Clone, Default)]
+struct Shared(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("export buffer poisoned"))?
+            .extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Shared {
+    fn len(&self) -> usize {
+        self.0.lock().map(|v| v.len()).unwrap_or(0)
+    }
+    fn take(&self) -> Bytes {
+        self.0
+            .lock()
+            .map(|mut v| Bytes::from(std::mem::take(&mut *v)))
+            .unwrap_or_default()
+    }
+}
+
+/// Bytes sent to the client at a time.
+const CHUNK: usize = 64 * 1024;
+
+/// The columns of the export, as message keys.
+const COLUMNS: [&str; 12] = [
+    "audit-seq",
+    "audit-id",
+    "audit-when",
+    "audit-user",
+    "audit-action",
+    "audit-entity",
+    "audit-record-id",
+    "audit-case",
+    "audit-before",
+    "audit-after",
+    "audit-request",
+    "audit-hash",
+];
+
+fn cells(r: &AuditRow) -> Vec<Cell> {
+    let text = |v: &Option<String>| v.clone().map(Cell::Text).unwrap_or(Cell::Empty);
+    vec![
+        r.seq.map(Cell::Number).unwrap_or(Cell::Empty),
+        Cell::Number(r.id),
+        Cell::Text(r.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+        text(&r.actor_email),
+        Cell::Text(r.action.clone()),
+        Cell::Text(r.entity.clone()),
+        text(&r.entity_id),
+        r.case_id
+            .map(|c| Cell::Text(c.to_string()))
+            .unwrap_or(Cell::Empty),
+        text(&r.before_json),
+        text(&r.after_json),
+        text(&r.request_id),
+        text(&r.hash),
+    ]
+}
+
+struct Export {
+    rows: tokio::sync::mpsc::Receiver<homeward_store::Result<AuditRow>>,
+    sink: Option<Sink<Shared>>,
+    buf: Shared,
+    done: bool,
+}
+
+/// The filtered trail, oldest first, as CSV streamed from the database in
+/// constant memory (cells that a spreadsheet would take for formulas are
+/// neutralised by the sink). The export itself is recorded in the trail.
+async fn export_csv(
+    store: &Store,
+    auth: &crate::auth::Auth,
+    ctx: &crate::auth::Ctx,
+    q: &HashMap<String, String>,
+    filter: &AuditFilter,
+) -> Response {
+    let rows = match audit::stream(store, &auth.actor, filter) {
+        Ok(rows) => rows,
+        Err(e) => return store_error(ctx, e),
+    };
+    let mut asked: Vec<(&String, &String)> = q
+        .iter()
+        .filter(|(k, v)| !matches!(k.as_str(), "page" | "format") && !v.trim().is_empty())
+        .collect();
+    asked.sort();
+    let filters: serde_json::Map<String, serde_json::Value> = asked
+        .into_iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    let recorded = async {
+        let mut tx = store.begin().await?;
+        audit::record(
+            &mut tx,
+            Some(&auth.actor),
+            audit::Entry {
+                action: "export",
+                entity: "audit",
+                entity_id: None,
+                case_id: None,
+                before: None,
+                after: Some(serde_json::Value::Object(filters)),
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+    .await;
+    if let Err(e) = recorded {
+        return store_error(ctx, e);
+    }
+    let tr = ctx.tr();
+    let labels: Vec<String> = COLUMNS.iter().map(|k| tr.t(k)).collect();
+    let buf = Shared::default();
+    let mut sink = Sink::csv(buf.clone());
+    if let Err(e) = sink.header(&labels, None) {
+        tracing::error!(error = %e, "audit export failed");
+        return super::error_page(ctx, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+    }
+    let state = Export {
+        rows,
+        sink: Some(sink),
+        buf,
+        done: false,
+    };
+    let body = futures_util::stream::unfold(state, |mut st| async move {
+        if st.done {
+            return None;
+        }
+        loop {
+            match st.rows.recv().await {
+                Some(Ok(r)) => {
+                    let written = st.sink.as_mut().map(|s| s.row(&cells(&r)));
+                    if let Some(Err(e)) = written {
+                        tracing::error!(error = %e, "audit export failed");
+                        st.done = true;
+                        return Some((Err(std::io::Error::other("export failed")), st));
+                    }
+                    if st.buf.len() >= CHUNK {
+                        let chunk = st.buf.take();
+                        return Some((Ok(chunk), st));
+                    }
+                }
+                Some(Err(e)) => {
+                    // The client sees a cut-off download, never half a file
+                    // that looks whole.
+                    tracing::error!(error = %e, "audit export failed");
+                    st.done = true;
+                    return Some((Err(std::io::Error::other("export failed")), st));
+                }
+                None => {
+                    st.done = true;
+                    if let Some(Err(e)) = st.sink.take().map(Sink::finish) {
+                        tracing::error!(error = %e, "audit export failed");
+                        return Some((Err(std::io::Error::other("export failed")), st));
+                    }
+                    let chunk = st.buf.take();
+                    return Some((Ok(chunk), st));
+                }
+            }
+        }
+    });
+    let name = format!(
+        "attachment; filename=\"audit-trail-{}.csv\"",
+        homeward_store::now().format("%Y%m%d-%H%M%S")
+    );
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, name),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response()
 }
