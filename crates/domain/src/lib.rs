@@ -5,7 +5,7 @@
 
 pub mod airports;
 pub mod case_number;
-pub mod deidentify;
+pub mod dashboard;
 pub mod eligibility;
 pub mod followups;
 pub mod itinerary;

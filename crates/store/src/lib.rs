@@ -12,7 +12,7 @@ pub mod cases;
 pub mod closure;
 pub mod consents;
 pub mod counselling;
-pub mod deidentified;
+pub mod dashboard;
 pub mod demo;
 pub mod demo_returns;
 pub mod departures;

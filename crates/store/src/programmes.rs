@@ -1,5 +1,6 @@
 //! Programmes: the AVRR programmes Homeward runs (the first is `gta-2012`),
-//! and their configuration (the follow-up schedule).
+//! and their configuration (the follow-up schedule, the monthly departure
+//! target).
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
@@ -24,6 +25,9 @@ pub struct Programme {
     pub ends_on: Option<NaiveDate>,
     /// ISO 4217.
     pub currency: String,
+    /// Departures a month the programme aims for (the dashboard's target);
+    /// `null` when none is set.
+    pub monthly_departure_target: Option<i64>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -132,4 +136,48 @@ pub async fn set_followup_schedule(
     .await?;
     tx.commit().await?;
     Ok(schedule.clone())
+}
+
+/// The most departures a month a target may name: far above any AVRR
+/// programme (CBSA projected up to 2,719 returns a year), so a typo of a
+/// few extra digits is refused.
+pub const MAX_MONTHLY_TARGET: i64 = 100_000;
+
+/// Sets (or, with `None`, clears) a programme's monthly departure target,
+/// which the dashboard sets departures against. Audited. Code on the field
+/// `monthly_departure_target`: `out-of-range` (0 to [`MAX_MONTHLY_TARGET`]).
+///
+/// Who may: admins (programme configuration).
+pub async fn set_departure_target(
+    store: &Store,
+    actor: &Actor,
+    code: &str,
+    target: Option<i64>,
+) -> Result<Programme> {
+    actor.require(Resource::Programme, Action::Manage)?;
+    if target.is_some_and(|t| !(0..=MAX_MONTHLY_TARGET).contains(&t)) {
+        let mut inv = homeward_domain::Invalid::default();
+        inv.add("monthly_departure_target", "out-of-range");
+        return Err(Error::Invalid(inv));
+    }
+    let before = by_code(store, code).await?;
+    let mut tx = store.begin().await?;
+    on_tx!(&mut tx, c => sqlx::query(
+        "UPDATE programmes SET monthly_departure_target = $1, version = version + 1, updated_at = $2 WHERE code = $3")
+        .bind(target).bind(crate::now()).bind(code).execute(c).await.map(|r| r.rows_affected()))?;
+    audit::record(
+        &mut tx,
+        Some(actor),
+        Entry {
+            action: "update",
+            entity: "programme_departure_target",
+            entity_id: Some(code.to_string()),
+            case_id: None,
+            before: Some(json!({ "monthly_departure_target": before.monthly_departure_target })),
+            after: Some(json!({ "monthly_departure_target": target })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    by_code(store, code).await
 }

@@ -85,8 +85,10 @@ async fn event_counts(
 }
 
 /// Itineraries that departed in the period and are their case's first
-/// departure: the case departed in the period.
-const FIRST_DEPARTURES: &str = "SELECT i.case_id AS case_id, i.departed_at AS departed_at \
+/// departure: the case departed in the period. Binds `$1` and `$2` (the
+/// period's UTC bounds); the dashboard builds on it too.
+pub(crate) const FIRST_DEPARTURES: &str =
+    "SELECT i.case_id AS case_id, i.departed_at AS departed_at \
     FROM itineraries i \
     WHERE i.status = 'departed' AND i.departed_at >= $1 AND i.departed_at < $2 \
       AND NOT EXISTS (SELECT 1 FROM itineraries j WHERE j.case_id = i.case_id \
@@ -190,22 +192,30 @@ struct RssRow {
     composite: f64,
 }
 
+/// The survey count and the RSS scores summed, as `surveys`, `economic`,
+/// `social`, `psychosocial`, `composite`.
+pub(crate) const RSS_SUMS: &str = "COUNT(*) AS surveys, \
+    CAST(SUM(s.economic) AS DOUBLE PRECISION) AS economic, CAST(SUM(s.social) AS DOUBLE PRECISION) AS social, \
+    CAST(SUM(s.psychosocial) AS DOUBLE PRECISION) AS psychosocial, CAST(SUM(s.composite) AS DOUBLE PRECISION) AS composite";
+
+/// The latest survey of each case taken in the period (`s`, with its case
+/// `c`): no later survey of the same case in the period (by date, then by
+/// when it was recorded, then by id so ties cannot count twice). Binds `$1`
+/// and `$2` (first and last day) and `$3` (the last day again).
+pub(crate) const LATEST_SURVEYS: &str = "FROM rss_surveys s JOIN cases c ON c.id = s.case_id \
+    WHERE s.surveyed_on >= $1 AND s.surveyed_on <= $2 \
+      AND NOT EXISTS (SELECT 1 FROM rss_surveys s2 WHERE s2.case_id = s.case_id \
+        AND s2.surveyed_on <= $3 AND (s2.surveyed_on > s.surveyed_on \
+          OR (s2.surveyed_on = s.surveyed_on AND (s2.recorded_at > s.recorded_at \
+            OR (s2.recorded_at = s.recorded_at AND s2.id > s.id)))))";
+
 /// RSS scores of the latest survey of each case taken in the period,
 /// summed per country.
 async fn rss(store: &Store, from: NaiveDate, to: NaiveDate) -> Result<Vec<RssSums>> {
-    // Latest: no later survey of the same case in the period (by date, then
-    // by when it was recorded, then by id so ties cannot count twice).
-    let sql = "SELECT c.country_of_return AS country, COUNT(*) AS surveys, \
-          CAST(SUM(s.economic) AS DOUBLE PRECISION) AS economic, CAST(SUM(s.social) AS DOUBLE PRECISION) AS social, \
-          CAST(SUM(s.psychosocial) AS DOUBLE PRECISION) AS psychosocial, CAST(SUM(s.composite) AS DOUBLE PRECISION) AS composite \
-        FROM rss_surveys s JOIN cases c ON c.id = s.case_id \
-        WHERE s.surveyed_on >= $1 AND s.surveyed_on <= $2 \
-          AND NOT EXISTS (SELECT 1 FROM rss_surveys s2 WHERE s2.case_id = s.case_id \
-            AND s2.surveyed_on <= $3 AND (s2.surveyed_on > s.surveyed_on \
-              OR (s2.surveyed_on = s.surveyed_on AND (s2.recorded_at > s.recorded_at \
-                OR (s2.recorded_at = s.recorded_at AND s2.id > s.id))))) \
-        GROUP BY c.country_of_return";
-    let rows: Vec<RssRow> = on_db!(&store.db, p => sqlx::query_as::<_, RssRow>(sql)
+    let sql = format!(
+        "SELECT c.country_of_return AS country, {RSS_SUMS} {LATEST_SURVEYS} GROUP BY c.country_of_return"
+    );
+    let rows: Vec<RssRow> = on_db!(&store.db, p => sqlx::query_as::<_, RssRow>(&sql)
         .bind(from).bind(to).bind(to).fetch_all(p).await)?;
     Ok(rows
         .into_iter()

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod charts;
 pub mod csrf;
 pub mod error;
 pub mod form;

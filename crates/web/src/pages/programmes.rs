@@ -1,5 +1,6 @@
 //! Programme settings: each programme's follow-up schedule (months after
-//! arrival, days of grace before a contact is overdue).
+//! arrival, days of grace before a contact is overdue) and its monthly
+//! departure target (the dashboard's).
 //!
 //! Who may: administrators (`Programme`/`Manage`); everyone else is refused,
 //! here and again in the store.
@@ -17,10 +18,18 @@ use homeward_domain::{Action, Invalid, Resource};
 use homeward_store::programmes::{self, Programme};
 use homeward_store::Error;
 
-/// A programme and the form for its schedule.
+/// A programme and the forms for its schedule and its target.
 pub struct ProgrammeRow {
     pub p: Programme,
     pub f: FormState,
+    /// The departure target form.
+    pub tf: FormState,
+}
+
+/// Which form of which programme was refused, with what was typed.
+enum Refused {
+    Schedule(String, FormState),
+    Target(String, FormState),
 }
 
 #[derive(Template)]
@@ -42,7 +51,7 @@ fn values(s: &Schedule) -> FormState {
 async fn page(
     state: &AppState,
     ctx: &Ctx,
-    refused: Option<(String, FormState)>,
+    refused: Option<Refused>,
     status: StatusCode,
 ) -> Response {
     let list = match programmes::list(&state.store).await {
@@ -52,14 +61,28 @@ async fn page(
     let mut rows = Vec::with_capacity(list.len());
     for p in list {
         let f = match &refused {
-            Some((code, f)) if *code == p.code => f.clone(),
+            Some(Refused::Schedule(code, f)) if *code == p.code => f.clone(),
             _ => match programmes::followup_schedule(&state.store, &p.code).await {
                 Ok(s) => values(&s),
                 Err(e) => return store_error(ctx, e),
             },
         };
         let f = f.prefixed(&format!("{}-", p.code));
-        rows.push(ProgrammeRow { p, f });
+        let tf = match &refused {
+            Some(Refused::Target(code, f)) if *code == p.code => f.clone(),
+            _ => {
+                let mut f = FormState::default();
+                f.values.insert(
+                    "monthly_departure_target".into(),
+                    p.monthly_departure_target
+                        .map(|t| t.to_string())
+                        .unwrap_or_default(),
+                );
+                f
+            }
+        };
+        let tf = tf.prefixed(&format!("{}-target-", p.code));
+        rows.push(ProgrammeRow { p, f, tf });
     }
     let l = Layout::new(ctx, ctx.tr().t("nav-programmes"), "/admin/programmes");
     render(status, ProgrammesPage { l, rows })
@@ -117,7 +140,42 @@ pub async fn set_followups(
     match result {
         Ok(_) => Redirect::to(&format!("/admin/programmes#programme-{code}")).into_response(),
         Err(e) => match super::refilled(&ctx.tr(), form, &e, "") {
-            Some((f, status)) => page(&state, &ctx, Some((code, f)), status).await,
+            Some((f, status)) => page(&state, &ctx, Some(Refused::Schedule(code, f)), status).await,
+            None => store_error(&ctx, e),
+        },
+    }
+}
+
+/// POST /admin/programmes/{code}/target: sets (or, left empty, clears) the
+/// monthly departure target the dashboard compares departures with.
+pub async fn set_target(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(code): Path<String>,
+    PageForm(form): PageForm,
+) -> Response {
+    if let Err(r) = require(&auth, &ctx, Resource::Programme, Action::Manage) {
+        return r;
+    }
+    let result = match form.get("monthly_departure_target").map(|s| s.trim()) {
+        None | Some("") => {
+            programmes::set_departure_target(&state.store, &auth.actor, &code, None).await
+        }
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) => {
+                programmes::set_departure_target(&state.store, &auth.actor, &code, Some(n)).await
+            }
+            Err(_) => {
+                let mut inv = Invalid::default();
+                inv.add("monthly_departure_target", "not-a-number");
+                Err(Error::Invalid(inv))
+            }
+        },
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/admin/programmes#programme-{code}")).into_response(),
+        Err(e) => match super::refilled(&ctx.tr(), form, &e, "") {
+            Some((f, status)) => page(&state, &ctx, Some(Refused::Target(code, f)), status).await,
             None => store_error(&ctx, e),
         },
     }

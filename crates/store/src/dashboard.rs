@@ -1,0 +1,368 @@
+//! The programme dashboard's figures, aggregated in the database.
+//!
+//! Who may: every role with a panel (`homeward_domain::dashboard::panels`);
+//! admins and auditors are refused. Each query applies the actor's record
+//! scope in SQL ([`Actor::push_case_scope`]), so a counsellor counts their
+//! own cases and a mission officer their country's; analysts, who may read
+//! no case, get the whole programme as aggregates, suppressed below five by
+//! the domain.
+//!
+//! Nothing reads every case: figures "now" (statuses, the open-case part of
+//! the overdue tasks) come from the `case_counts` counter table, and each
+//! figure of a period starts from an index on the time of its event
+//! (departures, evaluations, payments, surveys, contact due; migrations 0030
+//! and 0032). Only the period's departures come back one row each (the
+//! medians need them).
+
+use crate::actor::Actor;
+use crate::reports::{FIRST_DEPARTURES, LATEST_SURVEYS, RSS_SUMS};
+use crate::sql::{Param, Sql};
+use crate::{bind_params, on_db, Error, Result, Store};
+use chrono::{DateTime, Duration, Utc};
+use homeward_domain::dashboard::{
+    self, CategorySpend, Dashboard, DashboardFilter, DepartureTimes, Gathered, KeyCount, Panel,
+    TierSums,
+};
+use homeward_domain::report::{self, RssSums};
+use homeward_domain::{Action, Invalid, Resource};
+use uuid::Uuid;
+
+/// Statuses whose cases have not left yet (the task list's "open").
+const OPEN: &str = "('intake', 'counselling', 'applied', 'eligible', 'preparing_departure')";
+
+/// The dashboard `actor` sees for `filter`.
+pub async fn load(store: &Store, actor: &Actor, filter: &DashboardFilter) -> Result<Dashboard> {
+    if !dashboard::may_read(actor.role) {
+        return Err(Error::Forbidden);
+    }
+    let programme_id = match &filter.programme {
+        None => None,
+        Some(code) => match crate::programmes::by_code(store, code).await {
+            Ok(p) => Some(p.id),
+            Err(Error::NotFound) => {
+                let mut inv = Invalid::default();
+                inv.add("programme", "unknown-programme");
+                return Err(Error::Invalid(inv));
+            }
+            Err(e) => return Err(e),
+        },
+    };
+    let q = Q {
+        actor,
+        filter,
+        programme_id,
+    };
+    let wants = |p: Panel| dashboard::panels(actor.role).contains(&p);
+    let mut g = Gathered::default();
+    if wants(Panel::Statuses) {
+        g.statuses = statuses(store, &q).await?;
+    }
+    if wants(Panel::Overdue) {
+        g.overdue = overdue(store, &q, crate::now()).await?;
+    }
+    if wants(Panel::Departures) || wants(Panel::Days) || wants(Panel::Countries) {
+        g.departures = departures(store, &q).await?;
+    }
+    if wants(Panel::Departures) {
+        g.monthly_target = monthly_target(store, programme_id).await?;
+    }
+    if wants(Panel::Tiers) {
+        g.tiers = tiers(store, &q).await?;
+    }
+    if wants(Panel::Spending) {
+        g.spending = spending(store, &q).await?;
+    }
+    if wants(Panel::Rss) {
+        g.rss = rss(store, &q).await?;
+    }
+    Ok(Dashboard::build(actor.role, filter.clone(), &g))
+}
+
+/// Who asks and what for: appends the filters and the scope to a query
+/// whose cases (or `case_counts` rows) are aliased `c`.
+struct Q<'a> {
+    actor: &'a Actor,
+    filter: &'a DashboardFilter,
+    programme_id: Option<Uuid>,
+}
+
+impl Q<'_> {
+    fn push(&self, s: &mut Sql) {
+        if let Some(p) = self.programme_id {
+            s.push(" AND c.programme_id = ").bind(Param::Uuid(p));
+        }
+        if let Some(c) = &self.filter.country {
+            s.push(" AND c.country_of_return = ")
+                .bind(Param::Text(c.clone()));
+        }
+        if let Some(u) = self.filter.counsellor {
+            s.push(" AND c.counsellor_id = ").bind(Param::Uuid(u));
+        }
+        if self.actor.role.can(Resource::Case, Action::Read) {
+            self.actor.push_case_scope(s);
+        } else if !dashboard::suppressed(self.actor.role) {
+            // Neither case records nor suppressed aggregates: nothing.
+            s.push(" AND 1 = 0");
+        }
+        // Analysts: the whole programme, as aggregates the domain suppresses.
+    }
+
+    fn bounds(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        self.filter.period.utc_bounds()
+    }
+}
+
+async fn key_counts(store: &Store, s: &Sql) -> Result<Vec<KeyCount>> {
+    let rows: Vec<(String, i64)> =
+        on_db!(&store.db, p => bind_params!(sqlx::query_as(&s.text), s.params).fetch_all(p).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(key, n)| KeyCount { key, n })
+        .collect())
+}
+
+async fn count(store: &Store, s: &Sql) -> Result<i64> {
+    let n: Option<i64> = on_db!(&store.db, p => bind_params!(sqlx::query_scalar(&s.text), s.params).fetch_one(p).await)?;
+    Ok(n.unwrap_or(0))
+}
+
+/// Cases by status now, from the counter table.
+async fn statuses(store: &Store, q: &Q<'_>) -> Result<Vec<KeyCount>> {
+    let mut s =
+        Sql::new("SELECT c.status, CAST(SUM(c.n) AS BIGINT) FROM case_counts c WHERE 1 = 1");
+    q.push(&mut s);
+    s.push(" GROUP BY c.status");
+    key_counts(store, &s).await
+}
+
+/// Overdue tasks now, counted as the task list finds them
+/// (`crate::tasks`): first contacts past their 24 hours, open cases past
+/// the 30-day departure target, follow-ups past their grace days.
+async fn overdue(store: &Store, q: &Q<'_>, now: DateTime<Utc>) -> Result<Vec<KeyCount>> {
+    let mut out = Vec::new();
+
+    let mut s = Sql::new(
+        "SELECT COUNT(*) FROM referrals r JOIN cases c ON c.id = r.case_id \
+         WHERE r.contacted_at IS NULL AND r.contact_due_at < ",
+    );
+    s.bind(Param::Time(now)).push(" AND c.status = 'referred'");
+    q.push(&mut s);
+    out.push(KeyCount {
+        key: "overdue-contact".into(),
+        n: count(store, &s).await?,
+    });
+
+    // Open cases referred before the cut-off: every open case (counter
+    // table) less the open cases referred since (an index range of a
+    // month), rather than a walk over every open case.
+    let cut = now - Duration::days(crate::tasks::DEPARTURE_TARGET_DAYS);
+    let mut all = Sql::new(&format!(
+        "SELECT CAST(SUM(c.n) AS BIGINT) FROM case_counts c WHERE c.status IN {OPEN}"
+    ));
+    q.push(&mut all);
+    let mut recent = Sql::new("SELECT COUNT(*) FROM cases c WHERE c.referred_at >= ");
+    recent
+        .bind(Param::Time(cut))
+        .push(&format!(" AND c.status IN {OPEN}"));
+    q.push(&mut recent);
+    out.push(KeyCount {
+        key: "past-departure-target".into(),
+        n: (count(store, &all).await? - count(store, &recent).await?).max(0),
+    });
+
+    let schedules = crate::programmes::followup_schedules(store).await?;
+    if !schedules.is_empty() {
+        let today = report::programme_day(now);
+        let mut s = Sql::new(
+            "SELECT COUNT(*) FROM followups f JOIN cases c ON c.id = f.case_id \
+             WHERE f.completed_at IS NULL AND c.status IN ('reintegrating', 'monitoring') AND (",
+        );
+        // Grace days are per programme: one cut-off date each (programmes are few).
+        for (n, (programme_id, schedule)) in schedules.iter().enumerate() {
+            if n > 0 {
+                s.push(" OR ");
+            }
+            s.push("(c.programme_id = ")
+                .bind(Param::Uuid(*programme_id))
+                .push(" AND f.due_on < ")
+                .bind(Param::Date(homeward_domain::followups::overdue_before(
+                    today,
+                    schedule.grace_days,
+                )))
+                .push(")");
+        }
+        s.push(")");
+        q.push(&mut s);
+        out.push(KeyCount {
+            key: "followup-overdue".into(),
+            n: count(store, &s).await?,
+        });
+    }
+    Ok(out)
+}
+
+#[derive(sqlx::FromRow)]
+struct DepartureRow {
+    case_id: Uuid,
+    country: Option<String>,
+    referred_at: DateTime<Utc>,
+    registered_at: Option<DateTime<Utc>>,
+    departed_at: DateTime<Utc>,
+}
+
+/// The period's departures (the donor report's definition): when each
+/// case was referred, registered (its first move to intake) and left.
+async fn departures(store: &Store, q: &Q<'_>) -> Result<Vec<DepartureTimes>> {
+    let (start, end) = q.bounds();
+    let mut s = Sql::new(&format!(
+        "SELECT d.case_id, c.country_of_return AS country, c.referred_at, \
+           (SELECT MIN(t.at) FROM case_transitions t WHERE t.case_id = c.id AND t.to_status = 'intake') AS registered_at, \
+           d.departed_at \
+         FROM ({FIRST_DEPARTURES}) d JOIN cases c ON c.id = d.case_id WHERE 1 = 1"
+    ));
+    // FIRST_DEPARTURES binds $1 and $2.
+    s.params = vec![Param::Time(start), Param::Time(end)];
+    q.push(&mut s);
+    s.push(" ORDER BY d.case_id, d.departed_at");
+    let rows: Vec<DepartureRow> = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, DepartureRow>(&s.text), s.params).fetch_all(p).await)?;
+    // A family on two itineraries leaving in the same period gives two
+    // rows: the case departed with the first.
+    let mut out: Vec<DepartureTimes> = Vec::with_capacity(rows.len());
+    let mut last: Option<Uuid> = None;
+    for r in rows {
+        if last == Some(r.case_id) {
+            continue;
+        }
+        last = Some(r.case_id);
+        out.push(DepartureTimes {
+            country: r.country,
+            referred_at: r.referred_at,
+            registered_at: r.registered_at,
+            departed_at: r.departed_at,
+        });
+    }
+    Ok(out)
+}
+
+/// The monthly departure target of the chosen programme, or the sum over
+/// the programmes that set one.
+async fn monthly_target(store: &Store, programme_id: Option<Uuid>) -> Result<Option<i64>> {
+    let rows: Vec<(Uuid, Option<i64>)> = on_db!(&store.db, p => sqlx::query_as(
+        "SELECT id, monthly_departure_target FROM programmes").fetch_all(p).await)?;
+    let targets: Vec<i64> = rows
+        .into_iter()
+        .filter(|(id, _)| programme_id.is_none_or(|p| p == *id))
+        .filter_map(|(_, t)| t)
+        .collect();
+    Ok((!targets.is_empty()).then(|| targets.iter().sum()))
+}
+
+#[derive(sqlx::FromRow)]
+struct TierRow {
+    tier: String,
+    currency: Option<String>,
+    cases: i64,
+    amount_minor: i64,
+}
+
+/// The entitlement tier of the period's applications: each case's latest
+/// evaluation made in the period, when it found the case eligible.
+async fn tiers(store: &Store, q: &Q<'_>) -> Result<Vec<TierSums>> {
+    let (start, end) = q.bounds();
+    let mut s = Sql::new(
+        "SELECT e.tier, e.currency, COUNT(*) AS cases, \
+           CAST(COALESCE(SUM(e.amount_minor), 0) AS BIGINT) AS amount_minor \
+         FROM eligibility_evaluations e JOIN cases c ON c.id = e.case_id \
+         WHERE e.evaluated_at >= ",
+    );
+    s.bind(Param::Time(start))
+        .push(" AND e.evaluated_at < ")
+        .bind(Param::Time(end))
+        .push(" AND e.tier IS NOT NULL AND e.eligible = ")
+        .bind(Param::Bool(true))
+        .push(
+            " AND NOT EXISTS (SELECT 1 FROM eligibility_evaluations e2 WHERE e2.case_id = e.case_id \
+               AND e2.evaluated_at < ",
+        )
+        .bind(Param::Time(end))
+        .push(
+            " AND (e2.evaluated_at > e.evaluated_at \
+               OR (e2.evaluated_at = e.evaluated_at AND e2.id > e.id)))",
+        );
+    q.push(&mut s);
+    s.push(" GROUP BY e.tier, e.currency");
+    let rows: Vec<TierRow> = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, TierRow>(&s.text), s.params).fetch_all(p).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| TierSums {
+            tier: r.tier,
+            currency: r.currency,
+            cases: r.cases,
+            amount_minor: r.amount_minor,
+        })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct SpendRow {
+    category: String,
+    currency: String,
+    amount_minor: i64,
+    cases: i64,
+}
+
+/// Reintegration purchases paid in the period (paid, or since delivered),
+/// by category, in the programme's currency.
+async fn spending(store: &Store, q: &Q<'_>) -> Result<Vec<CategorySpend>> {
+    let (start, end) = q.bounds();
+    let mut s = Sql::new(
+        "SELECT p.category, p.programme_currency AS currency, \
+           CAST(SUM(p.programme_minor) AS BIGINT) AS amount_minor, COUNT(DISTINCT p.case_id) AS cases \
+         FROM purchases p JOIN cases c ON c.id = p.case_id \
+         WHERE p.paid_at >= ",
+    );
+    s.bind(Param::Time(start))
+        .push(" AND p.paid_at < ")
+        .bind(Param::Time(end))
+        .push(" AND p.status IN ('paid', 'delivered')");
+    q.push(&mut s);
+    s.push(" GROUP BY p.category, p.programme_currency");
+    let rows: Vec<SpendRow> = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, SpendRow>(&s.text), s.params).fetch_all(p).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| CategorySpend {
+            category: r.category,
+            currency: r.currency,
+            amount_minor: r.amount_minor,
+            cases: r.cases,
+        })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct RssRow {
+    surveys: i64,
+    economic: Option<f64>,
+    social: Option<f64>,
+    psychosocial: Option<f64>,
+    composite: Option<f64>,
+}
+
+/// RSS sums of the latest survey of each case taken in the period (the
+/// donor report's definition).
+async fn rss(store: &Store, q: &Q<'_>) -> Result<RssSums> {
+    let p = &q.filter.period;
+    let mut s = Sql::new(&format!("SELECT {RSS_SUMS} {LATEST_SURVEYS}"));
+    // LATEST_SURVEYS binds $1, $2 and $3.
+    s.params = vec![Param::Date(p.from), Param::Date(p.to), Param::Date(p.to)];
+    q.push(&mut s);
+    let r: RssRow = on_db!(&store.db, c => bind_params!(sqlx::query_as::<_, RssRow>(&s.text), s.params).fetch_one(c).await)?;
+    Ok(RssSums {
+        country: None,
+        surveys: r.surveys,
+        economic: r.economic.unwrap_or(0.0),
+        social: r.social.unwrap_or(0.0),
+        psychosocial: r.psychosocial.unwrap_or(0.0),
+        composite: r.composite.unwrap_or(0.0),
+    })
+}
