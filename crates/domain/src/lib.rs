@@ -6,6 +6,7 @@
 pub mod airports;
 pub mod case_number;
 pub mod dashboard;
+pub mod deidentify;
 pub mod eligibility;
 pub mod followups;
 pub mod itinerary;

@@ -13,6 +13,7 @@ pub mod closure;
 pub mod consents;
 pub mod counselling;
 pub mod dashboard;
+pub mod deidentified;
 pub mod demo;
 pub mod demo_returns;
 pub mod departures;

@@ -832,6 +832,50 @@ error-invalid-period = Enter a month (2026-10), a quarter (2026-Q4) or a range (
 error-period-ends-before-start = The period ends before it starts.
 error-period-too-long = A report covers at most ten years.
 
+## De-identified export (analysts and supervisors)
+nav-deidentified = De-identified export
+deid-title = De-identified export
+deid-intro = Counts of people (or cases) for each combination of the dimensions you choose, over the whole programme or the cases referred in a period. No names, identifiers or contact details; dates by month, ages in bands. The file waits in your downloads.
+deid-rules = Groups of fewer than { $threshold } are left out: their combined count is on one last line, itself shown as “<{ $threshold }” when small. There is no total line, so the hidden groups cannot be worked out by subtraction.
+deid-dimensions = Count by
+deid-dim-referral_month = Month of referral
+deid-dim-departure_month = Month of departure
+deid-dim-country_of_return = Country of return
+deid-dim-programme = Programme
+deid-dim-status = Case status
+deid-dim-sex = Sex
+deid-dim-age_band = Age band at referral
+deid-dim-relationship = Relationship to the principal applicant
+deid-dim-entitlement_tier = Entitlement tier
+deid-unit = What to count
+deid-unit-people = People on cases
+deid-unit-cases = Cases (sex and age are the principal applicant’s)
+deid-count-people = People
+deid-count-cases = Cases
+deid-period = Referral period (optional)
+deid-period-hint = A month (2012-07), a quarter (2012-Q3) or a range (2012-07-01..2012-09-30); or the first and last day below. Leave everything empty for the whole programme.
+deid-suppressed-line = Suppressed groups (fewer than 5 each)
+export-col-kind = Export
+export-kind-cases = Case list
+export-kind-deidentified = De-identified counts
+error-no-dimensions = Choose at least one dimension.
+error-unknown-dimension = One of the dimensions does not exist.
+error-too-many-dimensions = Too many dimensions.
+error-dimension-needs-people = The relationship to the principal applicant can only be counted for people, not cases.
+error-unknown-unit = Count people or cases.
+error-unknown-kind = This export is of an unknown kind.
+error-unknown-field = This field is not part of the request.
+# Audit trail: hash chain, person filter, export
+audit-seq = Position
+audit-id = Entry ID
+audit-record-id = Record ID
+audit-request = Request ID
+audit-hash = Hash
+audit-person = Person or case
+audit-person-hint = A person's ID, a case's ID or a case number, for example TOR-2012-000001.
+audit-export-csv = Download as CSV
+audit-chain-head = The chain is sealed up to position { $seq }; its hash, to note down and check with homeward audit verify --expect-head:
+
 ## Programme dashboard (issue 6)
 dash-title = The programme at a glance
 dash-programme = Programme

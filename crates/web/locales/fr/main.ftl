@@ -832,6 +832,50 @@ error-invalid-period = Indiquez un mois (2026-10), un trimestre (2026-Q4) ou un 
 error-period-ends-before-start = La période se termine avant de commencer.
 error-period-too-long = Un rapport couvre au plus dix ans.
 
+## De-identified export (analysts and supervisors)
+nav-deidentified = Export anonymisé
+deid-title = Export anonymisé
+deid-intro = Effectifs de personnes (ou de dossiers) pour chaque combinaison des dimensions choisies, sur tout le programme ou les dossiers orientés pendant une période. Ni noms, ni identifiants, ni coordonnées ; les dates au mois, les âges par tranches. Le fichier vous attend dans vos téléchargements.
+deid-rules = Les groupes de moins de { $threshold } sont omis : leur total figure sur une dernière ligne, elle-même affichée « <{ $threshold } » si elle est petite. Il n’y a pas de ligne de total, pour que les groupes masqués ne puissent pas être retrouvés par soustraction.
+deid-dimensions = Compter par
+deid-dim-referral_month = Mois de l’orientation
+deid-dim-departure_month = Mois du départ
+deid-dim-country_of_return = Pays de retour
+deid-dim-programme = Programme
+deid-dim-status = Statut du dossier
+deid-dim-sex = Sexe
+deid-dim-age_band = Tranche d’âge à l’orientation
+deid-dim-relationship = Lien avec le demandeur principal
+deid-dim-entitlement_tier = Palier d’aide
+deid-unit = Que compter
+deid-unit-people = Personnes inscrites aux dossiers
+deid-unit-cases = Dossiers (sexe et âge du demandeur principal)
+deid-count-people = Personnes
+deid-count-cases = Dossiers
+deid-period = Période d’orientation (facultative)
+deid-period-hint = Un mois (2012-07), un trimestre (2012-Q3) ou un intervalle (2012-07-01..2012-09-30) ; ou le premier et le dernier jour ci-dessous. Laissez tout vide pour tout le programme.
+deid-suppressed-line = Groupes masqués (moins de 5 chacun)
+export-col-kind = Export
+export-kind-cases = Liste des dossiers
+export-kind-deidentified = Effectifs anonymisés
+error-no-dimensions = Choisissez au moins une dimension.
+error-unknown-dimension = Une des dimensions n’existe pas.
+error-too-many-dimensions = Trop de dimensions.
+error-dimension-needs-people = Le lien avec le demandeur principal ne se compte que pour des personnes, pas des dossiers.
+error-unknown-unit = Comptez des personnes ou des dossiers.
+error-unknown-kind = Cet export est d’un type inconnu.
+error-unknown-field = Ce champ ne fait pas partie de la requête.
+# Journal d'audit : chaîne de hachage, filtre par personne, export
+audit-seq = Position
+audit-id = ID de l'entrée
+audit-record-id = ID de l'enregistrement
+audit-request = ID de la requête
+audit-hash = Empreinte
+audit-person = Personne ou dossier
+audit-person-hint = L'ID d'une personne, l'ID d'un dossier ou un numéro de dossier, par exemple TOR-2012-000001.
+audit-export-csv = Télécharger en CSV
+audit-chain-head = La chaîne est scellée jusqu'à la position { $seq } ; son empreinte, à noter et à vérifier avec homeward audit verify --expect-head :
+
 ## Tableau de bord du programme (issue 6)
 dash-title = Le programme en un coup d'œil
 dash-programme = Programme

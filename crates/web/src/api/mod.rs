@@ -6,6 +6,7 @@
 pub mod before_departure;
 pub mod cases;
 pub mod dashboard;
+pub mod deidentified;
 pub mod eligibility;
 pub mod exports;
 pub mod extract;
@@ -45,7 +46,7 @@ use utoipa_swagger_ui::SwaggerUi;
         reintegration::create_vendor, reintegration::set_vendor_active, reintegration::list_followups,
         reintegration::record_followup, reintegration::questionnaire, reintegration::list_surveys,
         reintegration::record_survey, reintegration::closures, reintegration::close, reintegration::reopen,
-        exports::create, exports::get, exports::file,
+        exports::create, exports::get, exports::file, deidentified::create,
         reports::donor,
         dashboard::get,
     ),
@@ -81,6 +82,8 @@ use utoipa_swagger_ui::SwaggerUi;
         reintegration::DecisionBody, reintegration::ActiveBody, reintegration::FollowUpBody, reintegration::SurveyBody,
         reintegration::CloseBody, reintegration::ReopenBody,
         homeward_store::exports::Export, homeward_store::exports::ExportRequest, homeward_store::exports::ExportFilter,
+        homeward_store::deidentified::DeidentifiedRequest, homeward_domain::deidentify::Spec,
+        homeward_domain::deidentify::Unit, homeward_domain::deidentify::Dimension, homeward_domain::deidentify::PeriodSpec,
         homeward_domain::report::DonorReport, homeward_domain::report::Period, homeward_domain::report::CountryLine,
         homeward_domain::report::CostLine, homeward_domain::report::StatusLine, homeward_domain::report::RssLine,
         homeward_domain::dashboard::Dashboard, homeward_domain::dashboard::DashboardFilter, homeward_domain::dashboard::Panel,
@@ -111,6 +114,10 @@ pub fn routes() -> Router<AppState> {
     let v1 = Router::new()
         .route("/me", get(misc::me))
         .route("/exports", axum::routing::post(exports::create))
+        .route(
+            "/exports/deidentified",
+            axum::routing::post(deidentified::create),
+        )
         .route("/exports/{id}", get(exports::get))
         .route("/exports/{id}/file", get(exports::file))
         .route("/reports/donor", get(reports::donor))

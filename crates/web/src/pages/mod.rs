@@ -5,6 +5,7 @@ pub mod admin;
 pub mod audit;
 pub mod cases;
 pub mod dashboard;
+pub mod deidentified;
 pub mod eligibility;
 pub mod exports;
 pub mod jobs;
@@ -139,6 +140,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/jobs/{id}/retry", post(jobs::retry))
         .route("/exports", post(exports::create))
         .route("/exports/new", get(exports::new_form))
+        .route("/exports/deidentified", post(deidentified::create))
+        .route("/exports/deidentified/new", get(deidentified::new_form))
         .route("/downloads", get(exports::list))
         .route("/downloads/{id}", get(exports::download))
 }
@@ -209,9 +212,14 @@ impl Layout {
             ));
             nav.push(("/inbox", "nav-inbox", true));
             nav.push((
+                "/exports/deidentified/new",
+                "nav-deidentified",
+                homeward_domain::deidentify::may_export(r),
+            ));
+            nav.push((
                 "/downloads",
                 "nav-downloads",
-                homeward_exports::may_export(r),
+                homeward_exports::may_export(r) || homeward_domain::deidentify::may_export(r),
             ));
             nav.push(("/eligibility", "nav-eligibility", true));
             nav.push((
