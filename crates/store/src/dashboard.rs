@@ -27,6 +27,12 @@ use homeward_domain::report::{self, RssSums};
 use homeward_domain::{Action, Invalid, Resource};
 use uuid::Uuid;
 
+/// SQLite plans without statistics for most tables; where a status test
+/// could lead it through a status index (every case or purchase ever in
+/// that status) instead of the period's index range, the status is written
+/// `x.status || ''` so no index matches it. PostgreSQL plans by its
+/// statistics either way.
+///
 /// Statuses whose cases have not left yet (the task list's "open").
 const OPEN: &str = "('intake', 'counselling', 'applied', 'eligible', 'preparing_departure')";
 
@@ -145,7 +151,8 @@ async fn overdue(store: &Store, q: &Q<'_>, now: DateTime<Utc>) -> Result<Vec<Key
         "SELECT COUNT(*) FROM referrals r JOIN cases c ON c.id = r.case_id \
          WHERE r.contacted_at IS NULL AND r.contact_due_at < ",
     );
-    s.bind(Param::Time(now)).push(" AND c.status = 'referred'");
+    s.bind(Param::Time(now))
+        .push(" AND c.status || '' = 'referred'");
     q.push(&mut s);
     out.push(KeyCount {
         key: "overdue-contact".into(),
@@ -175,7 +182,7 @@ async fn overdue(store: &Store, q: &Q<'_>, now: DateTime<Utc>) -> Result<Vec<Key
         let today = report::programme_day(now);
         let mut s = Sql::new(
             "SELECT COUNT(*) FROM followups f JOIN cases c ON c.id = f.case_id \
-             WHERE f.completed_at IS NULL AND c.status IN ('reintegrating', 'monitoring') AND (",
+             WHERE f.completed_at IS NULL AND c.status || '' IN ('reintegrating', 'monitoring') AND (",
         );
         // Grace days are per programme: one cut-off date each (programmes are few).
         for (n, (programme_id, schedule)) in schedules.iter().enumerate() {
@@ -216,7 +223,7 @@ async fn departures(store: &Store, q: &Q<'_>) -> Result<Vec<DepartureTimes>> {
     let (start, end) = q.bounds();
     let mut s = Sql::new(&format!(
         "SELECT d.case_id, c.country_of_return AS country, c.referred_at, \
-           (SELECT MIN(t.at) FROM case_transitions t WHERE t.case_id = c.id AND t.to_status = 'intake') AS registered_at, \
+           (SELECT MIN(t.at) FROM case_transitions t WHERE t.case_id = c.id AND t.to_status || '' = 'intake') AS registered_at, \
            d.departed_at \
          FROM ({FIRST_DEPARTURES}) d JOIN cases c ON c.id = d.case_id WHERE 1 = 1"
     ));
@@ -324,7 +331,7 @@ async fn spending(store: &Store, q: &Q<'_>) -> Result<Vec<CategorySpend>> {
     s.bind(Param::Time(start))
         .push(" AND p.paid_at < ")
         .bind(Param::Time(end))
-        .push(" AND p.status IN ('paid', 'delivered')");
+        .push(" AND p.status || '' IN ('paid', 'delivered')");
     q.push(&mut s);
     s.push(" GROUP BY p.category, p.programme_currency");
     let rows: Vec<SpendRow> = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, SpendRow>(&s.text), s.params).fetch_all(p).await)?;
