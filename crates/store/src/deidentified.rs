@@ -292,17 +292,20 @@ fn aggregate_sql(spec: &Spec, dialect: &Dialect) -> (String, Vec<Param>) {
     let mut params = Params::default();
     let dims = &spec.dimensions;
     let has = |d: Dimension| dims.contains(&d);
-    let (from, rel) = match spec.unit {
+    let (from, rel, person) = match spec.unit {
         Unit::People => (
-            "case_members m JOIN cases c ON c.id = m.case_id JOIN persons p ON p.id = m.person_id",
+            "case_members m JOIN cases c ON c.id = m.case_id",
             "m.relationship",
+            "m.person_id",
         ),
-        Unit::Cases => (
-            "cases c JOIN persons p ON p.id = c.principal_person_id",
-            "'principal'",
-        ),
+        Unit::Cases => ("cases c", "'principal'", "c.principal_person_id"),
     };
     let mut joins = String::new();
+    // A lookup per row counted: only when a person's own data is asked for
+    // (at a million cases it is most of the query's time).
+    if has(Dimension::Sex) || has(Dimension::AgeBand) {
+        joins.push_str(&format!(" JOIN persons p ON p.id = {person}"));
+    }
     if has(Dimension::Programme) {
         joins.push_str(" JOIN programmes g ON g.id = c.programme_id");
     }
@@ -313,13 +316,6 @@ fn aggregate_sql(spec: &Spec, dialect: &Dialect) -> (String, Vec<Param>) {
             " LEFT JOIN (SELECT i.case_id AS case_id, MIN(i.departed_at) AS departed_at \
              FROM itineraries i WHERE i.status = 'departed' AND i.departed_at IS NOT NULL \
              GROUP BY i.case_id) d ON d.case_id = c.id",
-        );
-    }
-    if has(Dimension::EntitlementTier) {
-        joins.push_str(
-            " LEFT JOIN eligibility_evaluations e ON e.case_id = c.id AND NOT EXISTS ( \
-             SELECT 1 FROM eligibility_evaluations e2 WHERE e2.case_id = e.case_id \
-             AND (e2.evaluated_at > e.evaluated_at OR (e2.evaluated_at = e.evaluated_at AND e2.id > e.id)))",
         );
     }
     let mut wh = String::from(" WHERE 1 = 1");
@@ -347,10 +343,14 @@ fn aggregate_sql(spec: &Spec, dialect: &Dialect) -> (String, Vec<Param>) {
                 "c.referred_at AS ar, p.date_of_birth AS dob".to_string()
             }
             Dimension::Relationship => format!("{} AS rel", relationship_sql(rel)),
+            // The latest evaluation's tier: one descent of the case's
+            // evaluations index, newest first (faster than an anti-join at
+            // a million cases: 54 s against 72 s in ADR 19's measurement).
             Dimension::EntitlementTier => format!(
-                "CASE WHEN e.id IS NULL THEN {} WHEN e.tier IS NULL THEN {} ELSE e.tier END AS tier",
-                lit(deidentify::NOT_EVALUATED),
-                lit(deidentify::NO_TIER)
+                "COALESCE((SELECT COALESCE(e.tier, {}) FROM eligibility_evaluations e \
+                 WHERE e.case_id = c.id ORDER BY e.evaluated_at DESC, e.id DESC LIMIT 1), {}) AS tier",
+                lit(deidentify::NO_TIER),
+                lit(deidentify::NOT_EVALUATED)
             ),
         });
     }

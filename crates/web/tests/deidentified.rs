@@ -643,6 +643,20 @@ async fn refusals_and_bad_requests(store: Store) {
         "Month of referral,Cases\n2012-07,8\n2012-09,6\nSuppressed groups (fewer than 5 each),<5\n"
     );
 
+    // Documented in the OpenAPI description, with its request schema.
+    let doc: Value = Client::new()
+        .get(app.url("/api/v1/openapi.json"))
+        .bearer_auth(&ta)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["paths"]["/api/v1/exports/deidentified"]["post"].is_object());
+    let schema = &doc["components"]["schemas"]["DeidentifiedRequest"];
+    assert!(schema["properties"]["dimensions"].is_object(), "{schema}");
+
     // Supervisors may too.
     let sup = testing::user(&store, "sup@iom.int", "supervisor", None).await;
     let (s, e) = post_api(&app, &token(&store, &sup).await, good).await;
