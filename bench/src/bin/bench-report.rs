@@ -1,15 +1,19 @@
 //! Reports at scale, one call at a time with no HTTP: the donor report
-//! through `homeward_store::reports::donor` for a month, a quarter and a
-//! year, beside the same figures by hand-written SQL (the floor); and a CSV
-//! export of every case through `homeward_store::exports::write`, with this
-//! process's peak memory before and after (the export must stream).
+//! through `homeward_store::reports::donor` and the dashboard through
+//! `homeward_store::dashboard::load` for a month, a quarter and a year, each
+//! beside its figures by hand-written SQL (the floor); the analyst's
+//! de-identified aggregate; and a CSV export of every case through
+//! `homeward_store::exports::write`, with this process's peak memory before
+//! and after (the export must stream).
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use homeward_bench::{ms, percentile, proc_status_kb};
+use homeward_domain::dashboard::DashboardFilter;
 use homeward_domain::report::Period;
+use homeward_store::deidentified::{self, DeidentifiedRequest};
 use homeward_store::exports::{self, ExportRequest, JobLease};
-use homeward_store::{jobs, on_db, reports, users, Actor, Store};
+use homeward_store::{dashboard, jobs, on_db, reports, users, Actor, Store};
 use std::time::{Duration, Instant};
 
 #[derive(Parser)]
@@ -31,6 +35,9 @@ struct Args {
     /// Skip the full export (it takes a while on 1,000,000 cases).
     #[arg(long)]
     no_export: bool,
+    /// The analyst whose de-identified export is timed.
+    #[arg(long, default_value = "analyst@homeward.test")]
+    analyst: String,
 }
 
 /// Times `f` `n` times; prints a table row; returns the last result.
@@ -96,6 +103,76 @@ async fn floor(store: &Store, p: &Period) -> Result<(i64, i64, f64, i64, f64)> {
     ))
 }
 
+/// The dashboard's main figures for the whole programme by hand-written
+/// SQL: cases by status (the kept counts), departures and mean days in the
+/// period, paid spending by category, RSS means of the period's surveys.
+async fn dashboard_floor(store: &Store, p: &Period) -> Result<(i64, i64, usize, f64)> {
+    let (start, end) = p.utc_bounds();
+    let statuses: Vec<(String, i64)> = on_db!(&store.db, c => sqlx::query_as(
+        "SELECT status, CAST(SUM(n) AS BIGINT) FROM case_counts GROUP BY status")
+        .fetch_all(c).await)?;
+    let departures: i64 = on_db!(&store.db, c => sqlx::query_scalar(
+        "SELECT CAST(COUNT(DISTINCT i.case_id) AS BIGINT) FROM itineraries i \
+         WHERE i.departed_at >= $1 AND i.departed_at < $2")
+        .bind(start).bind(end).fetch_one(c).await)?;
+    let spend: Vec<(String, i64)> = on_db!(&store.db, c => sqlx::query_as(
+        "SELECT p.category, CAST(SUM(p.programme_minor) AS BIGINT) FROM purchases p \
+         WHERE p.paid_at >= $1 AND p.paid_at < $2 GROUP BY p.category")
+        .bind(start).bind(end).fetch_all(c).await)?;
+    let rss: Option<f64> = on_db!(&store.db, c => sqlx::query_scalar(
+        "SELECT CAST(AVG(s.composite) AS DOUBLE PRECISION) FROM rss_surveys s \
+         WHERE s.surveyed_on >= $1 AND s.surveyed_on <= $2")
+        .bind(p.from).bind(p.to).fetch_one(c).await)?;
+    Ok((
+        statuses.iter().map(|(_, n)| n).sum(),
+        departures,
+        spend.len(),
+        rss.unwrap_or(0.0),
+    ))
+}
+
+/// Claims the export's job as the worker would, for `write`.
+async fn claim(store: &Store, worker: &str, lease: Duration) -> Result<uuid::Uuid> {
+    Ok(jobs::claim(store, worker, &[exports::JOB_KIND], lease)
+        .await?
+        .context("the export's job was not claimable")?
+        .id)
+}
+
+/// The analyst's de-identified aggregate of people by referral month,
+/// country, sex and age band over the whole programme.
+async fn deidentified_export(store: &Store, analyst: &Actor) -> Result<(i64, Duration)> {
+    let req = DeidentifiedRequest {
+        dimensions: vec![
+            "referral_month".into(),
+            "country_of_return".into(),
+            "sex".into(),
+            "age_band".into(),
+        ],
+        unit: "people".into(),
+        format: "csv".into(),
+        ..Default::default()
+    };
+    let e = deidentified::create(store, analyst, &req, "en").await?;
+    let worker = "bench-report";
+    let lease = Duration::from_secs(600);
+    let job_id = claim(store, worker, lease).await?;
+    let label = |_: &str, k: &str| k.to_string();
+    let t = Instant::now();
+    let done = deidentified::write(
+        store,
+        e.id,
+        &label,
+        &JobLease {
+            job_id,
+            worker,
+            lease,
+        },
+    )
+    .await?;
+    Ok((done.rows_written, t.elapsed()))
+}
+
 /// Writes a CSV of every case in `actor`'s scope as the job worker would.
 async fn full_export(store: &Store, actor: &Actor) -> Result<(i64, Duration)> {
     let req = ExportRequest {
@@ -113,9 +190,7 @@ async fn full_export(store: &Store, actor: &Actor) -> Result<(i64, Duration)> {
     let e = exports::create(store, actor, &req, "en").await?;
     let worker = "bench-report";
     let lease = Duration::from_secs(600);
-    let job = jobs::claim(store, worker, &[exports::JOB_KIND], lease)
-        .await?
-        .context("the export's job was not claimable")?;
+    let job_id = claim(store, worker, lease).await?;
     let labels = |_: &str, c: &homeward_exports::Column| c.id.to_string();
     let t = Instant::now();
     let done = exports::write(
@@ -123,7 +198,7 @@ async fn full_export(store: &Store, actor: &Actor) -> Result<(i64, Duration)> {
         e.id,
         &labels,
         &JobLease {
-            job_id: job.id,
+            job_id,
             worker,
             lease,
         },
@@ -164,6 +239,51 @@ async fn main() -> Result<()> {
         notes.push(format!(
             "{key}: report {} referrals, {} departures; floor {} events, {} departures, mean {:.1} days, {} cents spent, RSS mean {:.2}",
             r.total.referrals, r.total.departures, f.0, f.1, f.2, f.3, f.4
+        ));
+    }
+    for key in a.periods.split(',') {
+        let Some(period) = Period::parse_key(key) else {
+            bail!("not a period: {key}");
+        };
+        let mut filter = DashboardFilter {
+            period: period.clone(),
+            programme: None,
+            country: None,
+            counsellor: None,
+        };
+        let d = time(
+            &format!("dashboard {key} (store)"),
+            a.iterations,
+            || async { Ok(dashboard::load(&store, &actor, &filter).await?) },
+        )
+        .await?;
+        filter.country = Some("HU".into());
+        time(
+            &format!("dashboard {key}, country HU (store)"),
+            a.iterations,
+            || async { Ok(dashboard::load(&store, &actor, &filter).await?) },
+        )
+        .await?;
+        let f = time(
+            &format!("dashboard {key} (hand-written SQL)"),
+            a.iterations,
+            || dashboard_floor(&store, &period),
+        )
+        .await?;
+        notes.push(format!(
+            "dashboard {key}: {} panels; floor {} cases, {} departures, {} spending categories, RSS mean {:.2}",
+            d.panels.len(),
+            f.0,
+            f.1,
+            f.2,
+            f.3
+        ));
+    }
+    if let Some(analyst) = users::by_email(&store, &a.analyst).await? {
+        let (rows, took) = deidentified_export(&store, &analyst.actor(None)).await?;
+        notes.push(format!(
+            "de-identified export (people by referral month, country, sex, age band; whole programme): {rows} rows in {:.2} s",
+            took.as_secs_f64()
         ));
     }
     println!();

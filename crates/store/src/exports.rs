@@ -479,9 +479,15 @@ async fn set_status(store: &Store, id: Uuid, status: &str, error: Option<&str>) 
     Ok(())
 }
 
-/// Marks an export failed for good (its job gave up).
+/// Marks an export failed for good (its job gave up) and removes what the
+/// failed attempt may have written.
 pub async fn mark_failed(store: &Store, id: Uuid, error: &str) -> Result<()> {
-    set_status(store, id, "failed", Some(error)).await
+    set_status(store, id, "failed", Some(error)).await?;
+    let e = row(store, id).await?;
+    if let Some(format) = Format::parse(&e.format) {
+        remove_file(store, &format!("exports/{id}.{}", format.as_str())).await?;
+    }
+    Ok(())
 }
 
 fn io(e: impl std::fmt::Display) -> Error {
@@ -591,6 +597,33 @@ pub async fn write(
         .bind(rows).bind(&rel).bind(now).bind(now + TimeDelta::days(KEEP_DAYS)).bind(id)
         .execute(p).await.map(|r| r.rows_affected()))?;
     row(store, id).await
+}
+
+/// Deletes the files of exports that expired by `now` and forgets their
+/// paths; the rows stay, so the owner's downloads still say what there was.
+/// Returns how many files were removed. Run by the job worker's
+/// housekeeping: an export holds personal data and must not outlive its
+/// week on disk.
+pub async fn purge_expired(store: &Store, now: DateTime<Utc>) -> Result<u64> {
+    let gone: Vec<(Uuid, String)> = on_db!(&store.db, p => sqlx::query_as(
+        "SELECT id, file_path FROM exports WHERE expires_at <= $1 AND file_path IS NOT NULL")
+        .bind(now).fetch_all(p).await)?;
+    let mut removed = 0;
+    for (id, rel) in gone {
+        remove_file(store, &rel).await?;
+        removed += 1;
+        on_db!(&store.db, p => sqlx::query("UPDATE exports SET file_path = NULL WHERE id = $1")
+            .bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(removed)
+}
+
+/// Removes a file under the data folder; one already gone is fine.
+async fn remove_file(store: &Store, rel: &str) -> Result<()> {
+    match tokio::fs::remove_file(store.data_dir.join(rel)).await {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(e)),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use homeward_domain::person::PersonInput;
 use homeward_store::cases::{self, CaseInput};
-use homeward_store::{both_databases, on_db, testing, tokens, Actor, Store};
+use homeward_store::{both_databases, exports, on_db, testing, tokens, Actor, Store};
 use homeward_web::jobs::{spawn_worker, Shutdown, Wake, WorkerConfig};
 use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode};
@@ -468,3 +468,51 @@ async fn form_errors_csrf_and_downloads(store: Store) {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
 both_databases!(forms, form_errors_csrf_and_downloads);
+
+/// A week after it is written the file is deleted from disk (it holds
+/// personal data); the owner's downloads still list it, as expired.
+async fn expired_files_are_deleted(store: Store) {
+    let app = start(store.clone()).await;
+    let (c1, _) = data(&store).await;
+    let tok = token(&store, &c1).await;
+    let (s, e) = post_export(
+        &app,
+        &tok,
+        json!({"columns": ["case_number", "phone"], "format": "csv"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{e}");
+    let id = e["id"].as_str().unwrap().to_string();
+    assert_eq!(wait_done(&app, &tok, &id).await["status"], "done");
+    let path = store.data_dir.join(format!("exports/{id}.csv"));
+    assert!(path.exists());
+
+    // Not yet expired: nothing is deleted.
+    let now = homeward_store::now();
+    assert_eq!(exports::purge_expired(&store, now).await.unwrap(), 0);
+    assert_eq!(file(&app, &tok, &id).await.status(), StatusCode::OK);
+
+    let later = now + chrono::TimeDelta::days(exports::KEEP_DAYS) + chrono::TimeDelta::hours(1);
+    assert_eq!(exports::purge_expired(&store, later).await.unwrap(), 1);
+    assert!(!path.exists(), "the file is gone from disk");
+    // Once is enough: a second pass finds nothing left.
+    assert_eq!(exports::purge_expired(&store, later).await.unwrap(), 0);
+    on_db!(&store.db, p => sqlx::query("UPDATE exports SET expires_at = $1 WHERE id = $2")
+        .bind(now - chrono::TimeDelta::hours(1)).bind(uuid::Uuid::parse_str(&id).unwrap())
+        .execute(p).await.map(|_| ()))
+    .unwrap();
+    assert_eq!(file(&app, &tok, &id).await.status(), StatusCode::NOT_FOUND);
+    let (client, _) = sign_in(&app, "c1@iom.int").await;
+    let page = client
+        .get(app.url("/downloads"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("id=\"export-{id}\"")), "{page}");
+    assert!(page.contains("Expired"), "{page}");
+    assert!(!page.contains(&format!("/downloads/{id}\"")), "{page}");
+}
+both_databases!(expiry, expired_files_are_deleted);

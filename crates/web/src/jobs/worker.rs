@@ -1,8 +1,11 @@
-//! The job worker: claims due jobs from the database, runs them one at a
-//! time, and records each attempt. One per process; any number of processes
-//! may share one database.
+//! The job worker: claims due jobs from the database, runs them, and
+//! records each attempt. One per process, in two lanes that each run one job
+//! at a time: messages (the CBSA webhook, which must not wait) and bulk work
+//! (exports, which may take minutes). Any number of processes may share one
+//! database.
 
 use super::{case_export, cbsa_webhook, KINDS};
+use homeward_store::exports;
 use homeward_store::jobs::{self, Attempt, Backoff, Job, Status};
 use homeward_store::{Error, Store};
 use std::sync::Arc;
@@ -13,13 +16,27 @@ use tokio::sync::{watch, Notify};
 /// transaction that enqueued a job has committed. Cheap to clone; a wake-up
 /// sent while the worker is busy is kept until it next waits.
 #[derive(Clone, Debug, Default)]
-pub struct Wake(Arc<Notify>);
+pub struct Wake(Arc<[Notify; 2]>);
 
 impl Wake {
-    /// Lets the worker look for due jobs now.
+    /// Lets the worker's lanes look for due jobs now.
     pub fn wake(&self) {
-        self.0.notify_one();
+        for lane in self.0.iter() {
+            lane.notify_one();
+        }
     }
+}
+
+/// The kinds the message lane runs; every other kind goes to the bulk lane.
+pub const MESSAGE_KINDS: &[&str] = &[cbsa_webhook::KIND];
+
+/// The kinds of the bulk lane: every known kind that is not a message.
+pub fn bulk_kinds() -> Vec<&'static str> {
+    KINDS
+        .iter()
+        .copied()
+        .filter(|k| !MESSAGE_KINDS.contains(k))
+        .collect()
 }
 
 /// Tells the worker to stop. Cheap to clone; once triggered it stays so. The
@@ -115,10 +132,19 @@ pub fn worker_id() -> String {
 /// Starts the worker on the current runtime. It runs until
 /// `config.shutdown` is triggered.
 pub fn spawn_worker(store: Store, config: WorkerConfig) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(run(store, config))
+    tokio::spawn(async move {
+        let bulk = bulk_kinds();
+        let mut bulk_config = config.clone();
+        // Leases name their holder: each lane is its own worker.
+        bulk_config.worker_id = format!("{}-bulk", config.worker_id);
+        tokio::join!(
+            run(store.clone(), config, MESSAGE_KINDS, 0, true),
+            run(store, bulk_config, &bulk, 1, false),
+        );
+    })
 }
 
-async fn run(store: Store, config: WorkerConfig) {
+async fn run(store: Store, config: WorkerConfig, kinds: &[&str], lane: usize, keeps_house: bool) {
     let client = cbsa_webhook::client();
     if let Err(e) = &client {
         tracing::error!(error = %e, "the job worker cannot build its HTTP client; webhook jobs will be retried");
@@ -128,19 +154,19 @@ async fn run(store: Store, config: WorkerConfig) {
     let mut next_housekeeping = Instant::now();
     let mut next_seal = Instant::now();
     while !config.shutdown.is_triggered() {
-        if Instant::now() >= next_seal {
+        if keeps_house && Instant::now() >= next_seal {
             // A bounded round: a first backfill of millions must not hold
-            // up the webhooks.
+            // up the webhooks of this lane.
             if let Err(e) = homeward_store::audit::seal_up_to(&store, 20_000).await {
                 tracing::warn!(error = %e, "sealing the audit trail failed");
             }
             next_seal = Instant::now() + config.audit_seal_interval;
         }
-        if Instant::now() >= next_housekeeping {
+        if keeps_house && Instant::now() >= next_housekeeping {
             housekeeping(&store, &config).await;
             next_housekeeping = Instant::now() + config.housekeeping_interval;
         }
-        match jobs::claim(&store, &config.worker_id, KINDS, config.lease).await {
+        match jobs::claim(&store, &config.worker_id, kinds, config.lease).await {
             Ok(Some(job)) => {
                 run_one(&store, &config, client.as_ref(), job).await;
                 continue;
@@ -150,7 +176,7 @@ async fn run(store: Store, config: WorkerConfig) {
         }
         tokio::select! {
             _ = tokio::time::sleep(config.poll_interval) => {}
-            _ = config.wake.0.notified() => {}
+            _ = config.wake.0[lane].notified() => {}
             _ = config.shutdown.wait() => break,
         }
     }
@@ -211,6 +237,11 @@ async fn run_one(store: &Store, config: &WorkerConfig, client: Option<&reqwest::
 }
 
 async fn housekeeping(store: &Store, config: &WorkerConfig) {
+    match exports::purge_expired(store, homeward_store::now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(files = n, "expired export files deleted"),
+        Err(e) => tracing::warn!(error = %e, "deleting expired export files failed"),
+    }
     match jobs::fail_exhausted(store).await {
         Ok(0) => {}
         Ok(n) => tracing::warn!(
@@ -229,5 +260,25 @@ async fn housekeeping(store: &Store, config: &WorkerConfig) {
         if let Err(e) = jobs::redact_done(store, before).await {
             tracing::warn!(error = %e, "clearing old job payloads failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind runs in exactly one lane: an export never holds up the
+    /// CBSA webhook, and no kind is left without a worker.
+    #[test]
+    fn lanes_share_the_kinds_out() {
+        let bulk = bulk_kinds();
+        for k in KINDS {
+            assert!(
+                MESSAGE_KINDS.contains(k) != bulk.contains(k),
+                "{k} must be in exactly one lane"
+            );
+        }
+        assert!(MESSAGE_KINDS.contains(&cbsa_webhook::KIND));
+        assert!(bulk.contains(&case_export::KIND));
     }
 }
