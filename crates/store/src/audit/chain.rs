@@ -9,7 +9,7 @@
 //! changed, removed or reordered.
 
 use super::AuditRow;
-use crate::{on_db, on_tx, Db, Result, Store};
+use crate::{on_db, on_tx, Db, Result, Store, Tx};
 use futures_util::TryStreamExt;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -20,10 +20,6 @@ pub const GENESIS: [u8; 32] = [0; 32];
 /// How many entries one sealing transaction takes: small enough that the
 /// SQLite writer lock is held for milliseconds, large enough for backfills.
 const BATCH: i64 = 1000;
-
-/// Entries per UPDATE statement (3 parameters each, well under both
-/// databases' limits).
-const UPDATE_CHUNK: usize = 250;
 
 /// The columns of an entry, in the order [`AuditRow`] reads them.
 pub(crate) const COLUMNS: &str = "id, seq, hash, at, actor_id, actor_email, action, entity, entity_id, case_id, before_json, after_json, request_id";
@@ -95,24 +91,31 @@ pub async fn seal(store: &Store) -> Result<u64> {
 /// Like [`seal`], but stops after about `max` entries (whole batches), so a
 /// periodic caller never spends long on a backfill; the next call goes on.
 pub async fn seal_up_to(store: &Store, max: u64) -> Result<u64> {
+    // A plain read first, so an idle sealer never takes a write lock.
+    let first: Option<i64> = on_db!(&store.db, p => sqlx::query_scalar(
+        "SELECT id FROM audit_log WHERE seq IS NULL ORDER BY id LIMIT 1").fetch_optional(p).await)?;
+    let Some(first) = first else {
+        return Ok(0);
+    };
+    // Within one run the batches go on from the last id sealed rather than
+    // from the start of the index, which on PostgreSQL still holds the
+    // entries just sealed until vacuum (a backfill would turn quadratic).
+    // Entries that commit meanwhile with smaller ids wait for the next run.
+    let mut after = first - 1;
     let mut total = 0;
     while total < max {
-        // A plain read first, so an idle sealer never takes a write lock.
-        let pending: Option<i64> = on_db!(&store.db, p => sqlx::query_scalar(
-            "SELECT id FROM audit_log WHERE seq IS NULL ORDER BY id LIMIT 1").fetch_optional(p).await)?;
-        if pending.is_none() {
-            return Ok(total);
-        }
-        let n = seal_batch(store).await?;
+        let n = seal_batch(store, &mut after).await?;
         total += n;
         if n < BATCH as u64 {
-            return Ok(total);
+            break;
         }
     }
     Ok(total)
 }
 
-async fn seal_batch(store: &Store) -> Result<u64> {
+/// Seals up to [`BATCH`] entries with ids above `after` in one transaction,
+/// and moves `after` to the last of them.
+async fn seal_batch(store: &Store, after: &mut i64) -> Result<u64> {
     let mut tx = store.begin().await?;
     // PostgreSQL: only sealers lock the head row; writers never touch it.
     // SQLite: `begin` already holds the only write lock.
@@ -132,45 +135,60 @@ async fn seal_batch(store: &Store) -> Result<u64> {
     // Entries of PostgreSQL transactions still open now commit later with
     // smaller ids; they are simply sealed by a later run, further down the
     // chain, since the order is the one given here, not the ids'.
-    let sql = format!("SELECT {COLUMNS} FROM audit_log WHERE seq IS NULL ORDER BY id LIMIT $1");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE seq IS NULL AND id > $1 ORDER BY id LIMIT $2"
+    );
     let rows: Vec<AuditRow> =
-        on_tx!(&mut tx, c => sqlx::query_as(&sql).bind(BATCH).fetch_all(c).await)?;
-    if rows.is_empty() {
+        on_tx!(&mut tx, c => sqlx::query_as(&sql).bind(*after).bind(BATCH).fetch_all(c).await)?;
+    let Some(last) = rows.last() else {
         return Ok(0);
-    }
-    let mut sealed = Vec::with_capacity(rows.len());
+    };
+    *after = last.id;
+    let (mut ids, mut seqs, mut hashes) = (
+        Vec::with_capacity(rows.len()),
+        Vec::with_capacity(rows.len()),
+        Vec::with_capacity(rows.len()),
+    );
     for r in &rows {
         seq += 1;
         prev = entry_hash(&prev, seq, r);
-        sealed.push((r.id, seq, hex::encode(prev)));
+        ids.push(r.id);
+        seqs.push(seq);
+        hashes.push(hex::encode(prev));
     }
-    for chunk in sealed.chunks(UPDATE_CHUNK) {
-        let mut sql = String::from("WITH v (id, seq, hash) AS (VALUES ");
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            let n = i * 3;
-            sql.push_str(&format!("(${}, ${}, ${})", n + 1, n + 2, n + 3));
+    const SET: &str = "UPDATE audit_log SET seq = $1, hash = $2 WHERE id = $3 AND seq IS NULL";
+    match &mut tx {
+        // One statement for the batch: one round trip.
+        Tx::Postgres(t) => {
+            sqlx::query(
+                "UPDATE audit_log SET seq = v.seq, hash = v.hash \
+                 FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[]) AS v (id, seq, hash) \
+                 WHERE audit_log.id = v.id AND audit_log.seq IS NULL",
+            )
+            .bind(&ids)
+            .bind(&seqs)
+            .bind(&hashes)
+            .execute(&mut **t)
+            .await?;
         }
-        sql.push_str(
-            ") UPDATE audit_log SET seq = v.seq, hash = v.hash FROM v \
-             WHERE audit_log.id = v.id AND audit_log.seq IS NULL",
-        );
-        on_tx!(&mut tx, c => {
-            let mut q = sqlx::query(&sql);
-            for (id, s, h) in chunk {
-                q = q.bind(*id).bind(*s).bind(h.clone());
+        // In-process: a prepared statement per entry costs microseconds.
+        Tx::Sqlite(t, _) => {
+            for ((id, s), h) in ids.iter().zip(&seqs).zip(&hashes) {
+                sqlx::query(SET)
+                    .bind(*s)
+                    .bind(h)
+                    .bind(*id)
+                    .execute(&mut **t)
+                    .await?;
             }
-            q.execute(c).await.map(|r| r.rows_affected())
-        })?;
+        }
     }
     let head_hash = hex::encode(prev);
     on_tx!(&mut tx, c => sqlx::query(
         "UPDATE audit_chain_head SET seq = $1, hash = $2, sealed_at = $3 WHERE id = 1")
         .bind(seq).bind(&head_hash).bind(crate::now()).execute(c).await.map(|r| r.rows_affected()))?;
     tx.commit().await?;
-    Ok(sealed.len() as u64)
+    Ok(ids.len() as u64)
 }
 
 /// What is wrong with the chain at the first bad entry.
