@@ -59,28 +59,63 @@ pub async fn load(store: &Store, actor: &Actor, filter: &DashboardFilter) -> Res
         programme_id,
     };
     let wants = |p: Panel| dashboard::panels(actor.role).contains(&p);
-    let mut g = Gathered::default();
-    if wants(Panel::Statuses) {
-        g.statuses = statuses(store, &q).await?;
-    }
-    if wants(Panel::Overdue) {
-        g.overdue = overdue(store, &q, crate::now()).await?;
-    }
-    if wants(Panel::Departures) || wants(Panel::Days) || wants(Panel::Countries) {
-        g.departures = departures(store, &q).await?;
-    }
-    if wants(Panel::Departures) {
-        g.monthly_target = monthly_target(store, programme_id).await?;
-    }
-    if wants(Panel::Tiers) {
-        g.tiers = tiers(store, &q).await?;
-    }
-    if wants(Panel::Spending) {
-        g.spending = spending(store, &q).await?;
-    }
-    if wants(Panel::Rss) {
-        g.rss = rss(store, &q).await?;
-    }
+    // The figures are independent reads: run them side by side on the
+    // pool's connections (SQLite readers do not block each other in WAL
+    // mode), so the page waits for the slowest, not for the sum.
+    let q = &q;
+    let (statuses, overdue, departures, monthly_target, tiers, spending, rss) = tokio::try_join!(
+        async {
+            match wants(Panel::Statuses) {
+                true => statuses(store, q).await,
+                false => Ok(Vec::new()),
+            }
+        },
+        async {
+            match wants(Panel::Overdue) {
+                true => overdue(store, q, crate::now()).await,
+                false => Ok(Vec::new()),
+            }
+        },
+        async {
+            match wants(Panel::Departures) || wants(Panel::Days) || wants(Panel::Countries) {
+                true => departures(store, q).await,
+                false => Ok(Vec::new()),
+            }
+        },
+        async {
+            match wants(Panel::Departures) {
+                true => monthly_target(store, programme_id).await,
+                false => Ok(None),
+            }
+        },
+        async {
+            match wants(Panel::Tiers) {
+                true => tiers(store, q).await,
+                false => Ok(Vec::new()),
+            }
+        },
+        async {
+            match wants(Panel::Spending) {
+                true => spending(store, q).await,
+                false => Ok(Vec::new()),
+            }
+        },
+        async {
+            match wants(Panel::Rss) {
+                true => rss(store, q).await.map(Some),
+                false => Ok(None),
+            }
+        },
+    )?;
+    let g = Gathered {
+        statuses,
+        overdue,
+        departures,
+        monthly_target,
+        tiers,
+        spending,
+        rss: rss.unwrap_or_default(),
+    };
     Ok(Dashboard::build(actor.role, filter.clone(), &g))
 }
 

@@ -20,10 +20,13 @@ pub async fn donor(store: &Store, actor: &Actor, period: &Period) -> Result<Dono
         return Err(Error::Forbidden);
     }
     let (start, end) = period.utc_bounds();
-    let counts = event_counts(store, start, end).await?;
-    let departures = departures(store, start, end).await?;
-    let spend = spend(store, start, end).await?;
-    let rss = rss(store, period.from, period.to).await?;
+    // Independent reads, side by side on the pool's connections.
+    let (counts, departures, spend, rss) = tokio::try_join!(
+        event_counts(store, start, end),
+        departures(store, start, end),
+        spend(store, start, end),
+        rss(store, period.from, period.to),
+    )?;
     Ok(DonorReport::build(
         period.clone(),
         &counts,
