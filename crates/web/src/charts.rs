@@ -12,7 +12,7 @@ use crate::form::esc;
 /// Width of the drawing (the SVG scales to its container).
 const WIDTH: f64 = 640.0;
 /// Left column for the labels.
-const LABEL_W: f64 = 200.0;
+const LABEL_W: f64 = 210.0;
 /// Room after the longest bar for its value.
 const VALUE_W: f64 = 110.0;
 /// The longest bar.
@@ -21,7 +21,7 @@ const ROW_H: f64 = 28.0;
 const BAR_H: f64 = 18.0;
 /// Labels longer than this are shortened in the drawing (the bar's title,
 /// the description and the table keep them whole).
-const LABEL_MAX: usize = 28;
+const LABEL_MAX: usize = 24;
 /// Colour classes `chart-c0` … `chart-c7`.
 const COLOURS: usize = 8;
 
@@ -243,6 +243,6 @@ mod tests {
         let long = "A very long label that does not fit in the column";
         let svg = bar_chart("l", "L", &[bar(long, 1.0)], None, "none");
         assert!(svg.contains(&format!("<title>{long}: 1</title>")));
-        assert!(svg.contains("A very long label that does…</text>"));
+        assert!(svg.contains("A very long label that …</text>"));
     }
 }
