@@ -7,122 +7,19 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use homeward_store::sql::Param;
 use homeward_store::{bind_params, both_databases, on_db, testing, tokens, Actor, Store};
-use homeward_web::jobs::{spawn_worker, Shutdown, Wake, WorkerConfig};
-use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
 use uuid::Uuid;
 
-const PW: &str = "a long test password";
+mod support;
 
-struct App {
-    base: String,
-    store: Store,
-    shutdown: Shutdown,
-}
-
-impl Drop for App {
-    fn drop(&mut self) {
-        self.shutdown.trigger();
-    }
-}
-
-async fn start(store: Store) -> App {
-    let wake = Wake::default();
-    let shutdown = Shutdown::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(homeward_web::serve(
-        listener,
-        store.clone(),
-        homeward_web::WebConfig {
-            jobs_wake: wake.clone(),
-            ..Default::default()
-        },
-    ));
-    spawn_worker(
-        store.clone(),
-        WorkerConfig {
-            poll_interval: Duration::from_millis(50),
-            wake,
-            shutdown: shutdown.clone(),
-            ..WorkerConfig::default()
-        },
-    );
-    App {
-        base: format!("http://{addr}"),
-        store,
-        shutdown,
-    }
-}
+use support::{sign_in_home as sign_in, start_with_worker as start, App};
 
 impl App {
-    fn url(&self, p: &str) -> String {
-        format!("{}{}", self.base, p)
-    }
-
     async fn count(&self, q: &str) -> i64 {
         on_db!(&self.store.db, p => sqlx::query_scalar::<_, i64>(q).fetch_one(p).await).unwrap()
     }
-}
-
-fn browser() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let pat = format!("name=\"{name}\" value=\"");
-    let i = html
-        .find(&pat)
-        .unwrap_or_else(|| panic!("no {name} in page"))
-        + pat.len();
-    html[i..].split('"').next().unwrap().to_string()
-}
-
-fn meta_csrf(html: &str) -> String {
-    let pat = "<meta name=\"csrf-token\" content=\"";
-    let i = html.find(pat).expect("csrf meta") + pat.len();
-    html[i..].split('"').next().unwrap().to_string()
-}
-
-/// Signs in through the real form; returns the client, the CSRF token and
-/// the dashboard's HTML (for the navigation).
-async fn sign_in(app: &App, email: &str) -> (Client, String, String) {
-    let c = browser();
-    let page = c
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = c
-        .post(app.url("/login"))
-        .form(&[
-            ("_login_csrf", hidden(&page, "_login_csrf").as_str()),
-            ("email", email),
-            ("password", PW),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
-    let dash = c
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    (c, meta_csrf(&dash), dash)
 }
 
 async fn token(store: &Store, a: &Actor) -> String {

@@ -1,0 +1,179 @@
+//! What the HTTP tests share: the real server on a free port (with the job
+//! worker when a test needs one), users and API tokens, and signing in
+//! through the real form.
+#![allow(dead_code)]
+
+pub mod data;
+
+use homeward_store::users::{self, NewUser};
+use homeward_store::{tokens, Store};
+use homeward_web::jobs::{spawn_worker, Shutdown, Wake, WorkerConfig};
+use reqwest::redirect::Policy;
+use reqwest::{Client, StatusCode};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Every test user's password.
+pub const PW: &str = "a long test password";
+
+/// A running server; its job worker (if any) stops when it is dropped.
+pub struct App {
+    pub base: String,
+    pub store: Store,
+    shutdown: Option<Shutdown>,
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        if let Some(s) = &self.shutdown {
+            s.trigger();
+        }
+    }
+}
+
+/// The server alone.
+pub async fn start(store: Store) -> App {
+    serve(store, false).await
+}
+
+/// The server and a job worker polling every 50 ms.
+pub async fn start_with_worker(store: Store) -> App {
+    serve(store, true).await
+}
+
+async fn serve(store: Store, worker: bool) -> App {
+    let wake = Wake::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(homeward_web::serve(
+        listener,
+        store.clone(),
+        homeward_web::WebConfig {
+            jobs_wake: wake.clone(),
+            ..Default::default()
+        },
+    ));
+    let shutdown = worker.then(|| {
+        let shutdown = Shutdown::default();
+        spawn_worker(
+            store.clone(),
+            WorkerConfig {
+                poll_interval: Duration::from_millis(50),
+                wake,
+                shutdown: shutdown.clone(),
+                ..WorkerConfig::default()
+            },
+        );
+        shutdown
+    });
+    App {
+        base: format!("http://{addr}"),
+        store,
+        shutdown,
+    }
+}
+
+impl App {
+    pub fn url(&self, p: &str) -> String {
+        format!("{}{}", self.base, p)
+    }
+
+    /// A user of the Toronto team with [`PW`].
+    pub async fn user(&self, email: &str, role: &str, country: Option<&str>) -> Uuid {
+        users::create(
+            &self.store,
+            None,
+            &NewUser {
+                email: email.into(),
+                name: format!("User {role}"),
+                role: role.into(),
+                team: Some("toronto".into()),
+                country: country.map(Into::into),
+                language: None,
+                password: PW.into(),
+            },
+        )
+        .await
+        .unwrap()
+        .id
+    }
+
+    /// A new user's API token.
+    pub async fn token(&self, email: &str, role: &str, country: Option<&str>) -> String {
+        let id = self.user(email, role, country).await;
+        tokens::create(&self.store, id).await.unwrap()
+    }
+}
+
+/// A client that keeps cookies and does not follow redirects.
+pub fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of hidden input `name`.
+pub fn hidden(html: &str, name: &str) -> String {
+    let pat = format!("name=\"{name}\" value=\"");
+    let i = html
+        .find(&pat)
+        .unwrap_or_else(|| panic!("no {name} in page"))
+        + pat.len();
+    html[i..].split('"').next().unwrap().to_string()
+}
+
+/// The session's CSRF token from a page's meta tag.
+pub fn meta_csrf(html: &str) -> String {
+    let pat = "<meta name=\"csrf-token\" content=\"";
+    let i = html.find(pat).expect("csrf meta") + pat.len();
+    html[i..].split('"').next().unwrap().to_string()
+}
+
+/// Signs in through the real form.
+pub async fn sign_in(app: &App, email: &str) -> Client {
+    let c = browser();
+    let page = c
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = c
+        .post(app.url("/login"))
+        .form(&[
+            ("_login_csrf", hidden(&page, "_login_csrf").as_str()),
+            ("email", email),
+            ("password", PW),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
+    c
+}
+
+/// Signs in; returns the client and the session's CSRF token.
+pub async fn sign_in_csrf(app: &App, email: &str) -> (Client, String) {
+    let (c, csrf, _) = sign_in_home(app, email).await;
+    (c, csrf)
+}
+
+/// Signs in; returns the client, the session's CSRF token and the home
+/// page's HTML (for the navigation).
+pub async fn sign_in_home(app: &App, email: &str) -> (Client, String, String) {
+    let c = sign_in(app, email).await;
+    let home = c
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    (c, meta_csrf(&home), home)
+}
