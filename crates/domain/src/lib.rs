@@ -11,6 +11,7 @@ pub mod eligibility;
 pub mod followups;
 pub mod itinerary;
 pub mod money;
+pub mod password;
 pub mod person;
 pub mod readiness;
 pub mod referral;

@@ -32,6 +32,7 @@ pub mod readiness;
 pub mod referrals;
 pub mod reports;
 pub mod sessions;
+pub mod sign_in;
 pub mod sql;
 pub mod surveys;
 pub mod tasks;

@@ -7,7 +7,7 @@ use argon2::password_hash::{
 use argon2::{Algorithm, Argon2, Params, Version};
 
 /// Shortest password we accept.
-pub const MIN_LEN: usize = 12;
+pub const MIN_LEN: usize = homeward_domain::password::MIN_LEN;
 
 fn hasher(cost: HashCost) -> Argon2<'static> {
     let params = match cost {
@@ -48,19 +48,9 @@ pub fn dummy_hash(cost: HashCost) -> String {
     hash(cost, "homeward-dummy-password-for-timing")
 }
 
-/// Checks the password rules; returns the error code.
+/// Checks the password rules (`homeward_domain::password`); returns the error code.
 pub fn check_rules(password: &str, email: &str) -> Result<(), &'static str> {
-    let n = password.chars().count();
-    if n < MIN_LEN {
-        return Err("password-too-short");
-    }
-    if n > 256 {
-        return Err("too-long");
-    }
-    if password.eq_ignore_ascii_case(email) {
-        return Err("password-is-email");
-    }
-    Ok(())
+    homeward_domain::password::check(password, email)
 }
 
 #[cfg(test)]
@@ -84,5 +74,6 @@ mod tests {
             Err("password-is-email")
         );
         assert!(check_rules("a long enough pass", "a@b.c").is_ok());
+        assert_eq!(check_rules("password1234", "a@b.c"), Err("password-common"));
     }
 }

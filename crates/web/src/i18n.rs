@@ -471,6 +471,7 @@ mod coverage {
             include_str!("../../domain/src/validation.rs"),
             include_str!("../../domain/src/workflow.rs"),
             include_str!("../../store/src/passwords.rs"),
+            include_str!("../../domain/src/password.rs"),
             include_str!("../../store/src/users.rs"),
             include_str!("../../store/src/cases.rs"),
             include_str!("../../store/src/persons.rs"),

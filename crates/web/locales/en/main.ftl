@@ -940,3 +940,7 @@ error-invalid-counsellor = Choose a counsellor from the list.
 departure-target = Departure target
 field-monthly_departure_target = Departures a month
 hint-monthly_departure_target = The dashboard sets each period's departures against this target; leave it empty for none.
+error-too-many-attempts = Too many attempts. Please try again in a few minutes.
+error-password-too-long = The password must have at most 128 characters.
+error-password-contains-email = The password must not contain the email address or its part before the @.
+error-password-common = This password is too common; choose another one, for example a few unrelated words.

@@ -940,3 +940,7 @@ error-invalid-counsellor = Choisissez un conseiller ou une conseillère dans la 
 departure-target = Objectif de départs
 field-monthly_departure_target = Départs par mois
 hint-monthly_departure_target = Le tableau de bord compare les départs de chaque période à cet objectif ; laissez vide pour aucun.
+error-too-many-attempts = Trop de tentatives. Veuillez réessayer dans quelques minutes.
+error-password-too-long = Le mot de passe doit compter au plus 128 caractères.
+error-password-contains-email = Le mot de passe ne doit pas contenir l'adresse courriel ni sa partie avant le @.
+error-password-common = Ce mot de passe est trop courant ; choisissez-en un autre, par exemple quelques mots sans rapport entre eux.

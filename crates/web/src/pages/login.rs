@@ -7,13 +7,15 @@ use crate::form::FormState;
 use crate::i18n::Lang;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use homeward_store::sessions::{self, random_secret};
+use homeward_store::sign_in::{self, Outcome};
 use homeward_store::{audit, users};
 use std::collections::HashMap;
+use std::net::SocketAddr;
 
 const LOGIN_CSRF_COOKIE: &str = "hw_login_csrf";
 
@@ -90,13 +92,18 @@ pub async fn form(
 }
 
 /// POST /login: checks the double-submit token, then the credentials. Unknown
-/// emails and wrong passwords get the same answer.
+/// emails and wrong passwords get the same answer; after too many failures
+/// for the email or from the client's address, the same "too many attempts"
+/// answer (429) without the password being checked (docs/adr/0024).
 pub async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
     jar: CookieJar,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
     PageForm(f): PageForm,
 ) -> Response {
+    // The TCP peer; `serve` provides it. No proxy header is trusted.
+    let address = peer.map(|axum::Extension(ConnectInfo(a))| sign_in::address_key(a.ip()));
     let t = ctx.tr();
     let next = safe_next(f.get("next"));
     let email = f.get("email").cloned().unwrap_or_default();
@@ -116,8 +123,9 @@ pub async fn submit(
         fs.general = Some(t.t("error-bad-credentials"));
         return login_page(&state, &ctx, jar, fs, next, StatusCode::UNAUTHORIZED, false);
     }
-    match users::authenticate(&state.store, &email, &password).await {
-        Ok(Some(user)) => {
+    let now = homeward_store::now();
+    match sign_in::sign_in(&state.store, &email, &password, address.as_deref(), now).await {
+        Ok(Outcome::SignedIn(user)) => {
             match sessions::create(&state.store, user.id, state.config.sessions).await {
                 Ok((token, _)) => {
                     let actor = user.actor(ctx.request_id.clone());
@@ -149,10 +157,23 @@ pub async fn submit(
                 Err(e) => super::store_error(&ctx, e),
             }
         }
-        Ok(None) => {
+        Ok(Outcome::Refused) => {
             tracing::info!(email_len = email.len(), "failed sign-in");
             fs.general = Some(t.t("error-bad-credentials"));
             login_page(&state, &ctx, jar, fs, next, StatusCode::UNAUTHORIZED, false)
+        }
+        Ok(Outcome::Throttled { .. }) => {
+            tracing::info!(email_len = email.len(), "throttled sign-in");
+            fs.general = Some(t.t("error-too-many-attempts"));
+            login_page(
+                &state,
+                &ctx,
+                jar,
+                fs,
+                next,
+                StatusCode::TOO_MANY_REQUESTS,
+                false,
+            )
         }
         Err(e) => super::store_error(&ctx, e),
     }
