@@ -8,37 +8,16 @@ use homeward_store::counselling::{self, SessionInput};
 use homeward_store::readiness::{self, VulnerabilityInput};
 use homeward_store::users::{self, NewUser};
 use homeward_store::{both_databases, cases, tokens, Actor, Store};
-use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 
-const PW: &str = "a long test password";
+mod support;
 
-struct App {
-    base: String,
-    store: Store,
-}
-
-async fn start(store: Store) -> App {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(homeward_web::serve(
-        listener,
-        store.clone(),
-        homeward_web::WebConfig::default(),
-    ));
-    App {
-        base: format!("http://{addr}"),
-        store,
-    }
-}
+use support::{sign_in, start, App, PW};
 
 impl App {
-    fn url(&self, p: &str) -> String {
-        format!("{}{}", self.base, p)
-    }
-
-    async fn user(&self, email: &str, role: &str) -> Actor {
+    /// A user of the Toronto team, as the store acts for them.
+    async fn staff(&self, email: &str, role: &str) -> Actor {
         users::create(
             &self.store,
             None,
@@ -57,7 +36,7 @@ impl App {
         .actor(None)
     }
 
-    async fn token(&self, actor: &Actor) -> String {
+    async fn actor_token(&self, actor: &Actor) -> String {
         tokens::create(&self.store, actor.user_id).await.unwrap()
     }
 
@@ -71,42 +50,6 @@ impl App {
         let status = res.status();
         (status, res.json().await.unwrap_or(Value::Null))
     }
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let pat = format!("name=\"{name}\" value=\"");
-    let i = html.find(&pat).unwrap_or_else(|| panic!("no {name}")) + pat.len();
-    html[i..].split('"').next().unwrap().to_string()
-}
-
-/// Signs in through the real form.
-async fn sign_in(app: &App, email: &str) -> Client {
-    let c = Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap();
-    let page = c
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = c
-        .post(app.url("/login"))
-        .form(&[
-            ("_login_csrf", hidden(&page, "_login_csrf").as_str()),
-            ("email", email),
-            ("password", PW),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
-    c
 }
 
 fn case_input(family: &str) -> cases::CaseInput {
@@ -127,10 +70,10 @@ fn items(v: &Value) -> &Vec<Value> {
 
 async fn the_auditor_filters_and_exports_the_trail(store: Store) {
     let app = start(store.clone()).await;
-    let counsellor = app.user("c@iom.int", "counsellor").await;
-    let auditor = app.user("aud@iom.int", "auditor").await;
-    let admin = app.user("admin@iom.int", "admin").await;
-    let cbsa = app.user("cbsa@cbsa.gc.ca", "cbsa_officer").await;
+    let counsellor = app.staff("c@iom.int", "counsellor").await;
+    let auditor = app.staff("aud@iom.int", "auditor").await;
+    let admin = app.staff("admin@iom.int", "admin").await;
+    let cbsa = app.staff("cbsa@cbsa.gc.ca", "cbsa_officer").await;
 
     let a = cases::create(&store, &counsellor, &case_input("Kovács"))
         .await
@@ -198,7 +141,7 @@ async fn the_auditor_filters_and_exports_the_trail(store: Store) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let ct = app.token(&counsellor).await;
+    let ct = app.actor_token(&counsellor).await;
     for section in ["counselling", "vulnerabilities"] {
         let (s, _) = app
             .api(&ct, &format!("/api/v1/cases/{a_id}/{section}"))
@@ -206,7 +149,7 @@ async fn the_auditor_filters_and_exports_the_trail(store: Store) {
         assert_eq!(s, StatusCode::OK, "{section}");
     }
 
-    let at = app.token(&auditor).await;
+    let at = app.actor_token(&auditor).await;
     // Reads of restricted data, by this user, of this case.
     let (s, v) = app
         .api(
@@ -343,7 +286,7 @@ async fn the_auditor_filters_and_exports_the_trail(store: Store) {
             let res = c.get(app.url(path)).send().await.unwrap();
             assert_eq!(res.status(), StatusCode::FORBIDDEN, "{email} {path}");
         }
-        let t = app.token(actor).await;
+        let t = app.actor_token(actor).await;
         let (s, _) = app.api(&t, "/api/v1/audit").await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{email} API");
     }

@@ -5,75 +5,12 @@
 //! cannot create a user with a short or common password or the email as
 //! password, and nothing is written.
 
-use homeward_store::users::{self, NewUser};
-use homeward_store::{both_databases, Store};
-use reqwest::redirect::Policy;
+use homeward_store::{both_databases, users, Store};
 use reqwest::{Client, StatusCode};
 
-const PW: &str = "a long test password";
+mod support;
 
-struct App {
-    base: String,
-    store: Store,
-}
-
-async fn start(store: Store) -> App {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(homeward_web::serve(
-        listener,
-        store.clone(),
-        homeward_web::WebConfig::default(),
-    ));
-    App {
-        base: format!("http://{addr}"),
-        store,
-    }
-}
-
-impl App {
-    fn url(&self, p: &str) -> String {
-        format!("{}{}", self.base, p)
-    }
-
-    async fn user(&self, email: &str, role: &str) {
-        users::create(
-            &self.store,
-            None,
-            &NewUser {
-                email: email.into(),
-                name: format!("User {role}"),
-                role: role.into(),
-                team: Some("toronto".into()),
-                country: None,
-                language: None,
-                password: PW.into(),
-            },
-        )
-        .await
-        .unwrap();
-    }
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let pat = format!("name=\"{name}\" value=\"");
-    let i = html.find(&pat).unwrap_or_else(|| panic!("no {name}")) + pat.len();
-    html[i..].split('"').next().unwrap().to_string()
-}
-
-fn meta_csrf(html: &str) -> String {
-    let pat = "<meta name=\"csrf-token\" content=\"";
-    let i = html.find(pat).expect("csrf meta") + pat.len();
-    html[i..].split('"').next().unwrap().to_string()
-}
-
-fn client() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
+use support::{browser as client, hidden, meta_csrf, start, App, PW};
 
 /// One sign-in through the real form: the status, and the page with the
 /// per-request form token and the typed email blanked out (to compare answers).
@@ -125,8 +62,8 @@ const TOO_MANY: &str = "Too many attempts. Please try again in a few minutes.";
 
 async fn throttled_after_five_failures(store: Store) {
     let app = start(store).await;
-    app.user("known@iom.int", "counsellor").await;
-    app.user("other@iom.int", "counsellor").await;
+    app.user("known@iom.int", "counsellor", None).await;
+    app.user("other@iom.int", "counsellor", None).await;
     let c = client();
 
     let mut known = Vec::new();
@@ -167,7 +104,7 @@ both_databases!(throttle, throttled_after_five_failures);
 
 async fn password_rules_on_user_creation(store: Store) {
     let app = start(store).await;
-    app.user("admin@iom.int", "admin").await;
+    app.user("admin@iom.int", "admin", None).await;
     let c = client();
     let (s, _) = attempt(&app, &c, "admin@iom.int", PW).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
