@@ -422,9 +422,15 @@ async fn steps(c: &Client, x: &Ctx, port: u16, seen: Seen) {
     assert!(v["case_number"]
         .as_str()
         .is_some_and(|n| n.starts_with("TOR-")));
-    let outcomes: Vec<String> = on_db!(&x.store.db, p => sqlx::query_scalar(
-        "SELECT outcome FROM job_attempts ORDER BY attempt").fetch_all(p).await)
-    .expect("attempts");
+    // The worker records the attempt after the receiver has answered: wait
+    // for that record rather than reading it while it still says running.
+    let outcomes: Vec<String> = wait_until("the delivered attempt recorded", || async {
+        let o: Vec<String> = on_db!(&x.store.db, p => sqlx::query_scalar(
+            "SELECT outcome FROM job_attempts ORDER BY attempt").fetch_all(p).await)
+        .ok()?;
+        (o.last().map(String::as_str) != Some("running")).then_some(o)
+    })
+    .await;
     assert_eq!(outcomes.last().map(String::as_str), Some("ok"));
     assert!(outcomes.len() >= 3, "{outcomes:?}");
     // Give a stray duplicate the time to show up; none may.
