@@ -1,61 +1,14 @@
 //! The real server on a free port, over real HTTP, on SQLite and PostgreSQL.
 
-use homeward_store::users::{self, NewUser};
-use homeward_store::{both_databases, on_db, sessions, tokens, Store};
-use reqwest::redirect::Policy;
+use homeward_store::{both_databases, on_db, sessions, tokens, users, Store};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 
-const PW: &str = "a long test password";
+mod support;
 
-struct App {
-    base: String,
-    store: Store,
-}
-
-async fn start(store: Store) -> App {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(homeward_web::serve(
-        listener,
-        store.clone(),
-        homeward_web::WebConfig::default(),
-    ));
-    App {
-        base: format!("http://{addr}"),
-        store,
-    }
-}
+use support::{browser, hidden, meta_csrf, start, App, PW};
 
 impl App {
-    fn url(&self, p: &str) -> String {
-        format!("{}{}", self.base, p)
-    }
-
-    async fn user(&self, email: &str, role: &str, country: Option<&str>) -> uuid::Uuid {
-        users::create(
-            &self.store,
-            None,
-            &NewUser {
-                email: email.into(),
-                name: format!("User {role}"),
-                role: role.into(),
-                team: Some("toronto".into()),
-                country: country.map(Into::into),
-                language: None,
-                password: PW.into(),
-            },
-        )
-        .await
-        .unwrap()
-        .id
-    }
-
-    async fn token(&self, email: &str, role: &str, country: Option<&str>) -> String {
-        let id = self.user(email, role, country).await;
-        tokens::create(&self.store, id).await.unwrap()
-    }
-
     async fn count(&self, table: &str) -> i64 {
         let q = format!("SELECT COUNT(*) FROM {table}");
         on_db!(&self.store.db, p => sqlx::query_scalar::<_, i64>(&q).fetch_one(p).await).unwrap()
@@ -68,29 +21,6 @@ impl App {
             self.count("case_transitions").await,
         )
     }
-}
-
-fn browser() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let pat = format!("name=\"{name}\" value=\"");
-    let i = html
-        .find(&pat)
-        .unwrap_or_else(|| panic!("no {name} in page"))
-        + pat.len();
-    html[i..].split('"').next().unwrap().to_string()
-}
-
-fn meta_csrf(html: &str) -> String {
-    let pat = "<meta name=\"csrf-token\" content=\"";
-    let i = html.find(pat).expect("csrf meta") + pat.len();
-    html[i..].split('"').next().unwrap().to_string()
 }
 
 /// Signs in through the real form; returns the client and the session's CSRF token.
