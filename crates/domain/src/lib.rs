@@ -15,10 +15,12 @@ pub mod password;
 pub mod person;
 pub mod readiness;
 pub mod referral;
+pub mod retention;
 pub mod reintegration;
 pub mod report;
 pub mod role;
 pub mod rss;
+pub mod totp;
 pub mod validation;
 pub mod workflow;
 
