@@ -154,8 +154,39 @@ pub fn search_text(d: &PersonData) -> String {
     parts.join(" | ").to_lowercase()
 }
 
+/// What the audit trail keeps of a person's record: the names of the fields
+/// that hold a value, never the values, so that deleting the person at the
+/// end of retention leaves nothing of them in the (unchangeable) trail
+/// (docs/adr/0026).
 fn audit_json(d: &PersonData) -> serde_json::Value {
-    serde_json::to_value(d).unwrap_or_else(|_| json!({}))
+    let fields: Vec<String> = match serde_json::to_value(d) {
+        Ok(serde_json::Value::Object(m)) => m
+            .into_iter()
+            .filter(|(_, v)| {
+                !(v.is_null() || v == &json!([]) || v == &json!(false) || v == &json!(""))
+            })
+            .map(|(k, _)| k)
+            .collect(),
+        _ => Vec::new(),
+    };
+    json!({ "fields": fields })
+}
+
+/// The names of the fields an update changed (values are not kept; see [`audit_json`]).
+fn audit_changed(before: Option<&PersonData>, after: &PersonData) -> serde_json::Value {
+    let a = serde_json::to_value(after).unwrap_or_else(|_| json!({}));
+    let b = before
+        .and_then(|b| serde_json::to_value(b).ok())
+        .unwrap_or_else(|| json!({}));
+    let changed: Vec<String> = match a {
+        serde_json::Value::Object(m) => m
+            .into_iter()
+            .filter(|(k, v)| b.get(k) != Some(v))
+            .map(|(k, _)| k)
+            .collect(),
+        _ => Vec::new(),
+    };
+    json!({ "changed": changed })
 }
 
 /// Inserts a validated person inside a transaction and audits it.
@@ -263,8 +294,8 @@ pub async fn update(
             entity: "person",
             entity_id: Some(id.to_string()),
             case_id: None,
-            before: before_data.as_ref().map(audit_json),
-            after: Some(audit_json(&d)),
+            before: None,
+            after: Some(audit_changed(before_data.as_ref(), &d)),
         },
     )
     .await?;

@@ -104,7 +104,7 @@ pub async fn insert(
             entity_id: Some(case_id.to_string()),
             case_id: Some(case_id),
             before: None,
-            after: Some(serde_json::to_value(f).unwrap_or_default()),
+            after: Some(fact_names(&serde_json::to_value(f).unwrap_or_default())),
         },
     )
     .await
@@ -185,10 +185,13 @@ pub async fn update(
                     entity: "referral",
                     entity_id: Some(case_id.to_string()),
                     case_id: Some(case_id),
-                    before: before.clone().map(|b| {
-                        serde_json::to_value(b.view(crate::now()).facts).unwrap_or_default()
-                    }),
-                    after: Some(serde_json::to_value(&f).unwrap_or_default()),
+                    before: None,
+                    after: Some(changed_facts(
+                        before.clone().map(|b| {
+                            serde_json::to_value(b.view(crate::now()).facts).unwrap_or_default()
+                        }),
+                        &serde_json::to_value(&f).unwrap_or_default(),
+                    )),
                 },
             )
             .await?;
@@ -354,4 +357,38 @@ pub async fn waiting(store: &Store, actor: &Actor, limit: i64) -> Result<Vec<Wai
     Ok(
         on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, Waiting>(&q.text), q.params).fetch_all(p).await)?,
     )
+}
+
+/// What the audit trail keeps of a referral: which facts were given, not
+/// their values (the trail cannot be changed, and a person's records are
+/// deleted at the end of retention; docs/adr/0026).
+fn fact_names(v: &serde_json::Value) -> serde_json::Value {
+    let names: Vec<&String> = v
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, _)| k)
+                .collect()
+        })
+        .unwrap_or_default();
+    serde_json::json!({ "fields": names })
+}
+
+/// Which facts an update changed (names only; see [`fact_names`]).
+fn changed_facts(
+    before: Option<serde_json::Value>,
+    after: &serde_json::Value,
+) -> serde_json::Value {
+    let before = before.unwrap_or_default();
+    let names: Vec<&String> = after
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, v)| before.get(k.as_str()) != Some(*v))
+                .map(|(k, _)| k)
+                .collect()
+        })
+        .unwrap_or_default();
+    serde_json::json!({ "changed": names })
 }
