@@ -113,6 +113,18 @@ pub const COUNTRIES: [&str; 11] = [
     "HU", "CO", "MX", "HR", "CZ", "RU", "CN", "IR", "LK", "GE", "NG",
 ];
 
+/// Opens a database for a benchmark, with the data keys from
+/// `HOMEWARD_DATA_KEY` (the key file's text) or, unset, a random key: data
+/// sealed under it cannot be read back after the run, which no benchmark does.
+pub async fn open_store(url: &str) -> anyhow::Result<homeward_store::Store> {
+    let mut store = homeward_store::Store::connect(url).await?;
+    store.keys = std::sync::Arc::new(match std::env::var("HOMEWARD_DATA_KEY") {
+        Ok(text) if !text.trim().is_empty() => homeward_store::crypto::Keyring::parse(&text)?,
+        _ => homeward_store::crypto::Keyring::random(),
+    });
+    Ok(store)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -72,7 +72,7 @@ async fn main() -> Result<()> {
     if pg {
         ensure_pg_database(&a.database_url).await?;
     }
-    let store = Store::connect(&a.database_url).await?;
+    let store = homeward_bench::open_store(&a.database_url).await?;
     store.migrate().await?;
     if !demo::is_empty(&store).await? {
         bail!("the database already holds cases; generate into an empty database");

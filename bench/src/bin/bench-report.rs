@@ -210,7 +210,7 @@ async fn full_export(store: &Store, actor: &Actor) -> Result<(i64, Duration)> {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
     let a = Args::parse();
-    let store = Store::connect(&a.database_url).await?;
+    let store = homeward_bench::open_store(&a.database_url).await?;
     let user = users::by_email(&store, &a.email)
         .await?
         .context("no such user")?;

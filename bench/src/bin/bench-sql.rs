@@ -114,7 +114,7 @@ fn report(name: &str, t: &mut [u64], extra: &str) {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
     let a = Args::parse();
-    let store = Store::connect(&a.database_url).await?;
+    let store = homeward_bench::open_store(&a.database_url).await?;
     if let Some(f) = &a.query_file {
         return query_file(&store, f, a.iterations).await;
     }

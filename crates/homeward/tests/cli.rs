@@ -480,3 +480,63 @@ fn audit_verify_names_an_entry_edited_in_the_database() {
         assert!(!ok && err.contains("SEQ:HASH"), "{err}");
     }
 }
+
+/// Data keys (ADR 0028): a key is created on first start, readable by its
+/// owner only; a new key is appended and `keys rotate` moves every sealed
+/// file to it; a bad key stops the program with a message that names the setting.
+#[test]
+fn data_keys_are_created_rotated_and_checked() {
+    let dir = tempdir();
+    let db = format!("sqlite://{}", dir.join("k.db").display());
+    let (ok, out, err) = homeward(&["demo", "--database-url", &db, "--cases", "60"], None, &dir);
+    assert!(ok, "{out}{err}");
+    let key_file = dir.join("homeward-data").join("data.key");
+    let text = std::fs::read_to_string(&key_file).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+    }
+    let first = homeward_store::crypto::Keyring::parse(&text).unwrap();
+    let first_id = first.current_id().unwrap().to_string();
+
+    let (ok, status, err) = homeward(&["keys", "status", "--database-url", &db], None, &dir);
+    assert!(ok, "{err}");
+    assert!(status.contains(&format!("current key: {first_id}")), "{status}");
+    // The demo's receipts are files sealed under the first key.
+    let files = status
+        .lines()
+        .find(|l| l.starts_with("attachments (files)"))
+        .unwrap_or_else(|| panic!("{status}"));
+    assert!(files.contains(&first_id), "{files}");
+
+    let (ok, line, _) = homeward(&["keys", "new"], None, &dir);
+    assert!(ok);
+    let line = line.trim().to_string();
+    assert!(homeward_store::crypto::Keyring::parse(&line).is_ok(), "{line}");
+    std::fs::write(&key_file, format!("{text}{line}\n")).unwrap();
+    let new_id = line.split(' ').next().unwrap();
+    let (ok, out, err) = homeward(&["keys", "rotate", "--database-url", &db], None, &dir);
+    assert!(ok, "{err}");
+    assert!(out.contains(&format!("sealed under {new_id}")), "{out}");
+    let (_, status, _) = homeward(&["keys", "status", "--database-url", &db], None, &dir);
+    assert!(!status.contains(&first_id), "{status}");
+    assert!(status.contains("attachments (files)"), "{status}");
+    // Once rotated, the old key can be removed and the data still reads.
+    std::fs::write(&key_file, format!("{line}\n")).unwrap();
+    let (ok, _, err) = homeward(&["keys", "rotate", "--database-url", &db], None, &dir);
+    assert!(ok, "{err}");
+
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_homeward"));
+    let out = cmd
+        .args(["migrate", "--database-url", &db])
+        .current_dir(&dir)
+        .env("HOMEWARD_DATA_KEY", "k1 not-a-key")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("HOMEWARD_DATA_KEY"), "{err}");
+    assert!(!err.contains("not-a-key"), "the key text is never printed: {err}");
+}

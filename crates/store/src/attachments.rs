@@ -5,6 +5,7 @@
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
+use crate::crypto::aad;
 use crate::{cases, consents, on_db, on_tx, Error, Result, Store};
 use chrono::{DateTime, Utc};
 use homeward_domain::{Action, Invalid, Resource, Role};
@@ -13,6 +14,8 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+/// The table; `file_name` and the files themselves are sealed at rest (ADR 0028).
+pub(crate) const TABLE: &str = "attachments";
 /// Largest file accepted.
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 /// What an attachment can be.
@@ -77,6 +80,49 @@ fn path(store: &Store, key: &str) -> std::path::PathBuf {
     store.data_dir.join("attachments").join(key)
 }
 
+/// The associated data of a file's bytes: its storage key.
+fn file_aad(key: &str) -> String {
+    format!("attachments.file:{key}")
+}
+
+/// Seals `bytes` and writes them under `key`: to a `.part` file first, then
+/// renamed, so a crash never leaves half a file under a real name.
+pub(crate) async fn write_file(store: &Store, key: &str, bytes: &[u8]) -> Result<()> {
+    let sealed = store.keys.seal_file(&file_aad(key), bytes)?;
+    let dir = store.data_dir.join("attachments");
+    let io = |e: std::io::Error| Error::Io(e.to_string());
+    tokio::fs::create_dir_all(&dir).await.map_err(io)?;
+    let tmp = dir.join(format!("{key}.part"));
+    if let Err(e) = tokio::fs::write(&tmp, &sealed).await {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(io(e));
+    }
+    if let Err(e) = tokio::fs::rename(&tmp, path(store, key)).await {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(io(e));
+    }
+    Ok(())
+}
+
+/// Reads and opens the file stored under `key`.
+pub(crate) async fn read_file(store: &Store, key: &str) -> Result<Vec<u8>> {
+    let stored = tokio::fs::read(path(store, key))
+        .await
+        .map_err(|e| Error::Io(e.to_string()))?;
+    Ok(store.keys.open_file(&file_aad(key), &stored)?)
+}
+
+/// Seals an attachment's original name (it can say what a scan is about).
+pub(crate) fn seal_name(store: &Store, id: Uuid, name: &str) -> Result<String> {
+    Ok(store.keys.seal(&aad(TABLE, "file_name", id), name)?)
+}
+
+/// Opens the sealed parts of a record read from the database.
+pub(crate) fn reveal(store: &Store, mut a: Attachment) -> Result<Attachment> {
+    a.file_name = store.keys.open(&aad(TABLE, "file_name", a.id), &a.file_name)?;
+    Ok(a)
+}
+
 /// Stores a file on a case in scope.
 pub async fn add(
     store: &Store,
@@ -109,24 +155,21 @@ pub async fn add(
     let key = Uuid::new_v4().simple().to_string();
     let sha = hex::encode(Sha256::digest(bytes));
     let file = path(store, &key);
-    let dir = store.data_dir.join("attachments");
-    let io = |e: std::io::Error| Error::Io(e.to_string());
-    tokio::fs::create_dir_all(&dir).await.map_err(io)?;
-    let tmp = dir.join(format!("{key}.part"));
-    tokio::fs::write(&tmp, bytes).await.map_err(io)?;
-    tokio::fs::rename(&tmp, &file).await.map_err(io)?;
     let name = clean_name(file_name);
+    let sealed_name = seal_name(store, id, &name)?;
+    write_file(store, &key, bytes).await?;
     let written: Result<()> = async {
         let mut tx = store.begin().await?;
         on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO attachments (id, case_id, kind, file_name, content_type, size_bytes, sha256, storage_key, uploaded_by, uploaded_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-            .bind(id).bind(case_id).bind(kind).bind(&name).bind(content_type).bind(bytes.len() as i64).bind(&sha)
+            .bind(id).bind(case_id).bind(kind).bind(&sealed_name).bind(content_type).bind(bytes.len() as i64).bind(&sha)
             .bind(&key).bind(actor.user_id).bind(crate::now())
             .execute(c).await.map(|r| r.rows_affected()))?;
         audit::record(&mut tx, Some(actor), Entry {
             action: "upload", entity: "attachment", entity_id: Some(id.to_string()), case_id: Some(case_id), before: None,
-            after: Some(json!({"kind": kind, "file_name": name, "content_type": content_type, "size_bytes": bytes.len(), "sha256": sha})),
+            // Not the original name: it can say what the scan is about.
+            after: Some(json!({"kind": kind, "content_type": content_type, "size_bytes": bytes.len(), "sha256": sha})),
         }).await?;
         tx.commit().await
     }
@@ -146,7 +189,7 @@ pub async fn list(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Att
         cases::summary(store, actor, case_id).await?;
         return Err(Error::Forbidden);
     }
-    cases::section(
+    let rows: Vec<Attachment> = cases::section(
         store,
         actor,
         case_id,
@@ -155,7 +198,8 @@ pub async fn list(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Att
         "LEFT JOIN attachments a ON a.case_id = c.id LEFT JOIN users u ON u.id = a.uploaded_by",
         "ORDER BY a.uploaded_at, a.id",
     )
-    .await
+    .await?;
+    rows.into_iter().map(|a| reveal(store, a)).collect()
 }
 
 /// One attachment's record.
@@ -165,8 +209,9 @@ pub async fn get(store: &Store, actor: &Actor, case_id: Uuid, id: Uuid) -> Resul
         return Err(Error::Forbidden);
     }
     let sql = format!("{SELECT} WHERE a.case_id = $1 AND a.id = $2");
-    on_db!(&store.db, p => sqlx::query_as::<_, Attachment>(&sql).bind(case_id).bind(id).fetch_optional(p).await)?
-        .ok_or(Error::NotFound)
+    let a = on_db!(&store.db, p => sqlx::query_as::<_, Attachment>(&sql).bind(case_id).bind(id).fetch_optional(p).await)?
+        .ok_or(Error::NotFound)?;
+    reveal(store, a)
 }
 
 /// The file's bytes, after the checks; the download is audited.
@@ -177,9 +222,7 @@ pub async fn open(
     id: Uuid,
 ) -> Result<(Attachment, Vec<u8>)> {
     let a = get(store, actor, case_id, id).await?;
-    let bytes = tokio::fs::read(path(store, &a.storage_key))
-        .await
-        .map_err(|e| Error::Io(e.to_string()))?;
+    let bytes = read_file(store, &a.storage_key).await?;
     audit::record_read(store, actor, "attachment", id, Some(case_id)).await?;
     Ok((a, bytes))
 }

@@ -4,6 +4,7 @@
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
+use crate::crypto::aad;
 use crate::{cases, consents, on_tx, Result, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use homeward_domain::validation::{self, clean};
@@ -11,6 +12,9 @@ use homeward_domain::{Action, Invalid, Resource, Role};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
+
+/// The table; its `notes` are sealed at rest (ADR 0028).
+const TABLE: &str = "counselling_sessions";
 
 /// Topics a session can cover.
 pub const TOPICS: [&str; 6] = [
@@ -76,7 +80,7 @@ pub async fn list(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Ses
         cases::summary(store, actor, case_id).await?;
         return Err(crate::Error::Forbidden);
     }
-    let rows: Vec<Session> = cases::section(
+    let mut rows: Vec<Session> = cases::section(
         store,
         actor,
         case_id,
@@ -86,6 +90,11 @@ pub async fn list(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Ses
         "ORDER BY s.held_on, s.created_at",
     )
     .await?;
+    for r in &mut rows {
+        r.notes = store
+            .keys
+            .open_opt(&aad(TABLE, "notes", r.id), r.notes.as_deref())?;
+    }
     if !rows.is_empty() {
         audit::record_read(store, actor, "counselling", case_id, Some(case_id)).await?;
     }
@@ -149,12 +158,16 @@ pub async fn add(
         .filter(|t| i.topics.iter().any(|x| x == t))
         .collect();
     let id = Uuid::new_v4();
+    let notes = store.keys.seal_opt(
+        &aad(TABLE, "notes", id),
+        clean(i.notes.as_deref()).as_deref(),
+    )?;
     let mut tx = store.begin().await?;
     on_tx!(&mut tx, c => sqlx::query(
         "INSERT INTO counselling_sessions (id, case_id, held_on, duration_minutes, language, interpreter, topics, notes, counsellor_id, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
         .bind(id).bind(case_id).bind(held_on).bind(i.duration_minutes.unwrap_or(0) as i32).bind(&language)
-        .bind(clean(i.interpreter.as_deref())).bind(json!(topics).to_string()).bind(clean(i.notes.as_deref()))
+        .bind(clean(i.interpreter.as_deref())).bind(json!(topics).to_string()).bind(&notes)
         .bind(actor.user_id).bind(crate::now())
         .execute(c).await.map(|r| r.rows_affected()))?;
     // The audit entry says a session was recorded, not what was said in it.

@@ -1501,7 +1501,10 @@ impl Gen<'_> {
                         uuid(aid),
                         uuid(c.row.id),
                         text("receipt"),
-                        text(format!("receipt-{number}.pdf")),
+                        text(self.store.keys.seal(
+                            &crate::crypto::aad("attachments", "file_name", aid),
+                            &format!("receipt-{number}.pdf"),
+                        )?),
                         text("application/pdf"),
                         i64v(bytes.len() as i64),
                         text(hex::encode(sha2::Sha256::digest(&bytes))),
@@ -1509,7 +1512,11 @@ impl Gen<'_> {
                         uuid(finance),
                         time(paid),
                     ]);
-                    rows.files.push((key, bytes));
+                    let sealed = self
+                        .store
+                        .keys
+                        .seal_file(&format!("attachments.file:{key}"), &bytes)?;
+                    rows.files.push((key, sealed));
                     Some(aid)
                 } else {
                     None

@@ -29,6 +29,9 @@ pub enum Error {
     /// Reading or writing a file failed.
     #[error("file storage: {0}")]
     Io(String),
+    /// Sealing or opening restricted data failed (no key, unknown key, altered value).
+    #[error(transparent)]
+    Crypto(#[from] crate::crypto::CryptoError),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
     #[error(transparent)]

@@ -413,27 +413,17 @@ pub async fn pay(
     let key = Uuid::new_v4().simple().to_string();
     let sha = hex::encode(sha2::Sha256::digest(bytes));
     let name = receipt_name(file_name);
-    // Same place and naming as `attachments`, so receipts open like any attachment.
-    let dir = store.data_dir.join("attachments");
-    let file = dir.join(&key);
-    let io = |e: std::io::Error| Error::Io(e.to_string());
-    tokio::fs::create_dir_all(&dir).await.map_err(io)?;
-    let tmp = dir.join(format!("{key}.part"));
-    if let Err(e) = tokio::fs::write(&tmp, bytes).await {
-        let _ = tokio::fs::remove_file(&tmp).await;
-        return Err(io(e));
-    }
-    if let Err(e) = tokio::fs::rename(&tmp, &file).await {
-        let _ = tokio::fs::remove_file(&tmp).await;
-        return Err(io(e));
-    }
+    let sealed_name = attachments::seal_name(store, attachment_id, &name)?;
+    // Same place, naming and sealing as `attachments`, so receipts open like any attachment.
+    attachments::write_file(store, &key, bytes).await?;
+    let file = store.data_dir.join("attachments").join(&key);
     let now = crate::now();
     let written: Result<()> = async {
         let mut tx = store.begin().await?;
         on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO attachments (id, case_id, kind, file_name, content_type, size_bytes, sha256, storage_key, uploaded_by, uploaded_at) \
              VALUES ($1, $2, 'receipt', $3, $4, $5, $6, $7, $8, $9)")
-            .bind(attachment_id).bind(p.case_id).bind(&name).bind(content_type).bind(bytes.len() as i64).bind(&sha)
+            .bind(attachment_id).bind(p.case_id).bind(&sealed_name).bind(content_type).bind(bytes.len() as i64).bind(&sha)
             .bind(&key).bind(actor.user_id).bind(now)
             .execute(c).await.map(|r| r.rows_affected()))?;
         let n = on_tx!(&mut tx, c => sqlx::query(
@@ -447,7 +437,7 @@ pub async fn pay(
         audit::record(&mut tx, Some(actor), Entry {
             action: "upload", entity: "attachment", entity_id: Some(attachment_id.to_string()), case_id: Some(p.case_id),
             before: None,
-            after: Some(json!({"kind": "receipt", "file_name": name, "content_type": content_type,
+            after: Some(json!({"kind": "receipt", "content_type": content_type,
                 "size_bytes": bytes.len(), "sha256": sha, "purchase_id": id})),
         }).await?;
         audit::record(&mut tx, Some(actor), Entry {
@@ -485,9 +475,8 @@ pub async fn receipt(
          WHERE a.id = $1 AND a.case_id = $2")
         .bind(aid).bind(p.case_id).fetch_optional(c).await)?
     .ok_or(Error::NotFound)?;
-    let bytes = tokio::fs::read(store.data_dir.join("attachments").join(&a.storage_key))
-        .await
-        .map_err(|e| Error::Io(e.to_string()))?;
+    let a = attachments::reveal(store, a)?;
+    let bytes = attachments::read_file(store, &a.storage_key).await?;
     audit::record_read(store, actor, "attachment", aid, Some(p.case_id)).await?;
     Ok((a, bytes))
 }

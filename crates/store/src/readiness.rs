@@ -6,6 +6,7 @@
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
+use crate::crypto::aad;
 use crate::{cases, consents, on_db, on_tx, Error, Result, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use homeward_domain::readiness::{self, Blocker, Traveller};
@@ -14,6 +15,12 @@ use homeward_domain::{Action, Invalid, Resource, Role};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
+
+/// Tables whose restricted columns are sealed at rest (ADR 0028).
+pub(crate) const VULNERABILITIES: &str = "vulnerabilities";
+pub(crate) const FITNESS: &str = "fitness_checks";
+/// Purpose of the keyed hash of a vulnerability's kind.
+pub(crate) const KIND_HASH: &str = "vulnerabilities.kind";
 
 /// A vulnerability as typed.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -175,10 +182,26 @@ pub async fn add_vulnerability(
         require_health_consent(store, case_id).await?;
     }
     let id = Uuid::new_v4();
+    // Sealed at rest, the kind too (a trafficking flag is itself restricted);
+    // its keyed hash lets a query find a kind without reading it (ADR 0028).
+    let k = &store.keys;
+    let kind_hash = kind
+        .as_deref()
+        .map(|v| k.index_hash(KIND_HASH, v))
+        .transpose()?;
+    let sealed_kind = k.seal_opt(&aad(VULNERABILITIES, "kind", id), kind.as_deref())?;
+    let details = k.seal_opt(
+        &aad(VULNERABILITIES, "details", id),
+        clean(i.details.as_deref()).as_deref(),
+    )?;
+    let follow_up = k.seal_opt(
+        &aad(VULNERABILITIES, "follow_up", id),
+        clean(i.follow_up.as_deref()).as_deref(),
+    )?;
     let mut tx = store.begin().await?;
     on_tx!(&mut tx, c => sqlx::query(
-        "INSERT INTO vulnerabilities (id, case_id, person_id, kind, details, follow_up, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-        .bind(id).bind(case_id).bind(pid).bind(&kind).bind(clean(i.details.as_deref())).bind(clean(i.follow_up.as_deref()))
+        "INSERT INTO vulnerabilities (id, case_id, person_id, kind, kind_hash, details, follow_up, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        .bind(id).bind(case_id).bind(pid).bind(&sealed_kind).bind(&kind_hash).bind(&details).bind(&follow_up)
         .bind(actor.user_id).bind(crate::now()).execute(c).await.map(|r| r.rows_affected()))?;
     audit::record(
         &mut tx,
@@ -189,7 +212,7 @@ pub async fn add_vulnerability(
             entity_id: Some(id.to_string()),
             case_id: Some(case_id),
             before: None,
-            after: Some(json!({"person_id": pid, "kind": kind})),
+            after: Some(json!({"person_id": pid})),
         },
     )
     .await?;
@@ -208,7 +231,7 @@ pub async fn vulnerabilities(
         cases::summary(store, actor, case_id).await?;
         return Err(Error::Forbidden);
     }
-    let rows: Vec<Vulnerability> = cases::section(
+    let mut rows: Vec<Vulnerability> = cases::section(
         store,
         actor,
         case_id,
@@ -218,12 +241,52 @@ pub async fn vulnerabilities(
         "ORDER BY v.recorded_at, v.id",
     )
     .await?;
+    let k = &store.keys;
+    for r in &mut rows {
+        r.kind = k.open(&aad(VULNERABILITIES, "kind", r.id), &r.kind)?;
+        r.details = k.open_opt(&aad(VULNERABILITIES, "details", r.id), r.details.as_deref())?;
+        r.follow_up = k.open_opt(&aad(VULNERABILITIES, "follow_up", r.id), r.follow_up.as_deref())?;
+    }
     // Restricted data seen is restricted data read (issue 7): the trail
     // says who saw the screening, not what it said.
     if !rows.is_empty() {
         audit::record_read(store, actor, "vulnerability", case_id, Some(case_id)).await?;
     }
     Ok(rows)
+}
+
+/// The cases in scope with a vulnerability of `kind`, found through the
+/// keyed hash of the sealed kind (the database never sees the kind itself).
+/// Who may: the roles that read vulnerabilities; a mission officer only on
+/// cases whose person consented to sharing with the mission. Others: Forbidden.
+pub async fn cases_with_vulnerability(
+    store: &Store,
+    actor: &Actor,
+    kind: &str,
+) -> Result<Vec<Uuid>> {
+    use crate::sql::{Param, Sql};
+    if !actor.role.can(Resource::Counselling, Action::Read) {
+        return Err(Error::Forbidden);
+    }
+    if !readiness::VULNERABILITIES.contains(&kind) {
+        let mut inv = Invalid::default();
+        inv.add("kind", "invalid-choice");
+        return Err(inv.into());
+    }
+    let hash = store.keys.index_hash(KIND_HASH, kind)?;
+    let mut q = Sql::new(
+        "SELECT DISTINCT c.id FROM vulnerabilities v JOIN cases c ON c.id = v.case_id WHERE v.kind_hash = ",
+    );
+    q.bind(Param::Text(hash));
+    actor.push_case_scope(&mut q);
+    if actor.role == Role::MissionOfficer {
+        q.push(
+            " AND EXISTS (SELECT 1 FROM consents k WHERE k.case_id = c.id \
+             AND k.purpose = 'share_with_mission' AND k.withdrawn_at IS NULL)",
+        );
+    }
+    q.push(" ORDER BY c.id LIMIT 10000");
+    Ok(on_db!(&store.db, p => crate::bind_params!(sqlx::query_scalar::<_, Uuid>(&q.text), q.params).fetch_all(p).await)?)
 }
 
 /// Records a fitness-to-travel check (health data: needs consent).
@@ -265,12 +328,20 @@ pub async fn add_fitness(
     inv.into_result()?;
     require_health_consent(store, case_id).await?;
     let id = Uuid::new_v4();
+    let special = store.keys.seal(
+        &aad(FITNESS, "special_assistance", id),
+        &json!(codes).to_string(),
+    )?;
+    let notes = store.keys.seal_opt(
+        &aad(FITNESS, "notes", id),
+        clean(i.notes.as_deref()).as_deref(),
+    )?;
     let mut tx = store.begin().await?;
     on_tx!(&mut tx, c => sqlx::query(
         "INSERT INTO fitness_checks (id, case_id, person_id, status, checked_at, medical_escort, special_assistance, notes, recorded_by, recorded_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-        .bind(id).bind(case_id).bind(pid).bind(&status).bind(i.checked_at).bind(i.medical_escort).bind(json!(codes).to_string())
-        .bind(clean(i.notes.as_deref())).bind(actor.user_id).bind(crate::now()).execute(c).await.map(|r| r.rows_affected()))?;
+        .bind(id).bind(case_id).bind(pid).bind(&status).bind(i.checked_at).bind(i.medical_escort).bind(&special)
+        .bind(&notes).bind(actor.user_id).bind(crate::now()).execute(c).await.map(|r| r.rows_affected()))?;
     audit::record(
         &mut tx,
         Some(actor),
@@ -295,7 +366,7 @@ pub async fn fitness(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<
         cases::summary(store, actor, case_id).await?;
         return Err(Error::Forbidden);
     }
-    let rows: Vec<FitnessCheck> = cases::section(
+    let mut rows: Vec<FitnessCheck> = cases::section(
         store,
         actor,
         case_id,
@@ -306,6 +377,15 @@ pub async fn fitness(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<
         "ORDER BY f.recorded_at, f.id",
     )
     .await?;
+    for r in &mut rows {
+        r.special_assistance = store.keys.open(
+            &aad(FITNESS, "special_assistance", r.id),
+            &r.special_assistance,
+        )?;
+        r.notes = store
+            .keys
+            .open_opt(&aad(FITNESS, "notes", r.id), r.notes.as_deref())?;
+    }
     if !rows.is_empty() {
         audit::record_read(store, actor, "fitness", case_id, Some(case_id)).await?;
     }

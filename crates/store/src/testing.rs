@@ -43,6 +43,7 @@ pub async fn postgres() -> (Store, String) {
 pub async fn open(url: &str) -> Store {
     let mut s = Store::connect(url).await.expect("connect");
     s.hash_cost = HashCost::Cheap;
+    s.keys = std::sync::Arc::new(crate::crypto::Keyring::random());
     s.data_dir = std::env::temp_dir().join(format!("homeward-test-data-{}", Uuid::new_v4()));
     s.migrate().await.expect("migrate");
     s.with_training_rules()
@@ -51,6 +52,21 @@ pub async fn open(url: &str) -> Store {
 /// Runs the same async test body on SQLite and on PostgreSQL.
 #[macro_export]
 macro_rules! both_databases {
+    ($name:ident, $body:ident, url) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let (store, url) = $crate::testing::sqlite().await;
+                super::$body(store, url).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let (store, url) = $crate::testing::postgres().await;
+                super::$body(store.clone(), url).await;
+                store.close().await;
+            }
+        }
+    };
     ($name:ident, $body:ident) => {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -673,9 +673,16 @@ pub async fn manifests(
             && (actor.role != homeward_domain::Role::MissionOfficer
                 || crate::consents::in_force(store, r.case_id, "share_with_mission").await?)
         {
-            let codes: Option<String> = on_db!(&store.db, p => sqlx::query_scalar(
-                "SELECT special_assistance FROM fitness_checks WHERE case_id = $1 AND person_id = $2 ORDER BY recorded_at DESC LIMIT 1")
+            let codes: Option<(Uuid, String)> = on_db!(&store.db, p => sqlx::query_as(
+                "SELECT id, special_assistance FROM fitness_checks WHERE case_id = $1 AND person_id = $2 ORDER BY recorded_at DESC LIMIT 1")
                 .bind(r.case_id).bind(r.person_id).fetch_optional(p).await)?;
+            let codes = match codes {
+                Some((id, sealed)) => Some(store.keys.open(
+                    &crate::crypto::aad(crate::readiness::FITNESS, "special_assistance", id),
+                    &sealed,
+                )?),
+                None => None,
+            };
             Some(
                 codes
                     .and_then(|c| serde_json::from_str::<Vec<String>>(&c).ok())

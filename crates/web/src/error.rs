@@ -123,6 +123,11 @@ impl From<StoreError> for ApiError {
                 tracing::error!(error = %e, "file storage error");
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage")
             }
+            StoreError::Crypto(e) => {
+                // Never the value, only what failed: a missing or unknown key, or an altered value.
+                tracing::error!(error = %e, "restricted data could not be sealed or opened");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "restricted-data")
+            }
             StoreError::Migrate(e) => {
                 tracing::error!(error = %e, "migration error");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal")
