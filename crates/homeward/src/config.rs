@@ -36,6 +36,10 @@ pub struct Config {
     /// A Reintegration Sustainability Survey questionnaire (JSON, the format
     /// of `crates/domain/rss/default-v1.json`); unset: the shipped default.
     pub rss_questionnaire_file: Option<String>,
+    /// Delete, once a day in the job worker, the records of people past
+    /// their programme's retention period (docs/adr/0026). Off by default:
+    /// run `homeward retention run --dry-run` first.
+    pub retention_enabled: bool,
 }
 
 impl Default for Config {
@@ -49,6 +53,7 @@ impl Default for Config {
             log_format: "text".into(),
             data_dir: "homeward-data".into(),
             training_rules: false,
+            retention_enabled: false,
             cbsa_webhook_url: None,
             cbsa_webhook_secret: None,
             rss_questionnaire_file: None,

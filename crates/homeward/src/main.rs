@@ -3,6 +3,7 @@
 //! SQLite databases.
 
 mod config;
+mod privacy;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -60,6 +61,16 @@ enum Command {
     Jobs {
         #[command(subcommand)]
         command: JobsCommand,
+    },
+    /// Retention: delete records past their programme's retention period.
+    Retention {
+        #[command(subcommand)]
+        command: privacy::RetentionCommand,
+    },
+    /// A person's data: subject access export.
+    Person {
+        #[command(subcommand)]
+        command: privacy::PersonCommand,
     },
     /// Check the audit trail's hash chain.
     Audit {
@@ -289,6 +300,7 @@ async fn main() -> Result<()> {
                     webhook,
                     wake: web.jobs_wake.clone(),
                     shutdown: shutdown.clone(),
+                    retention_enabled: cfg.retention_enabled,
                     ..jobs::WorkerConfig::default()
                 },
             );
@@ -407,6 +419,8 @@ async fn main() -> Result<()> {
             println!("{}", tokens::create(&store, u.id).await?);
         }
         Command::Jobs { command } => jobs_command(&cfg, command).await?,
+        Command::Retention { command } => privacy::retention_command(&cfg, command).await?,
+        Command::Person { command } => privacy::person_command(&cfg, command).await?,
         Command::Audit {
             command:
                 AuditCommand::Verify {

@@ -9,7 +9,7 @@
 //! person of a case (membership, vulnerabilities, fitness, travel documents,
 //! tickets) are the person's own only. Attachments and letters are listed
 //! (kind, name, type, size, checksum), not copied. Sealed values (`hwenc:`,
-//! ADR 0025) are opened with the store's keys when it holds them.
+//! ADR 0028) are opened with the store's keys when it holds them.
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
@@ -23,7 +23,7 @@ use uuid::Uuid;
 /// bytes of a document (listed, not copied).
 const SKIPPED: &[&str] = &["search_text", "storage_key", "content"];
 
-/// One value of a sealed column, opened if the store can (ADR 0025).
+/// One value of a sealed column, opened if the store can (ADR 0028).
 fn open_sealed(_store: &Store, _table: &str, _column: &str, _row: Option<Uuid>, v: &str) -> Value {
     // The encryption at rest opens values in its read functions; a value
     // still sealed here is shown as such rather than as ciphertext.
@@ -357,4 +357,11 @@ fn mask(v: &mut Value, ids: &[String]) {
         Value::Object(m) => m.values_mut().for_each(|x| mask(x, ids)),
         _ => {}
     }
+}
+
+/// Whether a person with this id exists (says nothing else about them).
+pub async fn exists(store: &Store, person_id: Uuid) -> Result<bool> {
+    let n: i64 = on_db!(&store.db, p => sqlx::query_scalar("SELECT COUNT(*) FROM persons WHERE id = $1")
+        .bind(person_id).fetch_one(p).await)?;
+    Ok(n > 0)
 }

@@ -19,6 +19,7 @@ pub mod letters;
 pub mod observability;
 pub mod pages;
 pub mod security_headers;
+pub mod subject_access;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;

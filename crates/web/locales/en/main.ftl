@@ -944,3 +944,41 @@ error-too-many-attempts = Too many attempts. Please try again in a few minutes.
 error-password-too-long = The password must have at most 128 characters.
 error-password-contains-email = The password must not contain the email address or its part before the @.
 error-password-common = This password is too common; choose another one, for example a few unrelated words.
+# Retention and subject access (docs/adr/0026)
+retention = Retention after closure
+field-retention_years_after_closure = Years to keep records after the cases end
+hint-retention_years_after_closure = Whole years after a person's last case was closed or withdrawn; their records are then deleted for good. Leave empty to keep them.
+nav-retention = Retention
+nav-subject-access = Subject access
+retention-intro = People whose every case ended longer ago than their programme's retention period. Deleting removes every record about them and their cases, and their attachments; only counts by programme and month remain.
+retention-due = Due for deletion today
+retention-nobody = Nobody is due for deletion.
+retention-col-programme = Programme
+retention-col-years = Years kept
+retention-col-persons = Persons
+retention-col-cases = Cases
+retention-col-oldest = Oldest closure
+retention-col-month = Month of closure
+retention-total = Total
+retention-confirm = This cannot be undone. Type your password to delete these records now.
+retention-password = Your password
+retention-purge = Delete these records
+retention-purged = Deleted so far
+retention-none-purged = Nothing has been deleted yet.
+retention-wrong-password = The password is not right. Nothing was deleted.
+retention-deleted = { $count ->
+    [one] The records of one person were deleted.
+   *[other] The records of { $count } persons were deleted.
+}
+subject-access = Subject access
+subject-access-intro = Everything Homeward holds about one person, for that person: a JSON file and a readable PDF. Each export is recorded in the audit trail.
+subject-access-id = Person id
+subject-access-open = Open
+subject-access-json = Download JSON
+subject-access-pdf = Download PDF
+subject-access-title = Personal data held by Homeward
+subject-access-person = Person
+subject-access-case = Case
+subject-access-audit = Audit trail
+subject-access-field = Field
+subject-access-value = Value

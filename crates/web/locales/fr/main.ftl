@@ -944,3 +944,41 @@ error-too-many-attempts = Trop de tentatives. Veuillez réessayer dans quelques 
 error-password-too-long = Le mot de passe doit compter au plus 128 caractères.
 error-password-contains-email = Le mot de passe ne doit pas contenir l'adresse courriel ni sa partie avant le @.
 error-password-common = Ce mot de passe est trop courant ; choisissez-en un autre, par exemple quelques mots sans rapport entre eux.
+# Conservation et droit d'accès (docs/adr/0026)
+retention = Conservation après clôture
+field-retention_years_after_closure = Années de conservation après la fin des dossiers
+hint-retention_years_after_closure = Années entières après la clôture ou le retrait du dernier dossier d'une personne ; ses données sont ensuite supprimées définitivement. Laisser vide pour les conserver.
+nav-retention = Conservation
+nav-subject-access = Droit d'accès
+retention-intro = Personnes dont tous les dossiers ont pris fin depuis plus longtemps que la durée de conservation de leur programme. La suppression efface toutes les données les concernant, leurs dossiers et leurs pièces jointes ; seuls des totaux par programme et par mois subsistent.
+retention-due = À supprimer aujourd'hui
+retention-nobody = Personne n'est à supprimer.
+retention-col-programme = Programme
+retention-col-years = Années conservées
+retention-col-persons = Personnes
+retention-col-cases = Dossiers
+retention-col-oldest = Clôture la plus ancienne
+retention-col-month = Mois de clôture
+retention-total = Total
+retention-confirm = Cette action est irréversible. Saisissez votre mot de passe pour supprimer ces données maintenant.
+retention-password = Votre mot de passe
+retention-purge = Supprimer ces données
+retention-purged = Déjà supprimé
+retention-none-purged = Rien n'a encore été supprimé.
+retention-wrong-password = Le mot de passe est incorrect. Rien n'a été supprimé.
+retention-deleted = { $count ->
+    [one] Les données d'une personne ont été supprimées.
+   *[other] Les données de { $count } personnes ont été supprimées.
+}
+subject-access = Droit d'accès
+subject-access-intro = Tout ce que Homeward détient sur une personne, pour cette personne : un fichier JSON et un PDF lisible. Chaque export est consigné dans le journal d'audit.
+subject-access-id = Identifiant de la personne
+subject-access-open = Ouvrir
+subject-access-json = Télécharger le JSON
+subject-access-pdf = Télécharger le PDF
+subject-access-title = Données personnelles détenues par Homeward
+subject-access-person = Personne
+subject-access-case = Dossier
+subject-access-audit = Journal d'audit
+subject-access-field = Champ
+subject-access-value = Valeur

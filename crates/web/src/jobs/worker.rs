@@ -95,6 +95,10 @@ pub struct WorkerConfig {
     /// Payloads of jobs done longer ago than this are replaced by `null`
     /// (they are copies of personal data); `None` keeps them. Default 30 days.
     pub redact_done_after: Option<Duration>,
+    /// Delete records past their programme's retention period (docs/adr/0026)
+    /// every `retention_interval` (default off; once a day).
+    pub retention_enabled: bool,
+    pub retention_interval: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -110,6 +114,8 @@ impl Default for WorkerConfig {
             housekeeping_interval: Duration::from_secs(3600),
             audit_seal_interval: Duration::from_secs(5),
             redact_done_after: Some(Duration::from_secs(30 * 24 * 3600)),
+            retention_enabled: false,
+            retention_interval: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -153,6 +159,7 @@ async fn run(store: Store, config: WorkerConfig, kinds: &[&str], lane: usize, ke
     tracing::info!(worker = %config.worker_id, "job worker started");
     let mut next_housekeeping = Instant::now();
     let mut next_seal = Instant::now();
+    let mut next_retention = Instant::now();
     while !config.shutdown.is_triggered() {
         if keeps_house && Instant::now() >= next_seal {
             // A bounded round: a first backfill of millions must not hold
@@ -165,6 +172,10 @@ async fn run(store: Store, config: WorkerConfig, kinds: &[&str], lane: usize, ke
         if keeps_house && Instant::now() >= next_housekeeping {
             housekeeping(&store, &config).await;
             next_housekeeping = Instant::now() + config.housekeeping_interval;
+        }
+        if keeps_house && config.retention_enabled && Instant::now() >= next_retention {
+            retention(&store).await;
+            next_retention = Instant::now() + config.retention_interval;
         }
         match jobs::claim(&store, &config.worker_id, kinds, config.lease).await {
             Ok(Some(job)) => {
@@ -233,6 +244,31 @@ async fn run_one(store: &Store, config: &WorkerConfig, client: Option<&reqwest::
             job = %job.id, kind = %job.kind, error = %e,
             "recording a job attempt failed; the job runs again after its lease"
         ),
+    }
+}
+
+/// Deletes the records of people past their programme's retention period.
+async fn retention(store: &Store) {
+    let today = homeward_store::now().date_naive();
+    let plan = match homeward_store::retention::plan(store, today).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(error = %e, "retention: finding who is due failed");
+            return;
+        }
+    };
+    if plan.households.is_empty() {
+        return;
+    }
+    match homeward_store::retention::purge(store, None, &plan).await {
+        Ok(o) => tracing::info!(
+            persons = o.persons,
+            cases = o.cases,
+            kept = o.skipped,
+            file_errors = o.file_errors,
+            "retention run done"
+        ),
+        Err(e) => tracing::warn!(error = %e, "retention run failed"),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod login;
 pub mod monitoring;
 pub mod persons;
+pub mod privacy;
 pub mod programmes;
 pub mod reintegration;
 pub mod reports;
@@ -138,6 +139,15 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/suggest", get(cases::person_suggest))
         .route("/admin/jobs", get(jobs::list))
         .route("/admin/jobs/{id}/retry", post(jobs::retry))
+        .route("/admin/retention", get(privacy::show))
+        .route("/admin/retention/purge", post(privacy::purge))
+        .route("/admin/persons", get(privacy::person_form))
+        .route("/admin/persons/{id}", get(privacy::person))
+        .route("/admin/persons/{id}/{file}", get(privacy::export))
+        .route(
+            "/admin/programmes/{code}/retention",
+            post(programmes::set_retention),
+        )
         .route("/exports", post(exports::create))
         .route("/exports/new", get(exports::new_form))
         .route("/exports/deidentified", post(deidentified::create))
@@ -225,6 +235,16 @@ impl Layout {
             nav.push((
                 "/admin/jobs",
                 "nav-jobs",
+                r.can(Resource::Programme, Action::Manage),
+            ));
+            nav.push((
+                "/admin/retention",
+                "nav-retention",
+                r.can(Resource::Programme, Action::Manage),
+            ));
+            nav.push((
+                "/admin/persons",
+                "nav-subject-access",
                 r.can(Resource::Programme, Action::Manage),
             ));
             nav.push(("/audit", "nav-audit", r.can(Resource::Audit, Action::Read)));

@@ -24,12 +24,15 @@ pub struct ProgrammeRow {
     pub f: FormState,
     /// The departure target form.
     pub tf: FormState,
+    /// The retention form (docs/adr/0026).
+    pub rf: FormState,
 }
 
 /// Which form of which programme was refused, with what was typed.
 enum Refused {
     Schedule(String, FormState),
     Target(String, FormState),
+    Retention(String, FormState),
 }
 
 #[derive(Template)]
@@ -82,7 +85,23 @@ async fn page(
             }
         };
         let tf = tf.prefixed(&format!("{}-target-", p.code));
-        rows.push(ProgrammeRow { p, f, tf });
+        let rf = match &refused {
+            Some(Refused::Retention(code, f)) if *code == p.code => f.clone(),
+            _ => {
+                let years = match homeward_store::retention::years_of(&state.store, &p.code).await {
+                    Ok(y) => y,
+                    Err(e) => return store_error(ctx, e),
+                };
+                let mut f = FormState::default();
+                f.values.insert(
+                    "retention_years_after_closure".into(),
+                    years.map(|t| t.to_string()).unwrap_or_default(),
+                );
+                f
+            }
+        };
+        let rf = rf.prefixed(&format!("{}-retention-", p.code));
+        rows.push(ProgrammeRow { p, f, tf, rf });
     }
     let l = Layout::new(ctx, ctx.tr().t("nav-programmes"), "/admin/programmes");
     render(status, ProgrammesPage { l, rows })
@@ -176,6 +195,42 @@ pub async fn set_target(
         Ok(_) => Redirect::to(&format!("/admin/programmes#programme-{code}")).into_response(),
         Err(e) => match super::refilled(&ctx.tr(), form, &e, "") {
             Some((f, status)) => page(&state, &ctx, Some(Refused::Target(code, f)), status).await,
+            None => store_error(&ctx, e),
+        },
+    }
+}
+
+/// POST /admin/programmes/{code}/retention: sets (or, left empty, clears)
+/// how many whole years after their cases ended a person's records are kept.
+pub async fn set_retention(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(code): Path<String>,
+    PageForm(form): PageForm,
+) -> Response {
+    if let Err(r) = require(&auth, &ctx, Resource::Programme, Action::Manage) {
+        return r;
+    }
+    let store = &state.store;
+    let result = match form.get("retention_years_after_closure").map(|s| s.trim()) {
+        None | Some("") => {
+            homeward_store::retention::set_years(store, &auth.actor, &code, None).await
+        }
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) => homeward_store::retention::set_years(store, &auth.actor, &code, Some(n)).await,
+            Err(_) => {
+                let mut inv = Invalid::default();
+                inv.add("retention_years_after_closure", "not-a-number");
+                Err(Error::Invalid(inv))
+            }
+        },
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/admin/programmes#programme-{code}")).into_response(),
+        Err(e) => match super::refilled(&ctx.tr(), form, &e, "") {
+            Some((f, status)) => {
+                page(&state, &ctx, Some(Refused::Retention(code, f)), status).await
+            }
             None => store_error(&ctx, e),
         },
     }
