@@ -40,6 +40,9 @@ pub struct Config {
     /// their programme's retention period (docs/adr/0026). Off by default:
     /// run `homeward retention run --dry-run` first.
     pub retention_enabled: bool,
+    /// Users without two-factor sign-in (TOTP) must set it up right after
+    /// their password before anything else (docs/adr/0027).
+    pub require_two_factor: bool,
 }
 
 impl Default for Config {
@@ -54,6 +57,7 @@ impl Default for Config {
             data_dir: "homeward-data".into(),
             training_rules: false,
             retention_enabled: false,
+            require_two_factor: true,
             cbsa_webhook_url: None,
             cbsa_webhook_secret: None,
             rss_questionnaire_file: None,
@@ -135,6 +139,7 @@ mod tests {
             assert_eq!(c.session_idle_minutes, 5);
             assert_eq!(c.database_url, "postgres://u:secret@db/homeward");
             assert_eq!(c.session_absolute_hours, 12);
+            assert!(c.require_two_factor, "two-factor is required by default");
             assert!(c.cbsa_webhook().unwrap().is_none());
             Ok(())
         });

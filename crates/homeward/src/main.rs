@@ -219,6 +219,11 @@ fn print_demo_sign_ins() {
         let c = country.map(|c| format!(" ({c})")).unwrap_or_default();
         println!("  {role:<16} {email:<30} {name}{c}");
     }
+    println!(
+        "Two-factor sign-in is required by default: on first sign-in each demo user \
+         scans a QR code with an authenticator app and confirms a code (HOMEWARD_REQUIRE_TWO_FACTOR=false \
+         turns this off, for a quick demo)."
+    );
     println!();
 }
 
@@ -292,6 +297,7 @@ async fn main() -> Result<()> {
                 secure_cookies: cfg.secure_cookies,
                 cbsa_webhook: webhook.clone(),
                 jobs_wake: jobs::Wake::default(),
+                require_two_factor: cfg.require_two_factor,
             };
             let shutdown = jobs::Shutdown::default();
             let worker = jobs::spawn_worker(

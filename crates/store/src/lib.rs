@@ -40,6 +40,7 @@ pub mod surveys;
 pub mod tasks;
 pub mod tokens;
 pub mod travel;
+pub mod two_factor;
 pub mod users;
 pub mod vendors;
 

@@ -209,14 +209,29 @@ pub async fn sign_in(
     address: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
+    let outcome = check_password(store, email, password, address, now).await?;
+    if let Outcome::SignedIn(_) = outcome {
+        clear_account(store, email).await?;
+    }
+    Ok(outcome)
+}
+
+/// Like [`sign_in`], but a right password leaves the account's failures in
+/// place: when a second factor is still due (docs/adr/0027), they are only
+/// cleared once it is accepted, so wrong codes count towards the same
+/// throttle and retyping the password does not reset it.
+pub async fn check_password(
+    store: &Store,
+    email: &str,
+    password: &str,
+    address: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Outcome> {
     if let Some(until) = throttled_until(store, email, address, now).await? {
         return Ok(Outcome::Throttled { until });
     }
     match users::authenticate(store, email, password).await? {
-        Some(user) => {
-            clear_account(store, email).await?;
-            Ok(Outcome::SignedIn(user))
-        }
+        Some(user) => Ok(Outcome::SignedIn(user)),
         None => {
             record_failure(store, email, address, now).await?;
             Ok(Outcome::Refused)

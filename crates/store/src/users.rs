@@ -223,6 +223,54 @@ pub async fn set_active(
     get(store, id).await
 }
 
+/// Changes a user's role (admins only; not their own, so an admin cannot
+/// lock themselves out). A role that needs a country keeps or needs one.
+pub async fn set_role(
+    store: &Store,
+    actor: &Actor,
+    id: Uuid,
+    role: &str,
+    version: i64,
+) -> Result<User> {
+    actor.require(Resource::User, Action::Manage)?;
+    let mut inv = Invalid::default();
+    let Some(new_role) = Role::parse(role.trim()) else {
+        inv.add("role", "invalid-choice");
+        return Err(inv.into());
+    };
+    if id == actor.user_id {
+        inv.add("role", "cannot-change-own-role");
+        return Err(inv.into());
+    }
+    let before = get(store, id).await?;
+    if new_role.needs_country() && before.country.is_none() {
+        inv.add("country", "required");
+        return Err(inv.into());
+    }
+    let mut tx = store.begin().await?;
+    let n = on_tx!(&mut tx, c => sqlx::query(
+        "UPDATE users SET role = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
+        .bind(new_role.as_str()).bind(crate::now()).bind(id).bind(version).execute(c).await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(Error::Conflict);
+    }
+    audit::record(
+        &mut tx,
+        Some(actor),
+        Entry {
+            action: "change_role",
+            entity: "user",
+            entity_id: Some(id.to_string()),
+            case_id: None,
+            before: Some(json!({"role": before.role})),
+            after: Some(json!({"role": new_role.as_str()})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, id).await
+}
+
 /// Stores the user's preferred interface language.
 pub async fn set_language(store: &Store, id: Uuid, language: &str) -> Result<()> {
     on_db!(&store.db, p => sqlx::query("UPDATE users SET language = $1 WHERE id = $2").bind(language).bind(id).execute(p).await.map(|r| r.rows_affected()))?;

@@ -74,6 +74,7 @@ pub async fn load(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let mut auth = None;
+    let mut pending: Option<Pending> = None;
     let mut failed_bearer = false;
     if let Some(token) = bearer(req.headers()) {
         match tokens::authenticate(&state.store, token).await {
@@ -92,7 +93,7 @@ pub async fn load(
         match sessions::touch(&state.store, c.value(), state.config.sessions).await {
             Ok(Some(session)) => {
                 match homeward_store::users::get(&state.store, session.user_id).await {
-                    Ok(user) => {
+                    Ok(user) if session.is_full() => {
                         let actor = user.actor(request_id.clone());
                         auth = Some(Auth {
                             user,
@@ -100,6 +101,8 @@ pub async fn load(
                             session: Some(session),
                         });
                     }
+                    // A half-session (docs/adr/0027): only its own page.
+                    Ok(user) => pending = Some(Pending { user, session }),
                     Err(e) => return ApiError::from(e).into_response(),
                 }
             }
@@ -125,12 +128,60 @@ pub async fn load(
         })
         .or_else(|| auth.as_ref().and_then(|a| Lang::parse(&a.user.language)))
         .unwrap_or(Lang::En);
+    if let Some(p) = pending {
+        if let Some(refused) = pending_gate(&p, req.uri().path()) {
+            return refused;
+        }
+        req.extensions_mut().insert(p);
+    }
     req.extensions_mut().insert(Ctx {
         lang,
         auth,
         request_id,
     });
     next.run(req).await
+}
+
+/// A pending half-session: the password was right, but a two-factor code is
+/// due or two-factor must be set up first (docs/adr/0027). It is not an
+/// [`Auth`]: handlers that need a user never see it.
+#[derive(Clone, Debug)]
+pub struct Pending {
+    pub user: User,
+    pub session: Session,
+}
+
+/// Where a pending half-session must go.
+pub fn pending_page(stage: &str) -> &'static str {
+    if stage == sessions::ENROL {
+        "/account/two-factor"
+    } else {
+        "/login/two-factor"
+    }
+}
+
+/// Refuses every request of a half-session but its own page, sign-out, the
+/// language switch, assets and health: pages redirect to its page, the API
+/// answers 403 problem+json.
+fn pending_gate(p: &Pending, path: &str) -> Option<Response> {
+    let own = pending_page(&p.session.stage);
+    let open = path == own
+        || matches!(
+            path,
+            "/logout" | "/lang" | "/login" | "/healthz" | "/readyz"
+        )
+        || path.starts_with("/assets/");
+    if open {
+        return None;
+    }
+    if path.starts_with("/api/") {
+        return Some(
+            ApiError::new(axum::http::StatusCode::FORBIDDEN, "two-factor-required")
+                .detail("finish signing in with two-factor authentication first")
+                .into_response(),
+        );
+    }
+    Some(Redirect::to(own).into_response())
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {

@@ -41,6 +41,12 @@ pub async fn verify(State(_): State<AppState>, req: Request, next: Next) -> Resp
         .and_then(|c| c.auth.as_ref())
         .and_then(|a| a.session.as_ref())
         .map(|s| s.csrf_token.clone())
+        .or_else(|| {
+            // A half-session's own page (docs/adr/0027) is checked the same way.
+            req.extensions()
+                .get::<crate::auth::Pending>()
+                .map(|p| p.session.csrf_token.clone())
+        })
     else {
         // No session: bearer token, or anonymous (handlers refuse what needs a user).
         return next.run(req).await;

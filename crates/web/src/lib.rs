@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod letters;
 pub mod observability;
 pub mod pages;
+pub mod reauth;
 pub mod security_headers;
 pub mod subject_access;
 
@@ -44,6 +45,10 @@ pub struct WebConfig {
     pub cbsa_webhook: Option<jobs::WebhookConfig>,
     /// Wakes this process's job worker at once (instead of at its next poll).
     pub jobs_wake: jobs::Wake,
+    /// Users without two-factor sign-in must set it up right after their
+    /// password (docs/adr/0027). `homeward` turns it on by default; off here
+    /// (the `Default`) for tests that do not exercise it.
+    pub require_two_factor: bool,
 }
 
 /// What every handler can reach.

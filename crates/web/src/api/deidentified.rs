@@ -73,6 +73,8 @@ pub async fn create(
     if !deidentify::may_export(a.actor.role) {
         return Err(StoreError::Forbidden.into());
     }
+    // A browser session must have re-authenticated lately; tokens are exempt (ADR 0027).
+    crate::reauth::guard_api(&a)?;
     let req = request_of(body)?;
     let e = deidentified::create(&s.store, &a.actor, &req, "en").await?;
     s.config.jobs_wake.wake();

@@ -26,6 +26,8 @@ pub async fn create(
     if !homeward_exports::may_export(a.actor.role) {
         return Err(homeward_store::Error::Forbidden.into());
     }
+    // A browser session must have re-authenticated lately; tokens are exempt (ADR 0027).
+    crate::reauth::guard_api(&a)?;
     let e = exports::create(&s.store, &a.actor, &b, "en").await?;
     s.config.jobs_wake.wake();
     Ok((StatusCode::ACCEPTED, Json(e)))

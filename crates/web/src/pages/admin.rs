@@ -19,6 +19,15 @@ struct ListPage {
     l: Layout,
     users: Vec<User>,
     me: Uuid,
+    /// Users with two-factor sign-in on.
+    two_factor: std::collections::HashSet<Uuid>,
+    roles: Vec<(String, String)>,
+}
+
+impl ListPage {
+    fn has_two_factor(&self, u: &User) -> bool {
+        self.two_factor.contains(&u.id)
+    }
 }
 
 /// GET /admin/users.
@@ -26,15 +35,26 @@ pub async fn list(State(state): State<AppState>, PageUser(auth, ctx): PageUser) 
     if let Err(r) = require(&auth, &ctx, Resource::User, Action::Manage) {
         return r;
     }
+    let two_factor = match homeward_store::two_factor::enabled_users(&state.store).await {
+        Ok(s) => s,
+        Err(e) => return store_error(&ctx, e),
+    };
     match users::list(&state.store, &auth.actor).await {
         Ok(users) => {
-            let l = Layout::new(&ctx, ctx.tr().t("nav-users"), "/admin/users");
+            let t = ctx.tr();
+            let roles = Role::ALL
+                .iter()
+                .map(|r| (r.as_str().to_string(), t.role(r.as_str())))
+                .collect();
+            let l = Layout::new(&ctx, t.t("nav-users"), "/admin/users");
             render(
                 StatusCode::OK,
                 ListPage {
                     l,
                     users,
                     me: auth.user.id,
+                    two_factor,
+                    roles,
                 },
             )
         }
@@ -122,6 +142,59 @@ pub async fn set_active(
         Err(Error::Invalid(_)) => {
             super::error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "self-deactivate")
         }
+        Err(e) => store_error(&ctx, e),
+    }
+}
+
+/// POST /admin/users/{id}/role: changes a user's role (not one's own),
+/// audited; asks for the admin's password (and code) again unless they
+/// typed it within the last minutes (docs/adr/0027).
+pub async fn set_role(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    address: crate::reauth::ClientAddress,
+    Path(id): Path<String>,
+    PageForm(form): PageForm,
+) -> Response {
+    if let Err(r) = require(&auth, &ctx, Resource::User, Action::Manage) {
+        return r;
+    }
+    let Ok(uid) = Uuid::parse_str(id.trim()) else {
+        return super::error_page(&ctx, StatusCode::NOT_FOUND, "not-found");
+    };
+    let action = format!("/admin/users/{uid}/role");
+    if let Err(r) = crate::reauth::guard_form(&state, &auth, &ctx, &address, &action, &form).await {
+        return r;
+    }
+    let role = form.get("role").cloned().unwrap_or_default();
+    let version = form
+        .get("version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(-1);
+    match users::set_role(&state.store, &auth.actor, uid, &role, version).await {
+        Ok(_) => Redirect::to("/admin/users").into_response(),
+        Err(Error::Invalid(_)) => {
+            super::error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "role-change")
+        }
+        Err(e) => store_error(&ctx, e),
+    }
+}
+
+/// POST /admin/users/{id}/two-factor/reset: turns a user's two-factor
+/// sign-in off (a lost phone) and ends their sessions; audited.
+pub async fn reset_two_factor(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(r) = require(&auth, &ctx, Resource::User, Action::Manage) {
+        return r;
+    }
+    let Ok(uid) = Uuid::parse_str(id.trim()) else {
+        return super::error_page(&ctx, StatusCode::NOT_FOUND, "not-found");
+    };
+    match homeward_store::two_factor::reset(&state.store, &auth.actor, uid).await {
+        Ok(()) => Redirect::to("/admin/users").into_response(),
         Err(e) => store_error(&ctx, e),
     }
 }

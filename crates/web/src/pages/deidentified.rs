@@ -131,10 +131,24 @@ fn request_of(form: &HashMap<String, String>) -> DeidentifiedRequest {
 pub async fn create(
     State(state): State<AppState>,
     PageUser(auth, ctx): PageUser,
+    address: crate::reauth::ClientAddress,
     PageForm(form): PageForm,
 ) -> Response {
     if !deidentify::may_export(auth.actor.role) {
         return forbidden(&ctx);
+    }
+    // Sensitive: the password again unless typed in the last minutes (ADR 0027).
+    if let Err(r) = crate::reauth::guard_form(
+        &state,
+        &auth,
+        &ctx,
+        &address,
+        "/exports/deidentified",
+        &form,
+    )
+    .await
+    {
+        return r;
     }
     let req = request_of(&form);
     match deidentified::create(&state.store, &auth.actor, &req, ctx.lang.code()).await {

@@ -143,10 +143,17 @@ fn request_of(form: &HashMap<String, String>) -> ExportRequest {
 pub async fn create(
     State(state): State<AppState>,
     PageUser(auth, ctx): PageUser,
+    address: crate::reauth::ClientAddress,
     PageForm(form): PageForm,
 ) -> Response {
     if !may_export(auth.actor.role) {
         return forbidden(&ctx);
+    }
+    // Sensitive: the password again unless typed in the last minutes (ADR 0027).
+    if let Err(r) =
+        crate::reauth::guard_form(&state, &auth, &ctx, &address, "/exports", &form).await
+    {
+        return r;
     }
     let req = request_of(&form);
     match exports::create(&state.store, &auth.actor, &req, ctx.lang.code()).await {

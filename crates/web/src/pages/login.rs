@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use homeward_store::sessions::{self, random_secret};
 use homeward_store::sign_in::{self, Outcome};
-use homeward_store::{audit, users};
+use homeward_store::{audit, two_factor, users};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
@@ -30,7 +30,7 @@ struct LoginPage {
 }
 
 /// Only local paths may be a `next` target (no open redirects).
-fn safe_next(n: Option<&String>) -> String {
+pub(crate) fn safe_next(n: Option<&String>) -> String {
     match n {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.clone(),
         _ => "/".into(),
@@ -124,35 +124,53 @@ pub async fn submit(
         return login_page(&state, &ctx, jar, fs, next, StatusCode::UNAUTHORIZED, false);
     }
     let now = homeward_store::now();
-    match sign_in::sign_in(&state.store, &email, &password, address.as_deref(), now).await {
+    // The account's failures are cleared only once sign-in is complete, so
+    // wrong two-factor codes count towards the same throttle (docs/adr/0027).
+    match sign_in::check_password(&state.store, &email, &password, address.as_deref(), now).await {
         Ok(Outcome::SignedIn(user)) => {
-            match sessions::create(&state.store, user.id, state.config.sessions).await {
+            let st = match two_factor::status(&state.store, user.id).await {
+                Ok(s) => s,
+                Err(e) => return super::store_error(&ctx, e),
+            };
+            let stage = if st.enabled() {
+                sessions::TWO_FACTOR
+            } else if state.config.require_two_factor {
+                sessions::ENROL
+            } else {
+                sessions::FULL
+            };
+            if stage != sessions::TWO_FACTOR {
+                if let Err(e) = sign_in::clear_account(&state.store, &email).await {
+                    return super::store_error(&ctx, e);
+                }
+            }
+            if stage == sessions::FULL {
+                return match start_session(&state, &ctx, jar.remove(LOGIN_CSRF_COOKIE), &user, None)
+                    .await
+                {
+                    Ok(jar) => (jar, Redirect::to(&next)).into_response(),
+                    Err(r) => r,
+                };
+            }
+            // A half-session: its own page only, for a few minutes.
+            match sessions::create_stage(&state.store, user.id, state.config.sessions, stage).await
+            {
                 Ok((token, _)) => {
-                    let actor = user.actor(ctx.request_id.clone());
-                    if let Ok(mut tx) = state.store.begin().await {
-                        let ok = audit::record(
-                            &mut tx,
-                            Some(&actor),
-                            audit::Entry {
-                                action: "sign_in",
-                                entity: "user",
-                                entity_id: Some(user.id.to_string()),
-                                case_id: None,
-                                before: None,
-                                after: None,
-                            },
-                        )
-                        .await;
-                        if ok.is_ok() {
-                            let _ = tx.commit().await;
-                        }
-                    }
                     let secure = state.config.secure_cookies;
                     let jar = jar
                         .remove(LOGIN_CSRF_COOKIE)
                         .add(cookie(SESSION_COOKIE, token, secure))
                         .add(cookie(LANG_COOKIE, user.language.clone(), secure));
-                    (jar, Redirect::to(&next)).into_response()
+                    let to = if stage == sessions::TWO_FACTOR {
+                        let n = percent_encoding::utf8_percent_encode(
+                            &next,
+                            percent_encoding::NON_ALPHANUMERIC,
+                        );
+                        format!("/login/two-factor?next={n}")
+                    } else {
+                        "/account/two-factor".to_string()
+                    };
+                    (jar, Redirect::to(&to)).into_response()
                 }
                 Err(e) => super::store_error(&ctx, e),
             }
@@ -177,6 +195,45 @@ pub async fn submit(
         }
         Err(e) => super::store_error(&ctx, e),
     }
+}
+
+/// Starts a full session for `user` (audited as `sign_in`, with the second
+/// factor used if any) and sets its cookies on `jar`.
+pub(crate) async fn start_session(
+    state: &AppState,
+    ctx: &Ctx,
+    jar: CookieJar,
+    user: &users::User,
+    second_factor: Option<&str>,
+) -> Result<CookieJar, Response> {
+    let (token, _) = sessions::create(&state.store, user.id, state.config.sessions)
+        .await
+        .map_err(|e| super::store_error(ctx, e))?;
+    let actor = user.actor(ctx.request_id.clone());
+    if let Ok(mut tx) = state.store.begin().await {
+        let ok = audit::record(
+            &mut tx,
+            Some(&actor),
+            audit::Entry {
+                action: "sign_in",
+                entity: "user",
+                entity_id: Some(user.id.to_string()),
+                case_id: None,
+                before: None,
+                after: second_factor.map(|f| serde_json::json!({"second_factor": f})),
+            },
+        )
+        .await;
+        if ok.is_ok() {
+            let _ = tx.commit().await;
+        }
+    }
+    let secure = state.config.secure_cookies;
+    Ok(jar.add(cookie(SESSION_COOKIE, token, secure)).add(cookie(
+        LANG_COOKIE,
+        user.language.clone(),
+        secure,
+    )))
 }
 
 /// POST /logout: ends the session (CSRF-checked like every POST).

@@ -19,6 +19,7 @@ pub mod reports;
 pub mod sections;
 pub mod tasks;
 pub mod travel;
+pub mod two_factor;
 pub mod vendors;
 
 use crate::auth::{Auth, Ctx};
@@ -41,6 +42,27 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(dashboard::show))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
+        .route(
+            "/login/two-factor",
+            get(two_factor::code_form).post(two_factor::code_submit),
+        )
+        .route(
+            "/account/two-factor",
+            get(two_factor::setup).post(two_factor::confirm),
+        )
+        .route(
+            "/account/two-factor/recovery-codes",
+            post(two_factor::regenerate),
+        )
+        .route(
+            "/reauth",
+            get(crate::reauth::form).post(crate::reauth::submit),
+        )
+        .route("/admin/users/{id}/role", post(admin::set_role))
+        .route(
+            "/admin/users/{id}/two-factor/reset",
+            post(admin::reset_two_factor),
+        )
         .route("/lang", post(login::set_language))
         .route("/cases", get(cases::list).post(cases::create))
         .route("/cases/new", get(cases::new_form))
@@ -249,6 +271,7 @@ impl Layout {
             ));
             nav.push(("/audit", "nav-audit", r.can(Resource::Audit, Action::Read)));
             nav.push(("/api/docs/", "nav-api", true));
+            nav.push(("/account/two-factor", "nav-two-factor", true));
         }
         let other = match ctx.lang {
             crate::i18n::Lang::En => crate::i18n::Lang::Fr,

@@ -532,8 +532,13 @@ fn failed(ctx: &Ctx, what: &str, e: impl std::fmt::Display) -> Response {
 pub async fn xlsx_download(
     State(state): State<AppState>,
     PageUser(auth, ctx): PageUser,
+    uri: axum::http::Uri,
     Query(q): Query<ReportQuery>,
 ) -> Response {
+    // Sensitive: the password again unless typed in the last minutes (ADR 0027).
+    if let Err(r) = crate::reauth::guard_get(&auth, &uri) {
+        return r;
+    }
     let r = match load(&state, &auth, &ctx, &q).await {
         Ok(r) => r,
         Err(resp) => return resp,
@@ -555,8 +560,13 @@ pub async fn xlsx_download(
 pub async fn csv_download(
     State(state): State<AppState>,
     PageUser(auth, ctx): PageUser,
+    uri: axum::http::Uri,
     Query(q): Query<ReportQuery>,
 ) -> Response {
+    // Sensitive: the password again unless typed in the last minutes (ADR 0027).
+    if let Err(r) = crate::reauth::guard_get(&auth, &uri) {
+        return r;
+    }
     let r = match load(&state, &auth, &ctx, &q).await {
         Ok(r) => r,
         Err(resp) => return resp,
@@ -574,8 +584,13 @@ pub async fn csv_download(
 pub async fn pdf_download(
     State(state): State<AppState>,
     PageUser(auth, ctx): PageUser,
+    uri: axum::http::Uri,
     Query(q): Query<ReportQuery>,
 ) -> Response {
+    // Sensitive: the password again unless typed in the last minutes (ADR 0027).
+    if let Err(r) = crate::reauth::guard_get(&auth, &uri) {
+        return r;
+    }
     let r = match load(&state, &auth, &ctx, &q).await {
         Ok(r) => r,
         Err(resp) => return resp,

@@ -31,17 +31,40 @@ impl Drop for App {
     }
 }
 
+/// How a test server runs.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// A job worker polling every 50 ms.
+    pub worker: bool,
+    /// Users without two-factor sign-in must set it up after their password
+    /// (off unless a test exercises it, so [`sign_in`] needs no code).
+    pub require_two_factor: bool,
+}
+
 /// The server alone.
 pub async fn start(store: Store) -> App {
-    serve(store, false).await
+    start_with(store, Options::default()).await
 }
 
 /// The server and a job worker polling every 50 ms.
 pub async fn start_with_worker(store: Store) -> App {
-    serve(store, true).await
+    start_with(
+        store,
+        Options {
+            worker: true,
+            ..Options::default()
+        },
+    )
+    .await
 }
 
-async fn serve(store: Store, worker: bool) -> App {
+/// The server with `options`.
+pub async fn start_with(store: Store, options: Options) -> App {
+    serve(store, options).await
+}
+
+async fn serve(store: Store, options: Options) -> App {
+    let worker = options.worker;
     let wake = Wake::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -50,6 +73,7 @@ async fn serve(store: Store, worker: bool) -> App {
         store.clone(),
         homeward_web::WebConfig {
             jobs_wake: wake.clone(),
+            require_two_factor: options.require_two_factor,
             ..Default::default()
         },
     ));
