@@ -23,12 +23,19 @@ use uuid::Uuid;
 /// bytes of a document (listed, not copied).
 const SKIPPED: &[&str] = &["search_text", "storage_key", "content"];
 
-/// One value of a sealed column, opened if the store can (ADR 0028).
-fn open_sealed(_store: &Store, _table: &str, _column: &str, _row: Option<Uuid>, v: &str) -> Value {
-    // The encryption at rest opens values in its read functions; a value
-    // still sealed here is shown as such rather than as ciphertext.
-    let _ = v;
-    json!({"sealed": true})
+/// One value of a sealed column (ADR 0028), opened with the store's keys;
+/// one that does not open is marked as such, never shown as ciphertext.
+fn open_sealed(store: &Store, table: &str, column: &str, row: Option<Uuid>, v: &str) -> Value {
+    let Some(row) = row else {
+        return json!({"sealed": true});
+    };
+    match store.keys.open(&crate::crypto::aad(table, column, row), v) {
+        Ok(s) => Value::String(s),
+        Err(e) => {
+            tracing::warn!(table, column, %row, error = %e, "subject access: a sealed value does not open");
+            json!({"sealed": true})
+        }
+    }
 }
 
 fn text_value(store: &Store, table: &str, column: &str, row: Option<Uuid>, s: String) -> Value {

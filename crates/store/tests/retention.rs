@@ -376,9 +376,34 @@ async fn subject_access_export_holds_their_data_only(store: Store) {
         subject_access::export(&store, Some(&w.admin), Uuid::new_v4()).await,
         Err(Error::NotFound)
     ));
+    // A counselling note, sealed at rest, is exported readable.
+    homeward_store::counselling::add(
+        &store,
+        &w.counsellor,
+        w.family.0,
+        &homeward_store::counselling::SessionInput {
+            held_on: Some("2014-05-02".into()),
+            duration_minutes: Some(45),
+            language: Some("hu".into()),
+            topics: vec![],
+            notes: Some("Wishes to open a bakery in Miskolc".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let stored: Option<String> = on_db!(&store.db, p => sqlx::query_scalar(
+        "SELECT notes FROM counselling_sessions WHERE case_id = $1")
+        .bind(w.family.0).fetch_one(p).await)
+    .unwrap();
+    let sealed = stored.as_deref().is_some_and(|n| n.starts_with("hwenc:"));
     let doc = subject_access::export(&store, Some(&w.admin), mother)
         .await
         .unwrap();
+    assert_eq!(
+        doc["cases"][0]["counselling_sessions"][0]["notes"], "Wishes to open a bakery in Miskolc",
+        "sealed at rest: {sealed}"
+    );
     let text = doc.to_string();
     assert_eq!(doc["person"]["family_name"], "Horváth");
     assert_eq!(doc["person"]["given_names"], "Ágnes");
