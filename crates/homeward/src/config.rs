@@ -24,6 +24,11 @@ pub struct Config {
     pub log_format: String,
     /// Folder for attachments (kept outside any web root).
     pub data_dir: String,
+    /// The data keys sealing restricted data, one `<id> <base64 32 bytes>`
+    /// per line, the last one current (`HOMEWARD_DATA_KEY`, or better
+    /// `HOMEWARD_DATA_KEY_FILE`). Unset: `data_dir/data.key`, created on
+    /// first start (ADR 0028).
+    pub data_key: Option<String>,
     /// Also apply training copies of the eligibility rules after a programme
     /// closed (demo and training databases only).
     pub training_rules: bool,
@@ -55,12 +60,13 @@ impl Default for Config {
             session_absolute_hours: 12,
             log_format: "text".into(),
             data_dir: "homeward-data".into(),
+            data_key: None,
             training_rules: false,
             retention_enabled: false,
-            require_two_factor: true,
             cbsa_webhook_url: None,
             cbsa_webhook_secret: None,
             rss_questionnaire_file: None,
+            require_two_factor: true,
         }
     }
 }

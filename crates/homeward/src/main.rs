@@ -4,6 +4,7 @@
 
 mod config;
 mod privacy;
+mod keys;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -61,6 +62,11 @@ enum Command {
     Jobs {
         #[command(subcommand)]
         command: JobsCommand,
+    },
+    /// Data keys for restricted data: a new key, what each key holds, rotation.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
     },
     /// Retention: delete records past their programme's retention period.
     Retention {
@@ -153,6 +159,24 @@ enum AuditCommand {
 }
 
 #[derive(Subcommand)]
+enum KeysCommand {
+    /// Print a new data key line (`<id> <base64>`): append it to the key file,
+    /// then run `homeward keys rotate`.
+    New,
+    /// How many sealed values and files each key holds.
+    Status {
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Re-seal everything under the newest key (resumable; old keys may go
+    /// once `status` shows nothing left under them).
+    Rotate {
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum TokenCommand {
     /// Print a new API token for a user.
     Create {
@@ -163,12 +187,46 @@ enum TokenCommand {
     },
 }
 
+async fn keys_command(cfg: &config::Config, command: KeysCommand) -> Result<()> {
+    match command {
+        KeysCommand::New => println!("{}", homeward_store::crypto::Keyring::new_key_line()),
+        KeysCommand::Status { database_url } => {
+            let store = open(cfg, database_url).await?;
+            println!("current key: {}", store.keys.current_id().unwrap_or("-"));
+            for c in homeward_store::keys::status(&store).await? {
+                println!("{:<40} {:<20} {:>10}", c.what, c.key, c.count);
+            }
+        }
+        KeysCommand::Rotate { database_url } => {
+            let store = open(cfg, database_url).await?;
+            let current = store.keys.current_id().unwrap_or("-").to_string();
+            let done = homeward_store::keys::rotate(&store, |what, n| {
+                eprintln!("{what}: {n} re-sealed");
+            })
+            .await?;
+            println!(
+                "Everything is sealed under {current}: {} values and {} files re-sealed{}.",
+                done.values,
+                done.files,
+                if done.missing_files > 0 {
+                    format!(", {} files listed but not on disk", done.missing_files)
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
 async fn open(cfg: &config::Config, url: Option<String>) -> Result<Store> {
     let url = url.unwrap_or_else(|| cfg.database_url.clone());
     let mut store = Store::connect(&url)
         .await
         .with_context(|| format!("cannot open the database {}", redact(&url)))?;
     store.migrate().await.context("migration failed")?;
+    store.data_dir = cfg.data_dir.clone().into();
+    store.keys = std::sync::Arc::new(keys::load(cfg)?);
     // A configured questionnaire that cannot be read stops the start: surveys
     // must never be scored against something else than what was configured.
     if let Some(path) = cfg
@@ -427,6 +485,7 @@ async fn main() -> Result<()> {
         Command::Jobs { command } => jobs_command(&cfg, command).await?,
         Command::Retention { command } => privacy::retention_command(&cfg, command).await?,
         Command::Person { command } => privacy::person_command(&cfg, command).await?,
+        Command::Keys { command } => keys_command(&cfg, command).await?,
         Command::Audit {
             command:
                 AuditCommand::Verify {

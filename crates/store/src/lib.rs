@@ -12,6 +12,8 @@ pub mod cases;
 pub mod closure;
 pub mod consents;
 pub mod counselling;
+pub mod crypto;
+pub mod keys;
 pub mod dashboard;
 pub mod deidentified;
 pub mod demo;
@@ -124,6 +126,9 @@ pub struct Store {
     pub fitness_window_hours: i64,
     /// The active RSS questionnaire (the shipped default unless configured).
     pub questionnaire: std::sync::Arc<homeward_domain::rss::Questionnaire>,
+    /// Data keys sealing restricted data (ADR 0028); empty until the
+    /// program loads them, and then restricted data can be neither written nor read.
+    pub keys: std::sync::Arc<crypto::Keyring>,
     /// SQLite admits one writer at a time; this process's writers queue here
     /// in turn rather than in SQLite's busy handler, which polls with sleeps
     /// growing to 100 ms (p99 of a case view, which writes its read to the
@@ -175,6 +180,7 @@ impl Store {
             rules: std::sync::Arc::new(homeward_domain::eligibility::builtin_rule_sets()),
             fitness_window_hours: homeward_domain::readiness::FITNESS_WINDOW_HOURS,
             questionnaire: std::sync::Arc::new(homeward_domain::rss::default_questionnaire()?),
+            keys: std::sync::Arc::new(crypto::Keyring::default()),
             writer: Default::default(),
         })
     }

@@ -84,7 +84,10 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             state.clone(),
             auth::load,
         ))
-        .layer(axum::middleware::from_fn(security_headers::add))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security_headers::add,
+        ))
         .layer(axum::middleware::from_fn(observability::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))

@@ -141,10 +141,14 @@ async fn sign_in_out_and_expiry(store: Store) {
     let (c, csrf) = sign_in(&app, "c@iom.int").await;
     let dash = c.get(app.url("/")).send().await.unwrap();
     assert_eq!(dash.headers()["x-frame-options"], "DENY");
-    assert!(dash.headers()["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .contains("default-src 'self'"));
+    let csp = dash.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'self'"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    // No inline script or style anywhere on our pages.
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(dash.headers()["referrer-policy"], "no-referrer");
+    // Not behind TLS here: no HSTS.
+    assert!(!dash.headers().contains_key("strict-transport-security"));
     assert!(dash.headers().contains_key("x-request-id"));
     assert!(dash.text().await.unwrap().contains("User counsellor"));
     // Sign-out needs the CSRF token, then ends the session.
@@ -1121,6 +1125,29 @@ async fn health_metrics_and_docs(store: Store) {
     );
 }
 both_databases!(operations, health_metrics_and_docs);
+
+/// Behind TLS the browser is told to use nothing else; the API explorer
+/// alone may use inline styles (Swagger UI), never inline scripts.
+async fn strict_transport_behind_tls(store: Store) {
+    let app = support::start_with(
+        store,
+        support::Options {
+            secure_cookies: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    let login = reqwest::get(app.url("/login")).await.unwrap();
+    assert_eq!(
+        login.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+    let docs = reqwest::get(app.url("/api/docs/")).await.unwrap();
+    let csp = docs.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self';"), "{csp}");
+}
+
+both_databases!(hsts, strict_transport_behind_tls);
 
 async fn eligibility_what_if(store: Store) {
     let app = start(store).await;

@@ -39,6 +39,8 @@ pub struct Options {
     /// Users without two-factor sign-in must set it up after their password
     /// (off unless a test exercises it, so [`sign_in`] needs no code).
     pub require_two_factor: bool,
+    /// Behind TLS: `Secure` cookies and HSTS.
+    pub secure_cookies: bool,
 }
 
 /// The server alone.
@@ -74,6 +76,7 @@ async fn serve(store: Store, options: Options) -> App {
         homeward_web::WebConfig {
             jobs_wake: wake.clone(),
             require_two_factor: options.require_two_factor,
+            secure_cookies: options.secure_cookies,
             ..Default::default()
         },
     ));
