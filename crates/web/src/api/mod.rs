@@ -90,7 +90,7 @@ use utoipa_swagger_ui::SwaggerUi;
         homeward_domain::dashboard::CountLine, homeward_domain::dashboard::DeparturesPanel, homeward_domain::dashboard::DaysPanel,
         homeward_domain::dashboard::TierLine, homeward_domain::dashboard::SpendLine, homeward_domain::dashboard::RssPanel,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ProblemResponses),
     security(("bearer" = []))
 )]
 pub struct ApiDoc;
@@ -105,6 +105,74 @@ impl utoipa::Modify for BearerAuth {
                 "bearer",
                 SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
             );
+        }
+    }
+}
+
+/// Every operation may answer with a problem document (RFC 9457) for the
+/// errors every handler shares: documented once here rather than on each
+/// path, with the media type it is really sent as.
+struct ProblemResponses;
+
+/// The errors any operation may answer, with what they mean.
+const SHARED_ERRORS: [(&str, &str); 10] = [
+    ("400", "The request is malformed (a parameter or the body cannot be read)."),
+    ("401", "No valid API token or session."),
+    ("403", "The role may not do this, or the data is restricted."),
+    ("404", "No such record, or not in the caller's record scope."),
+    ("409", "The record changed since it was read, or the workflow refuses."),
+    ("413", "The body is too large."),
+    ("415", "The body is not JSON (or not the multipart form expected)."),
+    ("422", "The input failed validation; `errors` names each field."),
+    ("429", "Too many attempts; try again later."),
+    ("503", "The database or file storage is not available."),
+];
+
+impl utoipa::Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        const PROBLEM: &str = "application/problem+json";
+        let problem = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        PROBLEM,
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                for (code, response) in op.responses.responses.iter_mut() {
+                    if !(code.starts_with('4') || code.starts_with('5')) {
+                        continue;
+                    }
+                    if let RefOr::T(r) = response {
+                        if let Some(c) = r.content.remove("application/json") {
+                            r.content.insert(PROBLEM.into(), c);
+                        }
+                    }
+                }
+                for (code, description) in SHARED_ERRORS {
+                    op.responses
+                        .responses
+                        .entry(code.to_string())
+                        .or_insert_with(|| problem(description));
+                }
+            }
         }
     }
 }
