@@ -5,6 +5,7 @@
 
 pub mod airports;
 pub mod case_number;
+pub mod consent;
 pub mod dashboard;
 pub mod deidentify;
 pub mod eligibility;
@@ -15,9 +16,9 @@ pub mod password;
 pub mod person;
 pub mod readiness;
 pub mod referral;
-pub mod retention;
 pub mod reintegration;
 pub mod report;
+pub mod retention;
 pub mod role;
 pub mod rss;
 pub mod totp;

@@ -8,7 +8,7 @@ use crate::audit::{self, Entry};
 use crate::crypto::aad;
 use crate::{cases, consents, on_db, on_tx, Error, Result, Store};
 use chrono::{DateTime, Utc};
-use homeward_domain::{Action, Invalid, Resource, Role};
+use homeward_domain::{Action, Invalid, Resource};
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -52,13 +52,7 @@ const SELECT: &str = concat!(
 );
 
 async fn may_read(store: &Store, actor: &Actor, case_id: Uuid) -> Result<bool> {
-    if !actor.role.can(Resource::Attachment, Action::Read) {
-        return Ok(false);
-    }
-    if actor.role == Role::MissionOfficer {
-        return consents::in_force(store, case_id, "share_with_mission").await;
-    }
-    Ok(true)
+    consents::may_read_restricted(store, actor, case_id, Resource::Attachment).await
 }
 
 /// Keeps only the last path component and printable characters.
@@ -119,7 +113,9 @@ pub(crate) fn seal_name(store: &Store, id: Uuid, name: &str) -> Result<String> {
 
 /// Opens the sealed parts of a record read from the database.
 pub(crate) fn reveal(store: &Store, mut a: Attachment) -> Result<Attachment> {
-    a.file_name = store.keys.open(&aad(TABLE, "file_name", a.id), &a.file_name)?;
+    a.file_name = store
+        .keys
+        .open(&aad(TABLE, "file_name", a.id), &a.file_name)?;
     Ok(a)
 }
 

@@ -11,11 +11,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 /// The purposes a person can consent to.
-pub const PURPOSES: [&str; 3] = [
-    "share_with_cbsa",
-    "share_with_mission",
-    "collect_health_data",
-];
+pub const PURPOSES: [&str; 3] = homeward_domain::consent::PURPOSES;
 
 /// One consent, possibly withdrawn.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -35,6 +31,23 @@ pub async fn in_force(store: &Store, case_id: Uuid, purpose: &str) -> Result<boo
         "SELECT COUNT(*) FROM consents WHERE case_id = $1 AND purpose = $2 AND withdrawn_at IS NULL")
         .bind(case_id).bind(purpose).fetch_one(p).await)?;
     Ok(n > 0)
+}
+
+/// Whether the actor may read the case's restricted `resource`, by the
+/// domain's consent rule (after the caller's own scope check). Reads the
+/// consents at each call, so a withdrawal takes effect at once.
+pub async fn may_read_restricted(
+    store: &Store,
+    actor: &Actor,
+    case_id: Uuid,
+    resource: Resource,
+) -> Result<bool> {
+    use homeward_domain::consent::{read_rule, ReadRule};
+    Ok(match read_rule(actor.role, resource) {
+        ReadRule::Never => false,
+        ReadRule::Always => true,
+        ReadRule::WhileConsented(purpose) => in_force(store, case_id, purpose).await?,
+    })
 }
 
 /// The consents of a case in scope.

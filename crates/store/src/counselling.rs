@@ -8,7 +8,7 @@ use crate::crypto::aad;
 use crate::{cases, consents, on_tx, Result, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use homeward_domain::validation::{self, clean};
-use homeward_domain::{Action, Invalid, Resource, Role};
+use homeward_domain::{Action, Invalid, Resource};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -64,13 +64,7 @@ impl Session {
 
 /// Whether the actor may read the case's sessions (after the scope check).
 async fn may_read(store: &Store, actor: &Actor, case_id: Uuid) -> Result<bool> {
-    if !actor.role.can(Resource::Counselling, Action::Read) {
-        return Ok(false);
-    }
-    if actor.role == Role::MissionOfficer {
-        return consents::in_force(store, case_id, "share_with_mission").await;
-    }
-    Ok(true)
+    consents::may_read_restricted(store, actor, case_id, Resource::Counselling).await
 }
 
 /// The sessions of a case in scope; `Forbidden` for roles without need to know.

@@ -21,6 +21,7 @@ pub const SEALED_COLUMNS: &[(&str, &[&str])] = &[
     ),
     (crate::readiness::FITNESS, &["notes", "special_assistance"]),
     (crate::attachments::TABLE, &["file_name"]),
+    ("users", &["totp_secret"]),
 ];
 
 const BATCH: i64 = 500;

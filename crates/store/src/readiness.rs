@@ -9,9 +9,10 @@ use crate::audit::{self, Entry};
 use crate::crypto::aad;
 use crate::{cases, consents, on_db, on_tx, Error, Result, Store};
 use chrono::{DateTime, NaiveDate, Utc};
+use homeward_domain::consent;
 use homeward_domain::readiness::{self, Blocker, Traveller};
 use homeward_domain::validation::{self, clean};
-use homeward_domain::{Action, Invalid, Resource, Role};
+use homeward_domain::{Action, Invalid, Resource};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -127,17 +128,16 @@ async fn on_case(
 
 /// Restricted reads: counsellor and supervisor; the mission with consent.
 async fn may_read_restricted(store: &Store, actor: &Actor, case_id: Uuid) -> Result<bool> {
-    if !actor.role.can(Resource::Counselling, Action::Read) {
-        return Ok(false);
-    }
-    if actor.role == Role::MissionOfficer {
-        return consents::in_force(store, case_id, "share_with_mission").await;
-    }
-    Ok(true)
+    consents::may_read_restricted(store, actor, case_id, Resource::Counselling).await
 }
 
 async fn require_health_consent(store: &Store, case_id: Uuid) -> Result<()> {
-    if consents::in_force(store, case_id, "collect_health_data").await? {
+    let health = consents::in_force(store, case_id, consent::COLLECT_HEALTH_DATA).await?;
+    if consent::may_record_health_data(if health {
+        &[consent::COLLECT_HEALTH_DATA]
+    } else {
+        &[]
+    }) {
         Ok(())
     } else {
         let mut inv = Invalid::default();
@@ -245,7 +245,10 @@ pub async fn vulnerabilities(
     for r in &mut rows {
         r.kind = k.open(&aad(VULNERABILITIES, "kind", r.id), &r.kind)?;
         r.details = k.open_opt(&aad(VULNERABILITIES, "details", r.id), r.details.as_deref())?;
-        r.follow_up = k.open_opt(&aad(VULNERABILITIES, "follow_up", r.id), r.follow_up.as_deref())?;
+        r.follow_up = k.open_opt(
+            &aad(VULNERABILITIES, "follow_up", r.id),
+            r.follow_up.as_deref(),
+        )?;
     }
     // Restricted data seen is restricted data read (issue 7): the trail
     // says who saw the screening, not what it said.
@@ -265,7 +268,8 @@ pub async fn cases_with_vulnerability(
     kind: &str,
 ) -> Result<Vec<Uuid>> {
     use crate::sql::{Param, Sql};
-    if !actor.role.can(Resource::Counselling, Action::Read) {
+    let rule = consent::read_rule(actor.role, Resource::Counselling);
+    if rule == consent::ReadRule::Never {
         return Err(Error::Forbidden);
     }
     if !readiness::VULNERABILITIES.contains(&kind) {
@@ -279,14 +283,16 @@ pub async fn cases_with_vulnerability(
     );
     q.bind(Param::Text(hash));
     actor.push_case_scope(&mut q);
-    if actor.role == Role::MissionOfficer {
-        q.push(
-            " AND EXISTS (SELECT 1 FROM consents k WHERE k.case_id = c.id \
-             AND k.purpose = 'share_with_mission' AND k.withdrawn_at IS NULL)",
-        );
+    // The same consent rule as a single read, applied in the query.
+    if let consent::ReadRule::WhileConsented(purpose) = rule {
+        q.push(" AND EXISTS (SELECT 1 FROM consents k WHERE k.case_id = c.id AND k.purpose = ")
+            .bind(Param::Text(purpose.to_string()))
+            .push(" AND k.withdrawn_at IS NULL)");
     }
     q.push(" ORDER BY c.id LIMIT 10000");
-    Ok(on_db!(&store.db, p => crate::bind_params!(sqlx::query_scalar::<_, Uuid>(&q.text), q.params).fetch_all(p).await)?)
+    Ok(
+        on_db!(&store.db, p => crate::bind_params!(sqlx::query_scalar::<_, Uuid>(&q.text), q.params).fetch_all(p).await)?,
+    )
 }
 
 /// Records a fitness-to-travel check (health data: needs consent).

@@ -670,8 +670,8 @@ pub async fn manifests(
     let mut out: Vec<ManifestFlight> = Vec::new();
     for r in rows {
         let ssr = if sees_health
-            && (actor.role != homeward_domain::Role::MissionOfficer
-                || crate::consents::in_force(store, r.case_id, "share_with_mission").await?)
+            && crate::consents::may_read_restricted(store, actor, r.case_id, Resource::Counselling)
+                .await?
         {
             let codes: Option<(Uuid, String)> = on_db!(&store.db, p => sqlx::query_as(
                 "SELECT id, special_assistance FROM fitness_checks WHERE case_id = $1 AND person_id = $2 ORDER BY recorded_at DESC LIMIT 1")

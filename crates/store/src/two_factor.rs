@@ -29,6 +29,14 @@ pub struct Status {
     pub enabled_at: Option<DateTime<Utc>>,
     /// Recovery codes not used yet.
     pub recovery_codes_left: i64,
+    /// The secret as stored (sealed), to update only what was read.
+    stored: Option<String>,
+}
+
+/// The secret is sealed at rest like restricted data (ADR 0028): a copy of
+/// the database alone cannot mint codes.
+fn secret_aad(user_id: Uuid) -> String {
+    crate::crypto::aad("users", "totp_secret", user_id)
 }
 
 impl Status {
@@ -50,9 +58,12 @@ pub async fn status(store: &Store, user_id: Uuid) -> Result<Status> {
     let row: Option<(Option<String>, Option<DateTime<Utc>>)> = on_db!(&store.db, p => sqlx::query_as(
         "SELECT totp_secret, totp_enabled_at FROM users WHERE id = $1")
         .bind(user_id).fetch_optional(p).await)?;
-    let Some((secret, enabled_at)) = row else {
+    let Some((stored, enabled_at)) = row else {
         return Err(Error::NotFound);
     };
+    let secret = store
+        .keys
+        .open_opt(&secret_aad(user_id), stored.as_deref())?;
     let (left,): (i64,) = on_db!(&store.db, p => sqlx::query_as(
         "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
         .bind(user_id).fetch_one(p).await)?;
@@ -60,6 +71,7 @@ pub async fn status(store: &Store, user_id: Uuid) -> Result<Status> {
         secret,
         enabled_at,
         recovery_codes_left: left,
+        stored,
     })
 }
 
@@ -85,9 +97,10 @@ pub async fn enrolment_secret(store: &Store, user_id: Uuid) -> Result<String> {
     let mut bytes = [0u8; totp::SECRET_BYTES];
     rand::rngs::OsRng.fill(&mut bytes);
     let secret = totp::base32_encode(&bytes);
+    let sealed = store.keys.seal(&secret_aad(user_id), &secret)?;
     on_db!(&store.db, p => sqlx::query(
         "UPDATE users SET totp_secret = $1, totp_last_step = NULL WHERE id = $2 AND totp_enabled_at IS NULL")
-        .bind(&secret).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
+        .bind(&sealed).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
     Ok(secret)
 }
 
@@ -164,7 +177,7 @@ pub async fn confirm_enrolment(
     let n = on_tx!(&mut tx, c => sqlx::query(
         "UPDATE users SET totp_enabled_at = $1, totp_last_step = $2 \
          WHERE id = $3 AND totp_enabled_at IS NULL AND totp_secret = $4")
-        .bind(now).bind(step).bind(actor.user_id).bind(&secret)
+        .bind(now).bind(step).bind(actor.user_id).bind(&st.stored)
         .execute(c).await.map(|r| r.rows_affected()))?;
     if n == 0 {
         return Err(Error::Conflict);

@@ -210,7 +210,23 @@ async fn sealed_at_rest(store: Store, url: String) {
     let aid = write_everything(&store, &c, id, person).await;
     read_back(&store, &c, id, aid).await;
 
+    // The counsellor's two-factor secret is sealed too.
+    let totp = homeward_store::two_factor::enrolment_secret(&store, c.user_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        homeward_store::two_factor::status(&store, c.user_id)
+            .await
+            .unwrap()
+            .secret
+            .as_deref(),
+        Some(totp.as_str())
+    );
     let raw = raw_database(&store, &url).await;
+    assert!(
+        !contains(&raw, &totp),
+        "the TOTP secret is in the raw database"
+    );
     // The check can fail: the person's name is stored in plain text.
     assert!(contains(&raw, "Horváth"));
     for s in SECRETS {

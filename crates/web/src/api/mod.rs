@@ -116,14 +116,32 @@ struct ProblemResponses;
 
 /// The errors any operation may answer, with what they mean.
 const SHARED_ERRORS: [(&str, &str); 10] = [
-    ("400", "The request is malformed (a parameter or the body cannot be read)."),
+    (
+        "400",
+        "The request is malformed (a parameter or the body cannot be read).",
+    ),
     ("401", "No valid API token or session."),
-    ("403", "The role may not do this, or the data is restricted."),
-    ("404", "No such record, or not in the caller's record scope."),
-    ("409", "The record changed since it was read, or the workflow refuses."),
+    (
+        "403",
+        "The role may not do this, or the data is restricted.",
+    ),
+    (
+        "404",
+        "No such record, or not in the caller's record scope.",
+    ),
+    (
+        "409",
+        "The record changed since it was read, or the workflow refuses.",
+    ),
     ("413", "The body is too large."),
-    ("415", "The body is not JSON (or not the multipart form expected)."),
-    ("422", "The input failed validation; `errors` names each field."),
+    (
+        "415",
+        "The body is not JSON (or not the multipart form expected).",
+    ),
+    (
+        "422",
+        "The input failed validation; `errors` names each field.",
+    ),
     ("429", "Too many attempts; try again later."),
     ("503", "The database or file storage is not available."),
 ];
@@ -161,7 +179,7 @@ impl utoipa::Modify for ProblemResponses {
                         continue;
                     }
                     if let RefOr::T(r) = response {
-                        if let Some(c) = r.content.remove("application/json") {
+                        if let Some(c) = r.content.shift_remove("application/json") {
                             r.content.insert(PROBLEM.into(), c);
                         }
                     }
