@@ -3,8 +3,8 @@
 //! SQLite databases.
 
 mod config;
-mod privacy;
 mod keys;
+mod privacy;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};

@@ -488,7 +488,11 @@ fn audit_verify_names_an_entry_edited_in_the_database() {
 fn data_keys_are_created_rotated_and_checked() {
     let dir = tempdir();
     let db = format!("sqlite://{}", dir.join("k.db").display());
-    let (ok, out, err) = homeward(&["demo", "--database-url", &db, "--cases", "60"], None, &dir);
+    let (ok, out, err) = homeward(
+        &["demo", "--database-url", &db, "--cases", "60"],
+        None,
+        &dir,
+    );
     assert!(ok, "{out}{err}");
     let key_file = dir.join("homeward-data").join("data.key");
     let text = std::fs::read_to_string(&key_file).unwrap();
@@ -503,7 +507,10 @@ fn data_keys_are_created_rotated_and_checked() {
 
     let (ok, status, err) = homeward(&["keys", "status", "--database-url", &db], None, &dir);
     assert!(ok, "{err}");
-    assert!(status.contains(&format!("current key: {first_id}")), "{status}");
+    assert!(
+        status.contains(&format!("current key: {first_id}")),
+        "{status}"
+    );
     // The demo's receipts are files sealed under the first key.
     let files = status
         .lines()
@@ -514,7 +521,10 @@ fn data_keys_are_created_rotated_and_checked() {
     let (ok, line, _) = homeward(&["keys", "new"], None, &dir);
     assert!(ok);
     let line = line.trim().to_string();
-    assert!(homeward_store::crypto::Keyring::parse(&line).is_ok(), "{line}");
+    assert!(
+        homeward_store::crypto::Keyring::parse(&line).is_ok(),
+        "{line}"
+    );
     std::fs::write(&key_file, format!("{text}{line}\n")).unwrap();
     let new_id = line.split(' ').next().unwrap();
     let (ok, out, err) = homeward(&["keys", "rotate", "--database-url", &db], None, &dir);
@@ -538,5 +548,8 @@ fn data_keys_are_created_rotated_and_checked() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("HOMEWARD_DATA_KEY"), "{err}");
-    assert!(!err.contains("not-a-key"), "the key text is never printed: {err}");
+    assert!(
+        !err.contains("not-a-key"),
+        "the key text is never printed: {err}"
+    );
 }

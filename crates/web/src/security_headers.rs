@@ -7,7 +7,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 /// Our pages: scripts and styles from our own files only, nothing inline.
-pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+pub const CSP: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
 /// The bundled API explorer (Swagger UI) writes inline styles; scripts stay strict.
 pub const CSP_API_DOCS: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \

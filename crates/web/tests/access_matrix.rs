@@ -1,0 +1,413 @@
+//! The access matrix (issue 7): every route in the route table, tried by
+//! every role (and by nobody), must answer as `docs/access-matrix.md` says.
+//! The routes are read from the router's source, so a new route without a
+//! row in the document fails this test; a change of who may do what fails
+//! it too, until the document (reviewed like code) says so.
+//!
+//! Each route is called with an empty form or `{}` body: enough to pass or
+//! fail the role and scope checks without changing anything. Set
+//! `HOMEWARD_WRITE_ACCESS_MATRIX=1` to rewrite the document from what the
+//! server answers (then read the diff before committing it).
+
+mod support;
+
+use homeward_store::{attachments, both_databases, consents, testing, Store};
+use reqwest::{Client, Method, StatusCode};
+use std::collections::BTreeMap;
+use support::{sign_in_csrf, start, App};
+
+const DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/access-matrix.md");
+
+/// Who calls: a column of the matrix.
+struct Caller {
+    column: &'static str,
+    role: Option<&'static str>,
+    country: Option<&'static str>,
+}
+
+const CALLERS: [Caller; 11] = [
+    Caller {
+        column: "anonymous",
+        role: None,
+        country: None,
+    },
+    Caller {
+        column: "counsellor",
+        role: Some("counsellor"),
+        country: None,
+    },
+    Caller {
+        column: "counsellor, not theirs",
+        role: Some("counsellor"),
+        country: None,
+    },
+    Caller {
+        column: "supervisor",
+        role: Some("supervisor"),
+        country: None,
+    },
+    Caller {
+        column: "cbsa_officer",
+        role: Some("cbsa_officer"),
+        country: None,
+    },
+    Caller {
+        column: "mission_officer HU",
+        role: Some("mission_officer"),
+        country: Some("HU"),
+    },
+    Caller {
+        column: "mission_officer MX",
+        role: Some("mission_officer"),
+        country: Some("MX"),
+    },
+    Caller {
+        column: "finance",
+        role: Some("finance"),
+        country: None,
+    },
+    Caller {
+        column: "analyst",
+        role: Some("analyst"),
+        country: None,
+    },
+    Caller {
+        column: "admin",
+        role: Some("admin"),
+        country: None,
+    },
+    Caller {
+        column: "auditor",
+        role: Some("auditor"),
+        country: None,
+    },
+];
+
+/// The routes declared in a router's source: (method, path).
+fn routes_in(source: &str, prefix: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = source;
+    while let Some(i) = rest.find(".route(") {
+        rest = &rest[i + ".route(".len()..];
+        let Some(q) = rest.find('"') else { break };
+        let after = &rest[q + 1..];
+        let Some(end) = after.find('"') else { break };
+        let path = &after[..end];
+        // The call's text, to its closing parenthesis.
+        let mut depth = 1;
+        let mut close = 0;
+        for (j, ch) in rest.char_indices() {
+            match ch {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        close = j;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let call = &rest[..close];
+        for m in ["get", "post", "put", "patch", "delete"] {
+            let hit = call.match_indices(&format!("{m}(")).any(|(k, _)| {
+                k == 0 || !call[..k].ends_with(|c: char| c.is_alphanumeric() || c == '_')
+            });
+            if hit {
+                out.push((m.to_ascii_uppercase(), format!("{prefix}{path}")));
+            }
+        }
+    }
+    out
+}
+
+/// Every route of the application.
+fn route_table() -> Vec<(String, String)> {
+    let mut all = Vec::new();
+    all.extend(routes_in(include_str!("../src/pages/mod.rs"), ""));
+    all.extend(routes_in(include_str!("../src/api/mod.rs"), "/api/v1"));
+    all.extend(routes_in(include_str!("../src/observability.rs"), ""));
+    all.extend(routes_in(include_str!("../src/assets.rs"), ""));
+    all.sort();
+    all.dedup();
+    all
+}
+
+/// The ids a route's placeholders take: real records where the dataset has
+/// them, otherwise an id that matches nothing (the answer is then 404 for
+/// whoever may look, 403 for whoever may not).
+struct Ids {
+    case: String,
+    person: String,
+    user: String,
+    attachment: String,
+    consent: String,
+    nothing: String,
+}
+
+fn concrete(path: &str, ids: &Ids) -> String {
+    let segs: Vec<&str> = path.split('/').collect();
+    let mut out = Vec::new();
+    for (i, s) in segs.iter().enumerate() {
+        let prev = if i > 0 { segs[i - 1] } else { "" };
+        let v = match *s {
+            "{id}" => match prev {
+                "cases" => ids.case.clone(),
+                "persons" => ids.person.clone(),
+                "users" => ids.user.clone(),
+                _ => ids.nothing.clone(),
+            },
+            "{aid}" => ids.attachment.clone(),
+            "{cid}" => ids.consent.clone(),
+            "{code}" => "gta-2012".into(),
+            "{file}" => "app.css".into(),
+            s if s.starts_with('{') => ids.nothing.clone(),
+            s => s.to_string(),
+        };
+        out.push(v);
+    }
+    out.join("/")
+}
+
+/// What an answer means for the matrix.
+fn outcome(status: StatusCode, location: Option<&str>, is_api: bool) -> String {
+    match status.as_u16() {
+        401 if is_api => "login".into(),
+        // A page answers 401 to a wrong (here: empty) password or code.
+        401 => "invalid".into(),
+        303 | 302 | 307 if location.is_some_and(|l| l.starts_with("/login")) => "login".into(),
+        403 => "403".into(),
+        404 => "404".into(),
+        400 | 409 | 413 | 415 | 422 => "invalid".into(),
+        200..=399 => "ok".into(),
+        s => format!("unexpected {s}"),
+    }
+}
+
+async fn call(app: &App, who: &Session, method: &str, path: &str) -> String {
+    let is_api = path.starts_with("/api/");
+    let m = Method::from_bytes(method.as_bytes()).unwrap();
+    let mut req = who.client.request(m.clone(), app.url(path));
+    if is_api {
+        if let Some(t) = &who.token {
+            req = req.bearer_auth(t);
+        }
+    }
+    if m != Method::GET {
+        if let Some(c) = &who.csrf {
+            req = req.header("x-csrf-token", c);
+        }
+        req = if is_api {
+            req.header("content-type", "application/json").body("{}")
+        } else {
+            req.header("content-type", "application/x-www-form-urlencoded")
+                .body("")
+        };
+    }
+    let res = req.send().await.unwrap();
+    let location = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    outcome(res.status(), location.as_deref(), is_api)
+}
+
+struct Session {
+    client: Client,
+    csrf: Option<String>,
+    token: Option<String>,
+}
+
+async fn matrix(store: Store) {
+    let app = start(store.clone()).await;
+    // The dataset: a Hungarian family's case, eligible, taken by `counsellor`.
+    let mut sessions = Vec::new();
+    let mut actors = BTreeMap::new();
+    for (n, c) in CALLERS.iter().enumerate() {
+        let Some(role) = c.role else {
+            sessions.push(Session {
+                client: support::browser(),
+                csrf: None,
+                token: None,
+            });
+            continue;
+        };
+        let email = format!("u{n}@iom.int");
+        let uid = app.user(&email, role, c.country).await;
+        let token = homeward_store::tokens::create(&store, uid).await.unwrap();
+        let (client, csrf) = sign_in_csrf(&app, &email).await;
+        sessions.push(Session {
+            client,
+            csrf: Some(csrf),
+            token: Some(token),
+        });
+        actors.insert(
+            c.column,
+            homeward_store::users::get(&store, uid)
+                .await
+                .unwrap()
+                .actor(None),
+        );
+    }
+    let cbsa = &actors["cbsa_officer"];
+    let counsellor = &actors["counsellor"];
+    let (case, person, _) = testing::eligible_family(&store, cbsa, counsellor).await;
+    let attachment = attachments::list(&store, counsellor, case).await.unwrap()[0].id;
+    let consent = consents::list(&store, counsellor, case).await.unwrap()[0].id;
+    let target = app.user("target@iom.int", "counsellor", None).await;
+    let ids = Ids {
+        case: case.to_string(),
+        person: person.to_string(),
+        user: target.to_string(),
+        attachment: attachment.to_string(),
+        consent: consent.to_string(),
+        nothing: uuid::Uuid::new_v4().to_string(),
+    };
+
+    let mut routes = route_table();
+    // Signing out ends the session the other calls use: last.
+    routes.sort_by_key(|(m, p)| (p == "/logout", m.clone(), p.clone()));
+    let mut actual: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for (method, path) in &routes {
+        let url = concrete(path, &ids);
+        let mut row = Vec::new();
+        for s in &sessions {
+            row.push(call(&app, s, method, &url).await);
+        }
+        actual.insert((method.clone(), path.clone()), row);
+    }
+    for ((m, p), row) in &actual {
+        assert!(
+            !row.iter().any(|o| o.starts_with("unexpected")),
+            "{m} {p}: {row:?}"
+        );
+    }
+
+    let written = render(&actual);
+    if std::env::var_os("HOMEWARD_WRITE_ACCESS_MATRIX").is_some() {
+        std::fs::write(DOC, &written).unwrap();
+        return;
+    }
+    let doc = std::fs::read_to_string(DOC).expect("docs/access-matrix.md");
+    let expected = parse(&doc);
+    let mut wrong = Vec::new();
+    for (key, row) in &actual {
+        match expected.get(key) {
+            None => wrong.push(format!("{} {}: not in docs/access-matrix.md", key.0, key.1)),
+            Some(want) if want != row => wrong.push(format!(
+                "{} {}: documented {want:?}, answered {row:?}",
+                key.0, key.1
+            )),
+            _ => {}
+        }
+    }
+    for key in expected.keys() {
+        if !actual.contains_key(key) {
+            wrong.push(format!("{} {}: documented but not a route", key.0, key.1));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "the access matrix differs:\n{}",
+        wrong.join("\n")
+    );
+
+    // The cases the issue names, spelled out.
+    let mx = &sessions[6];
+    let hu_case = format!("/api/v1/cases/{case}");
+    assert_eq!(call(&app, mx, "GET", &hu_case).await, "404");
+    let cbsa_session = &sessions[4];
+    let notes = format!("/api/v1/cases/{case}/counselling");
+    assert_eq!(call(&app, cbsa_session, "GET", &notes).await, "403");
+}
+
+const LEGEND: &str = "# Access matrix
+
+Who may use each page and endpoint, as the server answers it. Generated from the route table and
+checked by `crates/web/tests/access_matrix.rs` on SQLite and PostgreSQL: a new route without a row
+here, or a change in who may do what, fails that test. Rewrite with
+`HOMEWARD_WRITE_ACCESS_MATRIX=1 cargo test -p homeward-web --test access_matrix` and review the diff.
+
+The dataset: one Hungarian family's case, eligible for return, taken by *counsellor*; *counsellor,
+not theirs* is another counsellor; *mission_officer HU* is the mission of the case's country of
+return, *mission_officer MX* another mission. Pages are called with a signed-in session and its
+CSRF token, `/api/v1` with the same user's API token, each with an empty form or `{}` body and
+placeholder ids that are real where the dataset has them (case, person, user, attachment,
+consent) and match nothing elsewhere.
+
+- `ok`: allowed (2xx or 3xx).
+- `invalid`: allowed past the role and scope checks, refused for the empty input (400, 409, 415,
+  422; 401 from a page that checks a password or code). Where every role gets `invalid`, the API
+  reads the body before the role check, so this table cannot tell who would be refused: those
+  routes' refusals are tested in `crates/web/tests/http.rs` and the store tests.
+- `403`: the role may not.
+- `404`: not found, or out of the caller's record scope (indistinguishable on purpose).
+- `login`: not signed in (sign-in page, or 401 for the API).
+
+";
+
+fn render(actual: &BTreeMap<(String, String), Vec<String>>) -> String {
+    let mut s = String::from(LEGEND);
+    s.push_str("| Method | Path |");
+    for c in &CALLERS {
+        s.push_str(&format!(" {} |", c.column));
+    }
+    s.push_str("\n|---|---|");
+    for _ in &CALLERS {
+        s.push_str("---|");
+    }
+    s.push('\n');
+    for ((m, p), row) in actual {
+        s.push_str(&format!("| {m} | `{p}` |"));
+        for o in row {
+            s.push_str(&format!(" {o} |"));
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn parse(doc: &str) -> BTreeMap<(String, String), Vec<String>> {
+    let mut out = BTreeMap::new();
+    for line in doc.lines() {
+        let cells: Vec<&str> = line
+            .trim()
+            .trim_matches('|')
+            .split('|')
+            .map(str::trim)
+            .collect();
+        if cells.len() != CALLERS.len() + 2
+            || !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&cells[0])
+        {
+            continue;
+        }
+        out.insert(
+            (cells[0].to_string(), cells[1].trim_matches('`').to_string()),
+            cells[2..].iter().map(|c| c.to_string()).collect(),
+        );
+    }
+    out
+}
+
+#[test]
+fn the_route_table_is_read_from_the_routers() {
+    let routes = route_table();
+    for want in [
+        ("GET", "/cases/{id}"),
+        ("POST", "/cases/{id}/transition"),
+        ("PATCH", "/api/v1/cases/{id}"),
+        ("PUT", "/api/v1/persons/{id}"),
+        ("POST", "/api/v1/purchases/{id}/payment"),
+        ("GET", "/healthz"),
+    ] {
+        assert!(
+            routes.iter().any(|(m, p)| m == want.0 && p == want.1),
+            "{want:?} missing from {routes:?}"
+        );
+    }
+    assert!(routes.len() > 100, "{}", routes.len());
+}
+
+both_databases!(access_matrix_test, matrix);
