@@ -276,3 +276,52 @@ pub async fn set_language(store: &Store, id: Uuid, language: &str) -> Result<()>
     on_db!(&store.db, p => sqlx::query("UPDATE users SET language = $1 WHERE id = $2").bind(language).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// Sets the actor's own password, once the caller has checked the current
+/// one: the new one must follow the password rules and differ from the
+/// email; every other session of the user ends (a stolen session does not
+/// outlive the change), the one with `keep_token_hash` stays. Audited
+/// without any password. Field errors name `new_password`.
+pub async fn change_own_password(
+    store: &Store,
+    actor: &Actor,
+    new_password: &str,
+    confirm: &str,
+    keep_token_hash: &str,
+) -> Result<()> {
+    let mut inv = Invalid::default();
+    if let Err(code) = passwords::check_rules(new_password, &actor.email) {
+        inv.add("new_password", code);
+    } else if new_password != confirm {
+        inv.add("confirm_password", "passwords-differ");
+    }
+    inv.into_result()?;
+    let hash = passwords::hash(store.hash_cost, new_password);
+    let mut tx = store.begin().await?;
+    let n = on_tx!(&mut tx, c => sqlx::query(
+        "UPDATE users SET password_hash = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND active = TRUE")
+        .bind(&hash).bind(crate::now()).bind(actor.user_id)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(Error::NotFound);
+    }
+    let ended = on_tx!(&mut tx, c => sqlx::query(
+        "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(actor.user_id).bind(keep_token_hash)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    audit::record(
+        &mut tx,
+        Some(actor),
+        Entry {
+            action: "change_password",
+            entity: "user",
+            entity_id: Some(actor.user_id.to_string()),
+            case_id: None,
+            before: None,
+            after: Some(json!({"other_sessions_ended": ended})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

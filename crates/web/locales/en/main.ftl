@@ -1021,3 +1021,15 @@ subject-access-case = Case
 subject-access-audit = Audit trail
 subject-access-field = Field
 subject-access-value = Value
+
+## Own password
+nav-password = Password
+account-password-title = Change your password
+account-password-intro = Type your current password, then the new one twice. At least 12 characters, not your email and not a common password. Every other session of yours ends.
+account-password-submit = Change password
+account-password-changed = Your password was changed. You were signed out everywhere else.
+field-current_password = Current password
+field-new_password = New password
+field-confirm_password = New password again
+field-code = Code from your authenticator app
+error-passwords-differ = The two new passwords differ.

@@ -1021,3 +1021,15 @@ subject-access-case = Dossier
 subject-access-audit = Journal d'audit
 subject-access-field = Champ
 subject-access-value = Valeur
+
+## Mot de passe
+nav-password = Mot de passe
+account-password-title = Changer votre mot de passe
+account-password-intro = Tapez votre mot de passe actuel, puis le nouveau deux fois. Au moins 12 caractères, pas votre adresse courriel ni un mot de passe courant. Toutes vos autres sessions prennent fin.
+account-password-submit = Changer le mot de passe
+account-password-changed = Votre mot de passe a été changé. Vos autres sessions ont été fermées.
+field-current_password = Mot de passe actuel
+field-new_password = Nouveau mot de passe
+field-confirm_password = Nouveau mot de passe, encore
+field-code = Code de votre application d'authentification
+error-passwords-differ = Les deux nouveaux mots de passe diffèrent.

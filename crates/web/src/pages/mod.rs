@@ -1,6 +1,7 @@
 //! Server-rendered pages. Each handler states who may use it; the store's
 //! use cases enforce it again, so a page can never show more than the API.
 
+pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod cases;
@@ -45,6 +46,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/login/two-factor",
             get(two_factor::code_form).post(two_factor::code_submit),
+        )
+        .route(
+            "/account/password",
+            get(account::form).post(account::submit),
         )
         .route(
             "/account/two-factor",
@@ -272,6 +277,7 @@ impl Layout {
             nav.push(("/audit", "nav-audit", r.can(Resource::Audit, Action::Read)));
             nav.push(("/api/docs/", "nav-api", true));
             nav.push(("/account/two-factor", "nav-two-factor", true));
+            nav.push(("/account/password", "nav-password", true));
         }
         let other = match ctx.lang {
             crate::i18n::Lang::En => crate::i18n::Lang::Fr,
