@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod deidentify;
 pub mod eligibility;
 pub mod followups;
+pub mod import;
 pub mod itinerary;
 pub mod money;
 pub mod password;
