@@ -8,6 +8,7 @@ pub mod case_number;
 pub mod consent;
 pub mod dashboard;
 pub mod deidentify;
+pub mod duplicates;
 pub mod eligibility;
 pub mod followups;
 pub mod import;
