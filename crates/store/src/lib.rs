@@ -21,6 +21,7 @@ pub mod departures;
 pub mod error;
 pub mod exports;
 pub mod followups;
+pub mod import;
 pub mod jobs;
 pub mod keys;
 pub mod letters;
