@@ -18,6 +18,7 @@ pub mod deidentified;
 pub mod demo;
 pub mod demo_returns;
 pub mod departures;
+pub mod duplicates;
 pub mod error;
 pub mod exports;
 pub mod followups;

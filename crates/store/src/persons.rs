@@ -210,6 +210,7 @@ pub async fn insert(tx: &mut Tx, actor: &Actor, d: &PersonData) -> Result<Uuid> 
         .bind(&d.email).bind(&d.address).bind(&d.uci).bind(&d.cbsa_client_id).bind(&d.passport_number)
         .bind(actor.user_id).bind(now)
         .execute(c).await.map(|r| r.rows_affected()))?;
+    crate::duplicates::index(tx, id, d).await?;
     audit::record(
         tx,
         Some(actor),
@@ -282,6 +283,7 @@ pub async fn update(
     if n == 0 {
         return Err(Error::Conflict);
     }
+    crate::duplicates::index(&mut tx, id, &d).await?;
     let before_data = before
         .to_input()
         .validate(chrono::Utc::now().date_naive())
