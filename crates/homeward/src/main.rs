@@ -3,6 +3,7 @@
 //! SQLite databases.
 
 mod config;
+mod import;
 mod keys;
 mod privacy;
 
@@ -77,6 +78,11 @@ enum Command {
     Person {
         #[command(subcommand)]
         command: privacy::PersonCommand,
+    },
+    /// Persons in bulk: import a CSV list.
+    Persons {
+        #[command(subcommand)]
+        command: import::PersonsCommand,
     },
     /// Check the audit trail's hash chain.
     Audit {
@@ -485,6 +491,7 @@ async fn main() -> Result<()> {
         Command::Jobs { command } => jobs_command(&cfg, command).await?,
         Command::Retention { command } => privacy::retention_command(&cfg, command).await?,
         Command::Person { command } => privacy::person_command(&cfg, command).await?,
+        Command::Persons { command } => import::persons_command(&cfg, command).await?,
         Command::Keys { command } => keys_command(&cfg, command).await?,
         Command::Audit {
             command:
