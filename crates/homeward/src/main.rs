@@ -3,6 +3,7 @@
 //! SQLite databases.
 
 mod config;
+mod duplicates;
 mod import;
 mod keys;
 mod privacy;
@@ -83,6 +84,17 @@ enum Command {
     Persons {
         #[command(subcommand)]
         command: import::PersonsCommand,
+    },
+    /// List people who may be registered twice (candidate pairs).
+    Duplicates {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        /// Only pairs scoring at least this (0 to 1).
+        #[arg(long, default_value_t = homeward_domain::duplicates::POSSIBLE)]
+        min_score: f64,
+        #[arg(long)]
+        database_url: Option<String>,
     },
     /// Check the audit trail's hash chain.
     Audit {
@@ -347,6 +359,16 @@ async fn main() -> Result<()> {
                 }
                 print_demo_sign_ins();
             }
+            // Matching keys of people who have none yet (loaded in bulk, or
+            // before migration 0040), while serving.
+            let keys_store = store.clone();
+            tokio::spawn(async move {
+                match homeward_store::duplicates::backfill(&keys_store).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(persons = n, "duplicate matching keys computed"),
+                    Err(e) => tracing::warn!(error = %e, "duplicate matching keys not computed"),
+                }
+            });
             let bind = bind.unwrap_or_else(|| cfg.bind.clone());
             let listener = tokio::net::TcpListener::bind(&bind)
                 .await
@@ -493,6 +515,11 @@ async fn main() -> Result<()> {
         Command::Person { command } => privacy::person_command(&cfg, command).await?,
         Command::Persons { command } => import::persons_command(&cfg, command).await?,
         Command::Keys { command } => keys_command(&cfg, command).await?,
+        Command::Duplicates {
+            json,
+            min_score,
+            database_url,
+        } => duplicates::run(&cfg, database_url, json, min_score).await?,
         Command::Audit {
             command:
                 AuditCommand::Verify {

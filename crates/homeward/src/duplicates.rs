@@ -1,0 +1,63 @@
+//! `homeward duplicates`: candidate pairs of people registered twice
+//! (docs/adr/0029).
+
+use anyhow::{bail, Result};
+use homeward_store::duplicates;
+use std::io::Write;
+
+/// Keys anyone not yet keyed, then prints every candidate pair scoring
+/// `min_score` or more: a table, or with `json` one JSON object per line.
+pub async fn run(
+    cfg: &crate::config::Config,
+    database_url: Option<String>,
+    json: bool,
+    min_score: f64,
+) -> Result<()> {
+    if !(0.0..=1.0).contains(&min_score) {
+        bail!("--min-score must be between 0 and 1");
+    }
+    let store = crate::open(cfg, database_url).await?;
+    let keyed = duplicates::backfill(&store).await?;
+    if keyed > 0 {
+        eprintln!("Computed the matching keys of {keyed} persons.");
+    }
+    let pairs = duplicates::all_pairs(&store, min_score).await?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if !json && !pairs.is_empty() {
+        writeln!(out, "{:<36}  {:<36}  {:>5}  level", "a", "b", "score")?;
+    }
+    for p in &pairs {
+        if json {
+            let line = serde_json::json!({
+                "a": p.a,
+                "b": p.b,
+                "a_external_id": p.a_external_id,
+                "b_external_id": p.b_external_id,
+                "score": (p.score * 1000.0).round() / 1000.0,
+                "level": p.level.as_str(),
+            });
+            writeln!(out, "{line}")?;
+        } else {
+            writeln!(
+                out,
+                "{}  {}  {:>5.3}  {}",
+                p.a,
+                p.b,
+                p.score,
+                p.level.as_str()
+            )?;
+        }
+    }
+    out.flush()?;
+    let likely = pairs
+        .iter()
+        .filter(|p| p.level == homeward_domain::duplicates::Level::Likely)
+        .count();
+    eprintln!(
+        "{} candidate pairs: {likely} likely, {} possible.",
+        pairs.len(),
+        pairs.len() - likely
+    );
+    Ok(())
+}

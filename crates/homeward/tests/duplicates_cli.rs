@@ -1,0 +1,140 @@
+//! `homeward duplicates`, run as a real process on SQLite and PostgreSQL:
+//! people loaded without matching keys (as a bulk load would) are keyed on
+//! the way, and with `--json` every line is one pair in the documented form.
+
+use std::process::{Command, Stdio};
+
+fn homeward(args: &[&str], dir: &std::path::Path) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
+        .args(args)
+        .current_dir(dir)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run homeward");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("homeward-cli-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Inserts people straight into the table (no matching keys); returns their ids.
+async fn load(url: &str) -> Vec<uuid::Uuid> {
+    let store = homeward_store::Store::connect(url).await.unwrap();
+    store.migrate().await.unwrap();
+    let people = [
+        ("Ágnes", "Horváth", Some("1980-05-17"), Some("CBSA-1")),
+        ("Agnes", "Horvath", Some("1980-05-17"), Some("CBSA-2")),
+        ("Dmitry", "Kuznetsov", Some("1985-03-04"), None),
+        ("Kuznetsov", "Dmitry", Some("1985-04-03"), None),
+        ("Bence", "Horváth", Some("2015-01-01"), None),
+        ("Agnes", "Horvath", None, None),
+    ];
+    let mut ids = Vec::new();
+    for (given, family, dob, external) in people {
+        let id = uuid::Uuid::new_v4();
+        let dob = dob.map(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap());
+        let now = chrono::Utc::now();
+        homeward_store::on_db!(&store.db, p => sqlx::query(
+            "INSERT INTO persons (id, given_names, family_name, display_name, search_text, sex, date_of_birth, \
+             nationalities, external_id, created_at, updated_at) VALUES ($1, $2, $3, $4, '', 'unknown', $5, '[\"HU\"]', $6, $7, $7)")
+            .bind(id).bind(given).bind(family).bind(format!("{family}, {given}")).bind(dob).bind(external).bind(now)
+            .execute(p).await.map(|_| ()))
+        .unwrap();
+        ids.push(id);
+    }
+    store.close().await;
+    ids
+}
+
+fn check(url: &str) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let ids = rt.block_on(load(url));
+    let dir = tempdir();
+    let (ok, out, err) = homeward(&["duplicates", "--json", "--database-url", url], &dir);
+    assert!(ok, "{err}");
+    assert!(err.contains("keys of 6 persons"), "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    let pair = |a: uuid::Uuid, b: uuid::Uuid| {
+        lines.iter().find(|l| {
+            let (x, y) = (l["a"].as_str().unwrap(), l["b"].as_str().unwrap());
+            (x, y) == (&a.to_string(), &b.to_string()) || (x, y) == (&b.to_string(), &a.to_string())
+        })
+    };
+    for l in &lines {
+        let o = l.as_object().unwrap();
+        let mut keys: Vec<&str> = o.keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            ["a", "a_external_id", "b", "b_external_id", "level", "score"]
+        );
+        let s = l["score"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&s));
+        assert!(["likely", "possible"].contains(&l["level"].as_str().unwrap()));
+    }
+    let agnes = pair(ids[0], ids[1]).expect("Horváth, Ágnes twice");
+    assert_eq!(agnes["level"], "likely");
+    let mut ext = [
+        agnes["a_external_id"].as_str(),
+        agnes["b_external_id"].as_str(),
+    ];
+    ext.sort();
+    assert_eq!(ext, [Some("CBSA-1"), Some("CBSA-2")]);
+    assert_eq!(
+        pair(ids[2], ids[3]).expect("swapped names")["level"],
+        "likely"
+    );
+    assert_eq!(pair(ids[0], ids[5]).expect("no date")["level"], "possible");
+    assert!(pair(ids[0], ids[4]).is_none(), "mother and son");
+    assert!(pair(ids[5], ids[4]).is_none(), "mother and son");
+
+    // Keys are kept: a second run computes none; --min-score filters; a table without --json.
+    let (ok, out, err) = homeward(
+        &["duplicates", "--min-score", "0.9", "--database-url", url],
+        &dir,
+    );
+    assert!(ok, "{err}");
+    assert!(!err.contains("keys of"), "{err}");
+    assert!(out.contains("likely") && !out.contains("possible"), "{out}");
+    let (ok, _, err) = homeward(
+        &["duplicates", "--min-score", "2", "--database-url", url],
+        &dir,
+    );
+    assert!(!ok && err.contains("between 0 and 1"), "{err}");
+}
+
+#[test]
+fn duplicates_json_lines_on_sqlite() {
+    let dir = tempdir();
+    check(&format!("sqlite://{}", dir.join("d.db").display()));
+}
+
+#[test]
+fn duplicates_json_lines_on_postgresql() {
+    let admin = std::env::var("HOMEWARD_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = format!("homeward_test_{}", uuid::Uuid::new_v4().simple());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(&admin)
+            .await
+            .expect("PostgreSQL must run for the tests");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut c)
+            .await
+            .unwrap();
+    });
+    check(&format!("{}/{name}", admin.rsplit_once('/').unwrap().0));
+}
