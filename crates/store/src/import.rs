@@ -531,6 +531,7 @@ async fn insert(
         .bind(&d.email).bind(&d.address).bind(&d.uci).bind(&d.cbsa_client_id).bind(&d.passport_number)
         .bind(actor.map(|a| a.user_id)).bind(now).bind(external_id)
         .execute(c).await.map(|r| r.rows_affected()))?;
+    crate::duplicates::index(tx, id, d).await?;
     Ok(id)
 }
 
@@ -546,6 +547,7 @@ async fn update(tx: &mut Tx, id: Uuid, d: &PersonData) -> crate::Result<()> {
         .bind(d.interpreter_needed).bind(&d.phone).bind(&d.email).bind(&d.address).bind(&d.uci)
         .bind(&d.cbsa_client_id).bind(&d.passport_number).bind(crate::now()).bind(id)
         .execute(c).await.map(|r| r.rows_affected()))?;
+    crate::duplicates::index(tx, id, d).await?;
     Ok(())
 }
 
@@ -612,5 +614,48 @@ mod tests {
         big.extend(std::iter::repeat_n(b'x', 500));
         big.extend(b"\nok\n");
         assert_eq!(split(&big, 100), vec!["1:h", "2:TOO LARGE", "3:ok"]);
+    }
+}
+
+/// Where a user's import reports are kept (one folder per user: a report is
+/// only ever given back to whoever ran the import).
+fn report_path(store: &Store, actor: &Actor, id: Uuid) -> std::path::PathBuf {
+    store
+        .data_dir
+        .join("import-reports")
+        .join(actor.user_id.to_string())
+        .join(format!("{id}.csv"))
+}
+
+/// Keeps the report of an upload for its author to download; returns its id.
+pub async fn save_report(
+    store: &Store,
+    actor: &Actor,
+    problems: &[Problem],
+) -> crate::Result<Uuid> {
+    let id = Uuid::new_v4();
+    let mut bytes = Vec::new();
+    write_report(problems, &mut bytes).map_err(|e| Error::Io(e.to_string()))?;
+    let path = report_path(store, actor, id);
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|e| Error::Io(e.to_string()))?;
+    }
+    tokio::fs::write(&path, bytes)
+        .await
+        .map_err(|e| Error::Io(e.to_string()))?;
+    Ok(id)
+}
+
+/// A report saved by [`save_report`] for this actor (404 for anyone else).
+pub async fn open_report(store: &Store, actor: &Actor, id: Uuid) -> crate::Result<Vec<u8>> {
+    if !rules::may_import(actor.role) {
+        return Err(Error::Forbidden);
+    }
+    match tokio::fs::read(report_path(store, actor, id)).await {
+        Ok(b) => Ok(b),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::NotFound),
+        Err(e) => Err(Error::Io(e.to_string())),
     }
 }

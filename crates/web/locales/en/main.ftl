@@ -1033,3 +1033,46 @@ field-new_password = New password
 field-confirm_password = New password again
 field-code = Code from your authenticator app
 error-passwords-differ = The two new passwords differ.
+
+## Bulk import of persons (issue 8)
+nav-import = Import persons
+import-title = Import persons
+import-intro = A CSV file (UTF-8, a header row) with the columns external_id, given_names, family_name, original_script_name, sex, date_of_birth (YYYY-MM-DD), nationality, phone, uci, passport_number; at least one name column. Other columns are ignored. Rows are matched on external_id: importing the same file again creates nobody twice; new values update the person, empty cells keep what is held. Files up to 20 MB here; larger ones with `homeward persons import`.
+import-file = CSV file
+import-mapping = Column names to rename (optional, one "from,to" per line)
+import-dry-run = Check only, write nothing
+import-submit = Import
+import-dry-run-done = Check only: nothing was written.
+import-rows = Rows read
+import-created = Created
+import-updated = Updated
+import-unchanged = Unchanged
+import-invalid = Invalid (not imported)
+import-report-download = Download the report of invalid rows (CSV)
+import-col-line = Line
+import-col-external-id = External id
+import-col-field = Column
+import-col-problem = Problem
+import-more-problems = { $count ->
+    [one] One more problem is in the report.
+   *[other] { $count } more problems are in the report.
+}
+import-too-large = The file is larger than 20 MB: import it with `homeward persons import`.
+import-no-file = Choose a CSV file.
+import-bad-mapping = The column renaming is not valid: { $reason }
+import-refused = The file was refused and nothing was imported: { $reason }
+import-problem-name-required = A name is required (given_names, family_name or original_script_name).
+import-problem-invalid-date = Not a date (expected YYYY-MM-DD).
+import-problem-date-in-future = The date is in the future.
+import-problem-date-too-early = The date is before 1900.
+import-problem-invalid-choice = Not one of female, male, other, unknown.
+import-problem-invalid-country = Not an ISO 3166-1 alpha-2 country code.
+import-problem-invalid-phone = A phone number has digits, spaces and + - ( ) . only.
+import-problem-too-long = Too long.
+import-problem-too-many = Too many values.
+import-problem-control-characters = Contains control characters.
+import-problem-not-utf8 = The line is not UTF-8 text.
+import-problem-record-too-large = The line is longer than 64 KiB.
+import-problem-malformed = The line is not valid CSV.
+import-problem-repeated-external-id = This external_id appears on an earlier line.
+import-problem-not-in-scope = A person with this external_id exists outside your records.

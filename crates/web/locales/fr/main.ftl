@@ -1033,3 +1033,46 @@ field-new_password = Nouveau mot de passe
 field-confirm_password = Nouveau mot de passe, encore
 field-code = Code de votre application d'authentification
 error-passwords-differ = Les deux nouveaux mots de passe diffèrent.
+
+## Import de personnes en masse (issue 8)
+nav-import = Importer des personnes
+import-title = Importer des personnes
+import-intro = Un fichier CSV (UTF-8, une ligne d'en-tête) avec les colonnes external_id, given_names, family_name, original_script_name, sex, date_of_birth (AAAA-MM-JJ), nationality, phone, uci, passport_number ; au moins une colonne de nom. Les autres colonnes sont ignorées. Les lignes sont rapprochées par external_id : importer à nouveau le même fichier ne crée personne deux fois ; les nouvelles valeurs mettent la personne à jour, les cellules vides gardent ce qui est enregistré. Fichiers jusqu'à 20 Mo ici ; au-delà, avec `homeward persons import`.
+import-file = Fichier CSV
+import-mapping = Noms de colonnes à renommer (facultatif, un « de,vers » par ligne)
+import-dry-run = Vérifier seulement, ne rien écrire
+import-submit = Importer
+import-dry-run-done = Vérification seulement : rien n'a été écrit.
+import-rows = Lignes lues
+import-created = Créées
+import-updated = Mises à jour
+import-unchanged = Inchangées
+import-invalid = Invalides (non importées)
+import-report-download = Télécharger le rapport des lignes invalides (CSV)
+import-col-line = Ligne
+import-col-external-id = Identifiant externe
+import-col-field = Colonne
+import-col-problem = Problème
+import-more-problems = { $count ->
+    [one] Un autre problème figure dans le rapport.
+   *[other] { $count } autres problèmes figurent dans le rapport.
+}
+import-too-large = Le fichier dépasse 20 Mo : importez-le avec `homeward persons import`.
+import-no-file = Choisissez un fichier CSV.
+import-bad-mapping = Le renommage des colonnes n'est pas valide : { $reason }
+import-refused = Le fichier a été refusé et rien n'a été importé : { $reason }
+import-problem-name-required = Un nom est requis (given_names, family_name ou original_script_name).
+import-problem-invalid-date = Pas une date (attendu AAAA-MM-JJ).
+import-problem-date-in-future = La date est dans le futur.
+import-problem-date-too-early = La date est antérieure à 1900.
+import-problem-invalid-choice = Pas l'une des valeurs female, male, other, unknown.
+import-problem-invalid-country = Pas un code pays ISO 3166-1 alpha-2.
+import-problem-invalid-phone = Un numéro de téléphone ne contient que des chiffres, des espaces et + - ( ) .
+import-problem-too-long = Trop long.
+import-problem-too-many = Trop de valeurs.
+import-problem-control-characters = Contient des caractères de contrôle.
+import-problem-not-utf8 = La ligne n'est pas du texte UTF-8.
+import-problem-record-too-large = La ligne dépasse 64 Kio.
+import-problem-malformed = La ligne n'est pas du CSV valide.
+import-problem-repeated-external-id = Cet external_id figure sur une ligne précédente.
+import-problem-not-in-scope = Une personne avec cet external_id existe hors de vos dossiers.

@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod deidentified;
 pub mod eligibility;
 pub mod exports;
+pub mod import;
 pub mod jobs;
 pub mod login;
 pub mod monitoring;
@@ -181,6 +182,15 @@ pub fn routes() -> Router<AppState> {
         .route("/exports/deidentified/new", get(deidentified::new_form))
         .route("/downloads", get(exports::list))
         .route("/downloads/{id}", get(exports::download))
+        .route(
+            "/persons/import",
+            get(import::form)
+                .post(import::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    import::MAX_UPLOAD + 64 * 1024,
+                )),
+        )
+        .route("/persons/import/reports/{id}", get(import::report))
 }
 
 /// A navigation entry.
@@ -227,6 +237,11 @@ impl Layout {
                 r.can(Resource::Programme, Action::Manage),
             ));
             nav.push(("/tasks", "nav-tasks", r.can(Resource::Case, Action::Read)));
+            nav.push((
+                "/persons/import",
+                "nav-import",
+                homeward_domain::import::may_import(r),
+            ));
             nav.push((
                 "/manifests",
                 "nav-manifests",
