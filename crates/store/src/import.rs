@@ -586,37 +586,6 @@ pub async fn ids_by_external_id(store: &Store) -> crate::Result<HashMap<String, 
     Ok(rows.into_iter().collect())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn split(s: &[u8], cap: usize) -> Vec<String> {
-        let mut r = Records::new(s, cap);
-        let mut out = Vec::new();
-        while let Some(x) = r.next().unwrap() {
-            out.push(match x {
-                Raw::Record { line, bytes } => {
-                    format!("{line}:{}", String::from_utf8_lossy(&bytes))
-                }
-                Raw::TooLarge { line } => format!("{line}:TOO LARGE"),
-            });
-        }
-        out
-    }
-
-    #[test]
-    fn records_follow_quotes_and_cap() {
-        assert_eq!(
-            split(b"a,b\r\n\"x\ny\",z\nc,d", 100),
-            vec!["1:a,b", "2:\"x\ny\",z", "4:c,d"]
-        );
-        let mut big = b"h\n".to_vec();
-        big.extend(std::iter::repeat_n(b'x', 500));
-        big.extend(b"\nok\n");
-        assert_eq!(split(&big, 100), vec!["1:h", "2:TOO LARGE", "3:ok"]);
-    }
-}
-
 /// Where a user's import reports are kept (one folder per user: a report is
 /// only ever given back to whoever ran the import).
 fn report_path(store: &Store, actor: &Actor, id: Uuid) -> std::path::PathBuf {
@@ -657,5 +626,36 @@ pub async fn open_report(store: &Store, actor: &Actor, id: Uuid) -> crate::Resul
         Ok(b) => Ok(b),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::NotFound),
         Err(e) => Err(Error::Io(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(s: &[u8], cap: usize) -> Vec<String> {
+        let mut r = Records::new(s, cap);
+        let mut out = Vec::new();
+        while let Some(x) = r.next().unwrap() {
+            out.push(match x {
+                Raw::Record { line, bytes } => {
+                    format!("{line}:{}", String::from_utf8_lossy(&bytes))
+                }
+                Raw::TooLarge { line } => format!("{line}:TOO LARGE"),
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn records_follow_quotes_and_cap() {
+        assert_eq!(
+            split(b"a,b\r\n\"x\ny\",z\nc,d", 100),
+            vec!["1:a,b", "2:\"x\ny\",z", "4:c,d"]
+        );
+        let mut big = b"h\n".to_vec();
+        big.extend(std::iter::repeat_n(b'x', 500));
+        big.extend(b"\nok\n");
+        assert_eq!(split(&big, 100), vec!["1:h", "2:TOO LARGE", "3:ok"]);
     }
 }
