@@ -106,17 +106,41 @@ impl From<&PersonData> for Identity {
 /// One way of writing a person's name, normalised into tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct NameForm {
-    given: Vec<String>,
-    family: Vec<String>,
+    given: Vec<Token>,
+    family: Vec<Token>,
 }
 
 impl NameForm {
-    fn all(&self) -> Vec<&str> {
-        self.given
-            .iter()
-            .chain(self.family.iter())
-            .map(String::as_str)
-            .collect()
+    fn all(&self) -> Vec<&Token> {
+        self.given.iter().chain(self.family.iter()).collect()
+    }
+}
+
+/// A normalised name token with its codes, computed once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Token {
+    text: String,
+    /// Double Metaphone codes, not truncated (four letters of the primary
+    /// make the blocking keys; comparing only four would make Horvathka
+    /// and Horvathlo sound alike).
+    primary: String,
+    alternate: String,
+    skeleton: String,
+}
+
+impl Token {
+    fn new(text: String) -> Token {
+        let r = DoubleMetaphone::new(None).double_metaphone(&text);
+        Token {
+            primary: r.primary(),
+            alternate: r.alternate(),
+            skeleton: skeleton(&text),
+            text,
+        }
+    }
+
+    fn key_code(&self) -> String {
+        self.primary.chars().take(4).collect()
     }
 }
 
@@ -152,11 +176,11 @@ pub fn normalise(s: &str) -> String {
     out.trim_end().to_string()
 }
 
-fn tokens(s: &str) -> Vec<String> {
+fn tokens(s: &str) -> Vec<Token> {
     normalise(s)
         .split(' ')
         .filter(|t| !t.is_empty())
-        .map(String::from)
+        .map(|t| Token::new(t.to_string()))
         .collect()
 }
 
@@ -269,18 +293,18 @@ impl Profile {
         let mut keys = vec![KEY_SCHEME.to_string()];
         let year = self.date_of_birth.map(|d| d.year());
         for form in &self.names {
-            let toks: Vec<&str> = form
+            let toks: Vec<&Token> = form
                 .all()
                 .into_iter()
-                .filter(|t| t.len() > 1)
+                .filter(|t| t.text.len() > 1)
                 .take(4)
                 .collect();
             let codes: Vec<String> = toks
                 .iter()
-                .map(|t| phonetic(t).0)
+                .map(|t| t.key_code())
                 .filter(|c| !c.is_empty())
                 .collect();
-            let skels: Vec<String> = toks.iter().map(|t| skeleton(t)).collect();
+            let skels: Vec<String> = toks.iter().map(|t| t.skeleton.clone()).collect();
             if let Some(y) = year {
                 for c in &codes {
                     keys.push(format!("ny:{c}:{y}"));
@@ -314,22 +338,25 @@ impl Profile {
 /// Similarity of two normalised name tokens, 0 to 1: Jaro-Winkler, raised
 /// to 0.92 when their Double Metaphone codes meet and to 0.90 when their
 /// consonant skeletons do; an initial matches a name it begins.
-fn token_similarity(a: &str, b: &str) -> f64 {
-    if a == b {
+fn token_similarity(a: &Token, b: &Token) -> f64 {
+    if a.text == b.text {
         return 1.0;
     }
-    if a.len() == 1 || b.len() == 1 {
-        let (i, other) = if a.len() == 1 { (a, b) } else { (b, a) };
-        return if other.starts_with(i) { 0.85 } else { 0.0 };
+    if a.text.len() == 1 || b.text.len() == 1 {
+        let (i, other) = if a.text.len() == 1 { (a, b) } else { (b, a) };
+        return if other.text.starts_with(&i.text) {
+            0.85
+        } else {
+            0.0
+        };
     }
-    let mut s = strsim::jaro_winkler(a, b);
-    let (pa, aa) = phonetic(a);
-    let (pb, ab) = phonetic(b);
-    if !pa.is_empty() && (pa == pb || pa == ab || aa == pb) {
+    let mut s = strsim::jaro_winkler(&a.text, &b.text);
+    if !a.primary.is_empty()
+        && (a.primary == b.primary || a.primary == b.alternate || a.alternate == b.primary)
+    {
         s = s.max(0.92);
     }
-    let (ka, kb) = (skeleton(a), skeleton(b));
-    if ka.len() >= 2 && ka == kb {
+    if a.skeleton.len() >= 2 && a.skeleton == b.skeleton {
         s = s.max(0.90);
     }
     s
@@ -339,7 +366,7 @@ fn token_similarity(a: &str, b: &str) -> f64 {
 /// shorter list against its best match in the longer, averaged; or the
 /// tokens written together (Abdul Rahman, Abdulrahman). A missing middle
 /// name costs a little.
-fn part_similarity(a: &[String], b: &[String]) -> Option<f64> {
+fn part_similarity(a: &[Token], b: &[Token]) -> Option<f64> {
     if a.is_empty() || b.is_empty() {
         return None;
     }
@@ -347,15 +374,16 @@ fn part_similarity(a: &[String], b: &[String]) -> Option<f64> {
     if a.len() != b.len() {
         tokenwise *= 0.97;
     }
-    let joined = strsim::jaro_winkler(&a.concat(), &b.concat())
-        .max(strsim::jaro_winkler(&b.concat(), &a.concat()));
+    let concat = |t: &[Token]| t.iter().map(|t| t.text.as_str()).collect::<String>();
+    let (ja, jb) = (concat(a), concat(b));
+    let joined = strsim::jaro_winkler(&ja, &jb).max(strsim::jaro_winkler(&jb, &ja));
     Some(tokenwise.max(joined))
 }
 
 /// Each token of the shorter list against its best match in the longer,
 /// averaged (both ways and averaged again when they are as long).
-fn matched<S: AsRef<str>>(a: &[S], b: &[S]) -> f64 {
-    let one_way = |short: &[S], long: &[S]| {
+fn matched<T: std::borrow::Borrow<Token>>(a: &[T], b: &[T]) -> f64 {
+    let one_way = |short: &[T], long: &[T]| {
         if short.is_empty() {
             return 0.0;
         }
@@ -363,7 +391,7 @@ fn matched<S: AsRef<str>>(a: &[S], b: &[S]) -> f64 {
             .iter()
             .map(|s| {
                 long.iter()
-                    .map(|l| token_similarity(s.as_ref(), l.as_ref()))
+                    .map(|l| token_similarity(s.borrow(), l.borrow()))
                     .fold(0.0, f64::max)
             })
             .sum();
@@ -432,7 +460,7 @@ fn digits(d: NaiveDate) -> [u8; 8] {
 /// Agreement of two dates of birth, 0 to 1 (0.5 when either is unknown):
 /// equal 1; day and month swapped 0.85; one digit different 0.8; two
 /// neighbouring digits swapped 0.75; the same year 0.75 when either is
-/// approximate, else 0.3; a year apart and approximate 0.5; else 0.
+/// approximate, else 0.1; a year apart and approximate 0.5; else 0.
 pub fn date_similarity(
     a: Option<NaiveDate>,
     a_approx: bool,
@@ -463,7 +491,7 @@ pub fn date_similarity(
     let approx = a_approx || b_approx;
     match (a.year() - b.year()).abs() {
         0 if approx => 0.75,
-        0 => 0.3,
+        0 => 0.1,
         1 if approx => 0.5,
         _ => 0.0,
     }
@@ -568,8 +596,10 @@ mod tests {
 
     #[test]
     fn phonetic_codes_meet_across_spellings() {
-        assert!(token_similarity("horvath", "horvat") >= 0.9);
-        assert!(token_similarity("szabo", "sabo") >= 0.9);
+        let t = |s: &str| Token::new(s.into());
+        assert!(token_similarity(&t("horvath"), &t("horvat")) >= 0.9);
+        assert!(token_similarity(&t("szabo"), &t("sabo")) >= 0.9);
+        assert!(token_similarity(&t("horvathka"), &t("horvathlo")) < 0.92);
         assert_eq!(phonetic("kuznetsov").0, phonetic("kouznetsov").0);
         assert_eq!(skeleton("mohammed"), skeleton("muhammad"));
         assert_eq!(skeleton("mohammed"), skeleton("mhmd"));
