@@ -758,3 +758,22 @@ pub async fn add_member(
     tx.commit().await?;
     get(store, actor, case_id).await
 }
+
+/// Refuses early a caller whose role may not do this (`Forbidden`) or who
+/// cannot see the case (`NotFound`): handlers call it before they read a
+/// body, so a refused caller's answer never depends on what they sent. The
+/// use case checks the same again.
+pub async fn may_act(
+    store: &Store,
+    actor: &Actor,
+    case: Option<Uuid>,
+    need: &[(Resource, Action)],
+) -> Result<()> {
+    for (r, a) in need {
+        actor.require(*r, *a)?;
+    }
+    if let Some(id) = case {
+        summary(store, actor, id).await?;
+    }
+    Ok(())
+}

@@ -53,7 +53,8 @@ fn invalid(field: &str, code: &str) -> Error {
 
 /// Closing and reopening: the mission and supervisors (the workflow's
 /// closure edges); anyone else is refused before the case is looked at.
-fn may_close(actor: &Actor) -> Result<()> {
+/// Who may close or reopen a case: a supervisor or the mission of its country.
+pub fn may_close(actor: &Actor) -> Result<()> {
     actor.require(Resource::Case, Action::Transition)?;
     if matches!(actor.role, Role::MissionOfficer | Role::Supervisor) {
         Ok(())

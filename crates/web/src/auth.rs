@@ -35,6 +35,9 @@ pub struct Ctx {
     pub lang: Lang,
     pub auth: Option<Auth>,
     pub request_id: Option<String>,
+    /// The page asked for (path and query of a GET, path otherwise): where
+    /// the language switch returns, since no Referer is sent (no-referrer).
+    pub here: String,
 }
 
 impl Ctx {
@@ -134,10 +137,19 @@ pub async fn load(
         }
         req.extensions_mut().insert(p);
     }
+    let here = if req.method() == axum::http::Method::GET {
+        req.uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into())
+    } else {
+        req.uri().path().to_string()
+    };
     req.extensions_mut().insert(Ctx {
         lang,
         auth,
         request_id,
+        here,
     });
     next.run(req).await
 }
@@ -227,6 +239,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PageUser {
                     lang: Lang::En,
                     auth: None,
                     request_id: None,
+                    here: "/".into(),
                 }),
             )),
             None => {

@@ -339,9 +339,8 @@ consent) and match nothing elsewhere.
 
 - `ok`: allowed (2xx or 3xx).
 - `invalid`: allowed past the role and scope checks, refused for the empty input (400, 409, 415,
-  422; 401 from a page that checks a password or code). Where every role gets `invalid`, the API
-  reads the body before the role check, so this table cannot tell who would be refused: those
-  routes' refusals are tested in `crates/web/tests/http.rs` and the store tests.
+  422; 401 from a page that checks a password or code). Handlers check the role and the case's
+  scope before they read a body (`cases::may_act`), so a refused caller never sees `invalid`.
 - `403`: the role may not.
 - `404`: not found, or out of the caller's record scope (indistinguishable on purpose).
 - `login`: not signed in (sign-in page, or 401 for the API).

@@ -12,6 +12,7 @@ use axum::response::Response;
 use axum::Json;
 use homeward_domain::referral::ReferralInput;
 use homeward_domain::Invalid;
+use homeward_domain::{Action, Resource};
 use homeward_store::attachments::{self, Attachment};
 use homeward_store::consents::{self, Consent};
 use homeward_store::counselling::{self, Session, SessionInput};
@@ -64,9 +65,19 @@ pub async fn put_referral(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<ReferralUpdate>,
+    body: Result<ApiJson<ReferralUpdate>, ApiError>,
 ) -> Result<Json<Referral>, ApiError> {
     let id = parse_id(&id)?;
+    // Role and scope before the body: a refused caller's answer never
+    // depends on what they sent (docs/access-matrix.md).
+    super::extract::before_body(
+        &s.store,
+        &a.actor,
+        Some(id),
+        &[(Resource::Referral, Action::Update)],
+    )
+    .await?;
+    let ApiJson(b) = body?;
     Ok(Json(
         referrals::update(&s.store, &a.actor, id, b.version, &b.facts).await?,
     ))
@@ -135,8 +146,18 @@ pub async fn give_consent(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<ConsentBody>,
+    body: Result<ApiJson<ConsentBody>, ApiError>,
 ) -> Result<(StatusCode, Json<Vec<Consent>>), ApiError> {
+    // Role and scope before the body: a refused caller's answer never
+    // depends on what they sent (docs/access-matrix.md).
+    super::extract::before_body(
+        &s.store,
+        &a.actor,
+        Some(parse_id(&id)?),
+        &[(Resource::Consent, Action::Create)],
+    )
+    .await?;
+    let ApiJson(b) = body?;
     Ok((
         StatusCode::CREATED,
         Json(consents::give(&s.store, &a.actor, parse_id(&id)?, &b.purpose).await?),
@@ -150,8 +171,18 @@ pub async fn withdraw_consent(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,
     Path((id, cid)): Path<(String, String)>,
-    ApiJson(b): ApiJson<WithdrawBody>,
+    body: Result<ApiJson<WithdrawBody>, ApiError>,
 ) -> Result<Json<Vec<Consent>>, ApiError> {
+    // Role and scope before the body: a refused caller's answer never
+    // depends on what they sent (docs/access-matrix.md).
+    super::extract::before_body(
+        &s.store,
+        &a.actor,
+        Some(parse_id(&id)?),
+        &[(Resource::Consent, Action::Update)],
+    )
+    .await?;
+    let ApiJson(b) = body?;
     Ok(Json(
         consents::withdraw(
             &s.store,
@@ -187,6 +218,14 @@ pub async fn upload(
     m: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<Attachment>), ApiError> {
     let id = parse_id(&id)?;
+    // Role and scope before the body (docs/access-matrix.md).
+    super::extract::before_body(
+        &s.store,
+        &a.actor,
+        Some(id),
+        &[(Resource::Attachment, Action::Create)],
+    )
+    .await?;
     let m = m.map_err(|_| ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "multipart"))?;
     let (kind, name, bytes) =
         crate::pages::sections::read_upload(m)

@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use homeward_domain::person::PersonInput;
 use homeward_domain::CaseStatus;
+use homeward_domain::{Action, Resource};
 use homeward_store::cases::{
     self, CaseDetail, CaseFilter, CaseInput, CaseSummary, CaseUpdate, TimelineEntry,
 };
@@ -142,9 +143,19 @@ pub async fn update(
     State(state): State<AppState>,
     ApiUser(a): ApiUser,
     Path(id): Path<String>,
-    ApiJson(u): ApiJson<CaseUpdate>,
+    body: Result<ApiJson<CaseUpdate>, ApiError>,
 ) -> Result<Json<CaseDetail>, ApiError> {
     let id = parse_id(&id)?;
+    // Role and scope before the body: a refused caller's answer never
+    // depends on what they sent (docs/access-matrix.md).
+    super::extract::before_body(
+        &state.store,
+        &a.actor,
+        Some(id),
+        &[(Resource::Case, Action::Update)],
+    )
+    .await?;
+    let ApiJson(u) = body?;
     Ok(Json(cases::update(&state.store, &a.actor, id, &u).await?))
 }
 
@@ -167,9 +178,19 @@ pub async fn transition(
     State(state): State<AppState>,
     ApiUser(a): ApiUser,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<TransitionBody>,
+    body: Result<ApiJson<TransitionBody>, ApiError>,
 ) -> Result<Json<CaseDetail>, ApiError> {
     let id = parse_id(&id)?;
+    // Role and scope before the body: a refused caller's answer never
+    // depends on what they sent (docs/access-matrix.md).
+    super::extract::before_body(
+        &state.store,
+        &a.actor,
+        Some(id),
+        &[(Resource::Case, Action::Transition)],
+    )
+    .await?;
+    let ApiJson(b) = body?;
     Ok(Json(
         cases::transition(
             &state.store,
@@ -190,9 +211,22 @@ pub async fn add_member(
     State(state): State<AppState>,
     ApiUser(a): ApiUser,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<MemberBody>,
+    body: Result<ApiJson<MemberBody>, ApiError>,
 ) -> Result<(StatusCode, Json<CaseDetail>), ApiError> {
     let id = parse_id(&id)?;
+    // Role and scope before the body: a refused caller's answer never
+    // depends on what they sent (docs/access-matrix.md).
+    super::extract::before_body(
+        &state.store,
+        &a.actor,
+        Some(id),
+        &[
+            (Resource::Case, Action::Update),
+            (Resource::Person, Action::Create),
+        ],
+    )
+    .await?;
+    let ApiJson(b) = body?;
     Ok((
         StatusCode::CREATED,
         Json(cases::add_member(&state.store, &a.actor, id, &b.relationship, &b.person).await?),

@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use homeward_domain::person::PersonInput;
+use homeward_domain::{Action, Resource};
 use homeward_store::persons::{self, Person};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -86,9 +87,14 @@ pub async fn update(
     State(state): State<AppState>,
     ApiUser(a): ApiUser,
     Path(id): Path<String>,
-    ApiJson(u): ApiJson<PersonUpdate>,
+    body: Result<ApiJson<PersonUpdate>, ApiError>,
 ) -> Result<Json<Person>, ApiError> {
     let id = parse_id(&id)?;
+    // Role and scope before the body: a refused caller's answer never
+    // depends on what they sent (docs/access-matrix.md).
+    a.actor.require(Resource::Person, Action::Update)?;
+    homeward_store::persons::get(&state.store, &a.actor, id).await?;
+    let ApiJson(u) = body?;
     Ok(Json(
         persons::update(&state.store, &a.actor, id, u.version, &u.person).await?,
     ))

@@ -16,6 +16,7 @@ use homeward_domain::reintegration::{
     ArrivalInput, Ledger, PlanComponentInput, PurchaseRequestInput, VendorInput,
 };
 use homeward_domain::Invalid;
+use homeward_domain::{Action, Resource};
 use homeward_store::closure::{self, Closure};
 use homeward_store::followups::{self, FollowUp};
 use homeward_store::plans::{self, Arrival, Plan};
@@ -237,9 +238,22 @@ pub async fn approve_plan(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<ApprovalBody>,
+    body: Result<ApiJson<ApprovalBody>, ApiError>,
 ) -> Result<Json<Plan>, ApiError> {
     let id = parse_id(&id)?;
+    // Role and scope before the body: a refused caller's answer never
+    // depends on what they sent (docs/access-matrix.md).
+    super::extract::before_body(
+        &s.store,
+        &a.actor,
+        Some(id),
+        &[(Resource::Reintegration, Action::Read)],
+    )
+    .await?;
+    if !homeward_domain::reintegration::may_approve_plan(a.actor.role) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden"));
+    }
+    let ApiJson(b) = body?;
     Ok(Json(
         plans::approve(&s.store, &a.actor, id, b.version).await?,
     ))
@@ -313,9 +327,13 @@ pub async fn decide(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<DecisionBody>,
+    body: Result<ApiJson<DecisionBody>, ApiError>,
 ) -> Result<Json<Purchase>, ApiError> {
     let id = parse_id(&id)?;
+    // Role and scope before the body: a refused caller's answer never
+    // depends on what they sent (docs/access-matrix.md).
+    a.actor.require(Resource::Reintegration, Action::Update)?;
+    let ApiJson(b) = body?;
     if b.to == "paid" {
         let mut inv = Invalid::default();
         inv.add("receipt", "receipt-required");
@@ -346,6 +364,8 @@ pub async fn pay(
     m: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Json<Purchase>, ApiError> {
     let id = parse_id(&id)?;
+    // The role before the body (docs/access-matrix.md).
+    a.actor.require(Resource::Reintegration, Action::Update)?;
     let m = m.map_err(|_| ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "multipart"))?;
     let (fields, file) = crate::pages::sections::read_multipart(
         m,
@@ -437,9 +457,19 @@ pub async fn set_vendor_active(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<ActiveBody>,
+    body: Result<ApiJson<ActiveBody>, ApiError>,
 ) -> Result<Json<Vendor>, ApiError> {
     let id = parse_id(&id)?;
+    // Role and scope before the body: a refused caller's answer never
+    // depends on what they sent (docs/access-matrix.md).
+    a.actor.require(Resource::Reintegration, Action::Update)?;
+    if !matches!(
+        a.actor.role,
+        homeward_domain::Role::MissionOfficer | homeward_domain::Role::Finance
+    ) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden"));
+    }
+    let ApiJson(b) = body?;
     Ok(Json(
         vendors::set_active(&s.store, &a.actor, id, b.active).await?,
     ))
@@ -513,9 +543,22 @@ pub async fn record_survey(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<SurveyBody>,
+    body: Result<ApiJson<SurveyBody>, ApiError>,
 ) -> Result<(StatusCode, Json<Survey>), ApiError> {
     let id = parse_id(&id)?;
+    // Role and scope before the body: a refused caller's answer never
+    // depends on what they sent (docs/access-matrix.md).
+    super::extract::before_body(
+        &s.store,
+        &a.actor,
+        Some(id),
+        &[(Resource::Reintegration, Action::Create)],
+    )
+    .await?;
+    if a.actor.role != homeward_domain::Role::MissionOfficer {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden"));
+    }
+    let ApiJson(b) = body?;
     Ok((
         StatusCode::CREATED,
         Json(surveys::record(&s.store, &a.actor, id, b.surveyed_on, &b.answers).await?),
@@ -541,9 +584,14 @@ pub async fn close(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<CloseBody>,
+    body: Result<ApiJson<CloseBody>, ApiError>,
 ) -> Result<StatusCode, ApiError> {
     let id = parse_id(&id)?;
+    // Role and scope before the body: a refused caller's answer never
+    // depends on what they sent (docs/access-matrix.md).
+    homeward_store::closure::may_close(&a.actor)?;
+    super::extract::before_body(&s.store, &a.actor, Some(id), &[]).await?;
+    let ApiJson(b) = body?;
     closure::close(&s.store, &a.actor, id, &b.reason, b.note.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -555,9 +603,14 @@ pub async fn reopen(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<ReopenBody>,
+    body: Result<ApiJson<ReopenBody>, ApiError>,
 ) -> Result<StatusCode, ApiError> {
     let id = parse_id(&id)?;
+    // Role and scope before the body: a refused caller's answer never
+    // depends on what they sent (docs/access-matrix.md).
+    homeward_store::closure::may_close(&a.actor)?;
+    super::extract::before_body(&s.store, &a.actor, Some(id), &[]).await?;
+    let ApiJson(b) = body?;
     closure::reopen(&s.store, &a.actor, id, &b.reason).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
+use homeward_domain::{Action, Resource};
 use homeward_store::departures::{self, DepartureInput};
 use homeward_store::letters::{self, Letter};
 use homeward_store::notifications::{self, Notification};
@@ -110,9 +111,13 @@ pub async fn change(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<ChangeBody>,
+    body: Result<ApiJson<ChangeBody>, ApiError>,
 ) -> Result<Json<Itinerary>, ApiError> {
     let id = parse_id(&id)?;
+    // Role and scope before the body: a refused caller's answer never
+    // depends on what they sent (docs/access-matrix.md).
+    a.actor.require(Resource::Travel, Action::Update)?;
+    let ApiJson(b) = body?;
     Ok(Json(
         travel::change(&s.store, &a.actor, id, &b.kind, Some(&b.reason), b.version).await?,
     ))
@@ -176,9 +181,19 @@ pub async fn make_letter(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<LetterBody>,
+    body: Result<ApiJson<LetterBody>, ApiError>,
 ) -> Result<(StatusCode, Json<Letter>), ApiError> {
     let id = parse_id(&id)?;
+    // Role and scope before the body: a refused caller's answer never
+    // depends on what they sent (docs/access-matrix.md).
+    super::extract::before_body(
+        &s.store,
+        &a.actor,
+        Some(id),
+        &[(Resource::Letter, Action::Create)],
+    )
+    .await?;
+    let ApiJson(b) = body?;
     Ok((
         StatusCode::CREATED,
         Json(crate::letters::make(&s.store, &a.actor, id, &b.kind, &b.lang).await?),

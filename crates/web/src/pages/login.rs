@@ -260,12 +260,18 @@ pub async fn set_language(
     if let Some(a) = &ctx.auth {
         let _ = users::set_language(&state.store, a.user.id, lang.code()).await;
     }
-    let back = headers
-        .get(axum::http::header::REFERER)
-        .and_then(|r| r.to_str().ok())
-        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
-        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
-        .map(|p| safe_next(Some(&p)))
+    // The page the switch was on (kept current by app.js after htmx moved
+    // the address), else the Referer if a browser sent one.
+    let from_form = f.get("_back").map(|n| safe_next(Some(n)));
+    let back = from_form
+        .or_else(|| {
+            headers
+                .get(axum::http::header::REFERER)
+                .and_then(|r| r.to_str().ok())
+                .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+                .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
+                .map(|p| safe_next(Some(&p)))
+        })
         .unwrap_or_else(|| "/".into());
     let jar = jar.add(cookie(
         LANG_COOKIE,

@@ -210,6 +210,8 @@ pub struct Layout {
     pub nav: Vec<NavItem>,
     pub other_lang: &'static str,
     pub other_lang_label: String,
+    /// Where the language switch comes back to.
+    pub here: String,
 }
 
 impl Layout {
@@ -320,6 +322,7 @@ impl Layout {
                 .collect(),
             other_lang: other.code(),
             other_lang_label: Tr::new(other).t("language-name"),
+            here: ctx.here.clone(),
         }
     }
 }

@@ -157,6 +157,23 @@ pub async fn record_followup(
         Ok(id) => id,
         Err(r) => return r,
     };
+    // Role and scope before the form (docs/access-matrix.md).
+    if let Err(e) = homeward_store::cases::may_act(
+        &state.store,
+        &auth.actor,
+        Some(id),
+        &[(
+            homeward_domain::Resource::Reintegration,
+            homeward_domain::Action::Update,
+        )],
+    )
+    .await
+    {
+        return super::store_error(&ctx, e);
+    }
+    if auth.actor.role != homeward_domain::Role::MissionOfficer {
+        return super::store_error(&ctx, homeward_store::Error::Forbidden);
+    }
     let put = |s: &mut SideForms, f| s.followup = f;
     let Some(fid) = form
         .get("followup")

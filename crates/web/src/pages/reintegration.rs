@@ -318,6 +318,23 @@ pub async fn approve_plan(
         Ok(id) => id,
         Err(r) => return r,
     };
+    // Role and scope before the form (docs/access-matrix.md).
+    if let Err(e) = homeward_store::cases::may_act(
+        &state.store,
+        &auth.actor,
+        Some(id),
+        &[(
+            homeward_domain::Resource::Reintegration,
+            homeward_domain::Action::Read,
+        )],
+    )
+    .await
+    {
+        return store_error(&ctx, e);
+    }
+    if !homeward_domain::reintegration::may_approve_plan(auth.actor.role) {
+        return store_error(&ctx, homeward_store::Error::Forbidden);
+    }
     let Some(ver) = version(&form) else {
         let e = one_error("version", "required");
         return side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| {

@@ -502,6 +502,20 @@ pub async fn upload(
         Ok(id) => id,
         Err(r) => return r,
     };
+    // Role and scope before the form (docs/access-matrix.md).
+    if let Err(e) = homeward_store::cases::may_act(
+        &state.store,
+        &auth.actor,
+        Some(id),
+        &[(
+            homeward_domain::Resource::Attachment,
+            homeward_domain::Action::Create,
+        )],
+    )
+    .await
+    {
+        return store_error(&ctx, e);
+    }
     let t = ctx.tr();
     let refused = |code: &str, status: StatusCode| {
         let mut f = FormState::default();

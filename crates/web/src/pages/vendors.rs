@@ -131,6 +131,26 @@ pub async fn set_active(
         Ok(id) => id,
         Err(r) => return r,
     };
+    // The role before the form (docs/access-matrix.md).
+    if let Err(e) = homeward_store::cases::may_act(
+        &state.store,
+        &auth.actor,
+        None,
+        &[(
+            homeward_domain::Resource::Reintegration,
+            homeward_domain::Action::Update,
+        )],
+    )
+    .await
+    {
+        return store_error(&ctx, e);
+    }
+    if !matches!(
+        auth.actor.role,
+        homeward_domain::Role::MissionOfficer | homeward_domain::Role::Finance
+    ) {
+        return store_error(&ctx, homeward_store::Error::Forbidden);
+    }
     let active = match form.get("active").map(String::as_str) {
         Some("true") => true,
         Some("false") => false,
