@@ -1,5 +1,7 @@
 //! The `homeward` command line, run as a real process on a real database.
 
+mod support;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -209,21 +211,7 @@ fn users_tokens_demo_and_backup() {
 
 #[test]
 fn migrate_and_demo_on_postgresql() {
-    let admin = std::env::var("HOMEWARD_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let name = format!("homeward_test_{}", uuid::Uuid::new_v4().simple());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        use sqlx::Connection;
-        let mut c = sqlx::PgConnection::connect(&admin)
-            .await
-            .expect("PostgreSQL must run for the tests");
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut c)
-            .await
-            .unwrap();
-    });
-    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    let url = support::postgres_database();
     let dir = tempdir();
     let (ok, _, err) = homeward(&["migrate", "--database-url", &url], None, &dir);
     assert!(ok, "{err}");
@@ -382,23 +370,10 @@ fn a_configured_rss_questionnaire_is_checked_at_start() {
 fn audit_verify_names_an_entry_edited_in_the_database() {
     use homeward_store::audit::{self, Entry};
     let dir = tempdir();
-    let admin = std::env::var("HOMEWARD_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let pg_name = format!("homeward_test_{}", uuid::Uuid::new_v4().simple());
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        use sqlx::Connection;
-        let mut c = sqlx::PgConnection::connect(&admin)
-            .await
-            .expect("PostgreSQL must run for the tests");
-        sqlx::query(&format!("CREATE DATABASE {pg_name}"))
-            .execute(&mut c)
-            .await
-            .unwrap();
-    });
     let urls = [
         format!("sqlite://{}", dir.join("a.db").display()),
-        format!("{}/{pg_name}", admin.rsplit_once('/').unwrap().0),
+        support::postgres_database(),
     ];
     for db in urls {
         let (ok, _, err) = homeward(&["migrate", "--database-url", &db], None, &dir);

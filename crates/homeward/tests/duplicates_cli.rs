@@ -2,28 +2,9 @@
 //! people loaded without matching keys (as a bulk load would) are keyed on
 //! the way, and with `--json` every line is one pair in the documented form.
 
-use std::process::{Command, Stdio};
+mod support;
 
-fn homeward(args: &[&str], dir: &std::path::Path) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .args(args)
-        .current_dir(dir)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run homeward");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
-fn tempdir() -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("homeward-cli-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use support::{homeward, postgres_database, tempdir};
 
 /// Inserts people straight into the table (no matching keys); returns their ids.
 async fn load(url: &str) -> Vec<uuid::Uuid> {
@@ -122,19 +103,5 @@ fn duplicates_json_lines_on_sqlite() {
 
 #[test]
 fn duplicates_json_lines_on_postgresql() {
-    let admin = std::env::var("HOMEWARD_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let name = format!("homeward_test_{}", uuid::Uuid::new_v4().simple());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        use sqlx::Connection;
-        let mut c = sqlx::PgConnection::connect(&admin)
-            .await
-            .expect("PostgreSQL must run for the tests");
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut c)
-            .await
-            .unwrap();
-    });
-    check(&format!("{}/{name}", admin.rsplit_once('/').unwrap().0));
+    check(&postgres_database());
 }

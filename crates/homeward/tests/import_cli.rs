@@ -2,46 +2,9 @@
 //! the summary, the report file with line numbers, a re-import that creates
 //! nothing, a dry run, a mapping file and a file refused as a whole.
 
-use std::process::{Command, Stdio};
+mod support;
 
-fn homeward(args: &[&str], dir: &std::path::Path) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .args(args)
-        .current_dir(dir)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run homeward");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
-fn tempdir() -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("homeward-import-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn postgres_url() -> String {
-    let admin = std::env::var("HOMEWARD_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let name = format!("homeward_test_{}", uuid::Uuid::new_v4().simple());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        use sqlx::Connection;
-        let mut c = sqlx::PgConnection::connect(&admin)
-            .await
-            .expect("PostgreSQL must run for the tests");
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut c)
-            .await
-            .unwrap();
-    });
-    format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
-}
+use support::{homeward, postgres_database, tempdir};
 
 fn import_round_trip(url: &str) {
     let dir = tempdir();
@@ -111,5 +74,5 @@ fn import_on_sqlite() {
 
 #[test]
 fn import_on_postgresql() {
-    import_round_trip(&postgres_url());
+    import_round_trip(&postgres_database());
 }
