@@ -139,22 +139,35 @@ fn pg_row(store: &Store, table: &str, row: &sqlx::postgres::PgRow) -> Map<String
 
 /// Every row of `table` matching `where_` (with `$1` bound to `id`), as JSON objects.
 async fn rows(store: &Store, table: &str, where_: &str, id: Uuid) -> Result<Vec<Value>> {
+    rows_bound(store, table, where_, &[id]).await
+}
+
+/// Every row of `table` matching `where_`, with `$1`, `$2`, ... bound to `ids`.
+async fn rows_bound(store: &Store, table: &str, where_: &str, ids: &[Uuid]) -> Result<Vec<Value>> {
     let sql = format!("SELECT * FROM {table} WHERE {where_}");
     Ok(match &store.db {
-        Db::Sqlite(p) => sqlx::query(&sql)
-            .bind(id)
-            .fetch_all(p)
-            .await?
-            .iter()
-            .map(|r| Value::Object(sqlite_row(store, table, r)))
-            .collect(),
-        Db::Postgres(p) => sqlx::query(&sql)
-            .bind(id)
-            .fetch_all(p)
-            .await?
-            .iter()
-            .map(|r| Value::Object(pg_row(store, table, r)))
-            .collect(),
+        Db::Sqlite(p) => {
+            let mut q = sqlx::query(&sql);
+            for id in ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| Value::Object(sqlite_row(store, table, r)))
+                .collect()
+        }
+        Db::Postgres(p) => {
+            let mut q = sqlx::query(&sql);
+            for id in ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| Value::Object(pg_row(store, table, r)))
+                .collect()
+        }
     })
 }
 
@@ -327,25 +340,7 @@ async fn person_rows_where(
     case_id: Uuid,
     person: Uuid,
 ) -> Result<Vec<Value>> {
-    let sql = format!("SELECT * FROM {table} WHERE {where_}");
-    Ok(match &store.db {
-        Db::Sqlite(p) => sqlx::query(&sql)
-            .bind(case_id)
-            .bind(person)
-            .fetch_all(p)
-            .await?
-            .iter()
-            .map(|r| Value::Object(sqlite_row(store, table, r)))
-            .collect(),
-        Db::Postgres(p) => sqlx::query(&sql)
-            .bind(case_id)
-            .bind(person)
-            .fetch_all(p)
-            .await?
-            .iter()
-            .map(|r| Value::Object(pg_row(store, table, r)))
-            .collect(),
-    })
+    rows_bound(store, table, where_, &[case_id, person]).await
 }
 
 /// Audit entries about the person, newest first (without the auditor
