@@ -23,6 +23,7 @@ pub mod report;
 pub mod retention;
 pub mod role;
 pub mod rss;
+pub mod search;
 pub mod totp;
 pub mod validation;
 pub mod workflow;

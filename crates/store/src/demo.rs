@@ -1556,5 +1556,8 @@ pub async fn load_with(
     )
     .await?;
     tx.commit().await?;
+    // Search terms (docs/adr/0031) are computed in Rust, not by the bulk
+    // statements above: written here, in committed batches.
+    crate::search::backfill(store).await?;
     Ok(written)
 }

@@ -532,6 +532,7 @@ async fn insert(
         .bind(actor.map(|a| a.user_id)).bind(now).bind(external_id)
         .execute(c).await.map(|r| r.rows_affected()))?;
     crate::duplicates::index(tx, id, d).await?;
+    crate::search::index(tx, id, d).await?;
     Ok(id)
 }
 
@@ -548,6 +549,7 @@ async fn update(tx: &mut Tx, id: Uuid, d: &PersonData) -> crate::Result<()> {
         .bind(&d.cbsa_client_id).bind(&d.passport_number).bind(crate::now()).bind(id)
         .execute(c).await.map(|r| r.rows_affected()))?;
     crate::duplicates::index(tx, id, d).await?;
+    crate::search::index(tx, id, d).await?;
     Ok(())
 }
 

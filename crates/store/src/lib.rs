@@ -36,6 +36,7 @@ pub mod readiness;
 pub mod referrals;
 pub mod reports;
 pub mod retention;
+pub mod search;
 pub mod sessions;
 pub mod sign_in;
 pub mod sql;

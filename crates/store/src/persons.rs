@@ -211,6 +211,7 @@ pub async fn insert(tx: &mut Tx, actor: &Actor, d: &PersonData) -> Result<Uuid> 
         .bind(actor.user_id).bind(now)
         .execute(c).await.map(|r| r.rows_affected()))?;
     crate::duplicates::index(tx, id, d).await?;
+    crate::search::index(tx, id, d).await?;
     audit::record(
         tx,
         Some(actor),
@@ -284,6 +285,7 @@ pub async fn update(
         return Err(Error::Conflict);
     }
     crate::duplicates::index(&mut tx, id, &d).await?;
+    crate::search::index(&mut tx, id, &d).await?;
     let before_data = before
         .to_input()
         .validate(chrono::Utc::now().date_naive())

@@ -1,0 +1,298 @@
+//! The search box on SQLite and PostgreSQL (docs/adr/0031): names in any
+//! script with accents and case ignored, identifiers and phone numbers
+//! whatever their separators, case numbers; only within the actor's record
+//! scope; roles without access to persons refused; terms follow edits,
+//! deletions and the backfill; hostile input harmless.
+
+use homeward_domain::person::PersonInput;
+use homeward_domain::search::Query;
+use homeward_store::search::{self, Results};
+use homeward_store::testing::user;
+use homeward_store::{both_databases, cases, on_db, persons, Actor, Error, Store};
+use uuid::Uuid;
+
+fn named(given: &str, family: &str) -> PersonInput {
+    PersonInput {
+        given_names: (!given.is_empty()).then(|| given.to_string()),
+        family_name: (!family.is_empty()).then(|| family.to_string()),
+        sex: Some("unknown".into()),
+        ..Default::default()
+    }
+}
+
+/// A case returning to `country` whose principal is `p`: (case id, case
+/// number, person id).
+async fn register(
+    store: &Store,
+    actor: &Actor,
+    p: PersonInput,
+    country: &str,
+) -> (Uuid, String, Uuid) {
+    let input = cases::CaseInput {
+        principal: Some(p),
+        country_of_return: Some(country.into()),
+        ..Default::default()
+    };
+    let c = cases::create(store, actor, &input).await.expect("case");
+    (c.summary.id, c.summary.case_number, c.members[0].person.id)
+}
+
+async fn find(store: &Store, actor: &Actor, q: &str) -> Results {
+    search::search(store, actor, &Query::parse(q).expect("query"), 20)
+        .await
+        .expect("search")
+}
+
+async fn person_ids(store: &Store, actor: &Actor, q: &str) -> Vec<Uuid> {
+    find(store, actor, q)
+        .await
+        .persons
+        .into_iter()
+        .map(|p| p.id)
+        .collect()
+}
+
+struct People {
+    agnes: Uuid,
+    dmitry: Uuid,
+    olga: Uuid,
+    juan: Uuid,
+    juan_case: Uuid,
+    juan_number: String,
+}
+
+async fn people(store: &Store, sup: &Actor) -> People {
+    let (_, _, agnes) = register(store, sup, named("Ágnes", "Horváth-Kiss"), "HU").await;
+    let (_, _, dmitry) = register(
+        store,
+        sup,
+        PersonInput {
+            original_script_name: Some("Дмитрий Иванов".into()),
+            ..named("", "")
+        },
+        "RU",
+    )
+    .await;
+    let (_, _, olga) = register(store, sup, named("Olga", "Ivanova"), "RU").await;
+    let (juan_case, juan_number, juan) = register(
+        store,
+        sup,
+        PersonInput {
+            uci: Some("1234-5678".into()),
+            passport_number: Some("AB 987654".into()),
+            phone: Some("+1 (416) 555-0199".into()),
+            ..named("Juan", "García López")
+        },
+        "MX",
+    )
+    .await;
+    People {
+        agnes,
+        dmitry,
+        olga,
+        juan,
+        juan_case,
+        juan_number,
+    }
+}
+
+async fn names_in_any_script(store: Store) {
+    let sup = user(&store, "sup@example.org", "supervisor", None).await;
+    let p = people(&store, &sup).await;
+    for q in ["agnes", "AGN", "horvath", "Horváth-K", "kiss", "horv agn"] {
+        assert_eq!(person_ids(&store, &sup, q).await, vec![p.agnes], "{q}");
+    }
+    // Cyrillic typed finds the Latin spelling and the other way round.
+    let mut both = vec![p.dmitry, p.olga];
+    both.sort();
+    for q in ["Иван", "ivanov", "IVANO"] {
+        let mut found = person_ids(&store, &sup, q).await;
+        found.sort();
+        assert_eq!(found, both, "{q}");
+    }
+    assert_eq!(person_ids(&store, &sup, "Дмитрий").await, vec![p.dmitry]);
+    assert_eq!(person_ids(&store, &sup, "dmitr iv").await, vec![p.dmitry]);
+    assert_eq!(person_ids(&store, &sup, "garcia").await, vec![p.juan]);
+    assert!(person_ids(&store, &sup, "petrov").await.is_empty());
+    assert!(person_ids(&store, &sup, "agnes ivanova").await.is_empty());
+    // The match is marked in the shown name.
+    let hit = &find(&store, &sup, "horv").await.persons[0];
+    let marked: Vec<(&str, bool)> = hit
+        .name_segments
+        .iter()
+        .map(|s| (s.text.as_str(), s.matched))
+        .collect();
+    assert!(marked.contains(&("Horv", true)), "{marked:?}");
+    let hit = &find(&store, &sup, "ivan").await.persons;
+    let dmitry = hit.iter().find(|h| h.id == p.dmitry).expect("dmitry");
+    assert!(dmitry
+        .name_segments
+        .iter()
+        .any(|s| s.matched && s.text == "Иван"));
+}
+
+async fn numbers(store: Store) {
+    let sup = user(&store, "sup@example.org", "supervisor", None).await;
+    let p = people(&store, &sup).await;
+    for q in [
+        "1234-5678",
+        "12345678",
+        "1234 5",
+        "ab987654",
+        "AB-9876",
+        "+1 416 555 0199",
+        "(416) 555-0199",
+        "4165550199",
+        "555 0199",
+    ] {
+        assert_eq!(person_ids(&store, &sup, q).await, vec![p.juan], "{q}");
+    }
+    let hit = &find(&store, &sup, "ab 9876").await.persons[0];
+    let m = hit.matched.as_ref().expect("matched field");
+    assert_eq!(m.field, "passport_number");
+    assert!(m.segments.iter().any(|s| s.matched && s.text == "AB 9876"));
+    assert_eq!(
+        hit.cases
+            .iter()
+            .map(|c| c.case_number.as_str())
+            .collect::<Vec<_>>(),
+        vec![p.juan_number.as_str()]
+    );
+    // Case numbers: whole, any case, without dashes, by sequence.
+    let seq = p
+        .juan_number
+        .rsplit('-')
+        .next()
+        .expect("sequence")
+        .to_string();
+    let short = seq.trim_start_matches('0').to_string();
+    for q in [
+        p.juan_number.clone(),
+        p.juan_number.to_lowercase(),
+        p.juan_number.replace('-', ""),
+        p.juan_number[..p.juan_number.len() - 2].to_string(),
+        seq.clone(),
+        short,
+    ] {
+        let r = find(&store, &sup, &q).await;
+        assert!(r.cases.iter().any(|c| c.id == p.juan_case), "{q}: {r:?}");
+    }
+    let r = find(&store, &sup, &p.juan_number).await;
+    assert_eq!(r.cases.len(), 1);
+    assert!(r.cases[0]
+        .number_segments
+        .iter()
+        .all(|s| s.matched && s.text == p.juan_number));
+    // Names do not list cases.
+    assert!(find(&store, &sup, "juan").await.cases.is_empty());
+}
+
+async fn scope(store: Store) {
+    let sup = user(&store, "sup@example.org", "supervisor", None).await;
+    let mx = user(&store, "mx@example.org", "mission_officer", Some("MX")).await;
+    let hu = user(&store, "hu@example.org", "mission_officer", Some("HU")).await;
+    let counsellor = user(&store, "c@example.org", "counsellor", None).await;
+    let p = people(&store, &sup).await;
+    assert!(person_ids(&store, &mx, "agnes").await.is_empty());
+    assert!(person_ids(&store, &mx, "horvath").await.is_empty());
+    assert_eq!(person_ids(&store, &mx, "juan").await, vec![p.juan]);
+    assert_eq!(person_ids(&store, &hu, "agnes").await, vec![p.agnes]);
+    assert!(person_ids(&store, &hu, "juan").await.is_empty());
+    assert!(find(&store, &hu, &p.juan_number).await.cases.is_empty());
+    assert_eq!(find(&store, &mx, &p.juan_number).await.cases.len(), 1);
+    // A counsellor: their own cases (and the intake queue of untaken
+    // referrals), never another country's mission officer's.
+    let (_, _, own) = register(&store, &counsellor, named("Zoltán", "Juhász"), "HU").await;
+    assert_eq!(person_ids(&store, &counsellor, "zolt").await, vec![own]);
+    assert!(person_ids(&store, &sup, "zolt").await.contains(&own));
+    assert!(person_ids(&store, &mx, "zolt").await.is_empty());
+}
+
+async fn roles_refused(store: Store) {
+    let sup = user(&store, "sup@example.org", "supervisor", None).await;
+    people(&store, &sup).await;
+    for role in ["finance", "analyst", "admin", "auditor"] {
+        let a = user(&store, &format!("{role}@example.org"), role, None).await;
+        let r = search::search(&store, &a, &Query::parse("juan").expect("query"), 20).await;
+        assert!(matches!(r, Err(Error::Forbidden)), "{role}: {r:?}");
+    }
+}
+
+async fn terms_follow_changes(store: Store) {
+    let sup = user(&store, "sup@example.org", "supervisor", None).await;
+    let p = people(&store, &sup).await;
+    let before = persons::get(&store, &sup, p.olga).await.expect("olga");
+    let mut input = named("Olga", "Petrova");
+    input.sex = Some(before.sex.clone());
+    persons::update(&store, &sup, p.olga, before.version, &input)
+        .await
+        .expect("update");
+    assert_eq!(person_ids(&store, &sup, "petrova").await, vec![p.olga]);
+    assert_eq!(person_ids(&store, &sup, "ivanov").await, vec![p.dmitry]);
+    // A person deleted (as by the retention purge) leaves no terms.
+    let loose = persons::create(&store, &sup, &named("Loose", "Person"))
+        .await
+        .expect("person");
+    assert_eq!(person_ids(&store, &sup, "loose").await, vec![loose.id]);
+    on_db!(&store.db, c => sqlx::query("DELETE FROM persons WHERE id = $1").bind(loose.id).execute(c).await.map(|_| ()))
+        .expect("delete");
+    let left: i64 = on_db!(&store.db, c => sqlx::query_scalar("SELECT COUNT(*) FROM person_search_terms WHERE person_id = $1")
+        .bind(loose.id).fetch_one(c).await)
+    .expect("count");
+    assert_eq!(left, 0);
+    assert!(person_ids(&store, &sup, "loose").await.is_empty());
+}
+
+async fn backfill_once(store: Store) {
+    let sup = user(&store, "sup@example.org", "supervisor", None).await;
+    let p = people(&store, &sup).await;
+    assert_eq!(search::backfill(&store).await.expect("backfill"), 0);
+    // As after a bulk load that wrote no terms.
+    on_db!(&store.db, c => sqlx::query("DELETE FROM person_search_terms").execute(c).await.map(|_| ()))
+        .expect("delete");
+    assert!(person_ids(&store, &sup, "agnes").await.is_empty());
+    assert_eq!(search::backfill(&store).await.expect("backfill"), 4);
+    assert_eq!(search::backfill(&store).await.expect("backfill"), 0);
+    assert_eq!(person_ids(&store, &sup, "agnes").await, vec![p.agnes]);
+    assert_eq!(person_ids(&store, &sup, "4165550199").await, vec![p.juan]);
+}
+
+async fn hostile_input(store: Store) {
+    let sup = user(&store, "sup@example.org", "supervisor", None).await;
+    people(&store, &sup).await;
+    for q in [
+        "",
+        "   ",
+        "%",
+        "_",
+        "%%a",
+        "'",
+        "\"; DROP TABLE persons; --",
+        "\\",
+        "a_n",
+        "😀",
+        "\u{10FFFF}",
+    ] {
+        let r = find(&store, &sup, q).await;
+        assert!(r.persons.len() <= 20, "{q}");
+    }
+    assert_eq!(find(&store, &sup, "").await, Results::default());
+    assert_eq!(find(&store, &sup, "%").await, Results::default());
+    assert!(Query::parse(&"x".repeat(201)).is_err());
+    // The limit holds however many match.
+    for i in 0..5 {
+        register(&store, &sup, named("Maria", &format!("Test{i}")), "MX").await;
+    }
+    let r = search::persons(&store, &sup, &Query::parse("maria").expect("q"), 3)
+        .await
+        .expect("search");
+    assert_eq!(r.len(), 3);
+}
+
+both_databases!(finds_names_in_any_script, names_in_any_script);
+both_databases!(finds_identifiers_phones_and_case_numbers, numbers);
+both_databases!(finds_only_within_record_scope, scope);
+both_databases!(refuses_roles_without_person_access, roles_refused);
+both_databases!(terms_follow_edits_and_deletions, terms_follow_changes);
+both_databases!(backfill_is_idempotent, backfill_once);
+both_databases!(hostile_input_is_harmless, hostile_input);
