@@ -13,6 +13,7 @@ pub mod eligibility;
 pub mod followups;
 pub mod import;
 pub mod itinerary;
+pub mod merge;
 pub mod money;
 pub mod password;
 pub mod person;

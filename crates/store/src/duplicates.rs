@@ -126,14 +126,26 @@ async fn write_keys(tx: &mut Tx, id: Uuid, identity: &Identity) -> Result<()> {
 /// Keeps the blocking keys of person `id` in step with `d` (called by
 /// `persons::insert` and `persons::update` in their transaction).
 pub async fn index(tx: &mut Tx, id: Uuid, d: &PersonData) -> Result<()> {
-    write_keys(tx, id, &Identity::from(d)).await
+    write_keys(tx, id, &Identity::from(d)).await?;
+    mark_pending(tx, id).await
+}
+
+/// Marks person `id` for [`refresh_pending`]: their stored candidates are
+/// scored again after this transaction commits. One row per person, so an
+/// import of many rows pays one small insert each and no scoring.
+pub async fn mark_pending(tx: &mut Tx, id: Uuid) -> Result<()> {
+    on_tx!(&mut *tx, c => sqlx::query(
+        "INSERT INTO duplicate_pending (person_id, since) VALUES ($1, $2) \
+         ON CONFLICT (person_id) DO UPDATE SET since = excluded.since")
+        .bind(id).bind(crate::now()).execute(c).await.map(|_| ()))?;
+    Ok(())
 }
 
 async fn rows_by_id(store: &Store, ids: &[Uuid]) -> Result<Vec<IdentityRow>> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         let sql = format!(
-            "SELECT {COLUMNS} FROM persons WHERE id IN ({})",
+            "SELECT {COLUMNS} FROM persons WHERE merged_into IS NULL AND id IN ({})",
             placeholders(1, chunk.len())
         );
         let rows: Vec<IdentityRow> = on_db!(&store.db, p => {
@@ -179,7 +191,14 @@ pub async fn candidates_for(store: &Store, subject: Subject<'_>) -> Result<Vec<C
         }
         q.fetch_all(p).await
     })?;
-    let ids: Vec<Uuid> = ids.into_iter().filter(|i| Some(*i) != me).collect();
+    let refused: HashSet<Uuid> = match me {
+        Some(me) => not_duplicates_of(store, me).await?,
+        None => HashSet::new(),
+    };
+    let ids: Vec<Uuid> = ids
+        .into_iter()
+        .filter(|i| Some(*i) != me && !refused.contains(i))
+        .collect();
     let mut out: Vec<Candidate> = rows_by_id(store, &ids)
         .await?
         .iter()
@@ -232,6 +251,9 @@ pub async fn all_pairs(store: &Store, min_score: f64) -> Result<Vec<Pair>> {
         }
         block_pairs(&mut block, &mut pairs);
     });
+    for refused in all_not_duplicates(store).await? {
+        pairs.remove(&refused);
+    }
     let mut ids: Vec<Uuid> = pairs.iter().flat_map(|(a, b)| [*a, *b]).collect();
     ids.sort();
     ids.dedup();
@@ -272,7 +294,7 @@ pub async fn all_pairs(store: &Store, min_score: f64) -> Result<Vec<Pair>> {
 /// nobody, and an interrupted run continues where it stopped.
 pub async fn backfill(store: &Store) -> Result<u64> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM persons p WHERE p.id > $1 AND NOT EXISTS \
+        "SELECT {COLUMNS} FROM persons p WHERE p.id > $1 AND p.merged_into IS NULL AND NOT EXISTS \
          (SELECT 1 FROM person_match_keys k WHERE k.match_key = $2 AND k.person_id = p.id) \
          ORDER BY p.id LIMIT $3"
     );
@@ -292,4 +314,343 @@ pub async fn backfill(store: &Store) -> Result<u64> {
         tx.commit().await?;
         done += rows.len() as u64;
     }
+}
+
+/// `(x, y)` in the stored order of a pair (`a < b`).
+pub fn ordered(x: Uuid, y: Uuid) -> (Uuid, Uuid) {
+    (x.min(y), x.max(y))
+}
+
+/// The people a supervisor decided are not the same as `id`.
+async fn not_duplicates_of(store: &Store, id: Uuid) -> Result<HashSet<Uuid>> {
+    let rows: Vec<(Uuid, Uuid)> = on_db!(&store.db, p => sqlx::query_as(
+        "SELECT a, b FROM person_not_duplicates WHERE a = $1 UNION ALL SELECT a, b FROM person_not_duplicates WHERE b = $1")
+        .bind(id).fetch_all(p).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(a, b)| if a == id { b } else { a })
+        .collect())
+}
+
+/// Every pair decided not to be duplicates (few: one per decision).
+async fn all_not_duplicates(store: &Store) -> Result<Vec<(Uuid, Uuid)>> {
+    Ok(on_db!(&store.db, p => sqlx::query_as(
+        "SELECT a, b FROM person_not_duplicates").fetch_all(p).await)?)
+}
+
+/// Replaces the stored candidates of person `id` by `found` inside `tx`.
+async fn write_candidates(tx: &mut Tx, id: Uuid, found: &[Candidate]) -> Result<()> {
+    on_tx!(&mut *tx, c => sqlx::query("DELETE FROM duplicate_candidates WHERE a = $1 OR b = $1")
+        .bind(id).execute(c).await.map(|_| ()))?;
+    let now = crate::now();
+    for cand in found {
+        let (a, b) = ordered(id, cand.id);
+        on_tx!(&mut *tx, c => sqlx::query(
+            "INSERT INTO duplicate_candidates (a, b, score, level, found_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (a, b) DO UPDATE SET score = excluded.score, level = excluded.level, found_at = excluded.found_at")
+            .bind(a).bind(b).bind(cand.score).bind(cand.level.as_str()).bind(now)
+            .execute(c).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+/// Scores person `id` again and stores their candidate pairs (none if they
+/// were merged or deleted meanwhile). Returns how many pairs they have.
+pub async fn refresh(store: &Store, id: Uuid) -> Result<usize> {
+    let found = match candidates_for(store, Subject::Person(id)).await {
+        Ok(f) => f,
+        Err(crate::Error::NotFound) => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    let mut tx = store.begin().await?;
+    write_candidates(&mut tx, id, &found).await?;
+    on_tx!(&mut tx, c => sqlx::query("DELETE FROM duplicate_pending WHERE person_id = $1")
+        .bind(id).execute(c).await.map(|_| ()))?;
+    tx.commit().await?;
+    Ok(found.len())
+}
+
+/// Scores again up to `limit` people marked by [`mark_pending`] (oldest
+/// first), each in its own short transaction; returns how many. A person
+/// changed again while being scored stays marked for the next round.
+pub async fn refresh_pending(store: &Store, limit: i64) -> Result<u64> {
+    let due: Vec<(Uuid, chrono::DateTime<chrono::Utc>)> = on_db!(&store.db, p => sqlx::query_as(
+        "SELECT person_id, since FROM duplicate_pending ORDER BY since, person_id LIMIT $1")
+        .bind(limit).fetch_all(p).await)?;
+    let mut done = 0;
+    for (id, since) in due {
+        let found = match candidates_for(store, Subject::Person(id)).await {
+            Ok(f) => f,
+            Err(crate::Error::NotFound) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        let mut tx = store.begin().await?;
+        write_candidates(&mut tx, id, &found).await?;
+        on_tx!(&mut tx, c => sqlx::query("DELETE FROM duplicate_pending WHERE person_id = $1 AND since = $2")
+            .bind(id).bind(since).execute(c).await.map(|_| ()))?;
+        tx.commit().await?;
+        done += 1;
+    }
+    Ok(done)
+}
+
+/// How many people wait for [`refresh_pending`].
+pub async fn pending(store: &Store) -> Result<i64> {
+    Ok(
+        on_db!(&store.db, p => sqlx::query_scalar("SELECT COUNT(*) FROM duplicate_pending")
+        .fetch_one(p).await)?,
+    )
+}
+
+/// Replaces every stored candidate by `pairs` (the result of [`all_pairs`]
+/// over the whole database), in batches, and clears the marks of everyone
+/// marked before `started`: they were scored by that pass.
+pub async fn store_all(
+    store: &Store,
+    pairs: &[Pair],
+    started: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let now = crate::now();
+    let mut tx = store.begin().await?;
+    on_tx!(&mut tx, c => sqlx::query("DELETE FROM duplicate_candidates").execute(c).await.map(|_| ()))?;
+    for chunk in pairs.chunks(200) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let k = i * 4;
+                format!("(${}, ${}, ${}, ${}, $1)", k + 2, k + 3, k + 4, k + 5)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO duplicate_candidates (a, b, score, level, found_at) VALUES {}",
+            values.join(", ")
+        );
+        on_tx!(&mut tx, c => {
+            let mut q = sqlx::query(&sql).bind(now);
+            for p in chunk {
+                q = q.bind(p.a).bind(p.b).bind(p.score).bind(p.level.as_str());
+            }
+            q.execute(c).await.map(|_| ())
+        })?;
+    }
+    on_tx!(&mut tx, c => sqlx::query("DELETE FROM duplicate_pending WHERE since < $1")
+        .bind(started).execute(c).await.map(|_| ()))?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One pair in the review queue, as a supervisor sees it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct QueueItem {
+    pub a: Uuid,
+    pub b: Uuid,
+    pub a_name: String,
+    pub b_name: String,
+    pub score: f64,
+    /// `likely` or `possible`.
+    pub level: String,
+    pub found_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// How many pairs of each level the actor may review.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct QueueCounts {
+    pub likely: i64,
+    pub possible: i64,
+}
+
+/// `FROM` and `WHERE` of the queue: stored pairs whose two people are in the
+/// actor's scope and merged into nobody.
+fn queue_from(actor: &crate::Actor, level: Option<Level>) -> crate::sql::Sql {
+    use crate::sql::{Param, Sql};
+    let mut w = Sql::new(
+        " FROM duplicate_candidates d JOIN persons pa ON pa.id = d.a JOIN persons pb ON pb.id = d.b \
+         WHERE pa.merged_into IS NULL AND pb.merged_into IS NULL",
+    );
+    if let Some(l) = level {
+        w.push(" AND d.level = ")
+            .bind(Param::Text(l.as_str().into()));
+    }
+    if actor.scope() != homeward_domain::Scope::All {
+        for side in ["a", "b"] {
+            w.push(&format!(
+                " AND EXISTS (SELECT 1 FROM persons p WHERE p.id = d.{side}"
+            ));
+            actor.push_person_scope(&mut w);
+            w.push(")");
+        }
+    }
+    w
+}
+
+/// Refuses anyone who may not review duplicates.
+pub fn require_reviewer(actor: &crate::Actor) -> Result<()> {
+    if homeward_domain::merge::may_review(actor.role) {
+        Ok(())
+    } else {
+        Err(crate::Error::Forbidden)
+    }
+}
+
+/// The review queue: `likely` pairs first, then by score; optionally one
+/// level; with the counts of each level. Supervisors only, within scope.
+pub async fn queue(
+    store: &Store,
+    actor: &crate::Actor,
+    level: Option<Level>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<QueueItem>, QueueCounts)> {
+    use crate::bind_params;
+    use crate::sql::Param;
+    require_reviewer(actor)?;
+    let all = queue_from(actor, None);
+    let count_sql = format!("SELECT d.level, COUNT(*){} GROUP BY d.level", all.text);
+    let counted: Vec<(String, i64)> = on_db!(&store.db, p => bind_params!(sqlx::query_as(&count_sql), all.params).fetch_all(p).await)?;
+    let mut counts = QueueCounts::default();
+    for (l, n) in counted {
+        match l.as_str() {
+            "likely" => counts.likely = n,
+            _ => counts.possible += n,
+        }
+    }
+    let mut s = queue_from(actor, level);
+    s.push(
+        " ORDER BY CASE WHEN d.level = 'likely' THEN 0 ELSE 1 END, d.score DESC, d.a, d.b LIMIT ",
+    )
+    .bind(Param::I64(limit.clamp(1, 200)))
+    .push(" OFFSET ")
+    .bind(Param::I64(offset.max(0)));
+    let sql = format!(
+        "SELECT d.a, d.b, pa.display_name AS a_name, pb.display_name AS b_name, d.score, d.level, d.found_at{}",
+        s.text
+    );
+    let items = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, QueueItem>(&sql), s.params).fetch_all(p).await)?;
+    Ok((items, counts))
+}
+
+/// The stored pair of `x` and `y`, if they are candidates (any order).
+pub async fn pair(store: &Store, x: Uuid, y: Uuid) -> Result<Option<(f64, String)>> {
+    let (a, b) = ordered(x, y);
+    Ok(on_db!(&store.db, p => sqlx::query_as(
+        "SELECT score, level FROM duplicate_candidates WHERE a = $1 AND b = $2")
+        .bind(a).bind(b).fetch_optional(p).await)?)
+}
+
+/// Whether `x` and `y` were decided not to be duplicates.
+pub async fn is_not_duplicate(store: &Store, x: Uuid, y: Uuid) -> Result<bool> {
+    let (a, b) = ordered(x, y);
+    let n: i64 = on_db!(&store.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM person_not_duplicates WHERE a = $1 AND b = $2")
+        .bind(a).bind(b).fetch_one(p).await)?;
+    Ok(n > 0)
+}
+
+/// Checks that the actor may review and sees both people (404 otherwise),
+/// and that neither was merged away; returns both rows.
+pub async fn both_in_scope(
+    store: &Store,
+    actor: &crate::Actor,
+    x: Uuid,
+    y: Uuid,
+) -> Result<(crate::persons::PersonRow, crate::persons::PersonRow)> {
+    require_reviewer(actor)?;
+    if x == y {
+        return Err(crate::Error::NotFound);
+    }
+    let px = crate::persons::get_row(store, actor, x).await?;
+    let py = crate::persons::get_row(store, actor, y).await?;
+    Ok((px, py))
+}
+
+/// Records that `x` and `y` are two different people: their pair leaves the
+/// queue and never comes back (candidates, the queue and `homeward
+/// duplicates` skip it). Supervisors, both people in scope. Idempotent.
+pub async fn mark_not_duplicates(
+    store: &Store,
+    actor: &crate::Actor,
+    x: Uuid,
+    y: Uuid,
+) -> Result<()> {
+    both_in_scope(store, actor, x, y).await?;
+    let (a, b) = ordered(x, y);
+    let mut tx = store.begin().await?;
+    let n = on_tx!(&mut tx, c => sqlx::query(
+        "INSERT INTO person_not_duplicates (a, b, decided_by, decided_at) VALUES ($1, $2, $3, $4) ON CONFLICT (a, b) DO NOTHING")
+        .bind(a).bind(b).bind(actor.user_id).bind(crate::now()).execute(c).await.map(|r| r.rows_affected()))?;
+    on_tx!(&mut tx, c => sqlx::query("DELETE FROM duplicate_candidates WHERE a = $1 AND b = $2")
+        .bind(a).bind(b).execute(c).await.map(|_| ()))?;
+    if n > 0 {
+        crate::audit::record(
+            &mut tx,
+            Some(actor),
+            crate::audit::Entry {
+                action: "not_duplicates",
+                entity: "person",
+                entity_id: Some(a.to_string()),
+                case_id: None,
+                before: None,
+                after: Some(serde_json::json!({ "a": a, "b": b })),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The people of case `case_id` who have a `likely` candidate the actor may
+/// review: (person in the case, the other person). For the notice on the
+/// case page; empty for anyone but a supervisor.
+pub async fn likely_for_case(
+    store: &Store,
+    actor: &crate::Actor,
+    case_id: Uuid,
+) -> Result<Vec<(Uuid, Uuid)>> {
+    use crate::bind_params;
+    use crate::sql::Param;
+    if require_reviewer(actor).is_err() {
+        return Ok(Vec::new());
+    }
+    let mut w = queue_from(actor, Some(Level::Likely));
+    w.push(" AND (d.a IN (SELECT person_id FROM case_members WHERE case_id = ")
+        .bind(Param::Uuid(case_id))
+        .push(") OR d.b IN (SELECT person_id FROM case_members WHERE case_id = ")
+        .bind(Param::Uuid(case_id))
+        .push(")) ORDER BY d.score DESC LIMIT 20");
+    let sql = format!("SELECT d.a, d.b{}", w.text);
+    let rows: Vec<(Uuid, Uuid)> =
+        on_db!(&store.db, p => bind_params!(sqlx::query_as(&sql), w.params).fetch_all(p).await)?;
+    let members: HashSet<Uuid> = on_db!(&store.db, p => sqlx::query_scalar(
+        "SELECT person_id FROM case_members WHERE case_id = $1").bind(case_id).fetch_all(p).await)?
+    .into_iter()
+    .collect();
+    Ok(rows
+        .into_iter()
+        .map(|(a, b)| if members.contains(&a) { (a, b) } else { (b, a) })
+        .collect())
+}
+
+/// A case a person is on, as the compare page lists it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct PersonCase {
+    pub case_id: Uuid,
+    pub case_number: String,
+    pub status: String,
+    pub relationship: String,
+}
+
+/// The cases in the actor's scope that person `id` is on.
+pub async fn cases_of(store: &Store, actor: &crate::Actor, id: Uuid) -> Result<Vec<PersonCase>> {
+    use crate::bind_params;
+    use crate::sql::{Param, Sql};
+    let mut q = Sql::new(
+        "SELECT c.id AS case_id, c.case_number, c.status, m.relationship FROM case_members m \
+         JOIN cases c ON c.id = m.case_id WHERE m.person_id = ",
+    );
+    q.bind(Param::Uuid(id));
+    actor.push_case_scope(&mut q);
+    q.push(" ORDER BY c.case_number");
+    Ok(
+        on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, PersonCase>(&q.text), q.params).fetch_all(p).await)?,
+    )
 }

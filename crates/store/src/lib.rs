@@ -26,6 +26,7 @@ pub mod import;
 pub mod jobs;
 pub mod keys;
 pub mod letters;
+pub mod merges;
 pub mod notifications;
 pub mod passwords;
 pub mod persons;

@@ -235,6 +235,9 @@ pub async fn create(store: &Store, actor: &Actor, input: &PersonInput) -> Result
     let mut tx = store.begin().await?;
     let id = insert(&mut tx, actor, &d).await?;
     tx.commit().await?;
+    // Stored duplicate candidates at once (a few ms); on failure the
+    // pending mark written by `insert` retries in the background.
+    let _ = crate::duplicates::refresh(store, id).await;
     get(store, actor, id).await
 }
 
@@ -304,6 +307,7 @@ pub async fn update(
     )
     .await?;
     tx.commit().await?;
+    let _ = crate::duplicates::refresh(store, id).await;
     get(store, actor, id).await
 }
 
@@ -316,7 +320,8 @@ pub async fn search(
     offset: i64,
 ) -> Result<(Vec<Person>, i64)> {
     actor.require(Resource::Person, Action::Read)?;
-    let mut w = Sql::new(" FROM persons p WHERE 1 = 1");
+    // People merged into another record are hidden (docs/adr/0032).
+    let mut w = Sql::new(" FROM persons p WHERE p.merged_into IS NULL");
     actor.push_person_scope(&mut w);
     if let Some(q) = q.map(str::trim).filter(|s| !s.is_empty()) {
         w.push(" AND p.search_text LIKE ")
