@@ -12,6 +12,8 @@
 
 use std::time::Duration;
 
+pub mod people;
+
 /// Latency statistics of one scenario, in microseconds.
 #[derive(Debug, Clone, Default)]
 pub struct Stats {
@@ -123,6 +125,31 @@ pub async fn open_store(url: &str) -> anyhow::Result<homeward_store::Store> {
         _ => homeward_store::crypto::Keyring::random(),
     });
     Ok(store)
+}
+
+/// Creates the PostgreSQL database named in `url` if it does not exist.
+pub async fn ensure_pg_database(url: &str) -> anyhow::Result<()> {
+    let (base, rest) = url
+        .rsplit_once('/')
+        .ok_or_else(|| anyhow::anyhow!("database URL without a name"))?;
+    let name = rest.split('?').next().unwrap_or(rest);
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        anyhow::bail!("unsupported database name {name:?}");
+    }
+    let admin = format!("{base}/postgres");
+    let pool = sqlx::PgPool::connect(&admin).await?;
+    let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(name)
+        .fetch_optional(&pool)
+        .await?;
+    if exists.is_none() {
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&pool)
+            .await?;
+        eprintln!("created database {name}");
+    }
+    pool.close().await;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! does (same loader, same seed), creating the PostgreSQL database if needed,
 //! and reports how long it took.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::Parser;
 use homeward_store::{demo, on_db, Store};
 use std::time::Instant;
@@ -31,31 +31,6 @@ struct Args {
     sqlite_analyze: bool,
 }
 
-/// Creates the PostgreSQL database named in `url` if it does not exist.
-async fn ensure_pg_database(url: &str) -> Result<()> {
-    let (base, rest) = url
-        .rsplit_once('/')
-        .context("database URL without a name")?;
-    let name = rest.split('?').next().unwrap_or(rest);
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        bail!("unsupported database name {name:?}");
-    }
-    let admin = format!("{base}/postgres");
-    let pool = sqlx::PgPool::connect(&admin).await?;
-    let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
-        .bind(name)
-        .fetch_optional(&pool)
-        .await?;
-    if exists.is_none() {
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&pool)
-            .await?;
-        eprintln!("created database {name}");
-    }
-    pool.close().await;
-    Ok(())
-}
-
 async fn count(store: &Store, table: &str) -> Result<i64> {
     let sql = format!("SELECT COUNT(*) FROM {table}");
     Ok(on_db!(&store.db, p => sqlx::query_scalar::<_, i64>(&sql).fetch_one(p).await)?)
@@ -70,7 +45,7 @@ async fn main() -> Result<()> {
     let pg =
         a.database_url.starts_with("postgres://") || a.database_url.starts_with("postgresql://");
     if pg {
-        ensure_pg_database(&a.database_url).await?;
+        homeward_bench::ensure_pg_database(&a.database_url).await?;
     }
     let store = homeward_bench::open_store(&a.database_url).await?;
     store.migrate().await?;
