@@ -31,6 +31,11 @@ pub const EXTERNAL_ID_MAX: usize = 100;
 /// one is reported and skipped, the rest of the file goes on.
 pub const MAX_RECORD_BYTES: usize = 64 * 1024;
 
+/// Largest list taken as an upload (the page and the API; docs/adr/0033).
+/// Large enough for a list of a few hundred thousand people, or one with a
+/// 50 MB line among good ones; the command line takes any size.
+pub const MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
+
 /// Who may import persons: supervisors (the role that creates persons for the
 /// whole team). Admins manage users and configuration and hold no person
 /// records, so they may not.
@@ -118,6 +123,53 @@ pub enum HeaderError {
     NoNameColumn(String),
     #[error("column `{0}` appears twice in the header")]
     Repeated(String),
+    #[error("the file is UTF-16 text; save it as UTF-8 (\"CSV UTF-8\") and import it again")]
+    Utf16,
+    #[error("the first line is longer than 64 KiB: it is not a header")]
+    TooLong,
+    #[error("the first line is not a valid CSV header")]
+    Malformed,
+}
+
+impl HeaderError {
+    /// A stable code for translations and the API (`empty`, `not-utf8`,
+    /// `utf16`, `no-name-column`, `repeated-column`, `header-too-long`,
+    /// `malformed-header`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            HeaderError::Empty => "empty",
+            HeaderError::NotUtf8 => "not-utf8",
+            HeaderError::NoNameColumn(_) => "no-name-column",
+            HeaderError::Repeated(_) => "repeated-column",
+            HeaderError::Utf16 => "utf16",
+            HeaderError::TooLong => "header-too-long",
+            HeaderError::Malformed => "malformed-header",
+        }
+    }
+
+    /// The columns found, or the repeated one, when the reason names them.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            HeaderError::NoNameColumn(d) | HeaderError::Repeated(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Rebuilds a refusal from [`HeaderError::code`] and
+    /// [`HeaderError::detail`] (as kept with a background import).
+    pub fn from_code(code: &str, detail: Option<&str>) -> Option<HeaderError> {
+        let d = || detail.unwrap_or_default().to_string();
+        Some(match code {
+            "empty" => HeaderError::Empty,
+            "not-utf8" => HeaderError::NotUtf8,
+            "no-name-column" => HeaderError::NoNameColumn(d()),
+            "repeated-column" => HeaderError::Repeated(d()),
+            "utf16" => HeaderError::Utf16,
+            "header-too-long" => HeaderError::TooLong,
+            "malformed-header" => HeaderError::Malformed,
+            _ => return None,
+        })
+    }
 }
 
 impl Header {

@@ -24,6 +24,8 @@ use std::collections::HashMap;
 use std::io::{self, BufRead};
 use uuid::Uuid;
 
+pub mod jobs;
+
 /// Rows written per transaction.
 pub const BATCH: usize = 500;
 
@@ -93,9 +95,10 @@ pub struct Outcome {
 /// Why an import did not run at all.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    /// The whole file is refused (no header, no name column, ...): nothing was written.
+    /// The whole file is refused (no header, no name column, UTF-16, ...):
+    /// nothing was written.
     #[error("{0}")]
-    Refused(String),
+    Refused(rules::HeaderError),
     #[error("reading the file failed: {0}")]
     Io(#[from] io::Error),
     #[error(transparent)]
@@ -250,14 +253,19 @@ pub async fn run<R: BufRead + Send>(
             return Err(Error::Forbidden.into());
         }
     }
+    let mut input = input;
+    // A UTF-16 file (as some spreadsheets save "Unicode text") would be
+    // reported line by line as not UTF-8; its byte order mark says what it is.
+    let start = input.fill_buf()?;
+    if start.starts_with(&[0xff, 0xfe]) || start.starts_with(&[0xfe, 0xff]) {
+        return Err(ImportError::Refused(rules::HeaderError::Utf16));
+    }
     let mut records = Records::new(input, MAX_RECORD_BYTES);
     let header = loop {
         match records.next()? {
-            None => return Err(ImportError::Refused(rules::HeaderError::Empty.to_string())),
+            None => return Err(ImportError::Refused(rules::HeaderError::Empty)),
             Some(Raw::TooLarge { .. }) => {
-                return Err(ImportError::Refused(
-                    "the first line is longer than 64 KiB: it is not a header".into(),
-                ))
+                return Err(ImportError::Refused(rules::HeaderError::TooLong))
             }
             Some(Raw::Record { bytes, .. }) => {
                 if bytes.iter().all(|b| b.is_ascii_whitespace()) {
@@ -265,14 +273,13 @@ pub async fn run<R: BufRead + Send>(
                 }
                 let cells = fields(&bytes).map_err(|code| {
                     ImportError::Refused(if code == "not-utf8" {
-                        rules::HeaderError::NotUtf8.to_string()
+                        rules::HeaderError::NotUtf8
                     } else {
-                        "the first line is not a valid CSV header".into()
+                        rules::HeaderError::Malformed
                     })
                 })?;
                 let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
-                break Header::parse(&refs, mapping)
-                    .map_err(|e| ImportError::Refused(e.to_string()))?;
+                break Header::parse(&refs, mapping).map_err(ImportError::Refused)?;
             }
         }
     };
@@ -586,49 +593,6 @@ pub async fn ids_by_external_id(store: &Store) -> crate::Result<HashMap<String, 
         "SELECT external_id, id FROM persons WHERE external_id IS NOT NULL")
         .fetch_all(p).await)?;
     Ok(rows.into_iter().collect())
-}
-
-/// Where a user's import reports are kept (one folder per user: a report is
-/// only ever given back to whoever ran the import).
-fn report_path(store: &Store, actor: &Actor, id: Uuid) -> std::path::PathBuf {
-    store
-        .data_dir
-        .join("import-reports")
-        .join(actor.user_id.to_string())
-        .join(format!("{id}.csv"))
-}
-
-/// Keeps the report of an upload for its author to download; returns its id.
-pub async fn save_report(
-    store: &Store,
-    actor: &Actor,
-    problems: &[Problem],
-) -> crate::Result<Uuid> {
-    let id = Uuid::new_v4();
-    let mut bytes = Vec::new();
-    write_report(problems, &mut bytes).map_err(|e| Error::Io(e.to_string()))?;
-    let path = report_path(store, actor, id);
-    if let Some(dir) = path.parent() {
-        tokio::fs::create_dir_all(dir)
-            .await
-            .map_err(|e| Error::Io(e.to_string()))?;
-    }
-    tokio::fs::write(&path, bytes)
-        .await
-        .map_err(|e| Error::Io(e.to_string()))?;
-    Ok(id)
-}
-
-/// A report saved by [`save_report`] for this actor (404 for anyone else).
-pub async fn open_report(store: &Store, actor: &Actor, id: Uuid) -> crate::Result<Vec<u8>> {
-    if !rules::may_import(actor.role) {
-        return Err(Error::Forbidden);
-    }
-    match tokio::fs::read(report_path(store, actor, id)).await {
-        Ok(b) => Ok(b),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::NotFound),
-        Err(e) => Err(Error::Io(e.to_string())),
-    }
 }
 
 #[cfg(test)]

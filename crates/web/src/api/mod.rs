@@ -10,6 +10,7 @@ pub mod deidentified;
 pub mod eligibility;
 pub mod exports;
 pub mod extract;
+pub mod import;
 pub mod misc;
 pub mod persons;
 pub mod reintegration;
@@ -47,6 +48,7 @@ use utoipa_swagger_ui::SwaggerUi;
         reintegration::record_followup, reintegration::questionnaire, reintegration::list_surveys,
         reintegration::record_survey, reintegration::closures, reintegration::close, reintegration::reopen,
         exports::create, exports::get, exports::file, deidentified::create,
+        import::create, import::get, import::report,
         reports::donor,
         dashboard::get,
     ),
@@ -81,6 +83,7 @@ use utoipa_swagger_ui::SwaggerUi;
         reintegration::Amount, reintegration::LocalAnswer, reintegration::LedgerAnswer, reintegration::ApprovalBody,
         reintegration::DecisionBody, reintegration::ActiveBody, reintegration::FollowUpBody, reintegration::SurveyBody,
         reintegration::CloseBody, reintegration::ReopenBody,
+        homeward_store::import::jobs::PersonImport,
         homeward_store::exports::Export, homeward_store::exports::ExportRequest, homeward_store::exports::ExportFilter,
         homeward_store::deidentified::DeidentifiedRequest, homeward_domain::deidentify::Spec,
         homeward_domain::deidentify::Unit, homeward_domain::deidentify::Dimension, homeward_domain::deidentify::PeriodSpec,
@@ -216,6 +219,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/persons", get(persons::list).post(persons::create))
         .route("/persons/{id}", get(persons::get).put(persons::update))
+        .route(
+            "/persons/import",
+            axum::routing::post(import::create).layer(axum::extract::DefaultBodyLimit::max(
+                crate::pages::import::MAX_UPLOAD + 64 * 1024,
+            )),
+        )
+        .route("/persons/import/{id}", get(import::get))
+        .route("/persons/import/{id}/report", get(import::report))
         .route("/cases", get(cases::list).post(cases::create))
         .route("/cases/{id}", get(cases::get).patch(cases::update))
         .route(

@@ -8,10 +8,11 @@
 
 pub mod case_export;
 pub mod cbsa_webhook;
+pub mod person_import;
 pub mod worker;
 
 pub use cbsa_webhook::{sign, verify, WebhookConfig};
 pub use worker::{spawn_worker, worker_id, Shutdown, Wake, WorkerConfig};
 
 /// The job kinds this build's worker runs.
-pub const KINDS: &[&str] = &[cbsa_webhook::KIND, case_export::KIND];
+pub const KINDS: &[&str] = &[cbsa_webhook::KIND, case_export::KIND, person_import::KIND];

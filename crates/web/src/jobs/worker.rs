@@ -4,7 +4,7 @@
 //! (exports, which may take minutes). Any number of processes may share one
 //! database.
 
-use super::{case_export, cbsa_webhook, KINDS};
+use super::{case_export, cbsa_webhook, person_import, KINDS};
 use homeward_store::exports;
 use homeward_store::jobs::{self, Attempt, Backoff, Job, Status};
 use homeward_store::{Error, Store};
@@ -207,6 +207,9 @@ async fn run_one(store: &Store, config: &WorkerConfig, client: Option<&reqwest::
         (case_export::KIND, _) => {
             case_export::run(store, &config.worker_id, config.lease, &job).await
         }
+        (person_import::KIND, _) => {
+            person_import::run(store, &config.worker_id, config.lease, &job).await
+        }
         (other, _) => Attempt::GiveUp {
             http_status: None,
             error: format!("no handler for job kind {other}"),
@@ -277,6 +280,11 @@ async fn housekeeping(store: &Store, config: &WorkerConfig) {
         Ok(0) => {}
         Ok(n) => tracing::info!(files = n, "expired export files deleted"),
         Err(e) => tracing::warn!(error = %e, "deleting expired export files failed"),
+    }
+    match homeward_store::import::jobs::purge_expired(store, homeward_store::now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(files = n, "expired import reports and used uploads deleted"),
+        Err(e) => tracing::warn!(error = %e, "deleting expired import reports failed"),
     }
     match jobs::fail_exhausted(store).await {
         Ok(0) => {}

@@ -190,7 +190,8 @@ pub fn routes() -> Router<AppState> {
                     import::MAX_UPLOAD + 64 * 1024,
                 )),
         )
-        .route("/persons/import/reports/{id}", get(import::report))
+        .route("/persons/import/{id}", get(import::status))
+        .route("/persons/import/{id}/report", get(import::report))
 }
 
 /// A navigation entry.
