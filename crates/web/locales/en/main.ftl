@@ -1104,3 +1104,22 @@ import-refused-header-too-long = the first line is longer than 64 KiB: it is not
 import-refused-malformed-header = the first line is not a valid CSV header.
 import-failed-stopped = The import stopped before the end of the file (the server stopped). The rows of finished batches are kept: import the file again to complete it; rows already imported are matched and left unchanged.
 import-failed-failed = The import failed. The rows of finished batches are kept: import the file again to complete it.
+
+## The search box (docs/adr/0031)
+search-title = Search
+search-label = Search people and cases
+search-placeholder = Name, case number, UCI, phone…
+search-hint = Any name in any script, a case number, a UCI, CBSA client ID, passport or phone number. Accents and capitals do not matter.
+search-submit = Search
+search-none = Nothing found.
+search-people = People
+search-cases = Cases
+search-count = { $persons } { $persons ->
+    [one] person
+   *[other] people
+  } and { $cases } { $cases ->
+    [one] case
+   *[other] cases
+  } found.
+search-too-long = The search text is too long: at most { $max } characters.
+error-query-too-long = The search text is too long.

@@ -1104,3 +1104,22 @@ import-refused-header-too-long = la première ligne dépasse 64 Kio : ce n'est p
 import-refused-malformed-header = la première ligne n'est pas un en-tête CSV valide.
 import-failed-stopped = L'import s'est arrêté avant la fin du fichier (le serveur s'est arrêté). Les lignes des lots terminés sont conservées : importez de nouveau le fichier pour le compléter ; les lignes déjà importées sont reconnues et laissées telles quelles.
 import-failed-failed = L'import a échoué. Les lignes des lots terminés sont conservées : importez de nouveau le fichier pour le compléter.
+
+## The search box (docs/adr/0031)
+search-title = Recherche
+search-label = Rechercher des personnes et des dossiers
+search-placeholder = Nom, numéro de dossier, IUC, téléphone…
+search-hint = Tout nom dans toute écriture, un numéro de dossier, un IUC, un identifiant client de l’ASFC, un numéro de passeport ou de téléphone. Les accents et majuscules sont ignorés.
+search-submit = Rechercher
+search-none = Aucun résultat.
+search-people = Personnes
+search-cases = Dossiers
+search-count = { $persons } { $persons ->
+    [one] personne
+   *[other] personnes
+  } et { $cases } { $cases ->
+    [one] dossier trouvé
+   *[other] dossiers trouvés
+  }.
+search-too-long = Le texte recherché est trop long : au plus { $max } caractères.
+error-query-too-long = Le texte recherché est trop long.

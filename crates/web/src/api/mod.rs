@@ -15,6 +15,7 @@ pub mod misc;
 pub mod persons;
 pub mod reintegration;
 pub mod reports;
+pub mod search;
 pub mod travel;
 
 use crate::AppState;
@@ -51,12 +52,15 @@ use utoipa_swagger_ui::SwaggerUi;
         import::create, import::get, import::report,
         reports::donor,
         dashboard::get,
+        search::search,
     ),
     components(schemas(
         crate::error::Problem, crate::error::ProblemField,
         homeward_domain::person::PersonInput,
         homeward_store::cases::CaseInput, homeward_store::cases::CaseUpdate, homeward_store::cases::CaseSummary,
         homeward_store::cases::CaseDetail, homeward_store::cases::Member, homeward_store::cases::TimelineEntry,
+        homeward_store::search::Results, homeward_store::search::PersonHit, homeward_store::search::CaseHit,
+        homeward_store::search::CaseRef, homeward_store::search::MatchedField, homeward_domain::search::Segment,
         homeward_store::persons::Person, homeward_store::persons::Contact, homeward_store::programmes::Programme,
         homeward_store::audit::AuditRow, homeward_store::users::User,
         homeward_domain::eligibility::EvaluationInput, homeward_domain::eligibility::ClaimFacts,
@@ -217,6 +221,7 @@ pub fn routes() -> Router<AppState> {
             "/eligibility/evaluate",
             axum::routing::post(eligibility::evaluate),
         )
+        .route("/search", get(search::search))
         .route("/persons", get(persons::list).post(persons::create))
         .route("/persons/{id}", get(persons::get).put(persons::update))
         .route(

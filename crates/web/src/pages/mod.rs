@@ -18,6 +18,7 @@ pub mod privacy;
 pub mod programmes;
 pub mod reintegration;
 pub mod reports;
+pub mod search;
 pub mod sections;
 pub mod tasks;
 pub mod travel;
@@ -165,6 +166,8 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/donor.pdf", get(reports::pdf_download))
         .route("/airports/suggest", get(travel::airport_options))
         .route("/persons/suggest", get(cases::person_suggest))
+        .route("/search", get(search::page))
+        .route("/search/results", get(search::results))
         .route("/admin/jobs", get(jobs::list))
         .route("/admin/jobs/{id}/retry", post(jobs::retry))
         .route("/admin/retention", get(privacy::show))
@@ -213,6 +216,8 @@ pub struct Layout {
     pub other_lang_label: String,
     /// Where the language switch comes back to.
     pub here: String,
+    /// Whether the header shows the search box (docs/adr/0031).
+    pub may_search: bool,
 }
 
 impl Layout {
@@ -324,6 +329,10 @@ impl Layout {
             other_lang: other.code(),
             other_lang_label: Tr::new(other).t("language-name"),
             here: ctx.here.clone(),
+            may_search: ctx
+                .auth
+                .as_ref()
+                .is_some_and(|a| search::may_search(a.actor.role)),
         }
     }
 }
