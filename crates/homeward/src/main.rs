@@ -369,6 +369,16 @@ async fn main() -> Result<()> {
                     Err(e) => tracing::warn!(error = %e, "duplicate matching keys not computed"),
                 }
             });
+            // Search terms of people who have none yet (created before
+            // migration 0041, or by an older term scheme), while serving.
+            let terms_store = store.clone();
+            tokio::spawn(async move {
+                match homeward_store::search::backfill(&terms_store).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(persons = n, "search terms computed"),
+                    Err(e) => tracing::warn!(error = %e, "search terms not computed"),
+                }
+            });
             let bind = bind.unwrap_or_else(|| cfg.bind.clone());
             let listener = tokio::net::TcpListener::bind(&bind)
                 .await

@@ -250,11 +250,13 @@ async fn person_ids(
         push_prefix(&mut q, "o", w);
         q.push(")");
     }
-    if actor.scope() != Scope::All {
-        q.push(" AND EXISTS (SELECT 1 FROM persons p WHERE p.id = t.person_id");
-        actor.push_person_scope(&mut q);
-        q.push(")");
-    }
+    // People merged into another record are hidden, as everywhere
+    // (docs/adr/0032); then the record scope.
+    q.push(
+        " AND EXISTS (SELECT 1 FROM persons p WHERE p.id = t.person_id AND p.merged_into IS NULL",
+    );
+    actor.push_person_scope(&mut q);
+    q.push(")");
     // A person may match through several terms (`maria`, `mariam`): read a
     // few more rows than needed, keep each person once.
     q.push(" ORDER BY t.term, t.person_id LIMIT ")

@@ -241,6 +241,10 @@ async fn terms_follow_changes(store: Store) {
     .expect("count");
     assert_eq!(left, 0);
     assert!(person_ids(&store, &sup, "loose").await.is_empty());
+    // A person merged into another record is no longer found.
+    on_db!(&store.db, c => sqlx::query("UPDATE persons SET merged_into = $1 WHERE id = $2").bind(p.dmitry).bind(p.olga).execute(c).await.map(|_| ()))
+        .expect("merge");
+    assert!(person_ids(&store, &sup, "petrova").await.is_empty());
 }
 
 async fn backfill_once(store: Store) {

@@ -171,12 +171,16 @@ pub async fn person_matches(
     }
     if q.chars().count() >= 2 {
         let q: String = q.chars().take(100).collect();
-        if let Ok((found, _)) =
-            homeward_store::persons::search(&state.store, actor, Some(&q), 10, 0).await
-        {
-            for p in found {
-                let id = p.id.to_string();
-                if !out.iter().any(|(i, _)| *i == id) {
+        // The search box's index (docs/adr/0031): word beginnings in any
+        // script, identifiers and phones, without reading every person.
+        let query = homeward_domain::search::Query::parse(&q).unwrap_or_default();
+        if let Ok(found) = homeward_store::search::persons(&state.store, actor, &query, 10).await {
+            for hit in found {
+                let id = hit.id.to_string();
+                if out.iter().any(|(i, _)| *i == id) {
+                    continue;
+                }
+                if let Ok(p) = homeward_store::persons::get(&state.store, actor, hit.id).await {
                     out.push((id, label(&p)));
                 }
             }
