@@ -210,14 +210,12 @@ pub async fn upload(
 /// A refusal of the whole file, in the reader's language.
 pub fn refusal_text(t: &Tr, h: &HeaderError) -> String {
     let key = format!("import-refused-{}", h.code());
-    let reason = if t.has(&key) {
-        t.ta(
-            &key,
-            &[("detail", h.detail().unwrap_or_default().to_string())],
-        )
-    } else {
-        h.to_string()
-    };
+    // `has` cannot see messages with arguments: a missing one comes back as its key.
+    let said = t.ta(
+        &key,
+        &[("detail", h.detail().unwrap_or_default().to_string())],
+    );
+    let reason = if said == key { h.to_string() } else { said };
     t.ta("import-refused", &[("reason", reason)])
 }
 
