@@ -7,6 +7,7 @@ pub mod before_departure;
 pub mod cases;
 pub mod dashboard;
 pub mod deidentified;
+pub mod duplicates;
 pub mod eligibility;
 pub mod exports;
 pub mod extract;
@@ -52,6 +53,7 @@ use utoipa_swagger_ui::SwaggerUi;
         import::create, import::get, import::report,
         reports::donor,
         dashboard::get,
+        duplicates::list, duplicates::merge, duplicates::not_duplicates, duplicates::history, duplicates::undo,
         search::search,
     ),
     components(schemas(
@@ -95,6 +97,9 @@ use utoipa_swagger_ui::SwaggerUi;
         homeward_domain::report::CostLine, homeward_domain::report::StatusLine, homeward_domain::report::RssLine,
         homeward_domain::dashboard::Dashboard, homeward_domain::dashboard::DashboardFilter, homeward_domain::dashboard::Panel,
         homeward_domain::dashboard::CountLine, homeward_domain::dashboard::DeparturesPanel, homeward_domain::dashboard::DaysPanel,
+        duplicates::CandidatePage, duplicates::MergePage, duplicates::MergeBody,
+        homeward_store::duplicates::QueueItem, homeward_store::duplicates::QueueCounts,
+        homeward_store::merges::Merge, homeward_store::merges::Moved, homeward_store::merges::Dropped,
         homeward_domain::dashboard::TierLine, homeward_domain::dashboard::SpendLine, homeward_domain::dashboard::RssPanel,
     )),
     modifiers(&BearerAuth, &ProblemResponses),
@@ -215,6 +220,20 @@ pub fn routes() -> Router<AppState> {
         .route("/exports/{id}/file", get(exports::file))
         .route("/reports/donor", get(reports::donor))
         .route("/dashboard", get(dashboard::get))
+        .route("/duplicates", get(duplicates::list))
+        .route("/duplicates/merges", get(duplicates::history))
+        .route(
+            "/duplicates/merges/{id}/undo",
+            axum::routing::post(duplicates::undo),
+        )
+        .route(
+            "/duplicates/{a}/{b}/merge",
+            axum::routing::post(duplicates::merge),
+        )
+        .route(
+            "/duplicates/{a}/{b}/not-duplicates",
+            axum::routing::post(duplicates::not_duplicates),
+        )
         .route("/programmes", get(misc::programmes))
         .route("/audit", get(misc::audit))
         .route(

@@ -182,7 +182,14 @@ async fn run(store: Store, config: WorkerConfig, kinds: &[&str], lane: usize, ke
                 run_one(&store, &config, client.as_ref(), job).await;
                 continue;
             }
-            Ok(None) => {}
+            Ok(None) => {
+                // The bulk lane, when idle, scores again the people created
+                // or changed since (an import marks each row it writes), a
+                // bounded batch at a time so a job waits at most one batch.
+                if !keeps_house && refresh_duplicates(&store).await {
+                    continue;
+                }
+            }
             Err(e) => tracing::warn!(error = %e, "claiming a job failed"),
         }
         tokio::select! {
@@ -272,6 +279,22 @@ async fn retention(store: &Store) {
             "retention run done"
         ),
         Err(e) => tracing::warn!(error = %e, "retention run failed"),
+    }
+}
+
+/// People scored per round by [`refresh_duplicates`] (a few ms each).
+const DUPLICATES_BATCH: i64 = 200;
+
+/// Refreshes the stored duplicate candidates of up to [`DUPLICATES_BATCH`]
+/// people marked pending (docs/adr/0032); true when a full batch was done,
+/// so more may be waiting.
+async fn refresh_duplicates(store: &Store) -> bool {
+    match homeward_store::duplicates::refresh_pending(store, DUPLICATES_BATCH).await {
+        Ok(n) => n as i64 == DUPLICATES_BATCH,
+        Err(e) => {
+            tracing::warn!(error = %e, "refreshing duplicate candidates failed");
+            false
+        }
     }
 }
 

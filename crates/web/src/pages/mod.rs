@@ -7,6 +7,7 @@ pub mod audit;
 pub mod cases;
 pub mod dashboard;
 pub mod deidentified;
+pub mod duplicates;
 pub mod eligibility;
 pub mod exports;
 pub mod import;
@@ -185,6 +186,16 @@ pub fn routes() -> Router<AppState> {
         .route("/exports/deidentified/new", get(deidentified::new_form))
         .route("/downloads", get(exports::list))
         .route("/downloads/{id}", get(exports::download))
+        .route("/duplicates", get(duplicates::queue))
+        .route("/duplicates/merges", get(duplicates::history))
+        .route("/duplicates/merges/{id}/undo", post(duplicates::undo))
+        .route("/duplicates/{a}/{b}", get(duplicates::compare))
+        .route("/duplicates/{a}/{b}/merge", post(duplicates::merge))
+        .route(
+            "/duplicates/{a}/{b}/not-duplicates",
+            post(duplicates::not_duplicates),
+        )
+        .route("/cases/{id}/duplicates", get(duplicates::case_notice))
         .route(
             "/persons/import",
             get(import::form)
@@ -249,6 +260,11 @@ impl Layout {
                 "/persons/import",
                 "nav-import",
                 homeward_domain::import::may_import(r),
+            ));
+            nav.push((
+                "/duplicates",
+                "nav-duplicates",
+                homeward_domain::merge::may_review(r),
             ));
             nav.push((
                 "/manifests",
