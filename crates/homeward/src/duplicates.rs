@@ -7,6 +7,10 @@ use std::io::Write;
 
 /// Keys anyone not yet keyed, then prints every candidate pair scoring
 /// `min_score` or more: a table, or with `json` one JSON object per line.
+/// Pairs decided "not duplicates" and people merged into another record
+/// are left out (docs/adr/0032). The pass also replaces the stored
+/// candidates of the review queue (all pairs at `possible` or above,
+/// whatever `min_score`).
 pub async fn run(
     cfg: &crate::config::Config,
     database_url: Option<String>,
@@ -21,7 +25,10 @@ pub async fn run(
     if keyed > 0 {
         eprintln!("Computed the matching keys of {keyed} persons.");
     }
-    let pairs = duplicates::all_pairs(&store, min_score).await?;
+    let started = homeward_store::now();
+    let all = duplicates::all_pairs(&store, 0.0).await?;
+    duplicates::store_all(&store, &all, started).await?;
+    let pairs: Vec<_> = all.into_iter().filter(|p| p.score >= min_score).collect();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if !json && !pairs.is_empty() {

@@ -93,6 +93,55 @@ fn check(url: &str) {
         &dir,
     );
     assert!(!ok && err.contains("between 0 and 1"), "{err}");
+
+    // The run refreshed the stored candidates of the review queue; pairs
+    // decided "not duplicates" and merged people are left out (ADR 0032).
+    let stored = rt.block_on(count(url, "SELECT COUNT(*) FROM duplicate_candidates"));
+    assert_eq!(stored as usize, lines.len());
+    let (a, b) = homeward_store::duplicates::ordered(ids[0], ids[1]);
+    rt.block_on(exec(
+        url,
+        "INSERT INTO person_not_duplicates (a, b, decided_at) VALUES ($1, $2, '2026-01-01T00:00:00Z')",
+        &[a, b],
+    ));
+    rt.block_on(exec(
+        url,
+        "UPDATE persons SET merged_into = $1 WHERE id = $2",
+        &[ids[2], ids[3]],
+    ));
+    let (ok, out, err) = homeward(&["duplicates", "--json", "--database-url", url], &dir);
+    assert!(ok, "{err}");
+    for id in [ids[3]] {
+        assert!(!out.contains(&id.to_string()), "merged: {out}");
+    }
+    assert!(
+        !out.lines()
+            .any(|l| l.contains(&a.to_string()) && l.contains(&b.to_string())),
+        "not duplicates: {out}"
+    );
+    let stored = rt.block_on(count(url, "SELECT COUNT(*) FROM duplicate_candidates"));
+    assert_eq!(stored as usize, out.lines().count());
+}
+
+async fn count(url: &str, sql: &str) -> i64 {
+    let store = homeward_store::Store::connect(url).await.unwrap();
+    let n =
+        homeward_store::on_db!(&store.db, p => sqlx::query_scalar(sql).fetch_one(p).await).unwrap();
+    store.close().await;
+    n
+}
+
+async fn exec(url: &str, sql: &str, binds: &[uuid::Uuid]) {
+    let store = homeward_store::Store::connect(url).await.unwrap();
+    homeward_store::on_db!(&store.db, p => {
+        let mut q = sqlx::query(sql);
+        for b in binds {
+            q = q.bind(*b);
+        }
+        q.execute(p).await.map(|_| ())
+    })
+    .unwrap();
+    store.close().await;
 }
 
 #[test]
