@@ -27,6 +27,42 @@ const GIVEN: &[(&str, Option<&str>)] = &[
     ("Juan", None),
     ("María", None),
     ("Lucía", None),
+    ("István", None),
+    ("Gábor", None),
+    ("Katalin", None),
+    ("Éva", None),
+    ("Zsófia", None),
+    ("Tamás", None),
+    ("Krisztina", None),
+    ("Attila", None),
+    ("Ivan", Some("Иван")),
+    ("Aleksandr", Some("Александр")),
+    ("Yelena", Some("Елена")),
+    ("Tatyana", Some("Татьяна")),
+    ("Mikhail", Some("Михаил")),
+    ("Anna", Some("Анна")),
+    ("Omar", Some("عمر")),
+    ("Ali", Some("علي")),
+    ("Yusuf", Some("يوسف")),
+    ("Aisha", Some("عائشة")),
+    ("Khalid", Some("خالد")),
+    ("Layla", Some("ليلى")),
+    ("José", None),
+    ("Carlos", None),
+    ("Alejandro", None),
+    ("Sofía", None),
+    ("Valentina", None),
+    ("Camila", None),
+    ("Andrés", None),
+    ("Diego", None),
+    ("Jiří", None),
+    ("Petr", None),
+    ("Lenka", None),
+    ("Tereza", None),
+    ("Ivana", None),
+    ("Marko", None),
+    ("Luka", None),
+    ("Ana", None),
 ];
 const FAMILY: &[(&str, Option<&str>)] = &[
     ("Horváth", None),
@@ -42,7 +78,8 @@ const FAMILY: &[(&str, Option<&str>)] = &[
     ("Hernández", None),
 ];
 const SYLLABLES: &[&str] = &[
-    "ka", "lo", "vi", "ren", "ta", "mi", "sor", "de", "nu", "pel", "gor", "bri", "zan", "o",
+    "ka", "lo", "vi", "ren", "ta", "mi", "sor", "de", "nu", "pel", "gor", "bri", "zan", "o", "bar",
+    "les", "tu", "ham", "ri", "con",
 ];
 
 /// One generated person.
@@ -83,7 +120,7 @@ pub fn person(rng: &mut StdRng) -> Gen {
     let (g, go) = GIVEN[rng.gen_range(0..GIVEN.len())];
     let (f, fo) = FAMILY[rng.gen_range(0..FAMILY.len())];
     // A family name made distinct by syllables, as real names are.
-    let n = rng.gen_range(1..3);
+    let n = rng.gen_range(1..4);
     let mut suffix = String::new();
     for _ in 0..n {
         suffix.push_str(SYLLABLES[rng.gen_range(0..SYLLABLES.len())]);
