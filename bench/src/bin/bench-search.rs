@@ -125,11 +125,15 @@ async fn run(store: &Store, actor: &Actor, name: &str, queries: &[String], a: &A
         let _ = search::search(store, actor, &Query::parse(q)?, a.limit).await?;
     }
     let mut t = Vec::with_capacity(queries.len());
-    let (mut found, mut empty) = (0usize, 0usize);
+    let mut slowest: Vec<(u64, &str)> = Vec::new();
+    let (mut found, mut empty, mut more) = (0usize, 0usize, 0usize);
     for q in queries {
         let s = Instant::now();
         let r = search::search(store, actor, &Query::parse(q)?, a.limit).await?;
-        t.push(s.elapsed().as_micros() as u64);
+        let us = s.elapsed().as_micros() as u64;
+        t.push(us);
+        slowest.push((us, q));
+        more += usize::from(r.more);
         found += r.persons.len() + r.cases.len();
         if r.persons.is_empty() && r.cases.is_empty() {
             empty += 1;
@@ -139,10 +143,17 @@ async fn run(store: &Store, actor: &Actor, name: &str, queries: &[String], a: &A
         &format!("search::search, {name}"),
         &mut t,
         &format!(
-            "{:.1} results per query, {empty} without any",
+            "{:.1} results per query, {empty} without any, {more} with 'type more'",
             found as f64 / queries.len().max(1) as f64
         ),
     );
+    slowest.sort_unstable_by(|x, y| y.0.cmp(&x.0));
+    let worst: Vec<String> = slowest
+        .iter()
+        .take(5)
+        .map(|(us, q)| format!("{q:?} {} ms", ms(*us)))
+        .collect();
+    eprintln!("slowest for {name}: {}", worst.join(", "));
     let mut t = Vec::new();
     let budget = Duration::from_secs(a.like_budget_secs);
     let start = Instant::now();

@@ -25,6 +25,9 @@ use uuid::Uuid;
 
 /// Most results of each kind one search returns.
 pub const MAX_LIMIT: i64 = 50;
+/// Terms of a query word's range checked at most per search (see
+/// `person_ids`).
+pub const SCAN_CAP: i64 = 1000;
 /// How many people [`backfill`] writes terms for per transaction.
 const BATCH: i64 = 2000;
 /// Bound parameters per multi-row INSERT (both databases allow more).
@@ -78,6 +81,9 @@ pub struct CaseHit {
 pub struct Results {
     pub persons: Vec<PersonHit>,
     pub cases: Vec<CaseHit>,
+    /// More people may match than were checked: the query's word is very
+    /// common among people outside the actor's scope; typing more narrows it.
+    pub more: bool,
 }
 
 /// The columns a hit shows and highlights.
@@ -235,16 +241,26 @@ fn push_prefix(sql: &mut Sql, alias: &str, word: &str) {
 
 /// The ids of people in scope whose terms begin with every one of `words`
 /// (driven by the range of `driver`), in term order, at most `limit`
-/// distinct ones.
+/// distinct ones; and whether more may exist (the first [`SCAN_CAP`] terms
+/// of the range were checked and fewer than `limit` people passed).
 async fn person_ids(
     store: &Store,
     actor: &Actor,
     driver: &str,
     others: &[&str],
     limit: i64,
-) -> Result<Vec<Uuid>> {
-    let mut q = Sql::new("SELECT t.person_id FROM person_search_terms t WHERE 1 = 1");
-    push_prefix(&mut q, "t", driver);
+) -> Result<(Vec<Uuid>, bool)> {
+    // The candidates are the first SCAN_CAP terms of the range: the cost of
+    // the other words' and the scope's checks stays bounded when most
+    // candidates fail them (a mission officer typing a name common in
+    // another country).
+    let mut q = Sql::new(
+        "SELECT t.person_id FROM (SELECT s.term, s.person_id FROM person_search_terms s WHERE 1 = 1",
+    );
+    push_prefix(&mut q, "s", driver);
+    q.push(" ORDER BY s.term, s.person_id LIMIT ")
+        .bind(Param::I64(SCAN_CAP))
+        .push(") t WHERE 1 = 1");
     for w in others {
         q.push(" AND EXISTS (SELECT 1 FROM person_search_terms o WHERE o.person_id = t.person_id");
         push_prefix(&mut q, "o", w);
@@ -271,7 +287,16 @@ async fn person_ids(
             }
         }
     }
-    Ok(out)
+    let mut more = false;
+    if (out.len() as i64) < limit {
+        let mut c =
+            Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM person_search_terms s WHERE 1 = 1");
+        push_prefix(&mut c, "s", driver);
+        c.push(" LIMIT ").bind(Param::I64(SCAN_CAP + 1)).push(") x");
+        let n: i64 = on_db!(&store.db, p => bind_params!(sqlx::query_scalar::<_, i64>(&c.text), c.params).fetch_one(p).await)?;
+        more = n > SCAN_CAP;
+    }
+    Ok((out, more))
 }
 
 /// `$n, $n+1, ...` bound to `ids`.
@@ -322,12 +347,25 @@ pub async fn persons(
     query: &Query,
     limit: i64,
 ) -> Result<Vec<PersonHit>> {
+    Ok(persons_more(store, actor, query, limit).await?.0)
+}
+
+/// [`persons`], and whether more people may match than were checked (the
+/// query's word is too common in the data outside the actor's scope: typing
+/// more narrows it).
+pub async fn persons_more(
+    store: &Store,
+    actor: &Actor,
+    query: &Query,
+    limit: i64,
+) -> Result<(Vec<PersonHit>, bool)> {
     actor.require(Resource::Person, Action::Read)?;
     let limit = limit.clamp(1, MAX_LIMIT);
     if query.is_empty() || actor.scope() == Scope::Nothing {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), false));
     }
     let mut ids: Vec<Uuid> = Vec::new();
+    let mut more = false;
     if let Some(driver) = query.driver() {
         let others: Vec<&str> = query
             .words
@@ -335,17 +373,19 @@ pub async fn persons(
             .map(String::as_str)
             .filter(|w| *w != driver)
             .collect();
-        ids = person_ids(store, actor, driver, &others, limit).await?;
+        (ids, more) = person_ids(store, actor, driver, &others, limit).await?;
     }
     if query.compact_differs() && (ids.len() as i64) < limit {
-        for id in person_ids(store, actor, &query.compact, &[], limit).await? {
+        let (extra, more_compact) = person_ids(store, actor, &query.compact, &[], limit).await?;
+        more |= more_compact;
+        for id in extra {
             if !ids.contains(&id) && (ids.len() as i64) < limit {
                 ids.push(id);
             }
         }
     }
     if ids.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), more));
     }
     let mut q = Sql::new(
         "SELECT id, display_name, original_script_name, aliases, date_of_birth, date_of_birth_approximate, \
@@ -371,7 +411,7 @@ pub async fn persons(
             .push(CaseRef { id, case_number });
     }
     let mut by_id: HashMap<Uuid, HitRow> = rows.into_iter().map(|r| (r.id, r)).collect();
-    Ok(ids
+    let hits = ids
         .iter()
         .filter_map(|id| by_id.remove(id))
         .map(|r| {
@@ -391,7 +431,8 @@ pub async fn persons(
                 display_name: r.display_name,
             }
         })
-        .collect())
+        .collect();
+    Ok((hits, more))
 }
 
 /// The cases in the actor's scope whose number begins with the query
@@ -443,8 +484,10 @@ pub async fn cases(
 /// Who may: the roles that may read persons.
 pub async fn search(store: &Store, actor: &Actor, query: &Query, limit: i64) -> Result<Results> {
     actor.require(Resource::Person, Action::Read)?;
+    let (persons, more) = persons_more(store, actor, query, limit).await?;
     Ok(Results {
-        persons: persons(store, actor, query, limit).await?,
+        persons,
         cases: cases(store, actor, query, limit).await?,
+        more,
     })
 }

@@ -208,7 +208,10 @@ async fn api(store: Store) {
         .unwrap();
     assert_eq!(v["cases"][0]["case_number"], number.as_str());
     let v: serde_json::Value = get(&token, "q=").await.unwrap().json().await.unwrap();
-    assert_eq!(v, serde_json::json!({"persons": [], "cases": []}));
+    assert_eq!(
+        v,
+        serde_json::json!({"persons": [], "cases": [], "more": false})
+    );
     let v: serde_json::Value = get(&mx, "q=ivanov").await.unwrap().json().await.unwrap();
     assert_eq!(v["persons"], serde_json::json!([]));
     // Problem documents.

@@ -1174,3 +1174,4 @@ error-undo-kept-merged = The kept person was since merged into another record: u
 error-merge-confirm = Tick the box to confirm that they are the same person.
 error-merge-stale = One of these records was changed since you opened this page. Check the details again and retry.
 error-not-in-pair = The kept person must be one of the pair.
+search-more = Many more people start with these letters outside your cases: type more of the name to find the one you mean.

@@ -1174,3 +1174,4 @@ error-undo-kept-merged = La personne conservée a depuis été fusionnée dans u
 error-merge-confirm = Cochez la case pour confirmer qu’il s’agit de la même personne.
 error-merge-stale = L’une de ces fiches a été modifiée depuis l’ouverture de cette page. Vérifiez à nouveau les détails et réessayez.
 error-not-in-pair = La personne conservée doit faire partie de la paire.
+search-more = Beaucoup d’autres personnes hors de vos dossiers commencent par ces lettres : tapez davantage du nom pour trouver la bonne.

@@ -58,6 +58,8 @@ pub struct SearchView {
     pub cases: Vec<CaseView>,
     /// How many of each were found, for screen readers.
     pub summary: String,
+    /// More people may match: the user should type more.
+    pub more: bool,
 }
 
 impl SearchView {
@@ -69,11 +71,13 @@ impl SearchView {
             persons: Vec::new(),
             cases: Vec::new(),
             summary: String::new(),
+            more: false,
         }
     }
 
     fn fill(&mut self, t: &Tr, r: Results) {
         self.searched = true;
+        self.more = r.more;
         self.summary = t.ta(
             "search-count",
             &[
