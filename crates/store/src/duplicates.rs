@@ -343,13 +343,27 @@ async fn write_candidates(tx: &mut Tx, id: Uuid, found: &[Candidate]) -> Result<
     on_tx!(&mut *tx, c => sqlx::query("DELETE FROM duplicate_candidates WHERE a = $1 OR b = $1")
         .bind(id).execute(c).await.map(|_| ()))?;
     let now = crate::now();
-    for cand in found {
-        let (a, b) = ordered(id, cand.id);
-        on_tx!(&mut *tx, c => sqlx::query(
-            "INSERT INTO duplicate_candidates (a, b, score, level, found_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (a, b) DO UPDATE SET score = excluded.score, level = excluded.level, found_at = excluded.found_at")
-            .bind(a).bind(b).bind(cand.score).bind(cand.level.as_str()).bind(now)
-            .execute(c).await.map(|_| ()))?;
+    // One statement per 200 pairs: a common name has dozens of candidates.
+    for chunk in found.chunks(200) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let k = i * 4;
+                format!("(${}, ${}, ${}, ${}, $1)", k + 2, k + 3, k + 4, k + 5)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO duplicate_candidates (a, b, score, level, found_at) VALUES {} \
+             ON CONFLICT (a, b) DO UPDATE SET score = excluded.score, level = excluded.level, found_at = excluded.found_at",
+            values.join(", ")
+        );
+        on_tx!(&mut *tx, c => {
+            let mut q = sqlx::query(&sql).bind(now);
+            for cand in chunk {
+                let (a, b) = ordered(id, cand.id);
+                q = q.bind(a).bind(b).bind(cand.score).bind(cand.level.as_str());
+            }
+            q.execute(c).await.map(|_| ())
+        })?;
     }
     Ok(())
 }
@@ -514,12 +528,11 @@ pub async fn queue(
         }
     }
     let mut s = queue_from(actor, level);
-    s.push(
-        " ORDER BY CASE WHEN d.level = 'likely' THEN 0 ELSE 1 END, d.score DESC, d.a, d.b LIMIT ",
-    )
-    .bind(Param::I64(limit.clamp(1, 200)))
-    .push(" OFFSET ")
-    .bind(Param::I64(offset.max(0)));
+    // 'likely' sorts before 'possible': the (level, score) index serves the order.
+    s.push(" ORDER BY d.level, d.score DESC, d.a, d.b LIMIT ")
+        .bind(Param::I64(limit.clamp(1, 200)))
+        .push(" OFFSET ")
+        .bind(Param::I64(offset.max(0)));
     let sql = format!(
         "SELECT d.a, d.b, pa.display_name AS a_name, pb.display_name AS b_name, d.score, d.level, d.found_at{}",
         s.text

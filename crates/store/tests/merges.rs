@@ -565,3 +565,106 @@ async fn full_run_stores_candidates(store: Store) {
     assert_eq!(likely, vec![(w.agnes, w.agnes_again)]);
 }
 both_databases!(full_run, full_run_stores_candidates);
+
+/// Costs of keeping the stored candidates current (docs/adr/0032):
+/// `HOMEWARD_DUP_REVIEW_PEOPLE=2000 cargo test -p homeward-store --test
+/// merges cost -- --ignored --nocapture`.
+async fn cost_of_stored_candidates(store: Store) {
+    use std::time::Instant;
+    let n: usize = std::env::var("HOMEWARD_DUP_REVIEW_PEOPLE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    let sup = user(&store, "sup@iom.int", "supervisor", None).await;
+    let given = [
+        "Agnes", "Bence", "Dmitry", "Olena", "Mohammed", "Juan", "Maria", "Ivan",
+    ];
+    let family = [
+        "Horvath",
+        "Kuznetsov",
+        "Garcia",
+        "Popescu",
+        "Haddad",
+        "Nagy",
+        "Kovacs",
+        "Shevchenko",
+        "Rahman",
+        "Lopez",
+    ];
+    let mut create = Vec::with_capacity(n);
+    let mut refresh = Vec::with_capacity(n);
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        let p = PersonInput {
+            given_names: Some(given[i % given.len()].into()),
+            family_name: Some(family[(i / given.len()) % family.len()].into()),
+            date_of_birth: Some(format!(
+                "{}-{:02}-{:02}",
+                1960 + i % 40,
+                1 + i % 12,
+                1 + i % 28
+            )),
+            sex: Some("female".into()),
+            nationalities: vec!["HU".into()],
+            ..Default::default()
+        };
+        let t = Instant::now();
+        let id = persons::create(&store, &sup, &p).await.unwrap().id;
+        create.push(t.elapsed());
+        let t = Instant::now();
+        duplicates::refresh(&store, id).await.unwrap();
+        refresh.push(t.elapsed());
+        ids.push(id);
+    }
+    let pct = |v: &mut Vec<std::time::Duration>, q: f64| {
+        v.sort();
+        v[((v.len() as f64 - 1.0) * q) as usize]
+    };
+    println!(
+        "{n} people: persons::create (with its refresh) p50 {:?} p99 {:?}; refresh alone p50 {:?} p99 {:?}",
+        pct(&mut create, 0.5),
+        pct(&mut create, 0.99),
+        pct(&mut refresh, 0.5),
+        pct(&mut refresh, 0.99)
+    );
+    // What an import adds per row: the pending mark, in its transaction.
+    let t = Instant::now();
+    let mut tx = store.begin().await.unwrap();
+    for id in &ids {
+        duplicates::mark_pending(&mut tx, *id).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    println!("mark_pending: {:?} per row", t.elapsed() / n as u32);
+    let t = Instant::now();
+    let done = duplicates::refresh_pending(&store, n as i64).await.unwrap();
+    println!(
+        "refresh_pending: {done} people in {:?} ({:?} each)",
+        t.elapsed(),
+        t.elapsed() / done.max(1) as u32
+    );
+    let t = Instant::now();
+    let (q, counts) = duplicates::queue(&store, &sup, None, 50, 0).await.unwrap();
+    println!(
+        "queue page: {:?} ({} shown, {} likely, {} possible)",
+        t.elapsed(),
+        q.len(),
+        counts.likely,
+        counts.possible
+    );
+}
+
+mod cost {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore]
+    async fn sqlite() {
+        let (store, _) = homeward_store::testing::sqlite().await;
+        super::cost_of_stored_candidates(store).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore]
+    async fn postgres() {
+        let (store, _) = homeward_store::testing::postgres().await;
+        super::cost_of_stored_candidates(store.clone()).await;
+        store.close().await;
+    }
+}
