@@ -255,7 +255,7 @@ async fn person_ids(
     // candidates fail them (a mission officer typing a name common in
     // another country).
     let mut q = Sql::new(
-        "SELECT t.person_id FROM (SELECT s.term, s.person_id FROM person_search_terms s WHERE 1 = 1",
+        "SELECT t.term, t.person_id FROM (SELECT s.term, s.person_id FROM person_search_terms s WHERE 1 = 1",
     );
     push_prefix(&mut q, "s", driver);
     q.push(" ORDER BY s.term, s.person_id LIMIT ")
@@ -274,12 +274,15 @@ async fn person_ids(
     actor.push_person_scope(&mut q);
     q.push(")");
     // A person may match through several terms (`maria`, `mariam`): read a
-    // few more rows than needed, keep each person once.
-    q.push(" ORDER BY t.term, t.person_id LIMIT ")
-        .bind(Param::I64(limit * 4));
-    let rows: Vec<Uuid> = on_db!(&store.db, p => bind_params!(sqlx::query_scalar::<_, Uuid>(&q.text), q.params).fetch_all(p).await)?;
+    // few more rows than needed, keep each person once. No ORDER BY outside:
+    // it would make SQLite check all SCAN_CAP candidates before the LIMIT;
+    // the candidates come in term order from the subquery, and are sorted
+    // again here in any case.
+    q.push(" LIMIT ").bind(Param::I64(limit * 4));
+    let mut rows: Vec<(String, Uuid)> = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, (String, Uuid)>(&q.text), q.params).fetch_all(p).await)?;
+    rows.sort();
     let mut out: Vec<Uuid> = Vec::with_capacity(limit as usize);
-    for id in rows {
+    for (_, id) in rows {
         if !out.contains(&id) {
             out.push(id);
             if out.len() as i64 == limit {
