@@ -147,7 +147,7 @@ async fn run(store: &Store, actor: &Actor, name: &str, queries: &[String], a: &A
             found as f64 / queries.len().max(1) as f64
         ),
     );
-    slowest.sort_unstable_by(|x, y| y.0.cmp(&x.0));
+    slowest.sort_unstable_by_key(|x| std::cmp::Reverse(x.0));
     let worst: Vec<String> = slowest
         .iter()
         .take(5)
