@@ -215,25 +215,114 @@ pub async fn candidates_for(store: &Store, subject: Subject<'_>) -> Result<Vec<C
     Ok(out)
 }
 
-/// Adds the pairs of one block (people sharing a key) to `pairs`, unless
-/// the block is larger than [`MAX_BLOCK`].
-fn block_pairs(block: &mut Vec<Uuid>, pairs: &mut HashSet<(Uuid, Uuid)>) {
-    if block.len() >= 2 && block.len() <= MAX_BLOCK {
-        for i in 0..block.len() {
-            for j in i + 1..block.len() {
-                let (a, b) = (block[i].min(block[j]), block[i].max(block[j]));
-                pairs.insert((a, b));
-            }
+/// The keys shared by more than [`MAX_BLOCK`] people: skipped as blocks.
+async fn oversized_keys(store: &Store) -> Result<HashSet<String>> {
+    let keys: Vec<String> = on_db!(&store.db, p => sqlx::query_scalar(
+        "SELECT match_key FROM person_match_keys GROUP BY match_key HAVING COUNT(*) > $1")
+        .bind(MAX_BLOCK as i64).fetch_all(p).await)?;
+    Ok(keys.into_iter().collect())
+}
+
+/// What the whole-database pass keeps of a person while their block is
+/// scored: the profile, the external id, and the keys that make blocks
+/// (sorted, without the scheme marker and the oversized keys).
+struct Member {
+    id: Uuid,
+    profile: Profile,
+    external_id: Option<String>,
+    keys: Vec<String>,
+}
+
+/// The first key two sorted key lists share.
+fn first_shared<'a>(a: &'a [String], b: &[String]) -> Option<&'a str> {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => return Some(&a[i]),
         }
     }
-    block.clear();
+    None
+}
+
+/// Scores the pairs of one block (people sharing `key`) into `out`. A pair
+/// sharing several keys is scored only in the block of the first of them,
+/// so nothing needs remembering across blocks: memory follows the largest
+/// block, not the number of candidate pairs (tens of millions at a million
+/// people).
+async fn score_block(
+    store: &Store,
+    key: &str,
+    block: &[Uuid],
+    oversized: &HashSet<String>,
+    refused: &HashSet<(Uuid, Uuid)>,
+    min_score: f64,
+    out: &mut Vec<Pair>,
+) -> Result<()> {
+    if block.len() < 2 || block.len() > MAX_BLOCK {
+        return Ok(());
+    }
+    let members: Vec<Member> = rows_by_id(store, block)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let profile = Profile::new(&r.identity());
+            let mut keys: Vec<String> = profile
+                .keys()
+                .into_iter()
+                .filter(|k| k != KEY_SCHEME && !oversized.contains(k))
+                .collect();
+            keys.sort();
+            Member {
+                id: r.id,
+                profile,
+                external_id: r.external_id,
+                keys,
+            }
+        })
+        .collect();
+    for (i, x) in members.iter().enumerate() {
+        for y in &members[i + 1..] {
+            // Keys computed now agree with the stored ones (the scheme
+            // marker says so); if they somehow do not, score here.
+            if first_shared(&x.keys, &y.keys).is_some_and(|k| k != key) {
+                continue;
+            }
+            let (a, b) = (x.id.min(y.id), x.id.max(y.id));
+            if refused.contains(&(a, b)) {
+                continue;
+            }
+            let s = score(&x.profile, &y.profile);
+            let Some(level) = Level::of(s) else { continue };
+            if s < min_score {
+                continue;
+            }
+            let (ea, eb) = if a == x.id {
+                (x.external_id.clone(), y.external_id.clone())
+            } else {
+                (y.external_id.clone(), x.external_id.clone())
+            };
+            out.push(Pair {
+                a,
+                b,
+                a_external_id: ea,
+                b_external_id: eb,
+                score: s,
+                level,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Every pair of people who share a blocking key and score `min_score` or
 /// more (and at least `possible`), highest first. Reads the keys in key
-/// order, one block at a time, then scores each pair once.
+/// order and scores each block as it ends, each pair once.
 pub async fn all_pairs(store: &Store, min_score: f64) -> Result<Vec<Pair>> {
-    let mut pairs: HashSet<(Uuid, Uuid)> = HashSet::new();
+    let oversized = oversized_keys(store).await?;
+    let refused: HashSet<(Uuid, Uuid)> = all_not_duplicates(store).await?.into_iter().collect();
+    let mut out: Vec<Pair> = Vec::new();
     on_db!(&store.db, p => {
         let mut rows = sqlx::query_as::<_, (String, Uuid)>(
             "SELECT match_key, person_id FROM person_match_keys WHERE match_key <> $1 ORDER BY match_key, person_id",
@@ -244,41 +333,14 @@ pub async fn all_pairs(store: &Store, min_score: f64) -> Result<Vec<Pair>> {
         let mut block: Vec<Uuid> = Vec::new();
         while let Some((key, id)) = rows.try_next().await? {
             if key != current {
-                block_pairs(&mut block, &mut pairs);
+                score_block(store, &current, &block, &oversized, &refused, min_score, &mut out).await?;
+                block.clear();
                 current = key;
             }
             block.push(id);
         }
-        block_pairs(&mut block, &mut pairs);
+        score_block(store, &current, &block, &oversized, &refused, min_score, &mut out).await?;
     });
-    for refused in all_not_duplicates(store).await? {
-        pairs.remove(&refused);
-    }
-    let mut ids: Vec<Uuid> = pairs.iter().flat_map(|(a, b)| [*a, *b]).collect();
-    ids.sort();
-    ids.dedup();
-    let people: HashMap<Uuid, (Profile, Option<String>)> = rows_by_id(store, &ids)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, (Profile::new(&r.identity()), r.external_id)))
-        .collect();
-    let mut out: Vec<Pair> = pairs
-        .into_iter()
-        .filter_map(|(a, b)| {
-            let (pa, ea) = people.get(&a)?;
-            let (pb, eb) = people.get(&b)?;
-            let s = score(pa, pb);
-            let level = Level::of(s)?;
-            (s >= min_score).then(|| Pair {
-                a,
-                b,
-                a_external_id: ea.clone(),
-                b_external_id: eb.clone(),
-                score: s,
-                level,
-            })
-        })
-        .collect();
     out.sort_by(|x, y| {
         y.score
             .total_cmp(&x.score)
