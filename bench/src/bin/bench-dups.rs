@@ -43,6 +43,10 @@ struct Args {
     /// Skip the whole-database pass.
     #[arg(long)]
     no_all_pairs: bool,
+    /// Use a database this tool filled before with the same --people and
+    /// --seed (the same people and ids) instead of an empty one.
+    #[arg(long)]
+    reuse: bool,
 }
 
 /// Rows per multi-row INSERT.
@@ -158,8 +162,9 @@ async fn main() -> Result<()> {
     let store = homeward_bench::open_store(&a.database_url).await?;
     store.migrate().await?;
     let existing: i64 = on_db!(&store.db, p => sqlx::query_scalar("SELECT COUNT(*) FROM persons").fetch_one(p).await)?;
-    if existing > 0 {
-        bail!("the database already holds people; use an empty one");
+    let reuse = a.reuse && existing as usize == a.people;
+    if existing > 0 && !reuse {
+        bail!("the database already holds people; use an empty one (or --reuse)");
     }
     let db = if pg { "PostgreSQL" } else { "SQLite" };
 
@@ -171,18 +176,20 @@ async fn main() -> Result<()> {
         truth.len(),
         t.elapsed()
     );
-    let t = Instant::now();
-    insert(&store, &people).await?;
-    println!("insert: {:.1?}", t.elapsed());
-    let t = Instant::now();
-    let keyed = duplicates::backfill(&store).await?;
-    let keys: i64 = on_db!(&store.db, p => sqlx::query_scalar("SELECT COUNT(*) FROM person_match_keys").fetch_one(p).await)?;
-    println!(
-        "blocking keys: {keyed} people, {keys} keys, {:.1?}",
-        t.elapsed()
-    );
-    if pg {
-        on_db!(&store.db, p => sqlx::query("ANALYZE person_match_keys").execute(p).await.map(|_| ()))?;
+    if !reuse {
+        let t = Instant::now();
+        insert(&store, &people).await?;
+        println!("insert: {:.1?}", t.elapsed());
+        let t = Instant::now();
+        let keyed = duplicates::backfill(&store).await?;
+        let keys: i64 = on_db!(&store.db, p => sqlx::query_scalar("SELECT COUNT(*) FROM person_match_keys").fetch_one(p).await)?;
+        println!(
+            "blocking keys: {keyed} people, {keys} keys, {:.1?}",
+            t.elapsed()
+        );
+        if pg {
+            on_db!(&store.db, p => sqlx::query("ANALYZE person_match_keys").execute(p).await.map(|_| ()))?;
+        }
     }
 
     if !a.no_all_pairs {

@@ -13,7 +13,7 @@ use futures_util::TryStreamExt;
 use homeward_domain::duplicates::{score, Identity, Level, Profile, KEY_SCHEME};
 use homeward_domain::person::PersonData;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use uuid::Uuid;
 
 /// Keys shared by more people than this are skipped when looking for pairs
