@@ -180,8 +180,13 @@ pub async fn candidates_for(store: &Store, subject: Subject<'_>) -> Result<Vec<C
     if keys.is_empty() {
         return Ok(Vec::new());
     }
+    // Keys shared by more than MAX_BLOCK people are left out, as in the
+    // whole-database pass: scoring thousands of namesakes would cost the
+    // check its speed and add nothing the other keys do not find.
     let sql = format!(
-        "SELECT DISTINCT person_id FROM person_match_keys WHERE match_key IN ({})",
+        "SELECT DISTINCT person_id FROM person_match_keys WHERE match_key IN \
+         (SELECT match_key FROM person_match_keys WHERE match_key IN ({}) \
+          GROUP BY match_key HAVING COUNT(*) <= {MAX_BLOCK})",
         placeholders(1, keys.len())
     );
     let ids: Vec<Uuid> = on_db!(&store.db, p => {
