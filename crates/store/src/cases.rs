@@ -5,7 +5,7 @@ use crate::actor::Actor;
 use crate::audit::{self, Entry};
 use crate::persons::{self, Person, PersonRow};
 use crate::programmes;
-use crate::sql::{like_escape, Param, Sql};
+use crate::sql::{Param, Sql};
 use crate::{bind_params, on_db, on_tx, Error, Result, Store, Tx};
 use chrono::{DateTime, Datelike, Utc};
 use homeward_domain::person::{validate_case_fields, PersonInput, RELATIONSHIPS};
@@ -429,14 +429,15 @@ fn push_filters(actor: &Actor, f: &CaseFilter, w: &mut Sql) {
             w.push(" AND c.case_number = ")
                 .bind(Param::Text(q.to_ascii_uppercase()));
         } else {
-            w.push(" AND (c.case_number LIKE ")
-                .bind(Param::Text(format!(
-                    "%{}%",
-                    like_escape(&q.to_ascii_uppercase())
-                )))
-                .push(" ESCAPE '\\' OR p.search_text LIKE ")
-                .bind(Param::Text(format!("%{}%", like_escape(&q.to_lowercase()))))
-                .push(" ESCAPE '\\')");
+            // The search box's terms (docs/adr/0031): words that begin the
+            // principal's names or identifiers, or the case number's digits.
+            // A query too long to be a search finds nothing.
+            match homeward_domain::search::Query::parse(q) {
+                Ok(query) if !query.is_empty() => crate::search::push_case_match(w, &query),
+                _ => {
+                    w.push(" AND 1 = 0");
+                }
+            }
         }
     }
 }
@@ -446,12 +447,9 @@ pub async fn list(store: &Store, actor: &Actor, f: &CaseFilter) -> Result<(Vec<C
     actor.require(Resource::Case, Action::Read)?;
     let mut w = Sql::new(" WHERE 1 = 1");
     push_filters(actor, f, &mut w);
-    let needs_person = f.q.as_deref().is_some_and(|q| !q.trim().is_empty());
-    let count_sql = if needs_person {
-        format!(
-            "SELECT COUNT(*) FROM cases c JOIN persons p ON p.id = c.principal_person_id{}",
-            w.text
-        )
+    let free_text = f.q.as_deref().is_some_and(|q| !q.trim().is_empty());
+    let count_sql = if free_text {
+        format!("SELECT COUNT(*) FROM cases c{}", w.text)
     } else {
         // Without free text, the scope and filters only test columns that
         // case_counts keeps (migration 0002), so the total is a sum over a few
@@ -474,16 +472,11 @@ pub async fn list(store: &Store, actor: &Actor, f: &CaseFilter) -> Result<(Vec<C
     let dir = if f.desc { "DESC" } else { "ASC" };
     let per_page = f.per_page.clamp(1, 200);
     let page = f.page.max(1);
-    // Order and cut the page on cases alone (persons only when the search
-    // needs them), then look up names for that page's rows only: the rows
-    // skipped by OFFSET cost an index step each, not three lookups.
-    let from = if needs_person {
-        "cases c JOIN persons p ON p.id = c.principal_person_id"
-    } else {
-        "cases c"
-    };
+    // Order and cut the page on cases alone, then look up names for that
+    // page's rows only: the rows skipped by OFFSET cost an index step each,
+    // not three lookups.
     let mut q = Sql::new(SUMMARY_SELECT);
-    q.push(" WHERE c.id IN (SELECT c.id FROM ").push(from);
+    q.push(" WHERE c.id IN (SELECT c.id FROM cases c");
     q.text.push_str(&w.text);
     q.params = w.params.clone();
     q.push(&format!(" ORDER BY {col} {dir}, c.id {dir} LIMIT "))

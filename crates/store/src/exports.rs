@@ -11,7 +11,7 @@
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
-use crate::sql::{like_escape, Param, Sql};
+use crate::sql::{Param, Sql};
 use crate::{bind_params, on_db, on_tx, Error, Result, Store};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use futures_util::TryStreamExt;
@@ -428,14 +428,13 @@ fn push_where(actor: &Actor, f: &ExportFilter, w: &mut Sql) {
             w.push(" AND c.case_number = ")
                 .bind(Param::Text(q.to_ascii_uppercase()));
         } else {
-            w.push(" AND (c.case_number LIKE ")
-                .bind(Param::Text(format!(
-                    "%{}%",
-                    like_escape(&q.to_ascii_uppercase())
-                )))
-                .push(" ESCAPE '\\' OR p.search_text LIKE ")
-                .bind(Param::Text(format!("%{}%", like_escape(&q.to_lowercase()))))
-                .push(" ESCAPE '\\')");
+            // The same rows as the case list's search (crate::cases).
+            match homeward_domain::search::Query::parse(q) {
+                Ok(query) if !query.is_empty() => crate::search::push_case_match(w, &query),
+                _ => {
+                    w.push(" AND 1 = 0");
+                }
+            }
         }
     }
 }

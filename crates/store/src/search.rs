@@ -239,6 +239,42 @@ fn push_prefix(sql: &mut Sql, alias: &str, word: &str) {
     }
 }
 
+/// Appends to a query over cases aliased `c` the condition that the case
+/// is one the search box would find for `query`: its principal's terms
+/// begin with every word (or one begins with the whole query without
+/// separators), or (for a query holding a digit) its number does.
+/// Used by the case list's free text, so that it reads the term indexes
+/// instead of every case. An empty query adds nothing.
+pub fn push_case_match(sql: &mut Sql, query: &Query) {
+    let Some(driver) = query.driver() else {
+        return;
+    };
+    sql.push(
+        " AND c.id IN (SELECT m.id FROM cases m WHERE m.principal_person_id IN \
+         (SELECT s.person_id FROM person_search_terms s WHERE 1 = 1",
+    );
+    push_prefix(sql, "s", driver);
+    for w in query.words.iter().filter(|w| w.as_str() != driver) {
+        sql.push(
+            " AND EXISTS (SELECT 1 FROM person_search_terms o WHERE o.person_id = s.person_id",
+        );
+        push_prefix(sql, "o", w);
+        sql.push(")");
+    }
+    // Typed with separators (`1234-5678`, `+1 416 555`): the whole query
+    // may begin one term.
+    if query.compact_differs() {
+        sql.push(" UNION SELECT u.person_id FROM person_search_terms u WHERE 1 = 1");
+        push_prefix(sql, "u", &query.compact);
+    }
+    sql.push(")");
+    if query.may_be_number() {
+        sql.push(" UNION SELECT t.case_id FROM case_search_terms t WHERE 1 = 1");
+        push_prefix(sql, "t", &query.compact);
+    }
+    sql.push(")");
+}
+
 /// The ids of people in scope whose terms begin with every one of `words`
 /// (driven by the range of `driver`), in term order, at most `limit`
 /// distinct ones; and whether more may exist (the first [`SCAN_CAP`] terms

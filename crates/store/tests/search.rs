@@ -208,6 +208,54 @@ async fn scope(store: Store) {
     assert!(person_ids(&store, &mx, "zolt").await.is_empty());
 }
 
+/// The case list's free text reads the same terms: names in any script,
+/// identifiers, number digits, within scope, counted right.
+async fn case_list(store: Store) {
+    let sup = user(&store, "sup@example.org", "supervisor", None).await;
+    let mx = user(&store, "mx@example.org", "mission_officer", Some("MX")).await;
+    let p = people(&store, &sup).await;
+    let list = |actor: Actor, q: &str| {
+        let store = store.clone();
+        let q = q.to_string();
+        async move {
+            let f = cases::CaseFilter {
+                q: Some(q),
+                page: 1,
+                per_page: 50,
+                ..Default::default()
+            };
+            let (rows, total) = cases::list(&store, &actor, &f).await.expect("list");
+            assert_eq!(rows.len() as i64, total);
+            rows.into_iter().map(|r| r.id).collect::<Vec<Uuid>>()
+        }
+    };
+    let seq = p
+        .juan_number
+        .rsplit('-')
+        .next()
+        .expect("sequence")
+        .to_string();
+    for q in [
+        "garcía",
+        "GARC lop",
+        "1234-5678",
+        "ab987654",
+        seq.as_str(),
+        p.juan_number.as_str(),
+    ] {
+        assert_eq!(list(sup.clone(), q).await, vec![p.juan_case], "{q}");
+    }
+    // Typed in Cyrillic: Дмитрий Иванов's case and Olga Ivanova's.
+    assert_eq!(list(sup.clone(), "Иванов").await.len(), 2);
+    assert_eq!(list(sup.clone(), "dmitr").await.len(), 1);
+    assert_eq!(list(sup.clone(), "horv").await.len(), 1);
+    assert!(list(sup.clone(), "petrov").await.is_empty());
+    assert!(list(sup.clone(), "%").await.is_empty());
+    assert!(list(sup.clone(), &"x".repeat(500)).await.is_empty());
+    assert!(list(mx.clone(), "horv").await.is_empty(), "out of scope");
+    assert_eq!(list(mx, "garcia").await, vec![p.juan_case]);
+}
+
 async fn roles_refused(store: Store) {
     let sup = user(&store, "sup@example.org", "supervisor", None).await;
     people(&store, &sup).await;
@@ -296,6 +344,7 @@ async fn hostile_input(store: Store) {
 both_databases!(finds_names_in_any_script, names_in_any_script);
 both_databases!(finds_identifiers_phones_and_case_numbers, numbers);
 both_databases!(finds_only_within_record_scope, scope);
+both_databases!(case_list_free_text_uses_the_terms, case_list);
 both_databases!(refuses_roles_without_person_access, roles_refused);
 both_databases!(terms_follow_edits_and_deletions, terms_follow_changes);
 both_databases!(backfill_is_idempotent, backfill_once);
