@@ -288,8 +288,10 @@ pub fn highlight(text: &str, query: &Query) -> Vec<Range<usize>> {
     merged
 }
 
-/// A piece of a shown string, matched (to be marked) or not.
+/// A piece of a shown string, matched (to be marked) or not. Named
+/// `MatchSegment` in the OpenAPI document: `Segment` is a flight leg there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = MatchSegment)]
 pub struct Segment {
     pub text: String,
     pub matched: bool,
