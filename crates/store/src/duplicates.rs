@@ -182,11 +182,30 @@ pub async fn candidates_for(store: &Store, subject: Subject<'_>) -> Result<Vec<C
     }
     // Keys shared by more than MAX_BLOCK people are left out, as in the
     // whole-database pass: scoring thousands of namesakes would cost the
-    // check its speed and add nothing the other keys do not find.
+    // check its speed and add nothing the other keys do not find. Counted
+    // first, apart: folded into one query, PostgreSQL's planner scans the
+    // whole key table (650 ms at a million people instead of 8).
     let sql = format!(
-        "SELECT DISTINCT person_id FROM person_match_keys WHERE match_key IN \
-         (SELECT match_key FROM person_match_keys WHERE match_key IN ({}) \
-          GROUP BY match_key HAVING COUNT(*) <= {MAX_BLOCK})",
+        "SELECT match_key, COUNT(*) FROM person_match_keys WHERE match_key IN ({}) GROUP BY match_key",
+        placeholders(1, keys.len())
+    );
+    let counts: Vec<(String, i64)> = on_db!(&store.db, p => {
+        let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
+        for k in &keys {
+            q = q.bind(k);
+        }
+        q.fetch_all(p).await
+    })?;
+    let keys: Vec<String> = counts
+        .into_iter()
+        .filter(|(_, n)| *n <= MAX_BLOCK as i64)
+        .map(|(k, _)| k)
+        .collect();
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT DISTINCT person_id FROM person_match_keys WHERE match_key IN ({})",
         placeholders(1, keys.len())
     );
     let ids: Vec<Uuid> = on_db!(&store.db, p => {
