@@ -123,6 +123,53 @@ async fn write_keys(tx: &mut Tx, id: Uuid, identity: &Identity) -> Result<()> {
     Ok(())
 }
 
+/// [`write_keys`] for a batch of people at once: one `DELETE` and a few
+/// multi-row `INSERT`s instead of two statements per person (the backfill
+/// of a million bulk-loaded people was 26 minutes on PostgreSQL, mostly
+/// round trips).
+async fn write_keys_of_many(tx: &mut Tx, rows: &[IdentityRow]) -> Result<()> {
+    for chunk in rows.chunks(250) {
+        let sql = format!(
+            "DELETE FROM person_match_keys WHERE person_id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        on_tx!(&mut *tx, c => {
+            let mut q = sqlx::query(&sql);
+            for r in chunk {
+                q = q.bind(r.id);
+            }
+            q.execute(c).await.map(|_| ())
+        })?;
+    }
+    let pairs: Vec<(String, Uuid)> = rows
+        .iter()
+        .flat_map(|r| {
+            Profile::new(&r.identity())
+                .keys()
+                .into_iter()
+                .map(move |k| (k, r.id))
+        })
+        .collect();
+    // 200 rows of two values: few enough numbered parameters for SQLite.
+    for chunk in pairs.chunks(200) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+            .collect();
+        let sql = format!(
+            "INSERT INTO person_match_keys (match_key, person_id) VALUES {}",
+            values.join(", ")
+        );
+        on_tx!(&mut *tx, c => {
+            let mut q = sqlx::query(&sql);
+            for (k, id) in chunk {
+                q = q.bind(k).bind(id);
+            }
+            q.execute(c).await.map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
 /// Keeps the blocking keys of person `id` in step with `d` (called by
 /// `persons::insert` and `persons::update` in their transaction).
 pub async fn index(tx: &mut Tx, id: Uuid, d: &PersonData) -> Result<()> {
@@ -394,9 +441,7 @@ pub async fn backfill(store: &Store) -> Result<u64> {
         };
         after = last.id;
         let mut tx = store.begin().await?;
-        for r in &rows {
-            write_keys(&mut tx, r.id, &r.identity()).await?;
-        }
+        write_keys_of_many(&mut tx, &rows).await?;
         tx.commit().await?;
         done += rows.len() as u64;
     }
