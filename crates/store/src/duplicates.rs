@@ -103,24 +103,16 @@ fn placeholders(first: usize, n: usize) -> String {
 
 /// Replaces the blocking keys of person `id` inside `tx`.
 async fn write_keys(tx: &mut Tx, id: Uuid, identity: &Identity) -> Result<()> {
-    let keys = Profile::new(identity).keys();
-    on_tx!(&mut *tx, c => sqlx::query("DELETE FROM person_match_keys WHERE person_id = $1")
-        .bind(id).execute(c).await.map(|_| ()))?;
-    let values: Vec<String> = (0..keys.len())
-        .map(|i| format!("(${}, $1)", i + 2))
-        .collect();
-    let sql = format!(
-        "INSERT INTO person_match_keys (match_key, person_id) VALUES {}",
-        values.join(", ")
-    );
-    on_tx!(&mut *tx, c => {
-        let mut q = sqlx::query(&sql).bind(id);
-        for k in &keys {
-            q = q.bind(k);
-        }
-        q.execute(c).await.map(|_| ())
-    })?;
-    Ok(())
+    replace_keys(
+        tx,
+        &[id],
+        Profile::new(identity)
+            .keys()
+            .into_iter()
+            .map(|k| (k, id))
+            .collect(),
+    )
+    .await
 }
 
 /// [`write_keys`] for a batch of people at once: one `DELETE` and a few
@@ -128,19 +120,7 @@ async fn write_keys(tx: &mut Tx, id: Uuid, identity: &Identity) -> Result<()> {
 /// of a million bulk-loaded people was 26 minutes on PostgreSQL, mostly
 /// round trips).
 async fn write_keys_of_many(tx: &mut Tx, rows: &[IdentityRow]) -> Result<()> {
-    for chunk in rows.chunks(250) {
-        let sql = format!(
-            "DELETE FROM person_match_keys WHERE person_id IN ({})",
-            placeholders(1, chunk.len())
-        );
-        on_tx!(&mut *tx, c => {
-            let mut q = sqlx::query(&sql);
-            for r in chunk {
-                q = q.bind(r.id);
-            }
-            q.execute(c).await.map(|_| ())
-        })?;
-    }
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let pairs: Vec<(String, Uuid)> = rows
         .iter()
         .flat_map(|r| {
@@ -150,6 +130,24 @@ async fn write_keys_of_many(tx: &mut Tx, rows: &[IdentityRow]) -> Result<()> {
                 .map(move |k| (k, r.id))
         })
         .collect();
+    replace_keys(tx, &ids, pairs).await
+}
+
+/// Deletes the keys of `ids` and writes `pairs` (key, person) in their place.
+async fn replace_keys(tx: &mut Tx, ids: &[Uuid], pairs: Vec<(String, Uuid)>) -> Result<()> {
+    for chunk in ids.chunks(250) {
+        let sql = format!(
+            "DELETE FROM person_match_keys WHERE person_id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        on_tx!(&mut *tx, c => {
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id);
+            }
+            q.execute(c).await.map(|_| ())
+        })?;
+    }
     // 200 rows of two values: few enough numbered parameters for SQLite.
     for chunk in pairs.chunks(200) {
         let values: Vec<String> = (0..chunk.len())
