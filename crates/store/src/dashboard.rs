@@ -10,12 +10,12 @@
 //! Nothing reads every case: figures "now" (statuses, the open-case part of
 //! the overdue tasks) come from the `case_counts` counter table, and each
 //! figure of a period starts from an index on the time of its event
-//! (departures, evaluations, payments, surveys, contact due; migrations 0030
-//! and 0032). Only the period's departures come back one row each (the
+//! (departures, evaluations, payments, surveys, contact due; migrations 0030,
+//! 0032 and 0044). Only the period's departures come back one row each (the
 //! medians need them).
 
 use crate::actor::Actor;
-use crate::reports::{FIRST_DEPARTURES, LATEST_SURVEYS, RSS_SUMS};
+use crate::reports::{LATEST_SURVEYS, RSS_SUMS};
 use crate::sql::{Param, Sql};
 use crate::{bind_params, on_db, Error, Result, Store};
 use chrono::{DateTime, Duration, Utc};
@@ -245,45 +245,36 @@ async fn overdue(store: &Store, q: &Q<'_>, now: DateTime<Utc>) -> Result<Vec<Key
 
 #[derive(sqlx::FromRow)]
 struct DepartureRow {
-    case_id: Uuid,
     country: Option<String>,
     referred_at: DateTime<Utc>,
     registered_at: Option<DateTime<Utc>>,
     departed_at: DateTime<Utc>,
 }
 
-/// The period's departures (the donor report's definition): when each
-/// case was referred, registered (its first move to intake) and left.
+/// The period's departures (the donor report's definition, the case
+/// milestone `departed_at`): when each case was referred, registered (its
+/// first move to intake) and left. One range of the `cases_departed_at`
+/// index, which also holds the scope's and the filters' columns.
 async fn departures(store: &Store, q: &Q<'_>) -> Result<Vec<DepartureTimes>> {
     let (start, end) = q.bounds();
-    let mut s = Sql::new(&format!(
-        "SELECT d.case_id, c.country_of_return AS country, c.referred_at, \
-           (SELECT MIN(t.at) FROM case_transitions t WHERE t.case_id = c.id AND t.to_status || '' = 'intake') AS registered_at, \
-           d.departed_at \
-         FROM ({FIRST_DEPARTURES}) d JOIN cases c ON c.id = d.case_id WHERE 1 = 1"
-    ));
-    // FIRST_DEPARTURES binds $1 and $2.
-    s.params = vec![Param::Time(start), Param::Time(end)];
+    let mut s = Sql::new(
+        "SELECT c.country_of_return AS country, c.referred_at, c.registered_at, c.departed_at \
+         FROM cases c WHERE c.departed_at >= ",
+    );
+    s.bind(Param::Time(start))
+        .push(" AND c.departed_at < ")
+        .bind(Param::Time(end));
     q.push(&mut s);
-    s.push(" ORDER BY d.case_id, d.departed_at");
     let rows: Vec<DepartureRow> = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, DepartureRow>(&s.text), s.params).fetch_all(p).await)?;
-    // A family on two itineraries leaving in the same period gives two
-    // rows: the case departed with the first.
-    let mut out: Vec<DepartureTimes> = Vec::with_capacity(rows.len());
-    let mut last: Option<Uuid> = None;
-    for r in rows {
-        if last == Some(r.case_id) {
-            continue;
-        }
-        last = Some(r.case_id);
-        out.push(DepartureTimes {
+    Ok(rows
+        .into_iter()
+        .map(|r| DepartureTimes {
             country: r.country,
             referred_at: r.referred_at,
             registered_at: r.registered_at,
             departed_at: r.departed_at,
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 /// The monthly departure target of the chosen programme, or the sum over

@@ -651,12 +651,44 @@ const TABLES: [&str; 16] = [
     "rss_surveys",
 ];
 
-/// Per-row triggers on inserted cases that the load sets aside: the one that
-/// counts each case into `case_counts` (migration 0002; the load recounts
-/// once at the end instead) and the one that copies the principal's name onto
-/// the case (migration 0020; the load writes it in the insert).
-const CASE_TRIGGERS_SQLITE: [&str; 2] = ["case_counts_insert", "cases_principal_name_insert"];
-const CASE_TRIGGERS_PG: [&str; 2] = ["case_counts_insert_delete", "cases_principal_name_insert"];
+/// Per-row triggers on loaded tables that the load sets aside (table,
+/// trigger): the one that counts each case into `case_counts` (migration
+/// 0002; the load recounts once at the end instead), the one that copies the
+/// principal's name onto the case (migration 0020; the load writes it in the
+/// insert) and those that keep the case milestones (migration 0044; the
+/// load computes them once at the end, [`MILESTONES`]).
+const TRIGGERS_SQLITE: [(&str, &str); 4] = [
+    ("cases", "case_counts_insert"),
+    ("cases", "cases_principal_name_insert"),
+    ("case_transitions", "case_milestones_transition_insert"),
+    ("itineraries", "case_milestones_itinerary_insert"),
+];
+const TRIGGERS_PG: [(&str, &str); 4] = [
+    ("cases", "case_counts_insert_delete"),
+    ("cases", "cases_principal_name_insert"),
+    ("case_transitions", "case_milestones_transition_insert"),
+    ("itineraries", "case_milestones_itinerary_insert"),
+];
+
+/// The case milestones (migration 0044) of every case, from its
+/// transitions and itineraries: what the set-aside triggers would have
+/// written row by row. The same text runs on both databases.
+const MILESTONES: [&str; 2] = [
+    "UPDATE cases SET registered_at = t.registered_at, approved_at = t.approved_at, \
+       refused_at = t.refused_at, withdrawn_at = t.withdrawn_at \
+     FROM (SELECT case_id, \
+         MIN(CASE WHEN to_status = 'intake' THEN at END) AS registered_at, \
+         MIN(CASE WHEN to_status = 'eligible' THEN at END) AS approved_at, \
+         MIN(CASE WHEN to_status = 'ineligible' THEN at END) AS refused_at, \
+         MIN(CASE WHEN to_status = 'withdrawn' THEN at END) AS withdrawn_at \
+       FROM case_transitions WHERE to_status IN ('intake', 'eligible', 'ineligible', 'withdrawn') \
+       GROUP BY case_id) t \
+     WHERE cases.id = t.case_id",
+    "UPDATE cases SET departed_at = i.departed_at \
+     FROM (SELECT case_id, MIN(departed_at) AS departed_at FROM itineraries \
+       WHERE departed_at IS NOT NULL GROUP BY case_id) i \
+     WHERE cases.id = i.case_id",
+];
 
 /// Page cache for the load on SQLite, in KiB: the primary-key indexes of a
 /// million cases (random ids) stay in memory.
@@ -669,10 +701,10 @@ struct Bulk {
     indexes: Vec<(String, String)>,
     /// SQLite: the planner statistics of those indexes (table, index, stat).
     stats: Vec<(String, String, String)>,
-    /// SQLite: the definitions of the case triggers that were dropped.
+    /// SQLite: the definitions of the triggers that were dropped.
     trigger_sql: Vec<String>,
-    /// PostgreSQL: the case triggers that were disabled.
-    triggers_disabled: Vec<&'static str>,
+    /// PostgreSQL: the triggers that were disabled (table, trigger).
+    triggers_disabled: Vec<(&'static str, &'static str)>,
     /// PostgreSQL: the loaded tables' foreign keys (table, name, definition),
     /// checked once for all rows when they are added back instead of row by
     /// row. SQLite's are switched off for the load's connection and checked
@@ -738,7 +770,7 @@ impl Conn {
                         .execute(&mut *c)
                         .await?;
                 }
-                for name in CASE_TRIGGERS_SQLITE {
+                for (_, name) in TRIGGERS_SQLITE {
                     let found: Option<String> = sqlx::query_scalar(
                         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = $1",
                     )
@@ -775,18 +807,19 @@ impl Conn {
                         .execute(&mut *c)
                         .await?;
                 }
-                for name in CASE_TRIGGERS_PG {
+                for (table, name) in TRIGGERS_PG {
                     let found: Option<i32> = sqlx::query_scalar(
-                        "SELECT 1 FROM pg_trigger WHERE tgrelid = 'cases'::regclass AND tgname = $1",
+                        "SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = $2",
                     )
+                    .bind(table)
                     .bind(name)
                     .fetch_optional(&mut *c)
                     .await?;
                     if found.is_some() {
-                        sqlx::query(&format!("ALTER TABLE cases DISABLE TRIGGER {name}"))
+                        sqlx::query(&format!("ALTER TABLE {table} DISABLE TRIGGER {name}"))
                             .execute(&mut *c)
                             .await?;
-                        b.triggers_disabled.push(name);
+                        b.triggers_disabled.push((table, name));
                     }
                 }
                 b.foreign_keys = sqlx::query_as(
@@ -809,9 +842,13 @@ impl Conn {
         Ok(b)
     }
 
-    /// Rebuilds what [`Conn::start`] set aside, recounts `case_counts` and
-    /// commits.
+    /// Writes the case milestones, rebuilds what [`Conn::start`] set aside,
+    /// recounts `case_counts` and commits.
     async fn finish(&mut self, b: Bulk) -> Result<()> {
+        // Before the indexes are back, so that no index is updated row by row.
+        for sql in MILESTONES {
+            self.exec(sql).await?;
+        }
         for (_, sql) in &b.indexes {
             self.exec(sql).await?;
         }
@@ -856,8 +893,8 @@ impl Conn {
                     .execute(&mut *c)
                     .await?;
                 }
-                for name in &b.triggers_disabled {
-                    sqlx::query(&format!("ALTER TABLE cases ENABLE TRIGGER {name}"))
+                for (table, name) in &b.triggers_disabled {
+                    sqlx::query(&format!("ALTER TABLE {table} ENABLE TRIGGER {name}"))
                         .execute(&mut *c)
                         .await?;
                 }

@@ -7,7 +7,8 @@
 //! Counts and RSS sums are grouped by country in SQL; only the period's
 //! departures come back one row each (the median needs them), and money is
 //! summed per currency. Nothing scans cases outside the period: each query
-//! starts from an index on the event's time (migration 0030).
+//! starts from an index on the event's time, for the case's own events
+//! the case milestones (migration 0044, docs/adr/0034).
 
 use crate::actor::Actor;
 use crate::{on_db, Error, Result, Store};
@@ -46,33 +47,38 @@ struct CountRow {
     refusals: i64,
 }
 
-/// Referrals (by `referred_at`) and the first transition of each case into
-/// intake, withdrawn, eligible and ineligible, grouped by country.
+/// Referrals and the first move of each case into intake, withdrawn,
+/// eligible and ineligible, grouped by country: each an index range of the
+/// case milestones (migration 0044, docs/adr/0034).
 async fn event_counts(
     store: &Store,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> Result<Vec<EventCounts>> {
-    // One row per (case, event kind) happening in the period: a case is
-    // referred once, and reaches each of these statuses at most once (the
-    // workflow has no way back to them), so counting rows counts cases.
     let sql = "SELECT e.country AS country, \
-          CAST(SUM(CASE WHEN e.kind = 'referred' THEN 1 ELSE 0 END) AS BIGINT) AS referrals, \
-          CAST(SUM(CASE WHEN e.kind = 'intake' THEN 1 ELSE 0 END) AS BIGINT) AS enrolments, \
-          CAST(SUM(CASE WHEN e.kind = 'withdrawn' THEN 1 ELSE 0 END) AS BIGINT) AS withdrawals, \
-          CAST(SUM(CASE WHEN e.kind = 'eligible' THEN 1 ELSE 0 END) AS BIGINT) AS approvals, \
-          CAST(SUM(CASE WHEN e.kind = 'ineligible' THEN 1 ELSE 0 END) AS BIGINT) AS refusals \
+          CAST(SUM(CASE WHEN e.kind = 'referred' THEN e.n ELSE 0 END) AS BIGINT) AS referrals, \
+          CAST(SUM(CASE WHEN e.kind = 'intake' THEN e.n ELSE 0 END) AS BIGINT) AS enrolments, \
+          CAST(SUM(CASE WHEN e.kind = 'withdrawn' THEN e.n ELSE 0 END) AS BIGINT) AS withdrawals, \
+          CAST(SUM(CASE WHEN e.kind = 'eligible' THEN e.n ELSE 0 END) AS BIGINT) AS approvals, \
+          CAST(SUM(CASE WHEN e.kind = 'ineligible' THEN e.n ELSE 0 END) AS BIGINT) AS refusals \
         FROM ( \
-          SELECT c.country_of_return AS country, 'referred' AS kind FROM cases c \
-            WHERE c.referred_at >= $1 AND c.referred_at < $2 \
+          SELECT c.country_of_return AS country, 'referred' AS kind, COUNT(*) AS n FROM cases c \
+            WHERE c.referred_at >= $1 AND c.referred_at < $2 GROUP BY c.country_of_return \
           UNION ALL \
-          SELECT c.country_of_return AS country, t.to_status AS kind \
-            FROM case_transitions t JOIN cases c ON c.id = t.case_id \
-            WHERE t.to_status IN ('intake', 'withdrawn', 'eligible', 'ineligible') \
-              AND t.at >= $3 AND t.at < $4 \
+          SELECT c.country_of_return, 'intake', COUNT(*) FROM cases c \
+            WHERE c.registered_at >= $1 AND c.registered_at < $2 GROUP BY c.country_of_return \
+          UNION ALL \
+          SELECT c.country_of_return, 'withdrawn', COUNT(*) FROM cases c \
+            WHERE c.withdrawn_at >= $1 AND c.withdrawn_at < $2 GROUP BY c.country_of_return \
+          UNION ALL \
+          SELECT c.country_of_return, 'eligible', COUNT(*) FROM cases c \
+            WHERE c.approved_at >= $1 AND c.approved_at < $2 GROUP BY c.country_of_return \
+          UNION ALL \
+          SELECT c.country_of_return, 'ineligible', COUNT(*) FROM cases c \
+            WHERE c.refused_at >= $1 AND c.refused_at < $2 GROUP BY c.country_of_return \
         ) e GROUP BY e.country";
     let rows: Vec<CountRow> = on_db!(&store.db, p => sqlx::query_as::<_, CountRow>(sql)
-        .bind(start).bind(end).bind(start).bind(end)
+        .bind(start).bind(end)
         .fetch_all(p).await)?;
     Ok(rows
         .into_iter()
@@ -87,62 +93,34 @@ async fn event_counts(
         .collect())
 }
 
-/// Itineraries that departed in the period and are their case's first
-/// departure: the case departed in the period. Binds `$1` and `$2` (the
-/// period's UTC bounds); the dashboard builds on it too.
-///
-/// An itinerary has `departed_at` exactly when its status is `departed`
-/// (a departure is confirmed once and never changes), so no status test:
-/// both parts read only the partial indexes on `departed_at` (migrations
-/// 0030 and 0034), never a row of the table. A status test led SQLite,
-/// which plans without statistics until someone runs ANALYZE, through the
-/// status index: every departed itinerary, and for each every other one
-/// (minutes at 1,000,000 cases).
-pub(crate) const FIRST_DEPARTURES: &str =
-    "SELECT i.case_id AS case_id, i.departed_at AS departed_at \
-    FROM itineraries i \
-    WHERE i.departed_at >= $1 AND i.departed_at < $2 \
-      AND NOT EXISTS (SELECT 1 FROM itineraries j WHERE j.case_id = i.case_id \
-        AND j.departed_at < $1)";
-
 #[derive(sqlx::FromRow)]
 struct DepartureRow {
-    case_id: uuid::Uuid,
     country: Option<String>,
     referred_at: DateTime<Utc>,
     departed_at: DateTime<Utc>,
     status: String,
 }
 
-/// The cases that departed in the period: when each was referred and left.
+/// The cases that departed in the period (their first departure, the case
+/// milestone `departed_at`): when each was referred and left.
 async fn departures(
     store: &Store,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> Result<Vec<Departure>> {
-    let sql = format!(
-        "SELECT d.case_id, c.country_of_return AS country, c.referred_at, d.departed_at, c.status \
-         FROM ({FIRST_DEPARTURES}) d JOIN cases c ON c.id = d.case_id ORDER BY d.case_id, d.departed_at"
-    );
-    let rows: Vec<DepartureRow> = on_db!(&store.db, p => sqlx::query_as::<_, DepartureRow>(&sql)
+    let sql = "SELECT c.country_of_return AS country, c.referred_at, c.departed_at, c.status \
+         FROM cases c WHERE c.departed_at >= $1 AND c.departed_at < $2";
+    let rows: Vec<DepartureRow> = on_db!(&store.db, p => sqlx::query_as::<_, DepartureRow>(sql)
         .bind(start).bind(end).fetch_all(p).await)?;
-    // A family on two itineraries leaving the same period gives two rows:
-    // the case departed with the first.
-    let mut out: Vec<Departure> = Vec::with_capacity(rows.len());
-    let mut last: Option<uuid::Uuid> = None;
-    for r in rows {
-        if last == Some(r.case_id) {
-            continue;
-        }
-        last = Some(r.case_id);
-        out.push(Departure {
+    Ok(rows
+        .into_iter()
+        .map(|r| Departure {
             country: r.country,
             referred_at: r.referred_at,
             departed_at: r.departed_at,
             status: r.status,
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 #[derive(sqlx::FromRow)]
@@ -156,21 +134,22 @@ struct SpendRow {
 /// departed on, and the reintegration purchases paid for them (paid or
 /// delivered) up to the end of the period, each summed per currency.
 async fn spend(store: &Store, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Vec<Spend>> {
-    let cases = format!("SELECT DISTINCT f.case_id FROM ({FIRST_DEPARTURES}) f");
-    let sql = format!(
-        "SELECT 'tickets' AS kind, i.fare_currency AS currency, CAST(SUM(i.fare_minor) AS BIGINT) AS total \
-           FROM itineraries i WHERE i.departed_at IS NOT NULL AND i.fare_minor IS NOT NULL \
-             AND i.fare_currency IS NOT NULL AND i.case_id IN ({cases}) \
+    // CROSS JOIN: SQLite keeps the written order, from the period's
+    // departed cases to their rows, rather than from every purchase paid
+    // before the period's end; PostgreSQL plans it as an inner join.
+    let sql = "SELECT 'tickets' AS kind, i.fare_currency AS currency, CAST(SUM(i.fare_minor) AS BIGINT) AS total \
+           FROM cases c CROSS JOIN itineraries i \
+           WHERE c.departed_at >= $1 AND c.departed_at < $2 AND i.case_id = c.id \
+             AND i.departed_at IS NOT NULL AND i.fare_minor IS NOT NULL AND i.fare_currency IS NOT NULL \
            GROUP BY i.fare_currency \
          UNION ALL \
          SELECT 'reintegration' AS kind, p.programme_currency AS currency, CAST(SUM(p.programme_minor) AS BIGINT) AS total \
-           FROM purchases p WHERE p.status || '' IN ('paid', 'delivered') AND p.paid_at < $3 \
-             AND p.case_id IN ({}) \
-           GROUP BY p.programme_currency",
-        cases.replace("$1", "$4").replace("$2", "$5")
-    );
-    let rows: Vec<SpendRow> = on_db!(&store.db, p => sqlx::query_as::<_, SpendRow>(&sql)
-        .bind(start).bind(end).bind(end).bind(start).bind(end).fetch_all(p).await)?;
+           FROM cases c CROSS JOIN purchases p \
+           WHERE c.departed_at >= $1 AND c.departed_at < $2 AND p.case_id = c.id \
+             AND p.status IN ('paid', 'delivered') AND p.paid_at < $2 \
+           GROUP BY p.programme_currency";
+    let rows: Vec<SpendRow> = on_db!(&store.db, p => sqlx::query_as::<_, SpendRow>(sql)
+        .bind(start).bind(end).fetch_all(p).await)?;
     let mut out: Vec<Spend> = Vec::new();
     for r in rows {
         let i = match out.iter().position(|s| s.currency == r.currency) {

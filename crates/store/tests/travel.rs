@@ -394,6 +394,39 @@ async fn booking_departure_and_cbsa_inbox(store: Store) {
         cases::summary(&store, &c, id).await.unwrap().status,
         "departed"
     );
+    // The case milestones the reports count (migration 0044) followed the
+    // workflow and the departure: the first move into each status, the
+    // confirmed departure time, nothing for statuses never reached.
+    let milestones = |store: Store| async move {
+        on_db!(&store.db, p => sqlx::query_as::<_, (Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>(
+            "SELECT registered_at, approved_at, refused_at, withdrawn_at, departed_at FROM cases WHERE id = $1")
+            .bind(id).fetch_one(p).await)
+        .unwrap()
+    };
+    let first_move = |to: &'static str| {
+        let store = store.clone();
+        async move {
+            on_db!(&store.db, p => sqlx::query_scalar::<_, DateTime<Utc>>(
+                "SELECT MIN(at) FROM case_transitions WHERE case_id = $1 AND to_status = $2")
+                .bind(id).bind(to).fetch_one(p).await)
+            .unwrap()
+        }
+    };
+    let m = milestones(store.clone()).await;
+    assert_eq!(m.0, Some(first_move("intake").await));
+    assert_eq!(m.1, Some(first_move("eligible").await));
+    assert_eq!((m.2, m.3), (None, None));
+    assert_eq!(m.4, done.departed_at);
+    // A departure that is corrected or deleted leaves the earliest one left.
+    let earlier = done.departed_at.unwrap() - Duration::days(2);
+    on_db!(&store.db, p => sqlx::query("UPDATE itineraries SET departed_at = $1 WHERE id = $2")
+        .bind(earlier).bind(it.id).execute(p).await.map(|_| ()))
+    .unwrap();
+    assert_eq!(milestones(store.clone()).await.4, Some(earlier));
+    on_db!(&store.db, p => sqlx::query("UPDATE itineraries SET departed_at = NULL WHERE id = $1")
+        .bind(it.id).execute(p).await.map(|_| ()))
+    .unwrap();
+    assert_eq!(milestones(store.clone()).await.4, done.departed_at);
     // CBSA's referring officer is told, once; the other officer is not.
     let inbox = notifications::inbox(&store, &cbsa, 50).await.unwrap();
     assert_eq!(inbox.len(), 1);
