@@ -15,7 +15,7 @@
 //! medians need them).
 
 use crate::actor::Actor;
-use crate::reports::{LATEST_SURVEYS, RSS_SUMS};
+use crate::reports::{latest_surveys, RSS_SUMS};
 use crate::sql::{Param, Sql};
 use crate::{bind_params, on_db, Error, Result, Store};
 use chrono::{DateTime, Duration, Utc};
@@ -53,11 +53,15 @@ pub async fn load(store: &Store, actor: &Actor, filter: &DashboardFilter) -> Res
             Err(e) => return Err(e),
         },
     };
-    let q = Q {
+    let mut q = Q {
         actor,
         filter,
         programme_id,
+        join: String::new(),
     };
+    if q.restricts(store).await? {
+        q.join = cases_join(store);
+    }
     let wants = |p: Panel| dashboard::panels(actor.role).contains(&p);
     // The figures are independent reads: run them side by side on the
     // pool's connections (SQLite readers do not block each other in WAL
@@ -125,9 +129,53 @@ struct Q<'a> {
     actor: &'a Actor,
     filter: &'a DashboardFilter,
     programme_id: Option<Uuid>,
+    /// How the period panels reach the case of each purchase, evaluation
+    /// or survey for the filters and the scope (`JOIN cases c ON c.id =
+    /// x.case_id`, the `x` left open), or empty when neither leaves out a
+    /// single case: then they read their own index alone.
+    join: String,
+}
+
+/// The join from a period's rows to their case, for the filters and the
+/// scope. SQLite is told to use `cases_scope`, which holds every column
+/// they test: left alone it takes the primary key and reads each case's row
+/// (twice the time). PostgreSQL chooses by its statistics.
+pub(crate) fn cases_join(store: &Store) -> String {
+    match store.is_postgres() {
+        true => " JOIN cases c ON c.id = ".into(),
+        false => " JOIN cases c INDEXED BY cases_scope ON c.id = ".into(),
+    }
 }
 
 impl Q<'_> {
+    /// Whether the filters or the scope leave out any case now. Asked of
+    /// the counter table (a few hundred rows), which holds every column the
+    /// scopes test. A supervisor whose team holds every counsellor, or an
+    /// analyst, sees the whole programme: their panels skip the join to
+    /// cases (a lookup per row). A case moved out of scope between this
+    /// check and the panels' reads may count once in that view's totals;
+    /// the dashboard shows totals only, never a case.
+    async fn restricts(&self, store: &Store) -> Result<bool> {
+        if self.programme_id.is_some()
+            || self.filter.country.is_some()
+            || self.filter.counsellor.is_some()
+        {
+            return Ok(true);
+        }
+        let mut s = Sql::new("SELECT COUNT(*) FROM case_counts c WHERE c.n > 0 AND NOT (1 = 1");
+        self.push(&mut s);
+        s.push(")");
+        Ok(count(store, &s).await? > 0)
+    }
+
+    /// `self.join` completed with the period row's case id column.
+    fn join(&self, case_id: &str) -> String {
+        match self.join.is_empty() {
+            true => String::new(),
+            false => format!("{}{case_id}", self.join),
+        }
+    }
+
     fn push(&self, s: &mut Sql) {
         if let Some(p) = self.programme_id {
             s.push(" AND c.programme_id = ").bind(Param::Uuid(p));
@@ -182,10 +230,11 @@ async fn statuses(store: &Store, q: &Q<'_>) -> Result<Vec<KeyCount>> {
 async fn overdue(store: &Store, q: &Q<'_>, now: DateTime<Utc>) -> Result<Vec<KeyCount>> {
     let mut out = Vec::new();
 
-    let mut s = Sql::new(
-        "SELECT COUNT(*) FROM referrals r JOIN cases c ON c.id = r.case_id \
+    let mut s = Sql::new(&format!(
+        "SELECT COUNT(*) FROM referrals r{}r.case_id \
          WHERE r.contacted_at IS NULL AND r.contact_due_at < ",
-    );
+        cases_join(store)
+    ));
     s.bind(Param::Time(now))
         .push(" AND c.status || '' = 'referred'");
     q.push(&mut s);
@@ -302,12 +351,13 @@ struct TierRow {
 /// evaluation made in the period, when it found the case eligible.
 async fn tiers(store: &Store, q: &Q<'_>) -> Result<Vec<TierSums>> {
     let (start, end) = q.bounds();
-    let mut s = Sql::new(
+    let mut s = Sql::new(&format!(
         "SELECT e.tier, e.currency, COUNT(*) AS cases, \
            CAST(COALESCE(SUM(e.amount_minor), 0) AS BIGINT) AS amount_minor \
-         FROM eligibility_evaluations e JOIN cases c ON c.id = e.case_id \
+         FROM eligibility_evaluations e{} \
          WHERE e.evaluated_at >= ",
-    );
+        q.join("e.case_id")
+    ));
     s.bind(Param::Time(start))
         .push(" AND e.evaluated_at < ")
         .bind(Param::Time(end))
@@ -322,7 +372,9 @@ async fn tiers(store: &Store, q: &Q<'_>) -> Result<Vec<TierSums>> {
             " AND (e2.evaluated_at > e.evaluated_at \
                OR (e2.evaluated_at = e.evaluated_at AND e2.id > e.id)))",
         );
-    q.push(&mut s);
+    if !q.join.is_empty() {
+        q.push(&mut s);
+    }
     s.push(" GROUP BY e.tier, e.currency");
     let rows: Vec<TierRow> = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, TierRow>(&s.text), s.params).fetch_all(p).await)?;
     Ok(rows
@@ -348,17 +400,20 @@ struct SpendRow {
 /// by category, in the programme's currency.
 async fn spending(store: &Store, q: &Q<'_>) -> Result<Vec<CategorySpend>> {
     let (start, end) = q.bounds();
-    let mut s = Sql::new(
+    let mut s = Sql::new(&format!(
         "SELECT p.category, p.programme_currency AS currency, \
            CAST(SUM(p.programme_minor) AS BIGINT) AS amount_minor, COUNT(DISTINCT p.case_id) AS cases \
-         FROM purchases p JOIN cases c ON c.id = p.case_id \
+         FROM purchases p{} \
          WHERE p.paid_at >= ",
-    );
+        q.join("p.case_id")
+    ));
     s.bind(Param::Time(start))
         .push(" AND p.paid_at < ")
         .bind(Param::Time(end))
         .push(" AND p.status || '' IN ('paid', 'delivered')");
-    q.push(&mut s);
+    if !q.join.is_empty() {
+        q.push(&mut s);
+    }
     s.push(" GROUP BY p.category, p.programme_currency");
     let rows: Vec<SpendRow> = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, SpendRow>(&s.text), s.params).fetch_all(p).await)?;
     Ok(rows
@@ -385,10 +440,15 @@ struct RssRow {
 /// donor report's definition).
 async fn rss(store: &Store, q: &Q<'_>) -> Result<RssSums> {
     let p = &q.filter.period;
-    let mut s = Sql::new(&format!("SELECT {RSS_SUMS} {LATEST_SURVEYS}"));
-    // LATEST_SURVEYS binds $1, $2 and $3.
+    let mut s = Sql::new(&format!(
+        "SELECT {RSS_SUMS} {}",
+        latest_surveys(&q.join("s.case_id"))
+    ));
+    // latest_surveys binds $1, $2 and $3.
     s.params = vec![Param::Date(p.from), Param::Date(p.to), Param::Date(p.to)];
-    q.push(&mut s);
+    if !q.join.is_empty() {
+        q.push(&mut s);
+    }
     let r: RssRow = on_db!(&store.db, c => bind_params!(sqlx::query_as::<_, RssRow>(&s.text), s.params).fetch_one(c).await)?;
     Ok(RssSums {
         country: None,

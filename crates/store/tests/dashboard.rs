@@ -592,6 +592,60 @@ async fn figures_scope_and_suppression(store: Store) {
         }
         other => panic!("{other:?}"),
     }
+
+    // The second counsellor moves to another team: the supervisor's period
+    // panels (which skip the join to cases while the team holds every
+    // counsellor) now leave out that counsellor's cases.
+    let cou2 = p.cou2.user_id.to_string();
+    let theirs = dashboard::load(
+        &store,
+        &p.sup,
+        &filter(&[("period", "2026-Q3"), ("counsellor", &cou2)]),
+    )
+    .await
+    .unwrap();
+    let spent = |d: &Dashboard| -> Vec<(String, i64)> {
+        d.spending
+            .as_ref()
+            .map(|v| {
+                v.iter()
+                    .map(|l| (l.category.clone(), l.amount_minor.unwrap_or(0)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let tier_cases = |d: &Dashboard| -> i64 {
+        d.tiers
+            .as_ref()
+            .map(|v| v.iter().map(|t| t.cases.unwrap_or(0)).sum())
+            .unwrap_or(0)
+    };
+    let surveys = |d: &Dashboard| d.rss.as_ref().and_then(|r| r.surveys).unwrap_or(0);
+    assert!(
+        !spent(&theirs).is_empty() || tier_cases(&theirs) > 0 || surveys(&theirs) > 0,
+        "the second counsellor's cases have period figures"
+    );
+    on_db!(&store.db, c => sqlx::query("UPDATE users SET team = 'elsewhere' WHERE id = $1")
+        .bind(p.cou2.user_id).execute(c).await.map(|_| ()))
+    .unwrap();
+    let after = q3(&store, &p.sup).await;
+    let mut expected: Vec<(String, i64)> = spent(&s)
+        .into_iter()
+        .map(|(k, n)| {
+            let less = spent(&theirs)
+                .iter()
+                .find(|(t, _)| *t == k)
+                .map_or(0, |(_, m)| *m);
+            (k, n - less)
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    expected.sort();
+    let mut got = spent(&after);
+    got.sort();
+    assert_eq!(got, expected);
+    assert_eq!(tier_cases(&after), tier_cases(&s) - tier_cases(&theirs));
+    assert_eq!(surveys(&after), surveys(&s) - surveys(&theirs));
 }
 both_databases!(dashboard_figures, figures_scope_and_suppression);
 
