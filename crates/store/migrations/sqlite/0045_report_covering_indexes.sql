@@ -12,3 +12,9 @@ DROP INDEX IF EXISTS rss_surveys_surveyed_on;
 CREATE INDEX rss_surveys_surveyed_on ON rss_surveys (surveyed_on, case_id, recorded_at, id, economic, social, psychosocial, composite);
 DROP INDEX IF EXISTS rss_surveys_case;
 CREATE INDEX rss_surveys_case ON rss_surveys (case_id, surveyed_on, recorded_at, id);
+-- The donor report's cost per return: from each departed case to the fares
+-- of its departures and to its paid purchases, without reading their rows.
+DROP INDEX IF EXISTS itineraries_case_departed;
+CREATE INDEX itineraries_case_departed ON itineraries (case_id, departed_at, fare_currency, fare_minor) WHERE departed_at IS NOT NULL;
+DROP INDEX IF EXISTS purchases_case;
+CREATE INDEX purchases_case ON purchases (case_id, status, paid_at, programme_currency, programme_minor);
