@@ -168,6 +168,17 @@ impl Q<'_> {
         Ok(count(store, &s).await? > 0)
     }
 
+    /// The case id of the period's row `alias` for a correlated check:
+    /// the joined case's when there is a join, so that SQLite, which runs a
+    /// check at the first loop it can, runs it after the filters and the
+    /// scope have left the row in, not for every row of the period.
+    fn case_id(&self, alias: &str) -> String {
+        match self.join.is_empty() {
+            true => format!("{alias}.case_id"),
+            false => "c.id".into(),
+        }
+    }
+
     /// `self.join` completed with the period row's case id column.
     fn join(&self, case_id: &str) -> String {
         match self.join.is_empty() {
@@ -363,10 +374,11 @@ async fn tiers(store: &Store, q: &Q<'_>) -> Result<Vec<TierSums>> {
         .bind(Param::Time(end))
         .push(" AND e.tier IS NOT NULL AND e.eligible = ")
         .bind(Param::Bool(true))
-        .push(
-            " AND NOT EXISTS (SELECT 1 FROM eligibility_evaluations e2 WHERE e2.case_id = e.case_id \
+        .push(&format!(
+            " AND NOT EXISTS (SELECT 1 FROM eligibility_evaluations e2 WHERE e2.case_id = {} \
                AND e2.evaluated_at < ",
-        )
+            q.case_id("e")
+        ))
         .bind(Param::Time(end))
         .push(
             " AND (e2.evaluated_at > e.evaluated_at \
@@ -442,7 +454,7 @@ async fn rss(store: &Store, q: &Q<'_>) -> Result<RssSums> {
     let p = &q.filter.period;
     let mut s = Sql::new(&format!(
         "SELECT {RSS_SUMS} {}",
-        latest_surveys(&q.join("s.case_id"))
+        latest_surveys(&q.join("s.case_id"), &q.case_id("s"))
     ));
     // latest_surveys binds $1, $2 and $3.
     s.params = vec![Param::Date(p.from), Param::Date(p.to), Param::Date(p.to)];
