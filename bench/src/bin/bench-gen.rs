@@ -65,6 +65,16 @@ async fn main() -> Result<()> {
     })
     .await?;
     let load_secs = start.elapsed().as_secs_f64();
+    // The people's search terms and duplicate matching keys, which the
+    // loader leaves to these backfills: a server started on the database
+    // would otherwise compute them in the background while it is measured.
+    let t = Instant::now();
+    let termed = homeward_store::search::backfill(&store).await?;
+    let keyed = homeward_store::duplicates::backfill(&store).await?;
+    eprintln!(
+        "  search terms of {termed} and matching keys of {keyed} people in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     let t = Instant::now();
     if pg && !a.no_analyze {
         // What autovacuum does after a bulk insert: statistics, and the
