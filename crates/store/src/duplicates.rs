@@ -426,9 +426,13 @@ pub async fn all_pairs(store: &Store, min_score: f64) -> Result<Vec<Pair>> {
 pub async fn backfill(store: &Store) -> Result<u64> {
     let sql = format!(
         "SELECT {COLUMNS} FROM persons p WHERE p.id > $1 AND p.merged_into IS NULL AND NOT EXISTS \
-         (SELECT 1 FROM person_match_keys k WHERE k.match_key = $2 AND k.person_id = p.id) \
+         (SELECT 1 FROM person_match_keys k WHERE k.match_key = $2 AND k.person_id = p.id \
+           AND k.person_id > $1) \
          ORDER BY p.id LIMIT $3"
     );
+    // `k.person_id > $1` says again what `= p.id` implies: PostgreSQL's
+    // merge anti-join otherwise reads every key written so far on each
+    // batch (1.6 s a batch, an hour for 1.8 M people; 0.3 s with it).
     let mut after = Uuid::nil();
     let mut done = 0u64;
     loop {

@@ -210,8 +210,12 @@ pub async fn index(tx: &mut Tx, id: Uuid, d: &PersonData) -> Result<()> {
 pub async fn backfill(store: &Store) -> Result<u64> {
     let sql = "SELECT id, given_names, family_name, original_script_name, aliases, uci, \
                cbsa_client_id, passport_number, phone FROM persons p WHERE p.id > $1 AND NOT EXISTS \
-               (SELECT 1 FROM person_search_terms k WHERE k.term = $2 AND k.person_id = p.id) \
+               (SELECT 1 FROM person_search_terms k WHERE k.term = $2 AND k.person_id = p.id \
+                 AND k.person_id > $1) \
                ORDER BY p.id LIMIT $3";
+    // `k.person_id > $1` repeats what `= p.id` implies, so that a merge
+    // anti-join on PostgreSQL starts at the batch instead of reading every
+    // marker written so far (as in `duplicates::backfill`).
     let mut after = Uuid::nil();
     let mut done = 0u64;
     loop {
