@@ -179,6 +179,14 @@ impl Q<'_> {
         }
     }
 
+    /// The filters and the scope of a period panel: nothing without the
+    /// join (then they leave out no case, and `c` is not in the query).
+    fn push_joined(&self, s: &mut Sql) {
+        if !self.join.is_empty() {
+            self.push(s);
+        }
+    }
+
     /// `self.join` completed with the period row's case id column.
     fn join(&self, case_id: &str) -> String {
         match self.join.is_empty() {
@@ -384,9 +392,7 @@ async fn tiers(store: &Store, q: &Q<'_>) -> Result<Vec<TierSums>> {
             " AND (e2.evaluated_at > e.evaluated_at \
                OR (e2.evaluated_at = e.evaluated_at AND e2.id > e.id)))",
         );
-    if !q.join.is_empty() {
-        q.push(&mut s);
-    }
+    q.push_joined(&mut s);
     s.push(" GROUP BY e.tier, e.currency");
     let rows: Vec<TierRow> = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, TierRow>(&s.text), s.params).fetch_all(p).await)?;
     Ok(rows
@@ -423,9 +429,7 @@ async fn spending(store: &Store, q: &Q<'_>) -> Result<Vec<CategorySpend>> {
         .push(" AND p.paid_at < ")
         .bind(Param::Time(end))
         .push(" AND p.status || '' IN ('paid', 'delivered')");
-    if !q.join.is_empty() {
-        q.push(&mut s);
-    }
+    q.push_joined(&mut s);
     s.push(" GROUP BY p.category, p.programme_currency");
     let rows: Vec<SpendRow> = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, SpendRow>(&s.text), s.params).fetch_all(p).await)?;
     Ok(rows
@@ -458,9 +462,7 @@ async fn rss(store: &Store, q: &Q<'_>) -> Result<RssSums> {
     ));
     // latest_surveys binds $1, $2 and $3.
     s.params = vec![Param::Date(p.from), Param::Date(p.to), Param::Date(p.to)];
-    if !q.join.is_empty() {
-        q.push(&mut s);
-    }
+    q.push_joined(&mut s);
     let r: RssRow = on_db!(&store.db, c => bind_params!(sqlx::query_as::<_, RssRow>(&s.text), s.params).fetch_one(c).await)?;
     Ok(RssSums {
         country: None,
