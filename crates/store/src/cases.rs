@@ -309,6 +309,14 @@ const MEMBERS_ORDER: &str =
 /// The whole case, if in scope. Callers that show it to a person record the read.
 pub async fn get(store: &Store, actor: &Actor, id: Uuid) -> Result<CaseDetail> {
     let summary = summary(store, actor, id).await?;
+    detail(store, actor, summary).await
+}
+
+/// The rest of the case whose `summary` the caller has just read for `actor`
+/// (the scope check): its people, timeline and the moves open to the actor.
+/// Spares the case page a second read of the summary.
+pub async fn detail(store: &Store, actor: &Actor, summary: CaseSummary) -> Result<CaseDetail> {
+    let id = summary.id;
     let rows: Vec<MemberRow> = on_db!(&store.db, p => sqlx::query_as(&format!(
         "SELECT {MEMBERS_COLUMNS} FROM case_members m JOIN persons p ON p.id = m.person_id \
          WHERE m.case_id = $1 {MEMBERS_ORDER}"))
@@ -407,7 +415,16 @@ where
     Ok(out)
 }
 
-fn push_filters(actor: &Actor, f: &CaseFilter, w: &mut Sql) {
+/// How a free-text query is matched (see [`list_page`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FreeText {
+    /// Gather every matching case first.
+    Set,
+    /// Check each case in the list's order (a common word).
+    Each,
+}
+
+fn push_filters(actor: &Actor, f: &CaseFilter, w: &mut Sql, mode: FreeText) {
     actor.push_case_scope(w);
     if let Some(s) = f.status.as_deref().filter(|s| !s.is_empty()) {
         w.push(" AND c.status = ").bind(Param::Text(s.to_string()));
@@ -433,7 +450,10 @@ fn push_filters(actor: &Actor, f: &CaseFilter, w: &mut Sql) {
             // principal's names or identifiers, or the case number's digits.
             // A query too long to be a search finds nothing.
             match homeward_domain::search::Query::parse(q) {
-                Ok(query) if !query.is_empty() => crate::search::push_case_match(w, &query),
+                Ok(query) if !query.is_empty() => match mode {
+                    FreeText::Set => crate::search::push_case_match(w, &query),
+                    FreeText::Each => crate::search::push_case_match_each(w, &query),
+                },
                 _ => {
                     w.push(" AND 1 = 0");
                 }
@@ -442,13 +462,60 @@ fn push_filters(actor: &Actor, f: &CaseFilter, w: &mut Sql) {
     }
 }
 
-/// The case list: filtered, sorted, paged, within scope. Returns rows and the total.
+/// The most cases a free-text list with a common word counts: past it the
+/// total reads "more than" ([`CaseList::total_is_lower_bound`]).
+pub const COMMON_WORD_COUNT_CAP: i64 = 1_000;
+
+/// A page of the case list.
+#[derive(Debug, Clone)]
+pub struct CaseList {
+    /// The page's rows.
+    pub rows: Vec<CaseSummary>,
+    /// Every case that matches, or [`COMMON_WORD_COUNT_CAP`] when
+    /// `total_is_lower_bound`.
+    pub total: i64,
+    /// The free text is a common word and more cases match than were
+    /// counted: the user is asked to narrow the search.
+    pub total_is_lower_bound: bool,
+}
+
+/// The case list: filtered, sorted, paged, within scope. Returns rows and the
+/// total (see [`list_page`] for when the total is a lower bound).
 pub async fn list(store: &Store, actor: &Actor, f: &CaseFilter) -> Result<(Vec<CaseSummary>, i64)> {
+    let l = list_page(store, actor, f).await?;
+    Ok((l.rows, l.total))
+}
+
+/// The case list: filtered, sorted, paged, within scope. When the free text
+/// is one common word (more than [`crate::search::COMMON_WORD_PEOPLE`]
+/// people), cases are checked one by one in the list's order, so the page
+/// stops after its rows, and at most [`COMMON_WORD_COUNT_CAP`] are counted
+/// (both are `store.common_word`).
+pub async fn list_page(store: &Store, actor: &Actor, f: &CaseFilter) -> Result<CaseList> {
     actor.require(Resource::Case, Action::Read)?;
+    let text = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let free_text = text.is_some();
+    let mut mode = FreeText::Set;
+    if let Some(q) = text {
+        if CaseNumber::parse(&q.to_ascii_uppercase()).is_none() {
+            if let Ok(query) = homeward_domain::search::Query::parse(q) {
+                if crate::search::is_common_word(store, &query).await? {
+                    mode = FreeText::Each;
+                }
+            }
+        }
+    }
     let mut w = Sql::new(" WHERE 1 = 1");
-    push_filters(actor, f, &mut w);
-    let free_text = f.q.as_deref().is_some_and(|q| !q.trim().is_empty());
-    let count_sql = if free_text {
+    push_filters(actor, f, &mut w, mode);
+    let capped = mode == FreeText::Each;
+    let cap = store.common_word.count_cap.max(0);
+    let count_sql = if capped {
+        format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM cases c{} LIMIT {}) x",
+            w.text,
+            cap + 1
+        )
+    } else if free_text {
         format!("SELECT COUNT(*) FROM cases c{}", w.text)
     } else {
         // Without free text, the scope and filters only test columns that
@@ -459,7 +526,9 @@ pub async fn list(store: &Store, actor: &Actor, f: &CaseFilter) -> Result<(Vec<C
             w.text
         )
     };
-    let total: i64 = on_db!(&store.db, p => bind_params!(sqlx::query_scalar(&count_sql), w.params).fetch_one(p).await)?;
+    let counted: i64 = on_db!(&store.db, p => bind_params!(sqlx::query_scalar(&count_sql), w.params).fetch_one(p).await)?;
+    let total_is_lower_bound = capped && counted > cap;
+    let total = if capped { counted.min(cap) } else { counted };
     // Each sort key has an index under each filter (migrations 0005, 0020),
     // so the page's subquery walks one in order and stops after the page.
     let col = match f.sort.as_deref().unwrap_or("updated_at") {
@@ -485,7 +554,11 @@ pub async fn list(store: &Store, actor: &Actor, f: &CaseFilter) -> Result<(Vec<C
         .bind(Param::I64((page - 1).saturating_mul(per_page)))
         .push(&format!(") ORDER BY {col} {dir}, c.id {dir}"));
     let rows = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, CaseSummary>(&q.text), q.params).fetch_all(p).await)?;
-    Ok((rows, total))
+    Ok(CaseList {
+        rows,
+        total,
+        total_is_lower_bound,
+    })
 }
 
 /// Counts of the actor's cases by status (every status, zeros included).

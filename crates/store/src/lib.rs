@@ -108,6 +108,25 @@ macro_rules! on_tx {
     };
 }
 
+/// The case list's limits for a free-text word shared by many people.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommonWord {
+    /// More people than this begin a term with the word: cases are checked
+    /// one by one in the list's order.
+    pub people: i64,
+    /// Such a list counts at most this many cases.
+    pub count_cap: i64,
+}
+
+impl Default for CommonWord {
+    fn default() -> CommonWord {
+        CommonWord {
+            people: search::COMMON_WORD_PEOPLE,
+            count_cap: cases::COMMON_WORD_COUNT_CAP,
+        }
+    }
+}
+
 /// How costly password hashing is. Tests use the cheap setting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HashCost {
@@ -133,6 +152,10 @@ pub struct Store {
     /// Data keys sealing restricted data (ADR 0028); empty until the
     /// program loads them, and then restricted data can be neither written nor read.
     pub keys: std::sync::Arc<crypto::Keyring>,
+    /// When the case list's free text counts as a common word, and how far
+    /// such a list counts (`search::COMMON_WORD_PEOPLE`,
+    /// `cases::COMMON_WORD_COUNT_CAP`; tests lower them).
+    pub common_word: CommonWord,
     /// SQLite admits one writer at a time; this process's writers queue here
     /// in turn rather than in SQLite's busy handler, which polls with sleeps
     /// growing to 100 ms (p99 of a case view, which writes its read to the
@@ -185,6 +208,7 @@ impl Store {
             fitness_window_hours: homeward_domain::readiness::FITNESS_WINDOW_HOURS,
             questionnaire: std::sync::Arc::new(homeward_domain::rss::default_questionnaire()?),
             keys: std::sync::Arc::new(crypto::Keyring::default()),
+            common_word: CommonWord::default(),
             writer: Default::default(),
         })
     }

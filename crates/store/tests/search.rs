@@ -256,6 +256,73 @@ async fn case_list(store: Store) {
     assert_eq!(list(mx, "garcia").await, vec![p.juan_case]);
 }
 
+/// A common word (more people than `common_word.people`) is matched case by
+/// case in the list's order: the same cases in the same order as the set of
+/// matches, and past the count cap the total says "at least".
+async fn case_list_common(store: Store) {
+    let sup = user(&store, "sup@example.org", "supervisor", None).await;
+    let mx = user(&store, "mx@example.org", "mission_officer", Some("MX")).await;
+    let p = people(&store, &sup).await;
+    let seq = p
+        .juan_number
+        .rsplit('-')
+        .next()
+        .expect("sequence")
+        .to_string();
+    let page = |store: Store, actor: Actor, q: String, sort: &'static str| async move {
+        let f = cases::CaseFilter {
+            q: Some(q),
+            sort: Some(sort.into()),
+            page: 1,
+            per_page: 50,
+            ..Default::default()
+        };
+        let l = cases::list_page(&store, &actor, &f).await.expect("list");
+        (
+            l.rows.into_iter().map(|r| r.id).collect::<Vec<Uuid>>(),
+            l.total,
+            l.total_is_lower_bound,
+        )
+    };
+    let mut common = store.clone();
+    common.common_word = homeward_store::CommonWord {
+        people: 0,
+        count_cap: 1,
+    };
+    for q in [
+        "garcía",
+        "GARC lop",
+        "1234-5678",
+        "ab987654",
+        &seq,
+        "Иванов",
+        "ivanov",
+        "horv",
+        "i",
+        "petrov",
+        "%",
+    ] {
+        for sort in ["name", "updated_at", "case_number"] {
+            for actor in [&sup, &mx] {
+                let exact = page(store.clone(), actor.clone(), q.to_string(), sort).await;
+                assert!(!exact.2, "{q}: exact count");
+                assert_eq!(exact.0.len() as i64, exact.1, "{q}");
+                let each = page(common.clone(), actor.clone(), q.to_string(), sort).await;
+                assert_eq!(
+                    each.0, exact.0,
+                    "{q} sorted by {sort}: same cases, same order"
+                );
+                assert_eq!(each.1, exact.1.min(1), "{q}: counted up to the cap");
+                assert_eq!(each.2, exact.1 > 1, "{q}: lower bound past the cap");
+            }
+        }
+    }
+    let ivanov = page(common.clone(), sup.clone(), "Иванов".into(), "name").await;
+    assert_eq!((ivanov.0.len(), ivanov.1, ivanov.2), (2, 1, true));
+    let out_of_scope = page(common, mx, "horv".into(), "name").await;
+    assert!(out_of_scope.0.is_empty() && !out_of_scope.2);
+}
+
 async fn roles_refused(store: Store) {
     let sup = user(&store, "sup@example.org", "supervisor", None).await;
     people(&store, &sup).await;
@@ -345,6 +412,7 @@ both_databases!(finds_names_in_any_script, names_in_any_script);
 both_databases!(finds_identifiers_phones_and_case_numbers, numbers);
 both_databases!(finds_only_within_record_scope, scope);
 both_databases!(case_list_free_text_uses_the_terms, case_list);
+both_databases!(case_list_common_word_checks_each_case, case_list_common);
 both_databases!(refuses_roles_without_person_access, roles_refused);
 both_databases!(terms_follow_edits_and_deletions, terms_follow_changes);
 both_databases!(backfill_is_idempotent, backfill_once);

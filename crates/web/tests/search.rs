@@ -248,6 +248,71 @@ async fn api(store: Store) {
     assert!(doc["paths"]["/api/v1/search"]["get"].is_object());
 }
 
+/// A common word in the case list's free text: the page and the API say
+/// that more cases match than were counted, in English and in French.
+async fn common_word(store: Store) {
+    let mut store = store;
+    store.common_word = homeward_store::CommonWord {
+        people: 0,
+        count_cap: 1,
+    };
+    let app = start(store).await;
+    app.user("sup@iom.int", "supervisor", None).await;
+    let token = app.token("api@iom.int", "supervisor", None).await;
+    register(&app.store, "Ágnes", "Horváth", "HU").await;
+    register(&app.store, "Béla", "Horváth", "HU").await;
+    register(&app.store, "Juan", "García", "MX").await;
+    let (c, csrf, _) = sign_in_home(&app, "sup@iom.int").await;
+    let html = c
+        .get(app.url("/cases?q=horvath"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("More than 1 cases found"), "{html}");
+    assert_eq!(html.matches("Horváth, ").count(), 2, "both rows listed");
+    let html = c
+        .get(app.url("/cases?q=garcia"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("One case found."), "{html}");
+    let r = c
+        .post(app.url("/lang"))
+        .form(&[("_csrf", csrf.as_str()), ("lang", "fr")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = c
+        .get(app.url("/cases?q=horvath"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Plus de 1 dossiers trouvés"), "{html}");
+    let v: serde_json::Value = reqwest::Client::new()
+        .get(app.url("/api/v1/cases?q=horvath"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["total"], 1);
+    assert_eq!(v["total_is_lower_bound"], true);
+    assert_eq!(v["items"].as_array().map(Vec::len), Some(2));
+}
+
 both_databases!(search_box_finds_within_scope, search_box);
+both_databases!(case_list_common_word, common_word);
 both_databases!(roles_without_person_access_are_refused, other_roles_refused);
 both_databases!(search_api, api);

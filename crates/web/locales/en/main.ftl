@@ -23,6 +23,7 @@ cases-found = { $count ->
     [one] One case found.
    *[other] { $count } cases found.
 }
+cases-found-more = More than { $count } cases found: add a word or a filter to narrow the search.
 entries-found = { $count ->
     [one] One entry found.
    *[other] { $count } entries found.

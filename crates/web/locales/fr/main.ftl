@@ -23,6 +23,7 @@ cases-found = { $count ->
     [one] Un dossier trouvé.
    *[other] { $count } dossiers trouvés.
 }
+cases-found-more = Plus de { $count } dossiers trouvés : ajoutez un mot ou un filtre pour affiner la recherche.
 entries-found = { $count ->
     [one] Une entrée trouvée.
    *[other] { $count } entrées trouvées.

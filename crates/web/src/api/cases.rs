@@ -23,7 +23,11 @@ use std::collections::HashMap;
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct CasePage {
     pub items: Vec<CaseSummary>,
+    /// Every matching case, or a lower bound when `total_is_lower_bound`.
     pub total: i64,
+    /// The free text `q` is a common word and more cases match than were
+    /// counted (`total` is then the count cap): narrow the search.
+    pub total_is_lower_bound: bool,
     pub page: i64,
     pub per_page: i64,
 }
@@ -99,10 +103,11 @@ pub async fn list(
         page,
         per_page,
     };
-    let (items, total) = cases::list(&state.store, &a.actor, &f).await?;
+    let l = cases::list_page(&state.store, &a.actor, &f).await?;
     Ok(Json(CasePage {
-        items,
-        total,
+        items: l.rows,
+        total: l.total,
+        total_is_lower_bound: l.total_is_lower_bound,
         page,
         per_page,
     }))

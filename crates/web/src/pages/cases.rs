@@ -30,6 +30,8 @@ struct ListPage {
     l: Layout,
     rows: Vec<CaseSummary>,
     total: i64,
+    /// More cases match than were counted (a common word): narrow the search.
+    more: bool,
     page: i64,
     pages: i64,
     f: FormState,
@@ -91,7 +93,11 @@ pub async fn list(
         page,
         per_page: PER_PAGE,
     };
-    let (rows, total) = match cases::list(&state.store, &auth.actor, &f).await {
+    let cases::CaseList {
+        rows,
+        total,
+        total_is_lower_bound: more,
+    } = match cases::list_page(&state.store, &auth.actor, &f).await {
         Ok(r) => r,
         Err(e) => return store_error(&ctx, e),
     };
@@ -118,6 +124,7 @@ pub async fn list(
             l,
             rows,
             total,
+            more,
             page,
             pages,
             f: fs,
@@ -373,11 +380,27 @@ pub async fn case_page(
     forms: CaseForms,
     status: StatusCode,
 ) -> Response {
-    let c = match cases::get(&state.store, actor, id).await {
+    match cases::summary(&state.store, actor, id).await {
+        Ok(summary) => case_page_of(state, ctx, actor, summary, forms, status).await,
+        Err(e) => store_error(ctx, e),
+    }
+}
+
+/// Renders the case page of a case whose summary was just read for `actor`.
+async fn case_page_of(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &homeward_store::Actor,
+    summary: CaseSummary,
+    forms: CaseForms,
+    status: StatusCode,
+) -> Response {
+    let id = summary.id;
+    let c = match cases::detail(&state.store, actor, summary).await {
         Ok(c) => c,
         Err(e) => return store_error(ctx, e),
     };
-    let mut x = match super::sections::load(state, ctx, actor, id).await {
+    let mut x = match super::sections::load(state, ctx, actor, id, &c.members).await {
         Ok(x) => x,
         Err(e) => return store_error(ctx, e),
     };
@@ -466,17 +489,18 @@ pub async fn show(
         Err(r) => return r,
     };
     // The read is recorded before anything is shown.
-    if let Err(e) = cases::summary(&state.store, &auth.actor, id).await {
-        return store_error(&ctx, e);
-    }
+    let summary = match cases::summary(&state.store, &auth.actor, id).await {
+        Ok(s) => s,
+        Err(e) => return store_error(&ctx, e),
+    };
     if let Err(e) = audit::record_read(&state.store, &auth.actor, "case", id, Some(id)).await {
         return store_error(&ctx, e);
     }
-    case_page(
+    case_page_of(
         &state,
         &ctx,
         &auth.actor,
-        id,
+        summary,
         CaseForms::default(),
         StatusCode::OK,
     )

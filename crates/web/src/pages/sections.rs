@@ -171,6 +171,7 @@ pub async fn load(
     ctx: &Ctx,
     actor: &Actor,
     id: Uuid,
+    members: &[homeward_store::cases::Member],
 ) -> Result<CaseExtras, Error> {
     let t = ctx.tr();
     let store = &state.store;
@@ -251,7 +252,6 @@ pub async fn load(
     x.vulnerabilities = allowed(readiness::vulnerabilities(store, actor, id).await)?;
     x.fitness = allowed(readiness::fitness(store, actor, id).await)?;
     x.can_add_health = role.can(Resource::Counselling, Action::Create);
-    let members = homeward_store::cases::members(store, actor, id).await?;
     // Letters default to the principal applicant's first language that has a translation.
     let preferred: Vec<String> = members
         .iter()
@@ -259,8 +259,8 @@ pub async fn load(
         .map(|m| m.person.preferred_languages.clone())
         .unwrap_or_default();
     x.travellers = members
-        .into_iter()
-        .map(|m| (m.person.id.to_string(), m.person.display_name))
+        .iter()
+        .map(|m| (m.person.id.to_string(), m.person.display_name.clone()))
         .collect();
     let choices = |group: &str, vals: &[&str]| -> Vec<(String, String)> {
         vals.iter()
