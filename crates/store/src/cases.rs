@@ -422,6 +422,8 @@ enum FreeText {
     Set,
     /// Check each case in the list's order (a common word).
     Each,
+    /// Leave the free text to the caller.
+    Skip,
 }
 
 fn push_filters(actor: &Actor, f: &CaseFilter, w: &mut Sql, mode: FreeText) {
@@ -441,7 +443,11 @@ fn push_filters(actor: &Actor, f: &CaseFilter, w: &mut Sql, mode: FreeText) {
     if let Some(id) = f.counsellor_id {
         w.push(" AND c.counsellor_id = ").bind(Param::Uuid(id));
     }
-    if let Some(q) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(q) =
+        f.q.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && mode != FreeText::Skip)
+    {
         if CaseNumber::parse(&q.to_ascii_uppercase()).is_some() {
             w.push(" AND c.case_number = ")
                 .bind(Param::Text(q.to_ascii_uppercase()));
@@ -453,6 +459,7 @@ fn push_filters(actor: &Actor, f: &CaseFilter, w: &mut Sql, mode: FreeText) {
                 Ok(query) if !query.is_empty() => match mode {
                     FreeText::Set => crate::search::push_case_match(w, &query),
                     FreeText::Each => crate::search::push_case_match_each(w, &query),
+                    FreeText::Skip => {}
                 },
                 _ => {
                     w.push(" AND 1 = 0");
@@ -495,24 +502,33 @@ pub async fn list_page(store: &Store, actor: &Actor, f: &CaseFilter) -> Result<C
     actor.require(Resource::Case, Action::Read)?;
     let text = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     let free_text = text.is_some();
-    let mut mode = FreeText::Set;
+    let mut common = None;
     if let Some(q) = text {
         if CaseNumber::parse(&q.to_ascii_uppercase()).is_none() {
             if let Ok(query) = homeward_domain::search::Query::parse(q) {
                 if crate::search::is_common_word(store, &query).await? {
-                    mode = FreeText::Each;
+                    common = query.words.first().cloned();
                 }
             }
         }
     }
+    let mode = match common {
+        Some(_) => FreeText::Each,
+        None => FreeText::Set,
+    };
     let mut w = Sql::new(" WHERE 1 = 1");
     push_filters(actor, f, &mut w, mode);
-    let capped = mode == FreeText::Each;
+    let capped = common.is_some();
     let cap = store.common_word.count_cap.max(0);
-    let count_sql = if capped {
+    // A common word is counted from its people's terms (cases in order would
+    // be read a long way when few of them match), up to the cap.
+    let mut counting = Sql::new(" WHERE c.principal_person_id = s.person_id");
+    let count_sql = if let Some(word) = &common {
+        crate::search::push_word_range(&mut counting, "s", word);
+        push_filters(actor, f, &mut counting, FreeText::Skip);
         format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM cases c{} LIMIT {}) x",
-            w.text,
+            "SELECT COUNT(*) FROM (SELECT DISTINCT c.id FROM person_search_terms s CROSS JOIN cases c{} LIMIT {}) x",
+            counting.text,
             cap + 1
         )
     } else if free_text {
@@ -526,7 +542,12 @@ pub async fn list_page(store: &Store, actor: &Actor, f: &CaseFilter) -> Result<C
             w.text
         )
     };
-    let counted: i64 = on_db!(&store.db, p => bind_params!(sqlx::query_scalar(&count_sql), w.params).fetch_one(p).await)?;
+    let count_params = if capped {
+        counting.params
+    } else {
+        w.params.clone()
+    };
+    let counted: i64 = on_db!(&store.db, p => bind_params!(sqlx::query_scalar(&count_sql), count_params).fetch_one(p).await)?;
     let total_is_lower_bound = capped && counted > cap;
     let total = if capped { counted.min(cap) } else { counted };
     // Each sort key has an index under each filter (migrations 0005, 0020),

@@ -283,16 +283,20 @@ pub fn push_case_match(sql: &mut Sql, query: &Query) {
 /// terms, in and out of scope) before the list stops gathering every match
 /// and checks cases one by one in its own order instead
 /// ([`push_case_match_each`]).
-pub const COMMON_WORD_PEOPLE: i64 = 2_000;
+pub const COMMON_WORD_PEOPLE: i64 = 5_000;
 
 /// Whether `query` is a single word that begins the terms of more than
 /// `store.common_word.people` people ([`COMMON_WORD_PEOPLE`] unless a test
 /// changed it), such as a common family name. Reads at most that many index
 /// entries.
 pub async fn is_common_word(store: &Store, query: &Query) -> Result<bool> {
+    // Words with digits may be case numbers or identifiers: the set form.
     let [word] = query.words.as_slice() else {
         return Ok(false);
     };
+    if query.may_be_number() {
+        return Ok(false);
+    }
     let mut q = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM person_search_terms s WHERE 1 = 1");
     push_prefix(&mut q, "s", word);
     q.push(" LIMIT ")
@@ -300,6 +304,11 @@ pub async fn is_common_word(store: &Store, query: &Query) -> Result<bool> {
         .push(") x");
     let n: i64 = on_db!(&store.db, p => bind_params!(sqlx::query_scalar(&q.text), q.params).fetch_one(p).await)?;
     Ok(n > store.common_word.people)
+}
+
+/// Appends the range of terms that `word` begins, on the table aliased `alias`.
+pub fn push_word_range(sql: &mut Sql, alias: &str, word: &str) {
+    push_prefix(sql, alias, word);
 }
 
 /// The same condition as [`push_case_match`], asked of each case in turn
