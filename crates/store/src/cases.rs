@@ -503,7 +503,11 @@ pub async fn list_page(store: &Store, actor: &Actor, f: &CaseFilter) -> Result<C
     let text = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     let free_text = text.is_some();
     let mut common = None;
-    if let Some(q) = text {
+    // Sorted by name, the cases of a common family name sit together far
+    // down the name index: read in that order, most of the table would be
+    // checked before the first one. That sort keeps the set form.
+    let by_name = f.sort.as_deref() == Some("name");
+    if let Some(q) = text.filter(|_| !by_name) {
         if CaseNumber::parse(&q.to_ascii_uppercase()).is_none() {
             if let Ok(query) = homeward_domain::search::Query::parse(q) {
                 if crate::search::is_common_word(store, &query).await? {
