@@ -522,13 +522,12 @@ pub async fn list_page(store: &Store, actor: &Actor, f: &CaseFilter) -> Result<C
     };
     let mut w = Sql::new(" WHERE 1 = 1");
     push_filters(actor, f, &mut w, mode);
-    let capped = common.is_some();
     let cap = store.common_word.count_cap.max(0);
     // A common word is counted from its people's terms (cases in order would
     // be read a long way when few of them match), up to the cap.
     let mut counting = Sql::new(" WHERE c.principal_person_id = s.person_id");
     let count_sql = if let Some(word) = &common {
-        crate::search::push_word_range(&mut counting, "s", word);
+        crate::search::push_prefix(&mut counting, "s", word);
         push_filters(actor, f, &mut counting, FreeText::Skip);
         format!(
             "SELECT COUNT(*) FROM (SELECT DISTINCT c.id FROM person_search_terms s CROSS JOIN cases c{} LIMIT {}) x",
@@ -546,14 +545,18 @@ pub async fn list_page(store: &Store, actor: &Actor, f: &CaseFilter) -> Result<C
             w.text
         )
     };
-    let count_params = if capped {
+    let count_params = if common.is_some() {
         counting.params
     } else {
         w.params.clone()
     };
     let counted: i64 = on_db!(&store.db, p => bind_params!(sqlx::query_scalar(&count_sql), count_params).fetch_one(p).await)?;
-    let total_is_lower_bound = capped && counted > cap;
-    let total = if capped { counted.min(cap) } else { counted };
+    let total_is_lower_bound = common.is_some() && counted > cap;
+    let total = if common.is_some() {
+        counted.min(cap)
+    } else {
+        counted
+    };
     // Each sort key has an index under each filter (migrations 0005, 0020),
     // so the page's subquery walks one in order and stops after the page.
     let col = match f.sort.as_deref().unwrap_or("updated_at") {

@@ -234,7 +234,7 @@ pub async fn backfill(store: &Store) -> Result<u64> {
 }
 
 /// Appends `term >= word AND term < next` for the terms table aliased `alias`.
-fn push_prefix(sql: &mut Sql, alias: &str, word: &str) {
+pub(crate) fn push_prefix(sql: &mut Sql, alias: &str, word: &str) {
     sql.push(&format!(" AND {alias}.term >= "))
         .bind(Param::Text(word.to_string()));
     if let Some(upper) = prefix_upper_bound(word) {
@@ -304,11 +304,6 @@ pub async fn is_common_word(store: &Store, query: &Query) -> Result<bool> {
         .push(") x");
     let n: i64 = on_db!(&store.db, p => bind_params!(sqlx::query_scalar(&q.text), q.params).fetch_one(p).await)?;
     Ok(n > store.common_word.people)
-}
-
-/// Appends the range of terms that `word` begins, on the table aliased `alias`.
-pub fn push_word_range(sql: &mut Sql, alias: &str, word: &str) {
-    push_prefix(sql, alias, word);
 }
 
 /// The same condition as [`push_case_match`], asked of each case in turn

@@ -263,24 +263,14 @@ async fn common_word(store: Store) {
     register(&app.store, "Béla", "Horváth", "HU").await;
     register(&app.store, "Juan", "García", "MX").await;
     let (c, csrf, _) = sign_in_home(&app, "sup@iom.int").await;
-    let html = c
-        .get(app.url("/cases?q=horvath"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = |path: &'static str| {
+        let r = c.get(app.url(path)).send();
+        async move { r.await.unwrap().text().await.unwrap() }
+    };
+    let html = page("/cases?q=horvath").await;
     assert!(html.contains("More than 1 cases found"), "{html}");
     assert_eq!(html.matches("Horváth, ").count(), 2, "both rows listed");
-    let html = c
-        .get(app.url("/cases?q=garcia"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page("/cases?q=garcia").await;
     assert!(html.contains("One case found."), "{html}");
     let r = c
         .post(app.url("/lang"))
@@ -289,14 +279,7 @@ async fn common_word(store: Store) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let html = c
-        .get(app.url("/cases?q=horvath"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page("/cases?q=horvath").await;
     assert!(html.contains("Plus de 1 dossiers trouvés"), "{html}");
     let v: serde_json::Value = reqwest::Client::new()
         .get(app.url("/api/v1/cases?q=horvath"))
