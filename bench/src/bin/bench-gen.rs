@@ -29,6 +29,11 @@ struct Args {
     /// SQLite plans without statistics, as in production).
     #[arg(long)]
     sqlite_analyze: bool,
+    /// Leave the duplicate matching keys to be computed later (by a `serve`
+    /// start or `homeward duplicates`): benchmarks of the case list and the
+    /// search box do not read them, and at a million cases they take long.
+    #[arg(long)]
+    no_duplicate_keys: bool,
 }
 
 async fn count(store: &Store, table: &str) -> Result<i64> {
@@ -70,7 +75,11 @@ async fn main() -> Result<()> {
     // would otherwise compute them in the background while it is measured.
     let t = Instant::now();
     let termed = homeward_store::search::backfill(&store).await?;
-    let keyed = homeward_store::duplicates::backfill(&store).await?;
+    let keyed = if a.no_duplicate_keys {
+        0
+    } else {
+        homeward_store::duplicates::backfill(&store).await?
+    };
     eprintln!(
         "  search terms of {termed} and matching keys of {keyed} people in {:.1} s",
         t.elapsed().as_secs_f64()

@@ -147,17 +147,58 @@ impl Token {
     }
 }
 
-/// A person prepared for comparison: normalised names, date, sex,
-/// nationalities and identifiers.
+/// A person prepared for comparison: normalised names and [`Facts`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
     names: Vec<NameForm>,
+    facts: Facts,
+}
+
+/// What a person is compared on besides their names: date of birth, sex,
+/// nationalities and identifiers. Cheap to prepare (no transliteration or
+/// phonetic codes), and enough for [`score_ceiling`] to rule a person out
+/// before their names are prepared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facts {
     date_of_birth: Option<NaiveDate>,
     approximate: bool,
     sex: Option<bool>,
     nationalities: Vec<String>,
     /// (kind, normalised value): `uci`, `cbsa`, `passport`.
     identifiers: Vec<(&'static str, String)>,
+}
+
+impl Facts {
+    /// Prepares `p`'s facts.
+    pub fn new(p: &Identity) -> Facts {
+        let sex = match p.sex.as_str() {
+            "female" => Some(false),
+            "male" => Some(true),
+            _ => None,
+        };
+        let mut nationalities: Vec<String> = p
+            .nationalities
+            .iter()
+            .map(|n| n.trim().to_uppercase())
+            .collect();
+        nationalities.sort();
+        nationalities.dedup();
+        let identifiers = [
+            ("uci", p.uci.as_deref()),
+            ("cbsa", p.cbsa_client_id.as_deref()),
+            ("passport", p.passport_number.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| identifier(v).map(|v| (k, v)))
+        .collect();
+        Facts {
+            date_of_birth: p.date_of_birth,
+            approximate: p.date_of_birth_approximate,
+            sex,
+            nationalities,
+            identifiers,
+        }
+    }
 }
 
 /// Lower-case Latin letters and digits, words separated by one space:
@@ -251,34 +292,15 @@ impl Profile {
                 }
             }
         }
-        let sex = match p.sex.as_str() {
-            "female" => Some(false),
-            "male" => Some(true),
-            _ => None,
-        };
-        let mut nationalities: Vec<String> = p
-            .nationalities
-            .iter()
-            .map(|n| n.trim().to_uppercase())
-            .collect();
-        nationalities.sort();
-        nationalities.dedup();
-        let identifiers = [
-            ("uci", p.uci.as_deref()),
-            ("cbsa", p.cbsa_client_id.as_deref()),
-            ("passport", p.passport_number.as_deref()),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| identifier(v).map(|v| (k, v)))
-        .collect();
         Profile {
             names,
-            date_of_birth: p.date_of_birth,
-            approximate: p.date_of_birth_approximate,
-            sex,
-            nationalities,
-            identifiers,
+            facts: Facts::new(p),
         }
+    }
+
+    /// What the person is compared on besides their names.
+    pub fn facts(&self) -> &Facts {
+        &self.facts
     }
 
     /// The blocking keys of this person: two people are compared only if
@@ -294,7 +316,7 @@ impl Profile {
     /// - `id:KIND:VALUE`: each identifier.
     pub fn keys(&self) -> Vec<String> {
         let mut keys = vec![KEY_SCHEME.to_string()];
-        let year = self.date_of_birth.map(|d| d.year());
+        let year = self.facts.date_of_birth.map(|d| d.year());
         for form in &self.names {
             let toks: Vec<&Token> = form
                 .all()
@@ -329,7 +351,7 @@ impl Profile {
                 keys.push(format!("pn:{}", codes[0]));
             }
         }
-        for (k, v) in &self.identifiers {
+        for (k, v) in &self.facts.identifiers {
             keys.push(format!("id:{k}:{v}"));
         }
         keys.sort();
@@ -504,6 +526,34 @@ pub fn date_similarity(
 /// documentation for the formula. Symmetric.
 pub fn score(a: &Profile, b: &Profile) -> f64 {
     let name = name_similarity(a, b);
+    let mut s = facts_score(&a.facts, &b.facts, name);
+    if name < 0.85 {
+        s *= ((name - 0.5) / 0.35).clamp(0.0, 1.0);
+    }
+    let mut shared = false;
+    let mut conflicting = false;
+    for (k, v) in &a.facts.identifiers {
+        for (k2, v2) in &b.facts.identifiers {
+            if k == k2 {
+                if v == v2 {
+                    shared = true;
+                } else if *k != "passport" {
+                    conflicting = true;
+                }
+            }
+        }
+    }
+    if shared {
+        s = s.max(0.95);
+    } else if conflicting {
+        s *= 0.8;
+    }
+    s.clamp(0.0, 1.0)
+}
+
+/// The weighted mean of the name similarity `name`, the date of birth, sex
+/// and nationality (the last two only when both people have them).
+fn facts_score(a: &Facts, b: &Facts, name: f64) -> f64 {
     let dob = date_similarity(
         a.date_of_birth,
         a.approximate,
@@ -528,29 +578,25 @@ pub fn score(a: &Profile, b: &Profile) -> f64 {
             weights += w;
         }
     }
-    let mut s = sum / weights;
-    if name < 0.85 {
-        s *= ((name - 0.5) / 0.35).clamp(0.0, 1.0);
+    sum / weights
+}
+
+/// The highest [`score`] `a` can reach against anyone with the facts `b`,
+/// whatever their names: someone below [`POSSIBLE`] here is no candidate,
+/// and their names need not be prepared or compared (most namesakes in a
+/// large block were born in another year). Never below the true score.
+pub fn score_ceiling(a: &Profile, b: &Facts) -> f64 {
+    // An identifier of a kind both hold decides alone (shared: 0.95 at
+    // least): not bounded here.
+    let same_kind = a
+        .facts
+        .identifiers
+        .iter()
+        .any(|(k, _)| b.identifiers.iter().any(|(k2, _)| k == k2));
+    if same_kind {
+        return 1.0;
     }
-    let mut shared = false;
-    let mut conflicting = false;
-    for (k, v) in &a.identifiers {
-        for (k2, v2) in &b.identifiers {
-            if k == k2 {
-                if v == v2 {
-                    shared = true;
-                } else if *k != "passport" {
-                    conflicting = true;
-                }
-            }
-        }
-    }
-    if shared {
-        s = s.max(0.95);
-    } else if conflicting {
-        s *= 0.8;
-    }
-    s.clamp(0.0, 1.0)
+    facts_score(&a.facts, b, 1.0).clamp(0.0, 1.0)
 }
 
 #[cfg(test)]
@@ -763,6 +809,30 @@ mod tests {
         assert!(s(&c, &d) < LIKELY, "{}", s(&c, &d));
     }
 
+    #[test]
+    fn the_ceiling_rules_out_namesakes_born_years_apart() {
+        let a = Profile::new(&person("Agnes", "Horvath", Some("1980-05-17")));
+        let other_year = Facts::new(&person("Agnes", "Horvath", Some("1992-03-08")));
+        assert!(score_ceiling(&a, &other_year) < POSSIBLE);
+        for dob in [
+            Some("1980-05-17"),
+            Some("1980-05-18"),
+            Some("1908-05-17"),
+            None,
+        ] {
+            let b = person("Agnes", "Horvath", dob);
+            assert!(score_ceiling(&a, &Facts::new(&b)) >= POSSIBLE, "{dob:?}");
+        }
+        // A shared identifier decides whatever the dates.
+        let mut c = person("Agnes", "Horvath", Some("1980-05-17"));
+        let mut d = person("A", "H", Some("1950-01-01"));
+        c.uci = Some("1111-2222".into());
+        d.uci = Some("1111 2222".into());
+        let pc = Profile::new(&c);
+        assert!(score(&pc, &Profile::new(&d)) >= LIKELY);
+        assert!(score_ceiling(&pc, &Facts::new(&d)) >= LIKELY);
+    }
+
     fn name() -> impl Strategy<Value = String> {
         prop_oneof![
             "[A-Za-zÀ-ÿ' -]{0,20}",
@@ -780,16 +850,26 @@ mod tests {
             proptest::option::of((1940i32..2020, 1u32..13, 1u32..29)),
             any::<bool>(),
             proptest::option::of("[A-Z0-9]{1,9}"),
+            (
+                proptest::option::of("[0-9]{4}-[0-9]{4}"),
+                prop_oneof![
+                    Just(vec![]),
+                    Just(vec!["HU"]),
+                    Just(vec!["RU", "HU"]),
+                    Just(vec!["CO"])
+                ],
+            ),
         )
-            .prop_map(|(g, f, o, sex, dob, approx, pp)| Identity {
+            .prop_map(|(g, f, o, sex, dob, approx, pp, (uci, nat))| Identity {
                 given_names: Some(g),
                 family_name: Some(f),
                 original_script_name: o,
                 sex: sex.into(),
                 date_of_birth: dob.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d)),
                 date_of_birth_approximate: approx,
-                nationalities: vec!["HU".into()],
+                nationalities: nat.into_iter().map(String::from).collect(),
                 passport_number: pp,
+                uci,
                 ..Default::default()
             })
     }
@@ -801,6 +881,13 @@ mod tests {
             let x = score(&pa, &pb);
             prop_assert!((0.0..=1.0).contains(&x));
             prop_assert!((x - score(&pb, &pa)).abs() < 1e-9);
+        }
+
+        #[test]
+        fn the_ceiling_is_never_below_the_score(a in identity(), b in identity()) {
+            let (pa, pb) = (Profile::new(&a), Profile::new(&b));
+            let x = score(&pa, &pb);
+            prop_assert!(score_ceiling(&pa, &Facts::new(&b)) >= x - 1e-9);
         }
 
         #[test]

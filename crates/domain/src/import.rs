@@ -314,6 +314,7 @@ pub fn describe(code: &str) -> &'static str {
         "malformed" => "the line is not valid CSV",
         "repeated-external-id" => "this external_id appears on an earlier line",
         "not-in-scope" => "a person with this external_id exists outside your records",
+        "merged" => "this person was merged into another record: change the kept record instead",
         _ => "invalid value",
     }
 }

@@ -115,7 +115,8 @@ pub struct AuditFilter {
     pub entity_id: Option<String>,
     pub case_id: Option<Uuid>,
     /// Entries about a person: the person's own records and those of every
-    /// case they are a member of (a case's id also matches its entries).
+    /// case they are a member of, and the same for everyone merged into
+    /// them (a case's id also matches its entries).
     pub person_id: Option<Uuid>,
     /// Entries of the case with this number.
     pub case_number: Option<String>,
@@ -125,8 +126,45 @@ pub struct AuditFilter {
     pub offset: i64,
 }
 
-/// The WHERE clause of a filter (shared by the page, its count and the export).
-fn filter_sql(f: &AuditFilter) -> Sql {
+/// The people merged into `id`, and into those, and so on, while the merges
+/// stand: their entries are part of `id`'s history (an undone merge gives
+/// them back).
+pub async fn merged_people(store: &Store, id: Uuid) -> Result<Vec<Uuid>> {
+    let mut found: Vec<Uuid> = Vec::new();
+    let mut frontier = vec![id];
+    // A merge's kept person is never itself merged away while the merge
+    // stands, so the chain ends; the bound guards against a cycle anyway.
+    for _ in 0..16 {
+        let Some(next) = frontier.pop() else { break };
+        let ids: Vec<Uuid> = on_db!(&store.db, p => sqlx::query_scalar(
+            "SELECT merged_id FROM person_merges WHERE kept_id = $1 AND undone_at IS NULL ORDER BY merged_at")
+            .bind(next).fetch_all(p).await)?;
+        for m in ids {
+            if m != id && !found.contains(&m) {
+                found.push(m);
+                frontier.push(m);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The people whose entries a person filter reads: the person and everyone
+/// merged into them.
+async fn filter_people(store: &Store, f: &AuditFilter) -> Result<Vec<Uuid>> {
+    match f.person_id {
+        Some(id) => {
+            let mut ids = vec![id];
+            ids.extend(merged_people(store, id).await?);
+            Ok(ids)
+        }
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The WHERE clause of a filter (shared by the page, its count and the
+/// export); `people` is [`filter_people`]'s answer.
+fn filter_sql(f: &AuditFilter, people: &[Uuid]) -> Sql {
     let mut w = Sql::new(" WHERE 1 = 1");
     if let Some(v) = &f.actor_email {
         w.push(" AND actor_email = ")
@@ -144,14 +182,23 @@ fn filter_sql(f: &AuditFilter) -> Sql {
     if let Some(v) = f.case_id {
         w.push(" AND case_id = ").bind(Param::Uuid(v));
     }
-    if let Some(v) = f.person_id {
-        w.push(" AND (entity_id = ")
-            .bind(Param::Text(v.to_string()))
-            .push(" OR case_id = ")
-            .bind(Param::Uuid(v))
-            .push(" OR case_id IN (SELECT case_id FROM case_members WHERE person_id = ")
-            .bind(Param::Uuid(v))
-            .push("))");
+    if !people.is_empty() {
+        w.push(" AND (entity_id IN (");
+        for (i, id) in people.iter().enumerate() {
+            w.push(if i == 0 { "" } else { ", " })
+                .bind(Param::Text(id.to_string()));
+        }
+        w.push(") OR case_id IN (");
+        for (i, id) in people.iter().enumerate() {
+            w.push(if i == 0 { "" } else { ", " })
+                .bind(Param::Uuid(*id));
+        }
+        w.push(") OR case_id IN (SELECT case_id FROM case_members WHERE person_id IN (");
+        for (i, id) in people.iter().enumerate() {
+            w.push(if i == 0 { "" } else { ", " })
+                .bind(Param::Uuid(*id));
+        }
+        w.push(")))");
     }
     if let Some(v) = &f.case_number {
         w.push(" AND case_id = (SELECT id FROM cases WHERE case_number = ")
@@ -176,7 +223,7 @@ pub async fn list(store: &Store, actor: &Actor, f: &AuditFilter) -> Result<(Vec<
 /// [`list`] without the role check, for the store's own use (a person's
 /// subject access export).
 pub(crate) async fn list_unchecked(store: &Store, f: &AuditFilter) -> Result<(Vec<AuditRow>, i64)> {
-    let w = filter_sql(f);
+    let w = filter_sql(f, &filter_people(store, f).await?);
     let count_sql = format!("SELECT COUNT(*) FROM audit_log{}", w.text);
     let total: i64 = on_db!(&store.db, p => bind_params!(sqlx::query_scalar(&count_sql), w.params).fetch_one(p).await)?;
     let mut q = w.clone();
@@ -200,17 +247,18 @@ pub fn stream(
 ) -> Result<tokio::sync::mpsc::Receiver<Result<AuditRow>>> {
     use futures_util::TryStreamExt;
     actor.require(Resource::Audit, Action::Read)?;
-    let w = filter_sql(f);
-    let sql = format!(
-        "SELECT {} FROM audit_log{} ORDER BY id",
-        chain::COLUMNS,
-        w.text
-    );
     let (tx, rx) = tokio::sync::mpsc::channel(256);
-    let db = store.db.clone();
+    let store = store.clone();
+    let f = f.clone();
     tokio::spawn(async move {
         let res: Result<()> = async {
-            on_db!(&db, p => {
+            let w = filter_sql(&f, &filter_people(&store, &f).await?);
+            let sql = format!(
+                "SELECT {} FROM audit_log{} ORDER BY id",
+                chain::COLUMNS,
+                w.text
+            );
+            on_db!(&store.db, p => {
                 let mut rows = bind_params!(sqlx::query_as::<_, AuditRow>(&sql), w.params).fetch(p);
                 while let Some(row) = rows.try_next().await? {
                     if tx.send(Ok(row)).await.is_err() {

@@ -10,7 +10,9 @@
 use crate::{on_db, on_tx, Result, Store, Tx};
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
-use homeward_domain::duplicates::{score, Identity, Level, Profile, KEY_SCHEME};
+use homeward_domain::duplicates::{
+    score, score_ceiling, Facts, Identity, Level, Profile, KEY_SCHEME, POSSIBLE,
+};
 use homeward_domain::person::PersonData;
 use serde::Serialize;
 use std::collections::HashSet;
@@ -272,7 +274,13 @@ pub async fn candidates_for(store: &Store, subject: Subject<'_>) -> Result<Vec<C
         .await?
         .iter()
         .filter_map(|r| {
-            let s = score(&profile, &Profile::new(&r.identity()));
+            let identity = r.identity();
+            // Most of a large block are namesakes born in other years: ruled
+            // out on their dates before their names are prepared.
+            if score_ceiling(&profile, &Facts::new(&identity)) < POSSIBLE {
+                return None;
+            }
+            let s = score(&profile, &Profile::new(&identity));
             Level::of(s).map(|level| Candidate {
                 id: r.id,
                 score: s,
@@ -360,6 +368,9 @@ async fn score_block(
             }
             let (a, b) = (x.id.min(y.id), x.id.max(y.id));
             if refused.contains(&(a, b)) {
+                continue;
+            }
+            if score_ceiling(&x.profile, y.profile.facts()) < min_score.max(POSSIBLE) {
                 continue;
             }
             let s = score(&x.profile, &y.profile);

@@ -381,7 +381,7 @@ async fn flush(
     for row in rows {
         let refs: Vec<&str> = row.cells.iter().map(String::as_str).collect();
         let held = row.external_id.as_ref().and_then(|e| existing.get(e));
-        let base = held.map(PersonRow::to_input).unwrap_or_default();
+        let base = held.map(|(h, _)| h.to_input()).unwrap_or_default();
         let checked = match rules::validate_row(header, &refs, base, today) {
             Ok(r) => r,
             Err(errors) => {
@@ -415,10 +415,24 @@ async fn flush(
                 }
                 created += 1;
             }
-            Some(h) => {
+            Some((h, merged)) => {
                 let before = h.to_input().validate(today).ok();
                 if before.as_ref() == Some(&checked.person) {
                     unchanged += 1;
+                    continue;
+                }
+                // The record was merged into another (docs/adr/0032): a
+                // change to the hidden record would be lost from sight, and
+                // which of the kept record's values it should replace is a
+                // person's call.
+                if *merged {
+                    invalid += 1;
+                    out.problems.push(Problem {
+                        line: row.line,
+                        external_id: row.external_id.clone(),
+                        field: "external_id".into(),
+                        code: "merged".into(),
+                    });
                     continue;
                 }
                 if let Some(a) = actor {
@@ -476,10 +490,14 @@ struct Held {
     #[sqlx(flatten)]
     row: PersonRow,
     external_id: Option<String>,
+    merged_into: Option<Uuid>,
 }
 
 /// The persons already holding the batch's external ids.
-async fn existing(tx: &mut Tx, rows: &[Pending]) -> crate::Result<HashMap<String, PersonRow>> {
+async fn existing(
+    tx: &mut Tx,
+    rows: &[Pending],
+) -> crate::Result<HashMap<String, (PersonRow, bool)>> {
     let ids: Vec<&String> = rows.iter().filter_map(|r| r.external_id.as_ref()).collect();
     let mut found = HashMap::new();
     for chunk in ids.chunks(200) {
@@ -494,7 +512,7 @@ async fn existing(tx: &mut Tx, rows: &[Pending]) -> crate::Result<HashMap<String
         let list: Vec<Held> = on_tx!(tx, c => bind_params!(sqlx::query_as::<_, Held>(&q.text), q.params).fetch_all(c).await)?;
         for h in list {
             if let Some(e) = h.external_id {
-                found.insert(e, h.row);
+                found.insert(e, (h.row, h.merged_into.is_some()));
             }
         }
     }

@@ -6,7 +6,7 @@
 use homeward_domain::import::Mapping;
 use homeward_store::import::{self, ImportError, Options, Outcome};
 use homeward_store::testing::user;
-use homeward_store::{both_databases, on_db, Actor, Error, Store};
+use homeward_store::{both_databases, merges, on_db, Actor, Error, Store};
 
 const GOOD: &str = "external_id,given_names,family_name,original_script_name,sex,date_of_birth,nationality,phone,uci,passport_number,notes\n\
 A1,Ágnes,Horváth,,female,1980-04-02,HU,+36 1 555 0101,1111-2222,HU1234567,ignored\n\
@@ -248,6 +248,55 @@ async fn repeated_ids_in_one_file(store: Store) {
     assert_eq!((again.summary.created, again.summary.unchanged), (0, 2));
 }
 both_databases!(repeated_ids, repeated_ids_in_one_file);
+
+/// A row naming a record that was merged into another: unchanged if it
+/// says what the hidden record holds, otherwise reported (the kept record
+/// is changed by a person, not by the file), and the hidden record is left
+/// as it was.
+async fn merged_record_in_a_reimport(store: Store) {
+    // The supervisor's own imports are in their scope, so they may merge.
+    let sup = user(&store, "sup@iom.int", "supervisor", None).await;
+    import(&store, Some(&sup), GOOD.as_bytes(), false).await;
+    let ids = import::ids_by_external_id(&store).await.unwrap();
+    let version = |id: uuid::Uuid| {
+        let store = store.clone();
+        async move {
+            on_db!(&store.db, p => sqlx::query_scalar::<_, i64>("SELECT version FROM persons WHERE id = $1").bind(id).fetch_one(p).await).unwrap()
+        }
+    };
+    let (kept, merged) = (ids["A1"], ids["A3"]);
+    merges::merge(
+        &store,
+        &sup,
+        &merges::MergeInput {
+            kept,
+            kept_version: version(kept).await,
+            merged,
+            merged_version: version(merged).await,
+        },
+    )
+    .await
+    .expect("merge");
+    let again = import(&store, Some(&sup), GOOD.as_bytes(), false).await;
+    assert_eq!(again.summary.unchanged, 3, "{:?}", again.problems);
+    let changed = "external_id,given_names,family_name\nA3,Mária,Pop\nA2,,Petrova\n";
+    let out = import(&store, Some(&sup), changed.as_bytes(), false).await;
+    assert_eq!((out.summary.updated, out.summary.invalid), (1, 1));
+    let p = &out.problems[0];
+    assert_eq!(
+        (p.line, p.code.as_str(), p.field.as_str()),
+        (2, "merged", "external_id")
+    );
+    let given: Option<String> = on_db!(&store.db, p => sqlx::query_scalar(
+        "SELECT given_names FROM persons WHERE external_id = 'A3'").fetch_one(p).await)
+    .unwrap();
+    assert_eq!(
+        given.as_deref(),
+        Some("Maria"),
+        "the hidden record is unchanged"
+    );
+}
+both_databases!(merged_record, merged_record_in_a_reimport);
 
 mod jobs {
     //! Imports as background jobs (docs/adr/0033): the upload is sealed on

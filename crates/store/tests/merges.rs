@@ -9,7 +9,7 @@ use homeward_domain::person::PersonInput;
 use homeward_store::duplicates::{self, Subject};
 use homeward_store::merges::{self, MergeInput};
 use homeward_store::testing::user;
-use homeward_store::{both_databases, cases, on_db, persons, Actor, Error, Store};
+use homeward_store::{audit, both_databases, cases, on_db, persons, Actor, Error, Store};
 use std::collections::BTreeSet;
 use uuid::Uuid;
 
@@ -335,6 +335,83 @@ async fn merge_and_undo(store: Store) {
     assert_eq!((history.len(), total), (1, 1));
 }
 both_databases!(merge_moves_everything_and_undo_restores_it, merge_and_undo);
+
+/// The audit entry ids a filter finds (at most 500).
+async fn audit_ids(store: &Store, actor: &Actor, f: audit::AuditFilter) -> BTreeSet<i64> {
+    let f = audit::AuditFilter { limit: 500, ..f };
+    let (rows, total) = audit::list(store, actor, &f).await.unwrap();
+    assert_eq!(rows.len() as i64, total);
+    rows.into_iter().map(|r| r.id).collect()
+}
+
+async fn merged_history_in_audit(store: Store) {
+    let w = world(&store).await;
+    let auditor = user(&store, "aud@iom.int", "auditor", None).await;
+    let by_person = |id: Uuid| audit::AuditFilter {
+        person_id: Some(id),
+        ..Default::default()
+    };
+    // The second record's own entries (its creation) and its case's.
+    let theirs = audit_ids(&store, &auditor, by_person(w.agnes_again)).await;
+    assert!(!theirs.is_empty());
+    let own = audit_ids(&store, &auditor, by_person(w.agnes)).await;
+    assert!(
+        own.is_disjoint(&theirs),
+        "separate people, separate histories"
+    );
+
+    let m = merges::merge(
+        &store,
+        &w.sup,
+        &MergeInput {
+            kept: w.agnes,
+            kept_version: version(&store, w.agnes).await,
+            merged: w.agnes_again,
+            merged_version: version(&store, w.agnes_again).await,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        audit::merged_people(&store, w.agnes).await.unwrap(),
+        vec![w.agnes_again]
+    );
+    let kept = audit_ids(&store, &auditor, by_person(w.agnes)).await;
+    assert!(
+        kept.is_superset(&theirs),
+        "the kept person's history holds the merged one's"
+    );
+    assert!(kept.is_superset(&own));
+    // The person's subject access export holds the merged record's trail.
+    let doc = homeward_store::subject_access::export(&store, None, w.agnes)
+        .await
+        .unwrap();
+    let exported = doc["audit"].as_array().unwrap().len();
+    assert!(
+        exported >= kept.len() && kept.len() > own.len(),
+        "{exported}"
+    );
+
+    merges::undo(&store, &w.sup, m.id).await.unwrap();
+    assert!(audit::merged_people(&store, w.agnes)
+        .await
+        .unwrap()
+        .is_empty());
+    let after_undo = audit_ids(&store, &auditor, by_person(w.agnes)).await;
+    assert!(
+        after_undo.is_disjoint(&theirs),
+        "an undone merge gives the history back"
+    );
+    // Other roles may not read the trail at all.
+    assert!(matches!(
+        audit::list(&store, &w.sup, &by_person(w.agnes)).await,
+        Err(Error::Forbidden)
+    ));
+}
+both_databases!(
+    merged_history_shows_in_the_audit_trail,
+    merged_history_in_audit
+);
 
 async fn principal_conflict_and_chained_undo(store: Store) {
     let w = world(&store).await;

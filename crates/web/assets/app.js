@@ -10,3 +10,30 @@ document.addEventListener("submit", function (e) {
   var next = e.target.querySelector && e.target.querySelector("#switch-language-next");
   if (next) { next.value = window.location.pathname + window.location.search; }
 });
+
+// The header search's results as you type, by keyboard: Down from the box
+// goes to the first result and on through the list, Up goes back (to the box
+// from the first), Home and End jump, Escape closes the list and returns to
+// the box with what was typed still there.
+document.addEventListener("keydown", function (e) {
+  var input = document.getElementById("site-search-q");
+  var list = document.getElementById("site-search-results");
+  if (!input || !list) { return; }
+  var inList = list.contains(e.target);
+  if (e.target !== input && !inList) { return; }
+  var links = Array.prototype.slice.call(list.querySelectorAll("a[href]"));
+  var i = links.indexOf(document.activeElement);
+  var go = function (k) { e.preventDefault(); links[k].focus(); };
+  if (e.key === "ArrowDown" && links.length > 0) {
+    go(Math.min(i + 1, links.length - 1));
+  } else if (e.key === "ArrowUp" && inList) {
+    e.preventDefault();
+    if (i <= 0) { input.focus(); } else { links[i - 1].focus(); }
+  } else if ((e.key === "Home" || e.key === "End") && inList && links.length > 0) {
+    go(e.key === "Home" ? 0 : links.length - 1);
+  } else if (e.key === "Escape" && list.children.length > 0) {
+    e.preventDefault();
+    list.innerHTML = "";
+    input.focus();
+  }
+});

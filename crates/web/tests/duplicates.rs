@@ -182,6 +182,31 @@ async fn review_merge_and_undo(store: Store) {
         .unwrap();
     assert!(html.contains("id=\"no-duplicates\""));
 
+    // The kept person's audit trail shows the merged record's entries too,
+    // and says so, to the auditor only.
+    user(&app.store, "aud@iom.int", "auditor", None).await;
+    let (aud, _) = sign_in_csrf(&app, "aud@iom.int").await;
+    let trail = aud
+        .get(app.url(&format!("/audit?person={a}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(trail.contains("id=\"audit-merged\""), "{trail}");
+    assert!(trail.contains(&format!("href=\"/audit?person={b}\"")));
+    assert!(
+        trail.contains(&format!("person {b}")),
+        "the merged record's own entries"
+    );
+    let r = c
+        .get(app.url(&format!("/audit?person={a}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
     let history = c
         .get(app.url("/duplicates/merges"))
         .send()

@@ -874,6 +874,10 @@ audit-request = Request ID
 audit-hash = Hash
 audit-person = Person or case
 audit-person-hint = A person's ID, a case's ID or a case number, for example TOR-2012-000001.
+audit-merged-included = { $count ->
+    [one] Also shows the entries of one person merged into this person:
+   *[other] Also shows the entries of { $count } people merged into this person:
+}
 audit-export-csv = Download as CSV
 audit-chain-head = The chain is sealed up to position { $seq }; its hash, to note down and check with homeward audit verify --expect-head:
 
@@ -1077,6 +1081,7 @@ import-problem-record-too-large = The line is longer than 64 KiB.
 import-problem-malformed = The line is not valid CSV.
 import-problem-repeated-external-id = This external_id appears on an earlier line.
 import-problem-not-in-scope = A person with this external_id exists outside your records.
+import-problem-merged = This person was merged into another record: change the kept record instead.
 
 ## Person imports as background jobs (issue 8, docs/adr/0033)
 import-intro-background = A CSV file (UTF-8, a header row) with the columns external_id, given_names, family_name, original_script_name, sex, date_of_birth (YYYY-MM-DD), nationality, phone, uci, passport_number; at least one name column. Other columns are ignored. Rows are matched on external_id: importing the same file again creates nobody twice; new values update the person, empty cells keep what is held. Files up to 100 MB; the import runs in the background and its page shows the progress. Larger files with `homeward persons import`.
@@ -1110,6 +1115,7 @@ import-failed-failed = The import failed. The rows of finished batches are kept:
 search-title = Search
 search-label = Search people and cases
 search-placeholder = Name, case number, UCI, phone…
+search-keys-hint = Results appear as you type: press the down arrow to move through them, Escape to close them.
 search-hint = Any name in any script, a case number, a UCI, CBSA client ID, passport or phone number. Accents and capitals do not matter.
 search-submit = Search
 search-none = Nothing found.

@@ -874,6 +874,10 @@ audit-request = ID de la requête
 audit-hash = Empreinte
 audit-person = Personne ou dossier
 audit-person-hint = L'ID d'une personne, l'ID d'un dossier ou un numéro de dossier, par exemple TOR-2012-000001.
+audit-merged-included = { $count ->
+    [one] Affiche aussi les entrées d'une personne fusionnée avec celle-ci :
+   *[other] Affiche aussi les entrées de { $count } personnes fusionnées avec celle-ci :
+}
 audit-export-csv = Télécharger en CSV
 audit-chain-head = La chaîne est scellée jusqu'à la position { $seq } ; son empreinte, à noter et à vérifier avec homeward audit verify --expect-head :
 
@@ -1077,6 +1081,7 @@ import-problem-record-too-large = La ligne dépasse 64 Kio.
 import-problem-malformed = La ligne n'est pas du CSV valide.
 import-problem-repeated-external-id = Cet external_id figure sur une ligne précédente.
 import-problem-not-in-scope = Une personne avec cet external_id existe hors de vos dossiers.
+import-problem-merged = Cette personne a été fusionnée avec une autre fiche : modifiez plutôt la fiche conservée.
 
 ## Person imports as background jobs (issue 8, docs/adr/0033)
 import-intro-background = Un fichier CSV (UTF-8, une ligne d'en-tête) avec les colonnes external_id, given_names, family_name, original_script_name, sex, date_of_birth (AAAA-MM-JJ), nationality, phone, uci, passport_number ; au moins une colonne de nom. Les autres colonnes sont ignorées. Les lignes sont rapprochées par external_id : importer de nouveau le même fichier ne crée personne deux fois ; les nouvelles valeurs mettent la personne à jour, les cellules vides gardent ce qui est connu. Fichiers jusqu'à 100 Mo ; l'import se fait en arrière-plan et sa page en montre l'avancement. Fichiers plus grands : `homeward persons import`.
@@ -1110,6 +1115,7 @@ import-failed-failed = L'import a échoué. Les lignes des lots terminés sont c
 search-title = Recherche
 search-label = Rechercher des personnes et des dossiers
 search-placeholder = Nom, numéro de dossier, IUC, téléphone…
+search-keys-hint = Les résultats s'affichent pendant la saisie : flèche vers le bas pour les parcourir, Échap pour les fermer.
 search-hint = Tout nom dans toute écriture, un numéro de dossier, un IUC, un identifiant client de l’ASFC, un numéro de passeport ou de téléphone. Les accents et majuscules sont ignorés.
 search-submit = Rechercher
 search-none = Aucun résultat.

@@ -36,6 +36,9 @@ struct AuditPage {
     head: Option<Head>,
     /// This filter's CSV export.
     export_link: String,
+    /// People merged into the person filtered on, whose entries are shown
+    /// too: (id, link to their own entries).
+    merged: Vec<(String, String)>,
 }
 
 /// Parses the filter query shared by the page and the API.
@@ -117,6 +120,13 @@ pub async fn list(
         return export_csv(&state.store, &auth, &ctx, &q, &filter).await;
     }
     let page = filter.offset / PER_PAGE + 1;
+    let merged = match filter.person_id {
+        Some(id) => match audit::merged_people(&state.store, id).await {
+            Ok(m) => m,
+            Err(e) => return store_error(&ctx, e),
+        },
+        None => Vec::new(),
+    };
     match audit::list(&state.store, &auth.actor, &filter).await {
         Ok((rows, total)) => {
             let link = |p: i64| link_with(&q, &[("page", p.to_string())]);
@@ -133,6 +143,10 @@ pub async fn list(
                     next_link: (page * PER_PAGE < total).then(|| link(page + 1)),
                     head: audit::head(&state.store).await.ok(),
                     export_link: link_with(&q, &[("format", "csv".into())]),
+                    merged: merged
+                        .iter()
+                        .map(|id| (id.to_string(), format!("/audit?person={id}")))
+                        .collect(),
                 },
             )
         }
