@@ -168,17 +168,6 @@ impl Q<'_> {
         Ok(count(store, &s).await? > 0)
     }
 
-    /// The case id of the period's row `alias` for a correlated check:
-    /// the joined case's when there is a join, so that SQLite, which runs a
-    /// check at the first loop it can, runs it after the filters and the
-    /// scope have left the row in, not for every row of the period.
-    fn case_id(&self, alias: &str) -> String {
-        match self.join.is_empty() {
-            true => format!("{alias}.case_id"),
-            false => "c.id".into(),
-        }
-    }
-
     /// The filters and the scope of a period panel: nothing without the
     /// join (then they leave out no case, and `c` is not in the query).
     fn push_joined(&self, s: &mut Sql) {
@@ -382,16 +371,11 @@ async fn tiers(store: &Store, q: &Q<'_>) -> Result<Vec<TierSums>> {
         .bind(Param::Time(end))
         .push(" AND e.tier IS NOT NULL AND e.eligible = ")
         .bind(Param::Bool(true))
-        .push(&format!(
-            " AND NOT EXISTS (SELECT 1 FROM eligibility_evaluations e2 WHERE e2.case_id = {} \
-               AND e2.evaluated_at < ",
-            q.case_id("e")
-        ))
+        // The case's next evaluation, kept by triggers (migration 0046),
+        // came after the period or never.
+        .push(" AND (e.next_evaluated_at IS NULL OR e.next_evaluated_at >= ")
         .bind(Param::Time(end))
-        .push(
-            " AND (e2.evaluated_at > e.evaluated_at \
-               OR (e2.evaluated_at = e.evaluated_at AND e2.id > e.id)))",
-        );
+        .push(")");
     q.push_joined(&mut s);
     s.push(" GROUP BY e.tier, e.currency");
     let rows: Vec<TierRow> = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, TierRow>(&s.text), s.params).fetch_all(p).await)?;
@@ -458,7 +442,7 @@ async fn rss(store: &Store, q: &Q<'_>) -> Result<RssSums> {
     let p = &q.filter.period;
     let mut s = Sql::new(&format!(
         "SELECT {RSS_SUMS} {}",
-        latest_surveys(&q.join("s.case_id"), &q.case_id("s"))
+        latest_surveys(&q.join("s.case_id"))
     ));
     // latest_surveys binds $1, $2 and $3.
     s.params = vec![Param::Date(p.from), Param::Date(p.to), Param::Date(p.to)];

@@ -655,25 +655,31 @@ const TABLES: [&str; 16] = [
 /// trigger): the one that counts each case into `case_counts` (migration
 /// 0002; the load recounts once at the end instead), the one that copies the
 /// principal's name onto the case (migration 0020; the load writes it in the
-/// insert) and those that keep the case milestones (migration 0044; the
-/// load computes them once at the end, [`MILESTONES`]).
-const TRIGGERS_SQLITE: [(&str, &str); 4] = [
+/// insert), those that keep the case milestones (migration 0044) and each
+/// evaluation's and survey's next one (migration 0046); the load computes
+/// them once at the end, [`MILESTONES`].
+const TRIGGERS_SQLITE: [(&str, &str); 6] = [
     ("cases", "case_counts_insert"),
     ("cases", "cases_principal_name_insert"),
     ("case_transitions", "case_milestones_transition_insert"),
     ("itineraries", "case_milestones_itinerary_insert"),
+    ("eligibility_evaluations", "eligibility_evaluations_next_insert"),
+    ("rss_surveys", "rss_surveys_next_insert"),
 ];
-const TRIGGERS_PG: [(&str, &str); 4] = [
+const TRIGGERS_PG: [(&str, &str); 6] = [
     ("cases", "case_counts_insert_delete"),
     ("cases", "cases_principal_name_insert"),
     ("case_transitions", "case_milestones_transition_insert"),
     ("itineraries", "case_milestones_itinerary_insert"),
+    ("eligibility_evaluations", "eligibility_evaluations_next_insert"),
+    ("rss_surveys", "rss_surveys_next_insert"),
 ];
 
 /// The case milestones (migration 0044) of every case, from its
-/// transitions and itineraries: what the set-aside triggers would have
-/// written row by row. The same text runs on both databases.
-const MILESTONES: [&str; 2] = [
+/// transitions and itineraries, and each evaluation's and survey's next one
+/// (migration 0046): what the set-aside triggers would have written row by
+/// row. The same text runs on both databases.
+const MILESTONES: [&str; 4] = [
     "UPDATE cases SET registered_at = t.registered_at, approved_at = t.approved_at, \
        refused_at = t.refused_at, withdrawn_at = t.withdrawn_at \
      FROM (SELECT case_id, \
@@ -688,6 +694,14 @@ const MILESTONES: [&str; 2] = [
      FROM (SELECT case_id, MIN(departed_at) AS departed_at FROM itineraries \
        WHERE departed_at IS NOT NULL GROUP BY case_id) i \
      WHERE cases.id = i.case_id",
+    "UPDATE eligibility_evaluations SET next_evaluated_at = n.next_at \
+     FROM (SELECT id, LEAD(evaluated_at) OVER (PARTITION BY case_id ORDER BY evaluated_at, id) AS next_at \
+       FROM eligibility_evaluations) n \
+     WHERE eligibility_evaluations.id = n.id AND n.next_at IS NOT NULL",
+    "UPDATE rss_surveys SET next_surveyed_on = n.next_on \
+     FROM (SELECT id, LEAD(surveyed_on) OVER (PARTITION BY case_id ORDER BY surveyed_on, recorded_at, id) AS next_on \
+       FROM rss_surveys) n \
+     WHERE rss_surveys.id = n.id AND n.next_on IS NOT NULL",
 ];
 
 /// Page cache for the load on SQLite, in KiB: the primary-key indexes of a

@@ -189,19 +189,16 @@ pub(crate) const RSS_SUMS: &str = "COUNT(*) AS surveys, \
     CAST(SUM(s.psychosocial) AS DOUBLE PRECISION) AS psychosocial, CAST(SUM(s.composite) AS DOUBLE PRECISION) AS composite";
 
 /// The latest survey of each case taken in the period (`s`, joined to its
-/// case `c` by `join`, which may be empty; `case_id` is `s.case_id`, or
-/// `c.id` to check after the join): no later survey of the same
-/// case in the period (by date, then by when it was recorded, then by id so
-/// ties cannot count twice). Binds `$1` and `$2` (first and last day) and
-/// `$3` (the last day again).
-pub(crate) fn latest_surveys(join: &str, case_id: &str) -> String {
+/// case `c` by `join`, which may be empty): the case's next survey (by date,
+/// then by when it was recorded, then by id so ties cannot count twice),
+/// kept on each survey by triggers (migration 0046), came after the period
+/// or never. Binds `$1` and `$2` (first and last day) and `$3` (the last
+/// day again).
+pub(crate) fn latest_surveys(join: &str) -> String {
     format!(
         "FROM rss_surveys s{join} \
     WHERE s.surveyed_on >= $1 AND s.surveyed_on <= $2 \
-      AND NOT EXISTS (SELECT 1 FROM rss_surveys s2 WHERE s2.case_id = {case_id} \
-        AND s2.surveyed_on <= $3 AND (s2.surveyed_on > s.surveyed_on \
-          OR (s2.surveyed_on = s.surveyed_on AND (s2.recorded_at > s.recorded_at \
-            OR (s2.recorded_at = s.recorded_at AND s2.id > s.id)))))"
+      AND (s.next_surveyed_on IS NULL OR s.next_surveyed_on > $3)"
     )
 }
 
@@ -211,7 +208,7 @@ async fn rss(store: &Store, from: NaiveDate, to: NaiveDate) -> Result<Vec<RssSum
     let join = format!("{}s.case_id", crate::dashboard::cases_join(store));
     let sql = format!(
         "SELECT c.country_of_return AS country, {RSS_SUMS} {} GROUP BY c.country_of_return",
-        latest_surveys(&join, "c.id")
+        latest_surveys(&join)
     );
     let rows: Vec<RssRow> = on_db!(&store.db, p => sqlx::query_as::<_, RssRow>(&sql)
         .bind(from).bind(to).bind(to).fetch_all(p).await)?;

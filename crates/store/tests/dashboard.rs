@@ -677,3 +677,98 @@ async fn departure_target_is_for_admins(store: Store) {
     ));
 }
 both_databases!(departure_target, departure_target_is_for_admins);
+
+/// Each evaluation's `next_evaluated_at` as the triggers keep it, against
+/// the definition: the least date among the case's evaluations that come
+/// after it in (date, id) order.
+async fn evaluation_chain(store: &Store, case: Uuid) {
+    let rows: Vec<(Uuid, DateTime<Utc>, Option<DateTime<Utc>>)> = on_db!(&store.db, c => sqlx::query_as(
+        "SELECT id, evaluated_at, next_evaluated_at FROM eligibility_evaluations WHERE case_id = $1")
+        .bind(case).fetch_all(c).await)
+    .unwrap();
+    for (id, at, next) in &rows {
+        let want = rows
+            .iter()
+            .filter(|(i2, a2, _)| (a2, i2) > (at, id))
+            .map(|(_, a2, _)| *a2)
+            .min();
+        assert_eq!(*next, want, "evaluation {id} at {at}");
+    }
+}
+
+/// The same for surveys, in (date, recorded at, id) order.
+async fn survey_chain(store: &Store, case: Uuid) {
+    let rows: Vec<(Uuid, NaiveDate, DateTime<Utc>, Option<NaiveDate>)> = on_db!(&store.db, c => sqlx::query_as(
+        "SELECT id, surveyed_on, recorded_at, next_surveyed_on FROM rss_surveys WHERE case_id = $1")
+        .bind(case).fetch_all(c).await)
+    .unwrap();
+    for (id, on, rec, next) in &rows {
+        let want = rows
+            .iter()
+            .filter(|(i2, o2, r2, _)| (o2, r2, i2) > (on, rec, id))
+            .map(|(_, o2, _, _)| *o2)
+            .min();
+        assert_eq!(*next, want, "survey {id} on {on}");
+    }
+}
+
+/// The "next one" kept on every evaluation and survey (migration 0046):
+/// right after inserts out of order, ties, a changed date, a move to
+/// another case and deletes; and the period panels count each case's
+/// latest one in the period by it.
+async fn next_evaluation_and_survey_kept(store: Store) {
+    let sup = user(&store, "sup@x.org", "supervisor", None).await;
+    let programme: Uuid = on_db!(&store.db, c => sqlx::query_scalar("SELECT id FROM programmes WHERE code = 'gta-2012'").fetch_one(c).await).unwrap();
+    let mut d = Data {
+        store: &store,
+        programme,
+        user: sup.user_id,
+        n: 0,
+    };
+    let a = d
+        .case(Some("HU"), None, at("2026-06-01T15:00:00Z"), "eligible")
+        .await;
+    let b = d
+        .case(Some("HU"), None, at("2026-06-01T15:00:00Z"), "eligible")
+        .await;
+    for (when, tier) in [
+        ("2026-07-20T15:00:00Z", "late"),
+        ("2026-07-10T15:00:00Z", "early"),
+        ("2026-07-20T15:00:00Z", "tie"),
+        ("2026-10-02T15:00:00Z", "next-quarter"),
+    ] {
+        d.evaluated(a, when, true, tier, 100).await;
+        evaluation_chain(&store, a).await;
+    }
+    for on in ["2026-08-01", "2026-07-15", "2026-08-01", "2026-11-01"] {
+        d.survey(a, on, [1.0, 1.0, 1.0, 1.0]).await;
+        survey_chain(&store, a).await;
+    }
+    // Q3 counts one evaluation and one survey of the case: its latest in Q3.
+    let counted = |d: &Dashboard| {
+        let tiers: i64 = d
+            .tiers
+            .as_ref()
+            .map(|v| v.iter().map(|t| t.cases.unwrap_or(0)).sum())
+            .unwrap_or(0);
+        (tiers, d.rss.as_ref().and_then(|r| r.surveys).unwrap_or(0))
+    };
+    assert_eq!(counted(&q3(&store, &sup).await), (1, 1));
+
+    exec(&store, "UPDATE eligibility_evaluations SET evaluated_at = $1 WHERE tier = 'next-quarter'",
+        vec![B::T(at("2026-07-01T15:00:00Z"))]).await;
+    evaluation_chain(&store, a).await;
+    exec(&store, "UPDATE eligibility_evaluations SET case_id = $1 WHERE tier = 'late'", vec![B::U(b)]).await;
+    evaluation_chain(&store, a).await;
+    evaluation_chain(&store, b).await;
+    exec(&store, "DELETE FROM eligibility_evaluations WHERE tier = 'tie'", vec![]).await;
+    evaluation_chain(&store, a).await;
+    exec(&store, "UPDATE rss_surveys SET surveyed_on = $1 WHERE surveyed_on = $2",
+        vec![B::D(day("2026-07-01")), B::D(day("2026-11-01"))]).await;
+    survey_chain(&store, a).await;
+    exec(&store, "DELETE FROM rss_surveys WHERE surveyed_on = $1", vec![B::D(day("2026-07-15"))]).await;
+    survey_chain(&store, a).await;
+    // Now Q3 has case A's latest evaluation (10 Jul) and case B's (20 Jul).
+    assert_eq!(counted(&q3(&store, &sup).await), (2, 1));
+}
+both_databases!(next_evaluation_and_survey, next_evaluation_and_survey_kept);
