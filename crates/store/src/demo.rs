@@ -663,7 +663,10 @@ const TRIGGERS_SQLITE: [(&str, &str); 6] = [
     ("cases", "cases_principal_name_insert"),
     ("case_transitions", "case_milestones_transition_insert"),
     ("itineraries", "case_milestones_itinerary_insert"),
-    ("eligibility_evaluations", "eligibility_evaluations_next_insert"),
+    (
+        "eligibility_evaluations",
+        "eligibility_evaluations_next_insert",
+    ),
     ("rss_surveys", "rss_surveys_next_insert"),
 ];
 const TRIGGERS_PG: [(&str, &str); 6] = [
@@ -671,7 +674,10 @@ const TRIGGERS_PG: [(&str, &str); 6] = [
     ("cases", "cases_principal_name_insert"),
     ("case_transitions", "case_milestones_transition_insert"),
     ("itineraries", "case_milestones_itinerary_insert"),
-    ("eligibility_evaluations", "eligibility_evaluations_next_insert"),
+    (
+        "eligibility_evaluations",
+        "eligibility_evaluations_next_insert",
+    ),
     ("rss_surveys", "rss_surveys_next_insert"),
 ];
 

@@ -698,10 +698,11 @@ async fn evaluation_chain(store: &Store, case: Uuid) {
 
 /// The same for surveys, in (date, recorded at, id) order.
 async fn survey_chain(store: &Store, case: Uuid) {
-    let rows: Vec<(Uuid, NaiveDate, DateTime<Utc>, Option<NaiveDate>)> = on_db!(&store.db, c => sqlx::query_as(
+    let rows: Vec<(Uuid, NaiveDate, DateTime<Utc>, Option<NaiveDate>)> =
+        on_db!(&store.db, c => sqlx::query_as(
         "SELECT id, surveyed_on, recorded_at, next_surveyed_on FROM rss_surveys WHERE case_id = $1")
         .bind(case).fetch_all(c).await)
-    .unwrap();
+        .unwrap();
     for (id, on, rec, next) in &rows {
         let want = rows
             .iter()
@@ -755,18 +756,41 @@ async fn next_evaluation_and_survey_kept(store: Store) {
     };
     assert_eq!(counted(&q3(&store, &sup).await), (1, 1));
 
-    exec(&store, "UPDATE eligibility_evaluations SET evaluated_at = $1 WHERE tier = 'next-quarter'",
-        vec![B::T(at("2026-07-01T15:00:00Z"))]).await;
+    exec(
+        &store,
+        "UPDATE eligibility_evaluations SET evaluated_at = $1 WHERE tier = 'next-quarter'",
+        vec![B::T(at("2026-07-01T15:00:00Z"))],
+    )
+    .await;
     evaluation_chain(&store, a).await;
-    exec(&store, "UPDATE eligibility_evaluations SET case_id = $1 WHERE tier = 'late'", vec![B::U(b)]).await;
+    exec(
+        &store,
+        "UPDATE eligibility_evaluations SET case_id = $1 WHERE tier = 'late'",
+        vec![B::U(b)],
+    )
+    .await;
     evaluation_chain(&store, a).await;
     evaluation_chain(&store, b).await;
-    exec(&store, "DELETE FROM eligibility_evaluations WHERE tier = 'tie'", vec![]).await;
+    exec(
+        &store,
+        "DELETE FROM eligibility_evaluations WHERE tier = 'tie'",
+        vec![],
+    )
+    .await;
     evaluation_chain(&store, a).await;
-    exec(&store, "UPDATE rss_surveys SET surveyed_on = $1 WHERE surveyed_on = $2",
-        vec![B::D(day("2026-07-01")), B::D(day("2026-11-01"))]).await;
+    exec(
+        &store,
+        "UPDATE rss_surveys SET surveyed_on = $1 WHERE surveyed_on = $2",
+        vec![B::D(day("2026-07-01")), B::D(day("2026-11-01"))],
+    )
+    .await;
     survey_chain(&store, a).await;
-    exec(&store, "DELETE FROM rss_surveys WHERE surveyed_on = $1", vec![B::D(day("2026-07-15"))]).await;
+    exec(
+        &store,
+        "DELETE FROM rss_surveys WHERE surveyed_on = $1",
+        vec![B::D(day("2026-07-15"))],
+    )
+    .await;
     survey_chain(&store, a).await;
     // Now Q3 has case A's latest evaluation (10 Jul) and case B's (20 Jul).
     assert_eq!(counted(&q3(&store, &sup).await), (2, 1));
