@@ -599,6 +599,106 @@ pub fn score_ceiling(a: &Profile, b: &Facts) -> f64 {
     facts_score(&a.facts, b, 1.0).clamp(0.0, 1.0)
 }
 
+/// The dates of birth worth reading for a comparison with `a`: anyone born
+/// on another date cannot reach [`POSSIBLE`] with `a`, whatever their names,
+/// sex and nationality (see [`score_ceiling`]), unless an identifier of a
+/// kind `a` holds decides. People whose date is unknown or approximate are
+/// always worth it. A store reads only these people of a block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatesWorthComparing {
+    /// Every date: `a`'s own date is unknown.
+    pub any: bool,
+    /// These exact dates: `a`'s, day and month swapped, one digit changed,
+    /// two neighbouring digits swapped.
+    pub dates: Vec<NaiveDate>,
+    /// Every date in these years (first, last): `a`'s date is approximate.
+    pub years: Option<(i32, i32)>,
+    /// The identifier kinds `a` holds (`uci`, `cbsa`, `passport`): anyone
+    /// holding one of these kinds too is worth reading, whatever the date.
+    pub identifier_kinds: Vec<&'static str>,
+}
+
+/// The highest facts score a date agreement of `v` allows, whatever the
+/// other person's sex and nationality (present and agreeing, or absent).
+fn best_with_date(v: f64) -> f64 {
+    let mut best: f64 = 0.0;
+    for (ws, wn) in [(0.0, 0.0), (0.05, 0.0), (0.0, 0.10), (0.05, 0.10)] {
+        best = best.max((0.55 + 0.30 * v + ws + wn) / (0.85 + ws + wn));
+    }
+    best
+}
+
+/// See [`DatesWorthComparing`].
+pub fn dates_worth_comparing(a: &Profile) -> DatesWorthComparing {
+    let f = &a.facts;
+    let identifier_kinds = f.identifiers.iter().map(|(k, _)| *k).collect();
+    let Some(d) = f.date_of_birth else {
+        return DatesWorthComparing {
+            any: true,
+            dates: Vec::new(),
+            years: None,
+            identifier_kinds,
+        };
+    };
+    let mut candidates = vec![d];
+    candidates.extend(NaiveDate::from_ymd_opt(d.year(), d.day(), d.month()));
+    let s = digits(d);
+    let parse = |b: &[u8; 8]| {
+        std::str::from_utf8(b)
+            .ok()
+            .and_then(|t| NaiveDate::parse_from_str(t, "%Y%m%d").ok())
+    };
+    for i in 0..8 {
+        for c in b'0'..=b'9' {
+            if c != s[i] {
+                let mut t = s;
+                t[i] = c;
+                candidates.extend(parse(&t));
+            }
+        }
+        if i < 7 && s[i] != s[i + 1] {
+            let mut t = s;
+            t.swap(i, i + 1);
+            candidates.extend(parse(&t));
+        }
+    }
+    let mut dates: Vec<NaiveDate> = candidates
+        .into_iter()
+        .filter(|x| {
+            best_with_date(date_similarity(Some(d), f.approximate, Some(*x), false)) >= POSSIBLE
+        })
+        .collect();
+    dates.sort();
+    dates.dedup();
+    // An approximate date meets any date of its year or the next ones.
+    let years = f.approximate.then(|| (d.year() - 1, d.year() + 1));
+    DatesWorthComparing {
+        any: false,
+        dates,
+        years,
+        identifier_kinds,
+    }
+}
+
+impl DatesWorthComparing {
+    /// Whether someone with these facts passes (what the store's query
+    /// tests, for the tests).
+    pub fn admits(&self, b: &Facts) -> bool {
+        let Some(x) = b.date_of_birth else {
+            return true;
+        };
+        self.any
+            || b.approximate
+            || self.dates.contains(&x)
+            || self
+                .years
+                .is_some_and(|(lo, hi)| (lo..=hi).contains(&x.year()))
+            || b.identifiers
+                .iter()
+                .any(|(k, _)| self.identifier_kinds.contains(k))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -888,6 +988,32 @@ mod tests {
             let (pa, pb) = (Profile::new(&a), Profile::new(&b));
             let x = score(&pa, &pb);
             prop_assert!(score_ceiling(&pa, &Facts::new(&b)) >= x - 1e-9);
+        }
+
+        #[test]
+        fn dates_not_worth_comparing_cannot_reach_possible(a in identity(), b in identity(), pos in 0usize..8, digit in 0u8..10, how in 0u8..4) {
+            // b born on a's date changed the ways the score forgives, or
+            // on an unrelated date.
+            let mut b = b;
+            if let Some(d) = a.date_of_birth {
+                let mut t = digits(d);
+                match how {
+                    0 => t[pos] = b'0' + digit,
+                    1 if pos < 7 => t.swap(pos, pos + 1),
+                    2 => t = digits(NaiveDate::from_ymd_opt(d.year(), d.day().min(12), d.month()).unwrap_or(d)),
+                    _ => {}
+                }
+                if how < 3 {
+                    b.date_of_birth = std::str::from_utf8(&t).ok()
+                        .and_then(|s| NaiveDate::parse_from_str(s, "%Y%m%d").ok());
+                }
+            }
+            let pa = Profile::new(&a);
+            let fb = Facts::new(&b);
+            if !dates_worth_comparing(&pa).admits(&fb) {
+                prop_assert!(score_ceiling(&pa, &fb) < POSSIBLE);
+                prop_assert!(score(&pa, &Profile::new(&b)) < POSSIBLE);
+            }
         }
 
         #[test]

@@ -7,11 +7,13 @@
 //! line and the store's own use cases. A review queue in the web layer must
 //! filter the ids it shows through the actor's scope.
 
-use crate::{on_db, on_tx, Result, Store, Tx};
+use crate::sql::{Param, Sql};
+use crate::{bind_params, on_db, on_tx, Result, Store, Tx};
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
 use homeward_domain::duplicates::{
-    score, score_ceiling, Facts, Identity, Level, Profile, KEY_SCHEME, POSSIBLE,
+    dates_worth_comparing, score, score_ceiling, Facts, Identity, Level, Profile, KEY_SCHEME,
+    POSSIBLE,
 };
 use homeward_domain::person::PersonData;
 use serde::Serialize;
@@ -251,28 +253,58 @@ pub async fn candidates_for(store: &Store, subject: Subject<'_>) -> Result<Vec<C
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "SELECT DISTINCT person_id FROM person_match_keys WHERE match_key IN ({})",
-        placeholders(1, keys.len())
-    );
-    let ids: Vec<Uuid> = on_db!(&store.db, p => {
-        let mut q = sqlx::query_scalar::<_, Uuid>(&sql);
-        for k in &keys {
-            q = q.bind(k);
+    // The block's people, without those whose date of birth rules them out
+    // whatever their names (most of a large block: namesakes born in other
+    // years), so that only the few worth scoring are read and decoded.
+    let worth = dates_worth_comparing(&profile);
+    let mut q = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM persons WHERE merged_into IS NULL \
+         AND id IN (SELECT person_id FROM person_match_keys WHERE match_key IN ("
+    ));
+    for (i, k) in keys.iter().enumerate() {
+        q.push(if i == 0 { "" } else { ", " })
+            .bind(Param::Text(k.clone()));
+    }
+    q.push("))");
+    if !worth.any {
+        q.push(" AND (date_of_birth IS NULL OR date_of_birth_approximate = ")
+            .bind(Param::Bool(true));
+        if !worth.dates.is_empty() {
+            q.push(" OR date_of_birth IN (");
+            for (i, d) in worth.dates.iter().enumerate() {
+                q.push(if i == 0 { "" } else { ", " }).bind(Param::Date(*d));
+            }
+            q.push(")");
         }
-        q.fetch_all(p).await
-    })?;
+        if let Some((first, last)) = worth.years {
+            let (from, to) = (
+                NaiveDate::from_ymd_opt(first, 1, 1),
+                NaiveDate::from_ymd_opt(last, 12, 31),
+            );
+            if let (Some(from), Some(to)) = (from, to) {
+                q.push(" OR date_of_birth BETWEEN ")
+                    .bind(Param::Date(from))
+                    .push(" AND ")
+                    .bind(Param::Date(to));
+            }
+        }
+        for kind in &worth.identifier_kinds {
+            q.push(match *kind {
+                "uci" => " OR uci IS NOT NULL",
+                "cbsa" => " OR cbsa_client_id IS NOT NULL",
+                _ => " OR passport_number IS NOT NULL",
+            });
+        }
+        q.push(")");
+    }
+    let rows: Vec<IdentityRow> = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, IdentityRow>(&q.text), q.params).fetch_all(p).await)?;
     let refused: HashSet<Uuid> = match me {
         Some(me) => not_duplicates_of(store, me).await?,
         None => HashSet::new(),
     };
-    let ids: Vec<Uuid> = ids
-        .into_iter()
-        .filter(|i| Some(*i) != me && !refused.contains(i))
-        .collect();
-    let mut out: Vec<Candidate> = rows_by_id(store, &ids)
-        .await?
+    let mut out: Vec<Candidate> = rows
         .iter()
+        .filter(|r| Some(r.id) != me && !refused.contains(&r.id))
         .filter_map(|r| {
             let identity = r.identity();
             // Most of a large block are namesakes born in other years: ruled
