@@ -183,22 +183,14 @@ fn filter_sql(f: &AuditFilter, people: &[Uuid]) -> Sql {
         w.push(" AND case_id = ").bind(Param::Uuid(v));
     }
     if !people.is_empty() {
-        w.push(" AND (entity_id IN (");
-        for (i, id) in people.iter().enumerate() {
-            w.push(if i == 0 { "" } else { ", " })
-                .bind(Param::Text(id.to_string()));
-        }
-        w.push(") OR case_id IN (");
-        for (i, id) in people.iter().enumerate() {
-            w.push(if i == 0 { "" } else { ", " })
-                .bind(Param::Uuid(*id));
-        }
-        w.push(") OR case_id IN (SELECT case_id FROM case_members WHERE person_id IN (");
-        for (i, id) in people.iter().enumerate() {
-            w.push(if i == 0 { "" } else { ", " })
-                .bind(Param::Uuid(*id));
-        }
-        w.push(")))");
+        let uuids = || people.iter().map(|id| Param::Uuid(*id));
+        w.push(" AND (entity_id IN (")
+            .bind_list(people.iter().map(|id| Param::Text(id.to_string())))
+            .push(") OR case_id IN (")
+            .bind_list(uuids())
+            .push(") OR case_id IN (SELECT case_id FROM case_members WHERE person_id IN (")
+            .bind_list(uuids())
+            .push(")))");
     }
     if let Some(v) = &f.case_number {
         w.push(" AND case_id = (SELECT id FROM cases WHERE case_number = ")

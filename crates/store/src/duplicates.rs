@@ -261,20 +261,15 @@ pub async fn candidates_for(store: &Store, subject: Subject<'_>) -> Result<Vec<C
         "SELECT {COLUMNS} FROM persons WHERE merged_into IS NULL \
          AND id IN (SELECT person_id FROM person_match_keys WHERE match_key IN ("
     ));
-    for (i, k) in keys.iter().enumerate() {
-        q.push(if i == 0 { "" } else { ", " })
-            .bind(Param::Text(k.clone()));
-    }
-    q.push("))");
+    q.bind_list(keys.iter().map(|k| Param::Text(k.clone())))
+        .push("))");
     if !worth.any {
         q.push(" AND (date_of_birth IS NULL OR date_of_birth_approximate = ")
             .bind(Param::Bool(true));
         if !worth.dates.is_empty() {
-            q.push(" OR date_of_birth IN (");
-            for (i, d) in worth.dates.iter().enumerate() {
-                q.push(if i == 0 { "" } else { ", " }).bind(Param::Date(*d));
-            }
-            q.push(")");
+            q.push(" OR date_of_birth IN (")
+                .bind_list(worth.dates.iter().map(|d| Param::Date(*d)))
+                .push(")");
         }
         if let Some((first, last)) = worth.years {
             let (from, to) = (

@@ -407,12 +407,7 @@ async fn person_ids(
 
 /// `$n, $n+1, ...` bound to `ids`.
 fn push_ids(sql: &mut Sql, ids: &[Uuid]) {
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.bind(Param::Uuid(*id));
-    }
+    sql.bind_list(ids.iter().map(|id| Param::Uuid(*id)));
 }
 
 /// The first field other than the name that `query` matched.

@@ -51,6 +51,18 @@ impl Sql {
         self.text.push_str(&self.params.len().to_string());
         self
     }
+
+    /// Appends placeholders bound to `ps`, separated by commas (the inside
+    /// of an `IN (...)` list).
+    pub fn bind_list(&mut self, ps: impl IntoIterator<Item = Param>) -> &mut Self {
+        for (i, p) in ps.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(p);
+        }
+        self
+    }
 }
 
 /// Binds every parameter of a [`Sql`] onto a sqlx query of either database.

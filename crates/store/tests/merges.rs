@@ -336,6 +336,17 @@ async fn merge_and_undo(store: Store) {
 }
 both_databases!(merge_moves_everything_and_undo_restores_it, merge_and_undo);
 
+/// Merges the second Ágnes into the first at their current versions.
+async fn merge_again_into_first(store: &Store, w: &World) -> merges::Merge {
+    let input = MergeInput {
+        kept: w.agnes,
+        kept_version: version(store, w.agnes).await,
+        merged: w.agnes_again,
+        merged_version: version(store, w.agnes_again).await,
+    };
+    merges::merge(store, &w.sup, &input).await.unwrap()
+}
+
 /// The audit entry ids a filter finds (at most 500).
 async fn audit_ids(store: &Store, actor: &Actor, f: audit::AuditFilter) -> BTreeSet<i64> {
     let f = audit::AuditFilter { limit: 500, ..f };
@@ -360,18 +371,7 @@ async fn merged_history_in_audit(store: Store) {
         "separate people, separate histories"
     );
 
-    let m = merges::merge(
-        &store,
-        &w.sup,
-        &MergeInput {
-            kept: w.agnes,
-            kept_version: version(&store, w.agnes).await,
-            merged: w.agnes_again,
-            merged_version: version(&store, w.agnes_again).await,
-        },
-    )
-    .await
-    .unwrap();
+    let m = merge_again_into_first(&store, &w).await;
     assert_eq!(
         audit::merged_people(&store, w.agnes).await.unwrap(),
         vec![w.agnes_again]
@@ -424,18 +424,7 @@ async fn principal_conflict_and_chained_undo(store: Store) {
     )
     .await;
     let before = snapshot(&store).await;
-    let m = merges::merge(
-        &store,
-        &w.sup,
-        &MergeInput {
-            kept: w.agnes,
-            kept_version: version(&store, w.agnes).await,
-            merged: w.agnes_again,
-            merged_version: version(&store, w.agnes_again).await,
-        },
-    )
-    .await
-    .unwrap();
+    let m = merge_again_into_first(&store, &w).await;
     let rel: String = on_db!(&store.db, p => sqlx::query_scalar(
         "SELECT relationship FROM case_members WHERE case_id = $1 AND person_id = $2").bind(w.case2).bind(w.agnes).fetch_one(p).await).unwrap();
     assert_eq!(rel, "principal");
