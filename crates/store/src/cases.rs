@@ -283,14 +283,45 @@ pub async fn create(store: &Store, actor: &Actor, input: &CaseInput) -> Result<C
     get(store, actor, id).await
 }
 
+tokio::task_local! {
+    /// Summaries read in this task, by (user, case): see [`remembering_summaries`].
+    static SUMMARIES: std::cell::RefCell<Vec<(Uuid, CaseSummary)>>;
+}
+
+/// Runs `f` with `known` (the summary `actor` has just read) and the case
+/// summaries `f` reads remembered for its duration, so that the sections of
+/// one page, each of which checks the case's scope by reading its summary,
+/// cost no statement each (ADR 0037). Only for reads that show a snapshot: a
+/// summary read before a change in `f` would not see it. The role is still
+/// checked on every call; only the same user's own answer is reused.
+pub async fn remembering_summaries<F: std::future::Future>(
+    actor: &Actor,
+    known: &CaseSummary,
+    f: F,
+) -> F::Output {
+    let memo = vec![(actor.user_id, known.clone())];
+    SUMMARIES.scope(std::cell::RefCell::new(memo), f).await
+}
+
 /// The summary of one case, if in scope.
 pub async fn summary(store: &Store, actor: &Actor, id: Uuid) -> Result<CaseSummary> {
     actor.require(Resource::Case, Action::Read)?;
+    let seen = |m: &std::cell::RefCell<Vec<(Uuid, CaseSummary)>>| {
+        m.borrow()
+            .iter()
+            .find(|(user, s)| *user == actor.user_id && s.id == id)
+            .map(|(_, s)| s.clone())
+    };
+    if let Ok(Some(s)) = SUMMARIES.try_with(seen) {
+        return Ok(s);
+    }
     let mut q = Sql::new(SUMMARY_SELECT);
     q.push(" WHERE c.id = ").bind(Param::Uuid(id));
     actor.push_case_scope(&mut q);
-    on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, CaseSummary>(&q.text), q.params).fetch_optional(p).await)?
-        .ok_or(Error::NotFound)
+    let s = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, CaseSummary>(&q.text), q.params).fetch_optional(p).await)?
+        .ok_or(Error::NotFound)?;
+    let _ = SUMMARIES.try_with(|m| m.borrow_mut().push((actor.user_id, s.clone())));
+    Ok(s)
 }
 
 /// A member and their person row, read in one query.

@@ -163,6 +163,11 @@ pub struct Store {
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
+/// How long a PostgreSQL connection may sit in the pool before it is pinged
+/// on its way out (a server restart or a firewall may have dropped it). Under
+/// load a connection comes back within milliseconds and is not pinged.
+pub const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
+
 impl Store {
     /// Connects to `url`: `sqlite:` URLs or a plain file path for SQLite,
     /// `postgres://` or `postgresql://` for PostgreSQL.
@@ -172,6 +177,19 @@ impl Store {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
+                // A ping before every statement doubled the round trips of a
+                // case page (some 40 statements, ADR 0037); only a connection
+                // idle long enough to have been dropped is checked first.
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for < IDLE_BEFORE_PING {
+                            return Ok(true);
+                        }
+                        use sqlx::Connection;
+                        Ok(conn.ping().await.is_ok())
+                    })
+                })
                 .connect_with(opts)
                 .await?;
             Db::Postgres(pool)
@@ -180,22 +198,24 @@ impl Store {
                 .strip_prefix("sqlite://")
                 .or_else(|| url.strip_prefix("sqlite:"))
                 .unwrap_or(url);
+            // No memory map and SQLite's own small page cache: every write
+            // (each case view writes its read to the audit trail) makes the
+            // other connections drop both on their next read, and unmapping
+            // and refilling them cost more than reading through the kernel's
+            // cache (ADR 0037, which replaces ADR 0023's memory map).
             let opts = SqliteConnectOptions::new()
                 .filename(path)
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
-                .pragma("cache_size", "-65536")
-                // Reads through a memory map, not a read() per page: at
-                // 1,000,000 cases the reports' index lookups spent more
-                // time in the kernel than in SQLite (ADR 0023). Only an
-                // upper bound: SQLite maps what the file holds.
-                .pragma("mmap_size", "17179869184");
+                .busy_timeout(Duration::from_secs(10));
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(10))
+                // A local file cannot hang up: no ping before each statement
+                // (a round trip to the connection's thread, ADR 0037).
+                .test_before_acquire(false)
                 .connect_with(opts)
                 .await?;
             Db::Sqlite(pool)

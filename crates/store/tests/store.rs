@@ -780,3 +780,60 @@ fn both_databases_share_one_migration_history() {
     assert!(!s.is_empty());
     assert_eq!(s, p);
 }
+
+/// The pool does not ping a connection before every statement (ADR 0037), but
+/// one that sat idle while the server dropped it is checked and replaced, so
+/// the next request after a PostgreSQL restart still succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_connections_dropped_while_idle_are_replaced() {
+    let (store, url) = homeward_store::testing::postgres().await;
+    store.ping().await.expect("first ping");
+    let name = url.rsplit('/').next().expect("database name").to_string();
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(
+        &homeward_store::testing::postgres_admin_url(),
+    )
+    .await
+    .expect("admin connection");
+    let dropped: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+    )
+    .bind(&name)
+    .fetch_all(&mut admin)
+    .await
+    .expect("terminate");
+    assert!(dropped.iter().any(|d| *d), "the pool held a connection");
+    tokio::time::sleep(homeward_store::IDLE_BEFORE_PING + std::time::Duration::from_millis(300))
+        .await;
+    store
+        .ping()
+        .await
+        .expect("a fresh connection replaces the dropped one");
+}
+
+/// The case page's memo of summaries (ADR 0037) answers only the user who read
+/// them: another user still gets their own scope check, and a role without
+/// case access is still refused.
+async fn remembered_summaries_stay_with_their_reader(store: Store) {
+    let c1 = user(&store, "c1@iom.int", "counsellor", Some("toronto"), None).await;
+    let c2 = user(&store, "c2@iom.int", "counsellor", Some("toronto"), None).await;
+    let analyst = user(&store, "an@iom.int", "analyst", None, None).await;
+    let mine = cases::create(&store, &c1, &new_case("Kovács", "HU"))
+        .await
+        .unwrap();
+    let id = mine.summary.id;
+    let (same, other, analysed) = cases::remembering_summaries(&c1, &mine.summary, async {
+        (
+            cases::summary(&store, &c1, id).await,
+            cases::summary(&store, &c2, id).await,
+            cases::summary(&store, &analyst, id).await,
+        )
+    })
+    .await;
+    assert_eq!(same.unwrap().case_number, mine.summary.case_number);
+    assert!(matches!(other, Err(Error::NotFound)), "{other:?}");
+    assert!(matches!(analysed, Err(Error::Forbidden)), "{analysed:?}");
+}
+both_databases!(
+    remembered_summaries,
+    remembered_summaries_stay_with_their_reader
+);

@@ -400,12 +400,15 @@ async fn case_page_of(
         Ok(c) => c,
         Err(e) => return store_error(ctx, e),
     };
-    let mut x = match super::sections::load(state, ctx, actor, id, &c.members).await {
+    // The sections only read: each may reuse the summary read just above.
+    let loaded = cases::remembering_summaries(actor, &c.summary, async {
+        let mut x = super::sections::load(state, ctx, actor, id, &c.members).await?;
+        x.reintegration = super::reintegration::load(state, &ctx.tr(), actor, &c.summary).await?;
+        Ok::<_, homeward_store::Error>(x)
+    })
+    .await;
+    let x = match loaded {
         Ok(x) => x,
-        Err(e) => return store_error(ctx, e),
-    };
-    x.reintegration = match super::reintegration::load(state, &ctx.tr(), actor, &c.summary).await {
-        Ok(r) => r,
         Err(e) => return store_error(ctx, e),
     };
     // Several forms on one page share field names: give each its own ids.
