@@ -541,8 +541,8 @@ pub async fn list_page(store: &Store, actor: &Actor, f: &CaseFilter) -> Result<C
     if let Some(q) = text.filter(|_| !by_name) {
         if CaseNumber::parse(&q.to_ascii_uppercase()).is_none() {
             if let Ok(query) = homeward_domain::search::Query::parse(q) {
-                if crate::search::is_common_word(store, &query).await? {
-                    common = query.words.first().cloned();
+                if crate::search::is_common(store, &query).await? {
+                    common = Some(query);
                 }
             }
         }
@@ -554,14 +554,28 @@ pub async fn list_page(store: &Store, actor: &Actor, f: &CaseFilter) -> Result<C
     let mut w = Sql::new(" WHERE 1 = 1");
     push_filters(actor, f, &mut w, mode);
     let cap = store.common_word.count_cap.max(0);
-    // A common word is counted from its people's terms (cases in order would
-    // be read a long way when few of them match), up to the cap.
-    let mut counting = Sql::new(" WHERE c.principal_person_id = s.person_id");
-    let count_sql = if let Some(word) = &common {
-        crate::search::push_prefix(&mut counting, "s", word);
+    // A common query is counted from its people's terms (cases in order would
+    // be read a long way when few of them match), up to the cap; typed as
+    // several words, also the people with a term that begins with the whole
+    // query run together, as the list itself finds them.
+    const PEOPLE_CASES: &str =
+        " c.id FROM person_search_terms s CROSS JOIN cases c WHERE c.principal_person_id = s.person_id";
+    let mut counting = Sql::new("SELECT");
+    let count_sql = if let Some(query) = &common {
+        // UNION removes repeats itself; one branch needs DISTINCT.
+        if !query.compact_differs() {
+            counting.push(" DISTINCT");
+        }
+        counting.push(PEOPLE_CASES);
+        crate::search::push_every_word(&mut counting, "s", query);
         push_filters(actor, f, &mut counting, FreeText::Skip);
+        if query.compact_differs() {
+            counting.push(" UNION SELECT").push(PEOPLE_CASES);
+            crate::search::push_prefix(&mut counting, "s", &query.compact);
+            push_filters(actor, f, &mut counting, FreeText::Skip);
+        }
         format!(
-            "SELECT COUNT(*) FROM (SELECT DISTINCT c.id FROM person_search_terms s CROSS JOIN cases c{} LIMIT {}) x",
+            "SELECT COUNT(*) FROM ({} LIMIT {}) x",
             counting.text,
             cap + 1
         )

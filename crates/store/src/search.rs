@@ -250,21 +250,14 @@ pub(crate) fn push_prefix(sql: &mut Sql, alias: &str, word: &str) {
 /// Used by the case list's free text, so that it reads the term indexes
 /// instead of every case. An empty query adds nothing.
 pub fn push_case_match(sql: &mut Sql, query: &Query) {
-    let Some(driver) = query.driver() else {
+    if query.driver().is_none() {
         return;
-    };
+    }
     sql.push(
         " AND c.id IN (SELECT m.id FROM cases m WHERE m.principal_person_id IN \
          (SELECT s.person_id FROM person_search_terms s WHERE 1 = 1",
     );
-    push_prefix(sql, "s", driver);
-    for w in query.words.iter().filter(|w| w.as_str() != driver) {
-        sql.push(
-            " AND EXISTS (SELECT 1 FROM person_search_terms o WHERE o.person_id = s.person_id",
-        );
-        push_prefix(sql, "o", w);
-        sql.push(")");
-    }
+    push_every_word(sql, "s", query);
     // Typed with separators (`1234-5678`, `+1 416 555`): the whole query
     // may begin one term.
     if query.compact_differs() {
@@ -279,26 +272,40 @@ pub fn push_case_match(sql: &mut Sql, query: &Query) {
     sql.push(")");
 }
 
-/// How many people a one-word case-list query may match (counted on its
-/// terms, in and out of scope) before the list stops gathering every match
-/// and checks cases one by one in its own order instead
-/// ([`push_case_match_each`]).
+/// How many people a case-list query may match (counted on their terms, in
+/// and out of scope) before the list stops gathering every match and checks
+/// cases one by one in its own order instead ([`push_case_match_each`]).
 pub const COMMON_WORD_PEOPLE: i64 = 5_000;
 
-/// Whether `query` is a single word that begins the terms of more than
-/// `store.common_word.people` people ([`COMMON_WORD_PEOPLE`] unless a test
-/// changed it), such as a common family name. Reads at most that many index
-/// entries.
-pub async fn is_common_word(store: &Store, query: &Query) -> Result<bool> {
-    // Words with digits may be case numbers or identifiers: the set form.
-    let [word] = query.words.as_slice() else {
-        return Ok(false);
+/// Appends, for the terms table aliased `alias`, that its term begins with
+/// `query`'s driving word and that the same person has a term beginning with
+/// each other word. Nothing for an empty query.
+pub(crate) fn push_every_word(sql: &mut Sql, alias: &str, query: &Query) {
+    let Some(driver) = query.driver() else {
+        return;
     };
-    if query.may_be_number() {
+    push_prefix(sql, alias, driver);
+    for w in query.words.iter().filter(|w| w.as_str() != driver) {
+        sql.push(&format!(
+            " AND EXISTS (SELECT 1 FROM person_search_terms o WHERE o.person_id = {alias}.person_id"
+        ));
+        push_prefix(sql, "o", w);
+        sql.push(")");
+    }
+}
+
+/// Whether `query` (words without digits) matches the terms of more than
+/// `store.common_word.people` people ([`COMMON_WORD_PEOPLE`] unless a test
+/// changed it): a common family name, or common names together such as
+/// "juan carlos". Reads at most that many matches from the driving word's
+/// index range.
+pub async fn is_common(store: &Store, query: &Query) -> Result<bool> {
+    // Words with digits may be case numbers or identifiers: the set form.
+    if query.words.is_empty() || query.may_be_number() {
         return Ok(false);
     }
     let mut q = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM person_search_terms s WHERE 1 = 1");
-    push_prefix(&mut q, "s", word);
+    push_every_word(&mut q, "s", query);
     q.push(" LIMIT ")
         .bind(Param::I64(store.common_word.people + 1))
         .push(") x");

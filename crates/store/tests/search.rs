@@ -238,6 +238,7 @@ async fn case_list(store: Store) {
     for q in [
         "garcía",
         "GARC lop",
+        "juan garc",
         "1234-5678",
         "ab987654",
         seq.as_str(),
@@ -249,6 +250,8 @@ async fn case_list(store: Store) {
     assert_eq!(list(sup.clone(), "Иванов").await.len(), 2);
     assert_eq!(list(sup.clone(), "dmitr").await.len(), 1);
     assert_eq!(list(sup.clone(), "horv").await.len(), 1);
+    // Only the words run together begin a term ("horvath").
+    assert_eq!(list(sup.clone(), "horv ath").await.len(), 1);
     assert!(list(sup.clone(), "petrov").await.is_empty());
     assert!(list(sup.clone(), "%").await.is_empty());
     assert!(list(sup.clone(), &"x".repeat(500)).await.is_empty());
@@ -292,6 +295,8 @@ async fn case_list_common(store: Store) {
     for q in [
         "garcía",
         "GARC lop",
+        "horv ath",
+        "juan garc",
         "1234-5678",
         "ab987654",
         &seq,
@@ -324,6 +329,19 @@ async fn case_list_common(store: Store) {
     }
     let ivanov = page(common.clone(), sup.clone(), "Иванов".into(), "updated_at").await;
     assert_eq!((ivanov.0.len(), ivanov.1, ivanov.2), (2, 1, true));
+    // Typed as two words, a name written as one ("Anamaria") is found and
+    // counted as the list finds it: by the words run together.
+    register(&store, &sup, named("Ana Maria", "Szabo"), "HU").await;
+    register(&store, &sup, named("Anamaria", "Szabo"), "HU").await;
+    let mut counted = store.clone();
+    counted.common_word = homeward_store::CommonWord {
+        people: 0,
+        count_cap: 100,
+    };
+    let exact = page(store.clone(), sup.clone(), "ana maria".into(), "updated_at").await;
+    assert_eq!((exact.0.len(), exact.1), (2, 2));
+    let each = page(counted, sup.clone(), "ana maria".into(), "updated_at").await;
+    assert_eq!(each, exact, "same cases, same exact total");
     let out_of_scope = page(common, mx, "horv".into(), "updated_at").await;
     assert!(out_of_scope.0.is_empty() && !out_of_scope.2);
 }
