@@ -557,23 +557,20 @@ pub async fn list_page(store: &Store, actor: &Actor, f: &CaseFilter) -> Result<C
     // A common query is counted from its people's terms (cases in order would
     // be read a long way when few of them match), up to the cap; typed as
     // several words, also the people with a term that begins with the whole
-    // query run together, as the list itself finds them.
-    const PEOPLE_CASES: &str =
-        " c.id FROM person_search_terms s CROSS JOIN cases c WHERE c.principal_person_id = s.person_id";
-    let mut counting = Sql::new("SELECT");
+    // query run together, as the list itself finds them. People first, each
+    // once, then their cases: with DISTINCT on the cases PostgreSQL walked
+    // every case in id order (1.2 s for "wang" at 1,000,000).
+    let mut counting = Sql::new(
+        "SELECT c.id FROM (SELECT DISTINCT s.person_id FROM person_search_terms s WHERE 1 = 1",
+    );
     let count_sql = if let Some(query) = &common {
-        // UNION removes repeats itself; one branch needs DISTINCT.
-        if !query.compact_differs() {
-            counting.push(" DISTINCT");
-        }
-        counting.push(PEOPLE_CASES);
         crate::search::push_every_word(&mut counting, "s", query);
-        push_filters(actor, f, &mut counting, FreeText::Skip);
         if query.compact_differs() {
-            counting.push(" UNION SELECT").push(PEOPLE_CASES);
+            counting.push(" UNION SELECT s.person_id FROM person_search_terms s WHERE 1 = 1");
             crate::search::push_prefix(&mut counting, "s", &query.compact);
-            push_filters(actor, f, &mut counting, FreeText::Skip);
         }
+        counting.push(") p CROSS JOIN cases c WHERE c.principal_person_id = p.person_id");
+        push_filters(actor, f, &mut counting, FreeText::Skip);
         format!(
             "SELECT COUNT(*) FROM ({} LIMIT {}) x",
             counting.text,
