@@ -560,15 +560,9 @@ pub async fn list_page(store: &Store, actor: &Actor, f: &CaseFilter) -> Result<C
     // query run together, as the list itself finds them. People first, each
     // once, then their cases: with DISTINCT on the cases PostgreSQL walked
     // every case in id order (1.2 s for "wang" at 1,000,000).
-    let mut counting = Sql::new(
-        "SELECT c.id FROM (SELECT DISTINCT s.person_id FROM person_search_terms s WHERE 1 = 1",
-    );
+    let mut counting = Sql::new("SELECT c.id FROM (");
     let count_sql = if let Some(query) = &common {
-        crate::search::push_every_word(&mut counting, "s", query);
-        if query.compact_differs() {
-            counting.push(" UNION SELECT s.person_id FROM person_search_terms s WHERE 1 = 1");
-            crate::search::push_prefix(&mut counting, "s", &query.compact);
-        }
+        crate::search::push_people_matching(&mut counting, query, "SELECT DISTINCT");
         counting.push(") p CROSS JOIN cases c WHERE c.principal_person_id = p.person_id");
         push_filters(actor, f, &mut counting, FreeText::Skip);
         format!(

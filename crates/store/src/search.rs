@@ -253,23 +253,28 @@ pub fn push_case_match(sql: &mut Sql, query: &Query) {
     if query.driver().is_none() {
         return;
     }
-    sql.push(
-        " AND c.id IN (SELECT m.id FROM cases m WHERE m.principal_person_id IN \
-         (SELECT s.person_id FROM person_search_terms s WHERE 1 = 1",
-    );
-    push_every_word(sql, "s", query);
-    // Typed with separators (`1234-5678`, `+1 416 555`): the whole query
-    // may begin one term.
-    if query.compact_differs() {
-        sql.push(" UNION SELECT u.person_id FROM person_search_terms u WHERE 1 = 1");
-        push_prefix(sql, "u", &query.compact);
-    }
+    sql.push(" AND c.id IN (SELECT m.id FROM cases m WHERE m.principal_person_id IN (");
+    push_people_matching(sql, query, "SELECT");
     sql.push(")");
     if query.may_be_number() {
         sql.push(" UNION SELECT t.case_id FROM case_search_terms t WHERE 1 = 1");
         push_prefix(sql, "t", &query.compact);
     }
     sql.push(")");
+}
+
+/// Appends `select` (`SELECT` or `SELECT DISTINCT`) and the ids of the
+/// people the case list finds for `query`: a term beginning with every word,
+/// or, typed with separators or as several words (`1234-5678`, `ana maria`),
+/// one beginning with the whole query run together.
+pub(crate) fn push_people_matching(sql: &mut Sql, query: &Query, select: &str) {
+    sql.push(select)
+        .push(" s.person_id FROM person_search_terms s WHERE 1 = 1");
+    push_every_word(sql, "s", query);
+    if query.compact_differs() {
+        sql.push(" UNION SELECT u.person_id FROM person_search_terms u WHERE 1 = 1");
+        push_prefix(sql, "u", &query.compact);
+    }
 }
 
 /// How many people a case-list query may match (counted on their terms, in
