@@ -156,6 +156,9 @@ pub struct Store {
     /// such a list counts (`search::COMMON_WORD_PEOPLE`,
     /// `cases::COMMON_WORD_COUNT_CAP`; tests lower them).
     pub common_word: CommonWord,
+    /// How many terms of a query word's range the search box checks at most
+    /// (`search::SCAN_CAP`; tests lower it).
+    pub search_scan_cap: i64,
     /// SQLite admits one writer at a time; this process's writers queue here
     /// in turn rather than in SQLite's busy handler, which polls with sleeps
     /// growing to 100 ms (p99 of a case view, which writes its read to the
@@ -229,6 +232,7 @@ impl Store {
             questionnaire: std::sync::Arc::new(homeward_domain::rss::default_questionnaire()?),
             keys: std::sync::Arc::new(crypto::Keyring::default()),
             common_word: CommonWord::default(),
+            search_scan_cap: search::SCAN_CAP,
             writer: Default::default(),
         })
     }

@@ -356,8 +356,8 @@ pub fn push_case_match_each(sql: &mut Sql, query: &Query) {
 
 /// The ids of people in scope whose terms begin with every one of `words`
 /// (driven by the range of `driver`), in term order, at most `limit`
-/// distinct ones; and whether more may exist (the first [`SCAN_CAP`] terms
-/// of the range were checked and fewer than `limit` people passed).
+/// distinct ones; and whether more may exist (the first scan-cap terms of
+/// the range were checked and fewer than `limit` people passed).
 async fn person_ids(
     store: &Store,
     actor: &Actor,
@@ -365,16 +365,34 @@ async fn person_ids(
     others: &[&str],
     limit: i64,
 ) -> Result<(Vec<Uuid>, bool)> {
-    // The candidates are the first SCAN_CAP terms of the range: the cost of
+    let cap = store.search_scan_cap;
+    // A mission officer's scope is the people on cases returning to their
+    // country: that country's copy of the terms (migration 0047) holds them
+    // and no one else, so every candidate is in scope and a person of the
+    // country is never hidden behind other countries' namesakes.
+    let country = match actor.scope() {
+        Scope::Country(cc) => Some(cc),
+        _ => None,
+    };
+    // The candidates are the first `cap` terms of the range: the cost of
     // the other words' and the scope's checks stays bounded when most
-    // candidates fail them (a mission officer typing a name common in
-    // another country).
-    let mut q = Sql::new(
-        "SELECT t.term, t.person_id FROM (SELECT s.term, s.person_id FROM person_search_terms s WHERE 1 = 1",
-    );
-    push_prefix(&mut q, "s", driver);
+    // candidates fail them.
+    let range = |q: &mut Sql| {
+        match &country {
+            Some(cc) => {
+                q.push(" FROM person_country_terms s WHERE s.country = ")
+                    .bind(Param::Text(cc.clone()));
+            }
+            None => {
+                q.push(" FROM person_search_terms s WHERE 1 = 1");
+            }
+        }
+        push_prefix(q, "s", driver);
+    };
+    let mut q = Sql::new("SELECT t.term, t.person_id FROM (SELECT s.term, s.person_id");
+    range(&mut q);
     q.push(" ORDER BY s.term, s.person_id LIMIT ")
-        .bind(Param::I64(SCAN_CAP))
+        .bind(Param::I64(cap))
         .push(") t WHERE 1 = 1");
     for w in others {
         q.push(" AND EXISTS (SELECT 1 FROM person_search_terms o WHERE o.person_id = t.person_id");
@@ -382,17 +400,20 @@ async fn person_ids(
         q.push(")");
     }
     // People merged into another record are hidden, as everywhere
-    // (docs/adr/0032); then the record scope.
+    // (docs/adr/0032); then the record scope, unless the country's terms
+    // already are it.
     q.push(
         " AND EXISTS (SELECT 1 FROM persons p WHERE p.id = t.person_id AND p.merged_into IS NULL",
     );
-    actor.push_person_scope(&mut q);
+    if country.is_none() {
+        actor.push_person_scope(&mut q);
+    }
     q.push(")");
     // A person may match through several terms (`maria`, `mariam`): read a
     // few more rows than needed, keep each person once. No ORDER BY outside:
-    // it would make SQLite check all SCAN_CAP candidates before the LIMIT;
-    // the candidates come in term order from the subquery, and are sorted
-    // again here in any case.
+    // it would make SQLite check all candidates before the LIMIT; the
+    // candidates come in term order from the subquery, and are sorted again
+    // here in any case.
     q.push(" LIMIT ").bind(Param::I64(limit * 4));
     let mut rows: Vec<(String, Uuid)> = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, (String, Uuid)>(&q.text), q.params).fetch_all(p).await)?;
     rows.sort();
@@ -407,12 +428,11 @@ async fn person_ids(
     }
     let mut more = false;
     if (out.len() as i64) < limit {
-        let mut c =
-            Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM person_search_terms s WHERE 1 = 1");
-        push_prefix(&mut c, "s", driver);
-        c.push(" LIMIT ").bind(Param::I64(SCAN_CAP + 1)).push(") x");
+        let mut c = Sql::new("SELECT COUNT(*) FROM (SELECT 1");
+        range(&mut c);
+        c.push(" LIMIT ").bind(Param::I64(cap + 1)).push(") x");
         let n: i64 = on_db!(&store.db, p => bind_params!(sqlx::query_scalar::<_, i64>(&c.text), c.params).fetch_one(p).await)?;
-        more = n > SCAN_CAP;
+        more = n > cap;
     }
     Ok((out, more))
 }

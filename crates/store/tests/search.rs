@@ -431,6 +431,142 @@ async fn hostile_input(store: Store) {
     assert_eq!(r.len(), 3);
 }
 
+/// Every (country, term, person) that `person_country_terms` should hold:
+/// the person's terms (markers aside) for each country they are on a case
+/// returning to.
+async fn country_terms_expected(store: &Store) -> Vec<(String, String, Uuid)> {
+    on_db!(&store.db, c => sqlx::query_as::<_, (String, String, Uuid)>(
+        "SELECT DISTINCT c.country_of_return, t.term, t.person_id FROM person_search_terms t \
+         JOIN case_members m ON m.person_id = t.person_id JOIN cases c ON c.id = m.case_id \
+         WHERE c.country_of_return IS NOT NULL AND t.term NOT LIKE '~%' \
+         ORDER BY 1, 2, 3").fetch_all(c).await)
+    .expect("expected")
+}
+
+async fn country_terms_held(store: &Store) -> Vec<(String, String, Uuid)> {
+    on_db!(&store.db, c => sqlx::query_as::<_, (String, String, Uuid)>(
+        "SELECT country, term, person_id FROM person_country_terms ORDER BY 1, 2, 3").fetch_all(c).await)
+    .expect("held")
+}
+
+async fn assert_country_terms(store: &Store, step: &str) {
+    let held = country_terms_held(store).await;
+    assert!(!held.is_empty(), "{step}: some rows");
+    assert_eq!(held, country_terms_expected(store).await, "{step}");
+}
+
+/// The mission officer's copy of the terms follows every change that moves
+/// a person in or out of a country: a new case, a member added, the case's
+/// country changed, a name edited, a merge and its undo, a purge.
+async fn country_terms_follow(store: Store) {
+    let sup = user(&store, "sup@example.org", "supervisor", None).await;
+    let mx = user(&store, "mx@example.org", "mission_officer", Some("MX")).await;
+    let hu = user(&store, "hu@example.org", "mission_officer", Some("HU")).await;
+    let p = people(&store, &sup).await;
+    assert_country_terms(&store, "cases created").await;
+    // A family member added to the Mexican case.
+    let detail = cases::add_member(
+        &store,
+        &sup,
+        p.juan_case,
+        "child",
+        &named("Lupita", "García"),
+    )
+    .await
+    .expect("member");
+    assert_country_terms(&store, "member added").await;
+    assert_eq!(person_ids(&store, &mx, "lupita").await.len(), 1);
+    // The case now returns to Hungary: its people move with it.
+    let u = cases::CaseUpdate {
+        version: detail.summary.version,
+        country_of_return: Some(Some("HU".into())),
+        ..Default::default()
+    };
+    cases::update(&store, &sup, p.juan_case, &u)
+        .await
+        .expect("update");
+    assert_country_terms(&store, "country changed").await;
+    assert!(person_ids(&store, &mx, "lupita").await.is_empty());
+    assert!(person_ids(&store, &mx, "juan").await.is_empty());
+    assert_eq!(person_ids(&store, &hu, "juan").await, vec![p.juan]);
+    // A name edited.
+    let before = persons::get(&store, &sup, p.agnes).await.expect("agnes");
+    let mut input = named("Ágota", "Horváth");
+    input.sex = Some(before.sex.clone());
+    persons::update(&store, &sup, p.agnes, before.version, &input)
+        .await
+        .expect("edit");
+    assert_country_terms(&store, "name edited").await;
+    assert!(person_ids(&store, &hu, "agnes").await.is_empty());
+    assert_eq!(person_ids(&store, &hu, "agota").await, vec![p.agnes]);
+    // Olga (Russia) merged into Ágota (Hungary): Olga's case moves to the
+    // kept person, who is then on cases for both countries; the undo puts
+    // it back.
+    let ru = user(&store, "ru@example.org", "mission_officer", Some("RU")).await;
+    let kept = persons::get(&store, &sup, p.agnes).await.expect("kept");
+    let merged = persons::get(&store, &sup, p.olga).await.expect("merged");
+    let m = homeward_store::merges::merge(
+        &store,
+        &sup,
+        &homeward_store::merges::MergeInput {
+            kept: kept.id,
+            kept_version: kept.version,
+            merged: merged.id,
+            merged_version: merged.version,
+        },
+    )
+    .await
+    .expect("merge");
+    assert_country_terms(&store, "merged").await;
+    assert_eq!(person_ids(&store, &ru, "agota").await, vec![p.agnes]);
+    assert!(person_ids(&store, &ru, "olga").await.is_empty());
+    homeward_store::merges::undo(&store, &sup, m.id)
+        .await
+        .expect("undo");
+    assert_country_terms(&store, "merge undone").await;
+    assert!(person_ids(&store, &ru, "agota").await.is_empty());
+    assert_eq!(person_ids(&store, &ru, "olga").await, vec![p.olga]);
+    // Purged: the membership and the person go, and their copies with them.
+    on_db!(&store.db, c => sqlx::query("DELETE FROM case_members WHERE person_id = $1").bind(p.dmitry).execute(c).await.map(|_| ()))
+        .expect("members");
+    assert_country_terms(&store, "membership deleted").await;
+    assert!(person_ids(&store, &ru, "dmitr").await.is_empty());
+    on_db!(&store.db, c => sqlx::query("DELETE FROM cases WHERE principal_person_id = $1").bind(p.dmitry).execute(c).await.map(|_| ()))
+        .expect("case");
+    on_db!(&store.db, c => sqlx::query("DELETE FROM persons WHERE id = $1").bind(p.dmitry).execute(c).await.map(|_| ()))
+        .expect("person");
+    assert_country_terms(&store, "person deleted").await;
+}
+
+/// A mission officer finds the one person of their country whose name
+/// begins like many people's of other countries: the candidates are read
+/// from their country's terms, not cut off among the others'.
+async fn mission_officer_past_the_cap(store: Store) {
+    let sup = user(&store, "sup@example.org", "supervisor", None).await;
+    let mx = user(&store, "mx@example.org", "mission_officer", Some("MX")).await;
+    // Terms "garca".."garce" sort before "garcia".
+    for family in ["Garca", "Garcb", "Garcc", "Garcd", "Garce"] {
+        register(&store, &sup, named("Ana", family), "HU").await;
+    }
+    let (_, _, juan) = register(&store, &sup, named("Juan", "García"), "MX").await;
+    let mut capped = store.clone();
+    capped.search_scan_cap = 3;
+    let r = search::persons_more(&capped, &mx, &Query::parse("garc").expect("q"), 20)
+        .await
+        .expect("search");
+    assert_eq!(
+        r.0.into_iter().map(|h| h.id).collect::<Vec<_>>(),
+        vec![juan]
+    );
+    assert!(!r.1, "every Mexican match was checked");
+    // The supervisor's scope is every case: past the cap, "type more".
+    let r = search::persons_more(&capped, &sup, &Query::parse("garc").expect("q"), 20)
+        .await
+        .expect("search");
+    assert_eq!(r.0.len(), 3);
+    assert!(r.1, "more than the cap");
+}
+
 both_databases!(finds_names_in_any_script, names_in_any_script);
 both_databases!(finds_identifiers_phones_and_case_numbers, numbers);
 both_databases!(finds_only_within_record_scope, scope);
@@ -440,3 +576,8 @@ both_databases!(refuses_roles_without_person_access, roles_refused);
 both_databases!(terms_follow_edits_and_deletions, terms_follow_changes);
 both_databases!(backfill_is_idempotent, backfill_once);
 both_databases!(hostile_input_is_harmless, hostile_input);
+both_databases!(country_terms_follow_every_change, country_terms_follow);
+both_databases!(
+    mission_officer_finds_past_other_countries,
+    mission_officer_past_the_cap
+);
