@@ -37,8 +37,9 @@ struct Move {
 }
 
 /// Every table with a column referencing `persons` (migrations 0001, 0004,
-/// 0007; `person_match_keys`, `person_search_terms` and the duplicate
-/// tables are handled apart: derived, or naming both people on purpose).
+/// 0007; `person_match_keys`, `person_search_terms`, `person_country_terms`
+/// and the duplicate tables are handled apart: derived, or naming both
+/// people on purpose).
 /// A new table referencing persons must be added here: the store test
 /// `merges` checks this list against the database's foreign keys.
 const MOVES: [Move; 6] = [

@@ -116,11 +116,13 @@ async fn every_reference_is_moved(store: Store) {
         .into_iter()
         .map(|(t, _, p, _)| (t.to_string(), p.to_string()))
         .collect();
-    // Handled apart: keys and candidates are recomputed, decisions and
-    // merges name both people on purpose.
+    // Handled apart: keys and candidates are recomputed, a country's terms
+    // follow the memberships by trigger, decisions and merges name both
+    // people on purpose.
     for (t, c) in [
         ("person_match_keys", "person_id"),
         ("person_search_terms", "person_id"),
+        ("person_country_terms", "person_id"),
         ("duplicate_candidates", "a"),
         ("duplicate_candidates", "b"),
         ("duplicate_pending", "person_id"),

@@ -567,6 +567,54 @@ async fn mission_officer_past_the_cap(store: Store) {
     assert!(r.1, "more than the cap");
 }
 
+/// The persons API's `q` finds what the search box finds, within scope, and
+/// pages and counts it.
+async fn person_list(store: Store) {
+    let sup = user(&store, "sup@example.org", "supervisor", None).await;
+    let mx = user(&store, "mx@example.org", "mission_officer", Some("MX")).await;
+    let p = people(&store, &sup).await;
+    let ids = |store: Store, actor: Actor, q: &'static str| async move {
+        let (rows, total) = persons::search(&store, &actor, Some(q), 10, 0)
+            .await
+            .expect("list");
+        assert_eq!(rows.len() as i64, total, "{q}");
+        rows.into_iter().map(|r| r.id).collect::<Vec<Uuid>>()
+    };
+    for q in [
+        "garcía",
+        "GARC lop",
+        "1234-5678",
+        "ab987654",
+        "+1 416 555 0199",
+    ] {
+        assert_eq!(
+            ids(store.clone(), sup.clone(), q).await,
+            vec![p.juan],
+            "{q}"
+        );
+    }
+    let mut both = vec![p.dmitry, p.olga];
+    both.sort();
+    let mut found = ids(store.clone(), sup.clone(), "Иван").await;
+    found.sort();
+    assert_eq!(found, both);
+    for q in ["petrov", "%", "_", "' OR 1=1 --"] {
+        assert!(ids(store.clone(), sup.clone(), q).await.is_empty(), "{q}");
+    }
+    let long: &'static str = Box::leak("x".repeat(500).into_boxed_str());
+    assert!(ids(store.clone(), sup.clone(), long).await.is_empty());
+    assert!(
+        ids(store.clone(), mx.clone(), "horvath").await.is_empty(),
+        "out of scope"
+    );
+    // Paged: two people match, a page of one holds the second.
+    let (page, total) = persons::search(&store, &sup, Some("ivanov"), 1, 1)
+        .await
+        .expect("page");
+    assert_eq!(total, 2);
+    assert_eq!(page.len(), 1);
+}
+
 both_databases!(finds_names_in_any_script, names_in_any_script);
 both_databases!(finds_identifiers_phones_and_case_numbers, numbers);
 both_databases!(finds_only_within_record_scope, scope);
@@ -581,3 +629,4 @@ both_databases!(
     mission_officer_finds_past_other_countries,
     mission_officer_past_the_cap
 );
+both_databases!(persons_api_list_reads_the_terms, person_list);
