@@ -20,6 +20,12 @@
 //! shared identifier (UCI, CBSA client id, passport number) lifts it to at
 //! least 0.95, and two different UCIs or CBSA ids lower it by a fifth.
 //! [`LIKELY`] (0.90) and [`POSSIBLE`] (0.80) cut it into levels.
+//!
+//! A name shared by many people is weak evidence ([`score_among`]): among
+//! more than [`COMMON_NAME`] namesakes, some are born a digit or a swapped
+//! day and month apart by chance, and many more when one date is unknown.
+//! With such a name, only an equal date of birth (or a shared identifier)
+//! can make a pair `likely`, and an unknown date makes no candidate at all.
 
 use crate::person::PersonData;
 use chrono::{Datelike, NaiveDate};
@@ -38,6 +44,21 @@ pub const LIKELY: f64 = 0.90;
 /// docs/adr/0029): from 0.75 to 0.80 lay only strangers (the same name, no
 /// date and a different sex), about 45 % of the pairs then listed.
 pub const POSSIBLE: f64 = 0.80;
+
+/// More people than this registered under the same name (the rarest pair of
+/// name codes two people share, as counted among the `pn:` blocking keys)
+/// make it a common name for [`score_among`]. A date of birth slip (one
+/// digit, day and month swapped) matches about one person in 360 by chance
+/// (some 70 dates among 25,000), so among 50 namesakes such a match is a
+/// coin toss away from chance. Calibrated on generated people (`bench-dups`,
+/// docs/adr/0039).
+pub const COMMON_NAME: i64 = 50;
+
+/// The highest score two people with a common name reach when their dates of
+/// birth differ by a slip or one is approximate: `possible`, never `likely`.
+const COMMON_NAME_SLIP: f64 = 0.89;
+/// ... and when either date is unknown: no candidate.
+const COMMON_NAME_NO_DATE: f64 = 0.79;
 
 /// Bumped whenever [`Profile::keys`] changes: the store keeps this marker
 /// among a person's keys and recomputes the keys of anyone without it.
@@ -551,6 +572,40 @@ pub fn score(a: &Profile, b: &Profile) -> f64 {
     s.clamp(0.0, 1.0)
 }
 
+/// [`score`], weighed by how common the name the two share is: `namesakes`
+/// is how many people are registered under the rarest pair of name codes
+/// they share (the size of that `pn:` block; 0 when they share none). Up to
+/// [`COMMON_NAME`] it changes nothing. Past it, unless they share an
+/// identifier or their dates of birth are equal, the name no longer carries
+/// the pair: a slip or an approximate date gives at most `possible`, an
+/// unknown date no candidate. Never above [`score`], so [`score_ceiling`]
+/// and [`dates_worth_comparing`] still bound it.
+pub fn score_among(a: &Profile, b: &Profile, namesakes: i64) -> f64 {
+    let s = score(a, b);
+    if namesakes <= COMMON_NAME || shares_identifier(&a.facts, &b.facts) {
+        return s;
+    }
+    let (x, y) = (&a.facts, &b.facts);
+    match (x.date_of_birth, y.date_of_birth) {
+        (Some(d), Some(e)) if d == e && !x.approximate && !y.approximate => s,
+        (Some(_), Some(_)) => s.min(COMMON_NAME_SLIP),
+        _ => s.min(COMMON_NAME_NO_DATE),
+    }
+}
+
+/// Whether two people hold the same identifier of one kind.
+fn shares_identifier(a: &Facts, b: &Facts) -> bool {
+    a.identifiers
+        .iter()
+        .any(|(k, v)| b.identifiers.iter().any(|(k2, v2)| k == k2 && v == v2))
+}
+
+/// Whether a blocking key is a pair of name codes (`pn:`): the blocks whose
+/// sizes [`score_among`]'s `namesakes` is counted on.
+pub fn is_name_key(key: &str) -> bool {
+    key.starts_with("pn:")
+}
+
 /// The weighted mean of the name similarity `name`, the date of birth, sex
 /// and nationality (the last two only when both people have them).
 fn facts_score(a: &Facts, b: &Facts, name: f64) -> f64 {
@@ -974,6 +1029,44 @@ mod tests {
             })
     }
 
+    #[test]
+    fn a_common_name_needs_an_equal_date() {
+        let among = |a: &Identity, b: &Identity, n: i64| {
+            Level::of(score_among(&Profile::new(a), &Profile::new(b), n))
+        };
+        let a = person("Juan", "García", Some("1985-03-04"));
+        let slip = person("Juan", "Garcia", Some("1985-04-03"));
+        let same = person("Juan", "Garcia", Some("1985-03-04"));
+        let unknown = person("Juan", "Garcia", None);
+        // A rare name: as `score`.
+        for n in [0, 1, COMMON_NAME] {
+            assert_eq!(among(&a, &slip, n), Some(Level::Likely), "{n}");
+            assert_eq!(among(&a, &unknown, n), Some(Level::Possible), "{n}");
+        }
+        // Shared by many: an equal date still decides, a slip is only
+        // possible, an unknown date no candidate.
+        let n = COMMON_NAME + 1;
+        assert_eq!(among(&a, &same, n), Some(Level::Likely));
+        assert_eq!(among(&a, &slip, n), Some(Level::Possible));
+        assert_eq!(among(&a, &unknown, n), None);
+        assert_eq!(among(&unknown, &a, n), None, "symmetric");
+        // An approximate date is no equal date.
+        let approx = Identity {
+            date_of_birth_approximate: true,
+            ..same.clone()
+        };
+        assert_eq!(among(&a, &approx, n), Some(Level::Possible));
+        // A shared identifier decides whatever the name.
+        let with_uci = |p: &Identity| Identity {
+            uci: Some("1234-5678".into()),
+            ..p.clone()
+        };
+        assert_eq!(
+            among(&with_uci(&a), &with_uci(&unknown), n),
+            Some(Level::Likely)
+        );
+    }
+
     proptest! {
         #[test]
         fn score_is_bounded_and_symmetric(a in identity(), b in identity()) {
@@ -981,6 +1074,14 @@ mod tests {
             let x = score(&pa, &pb);
             prop_assert!((0.0..=1.0).contains(&x));
             prop_assert!((x - score(&pb, &pa)).abs() < 1e-9);
+        }
+
+        #[test]
+        fn a_common_name_never_raises_the_score(a in identity(), b in identity(), n in 0i64..2000) {
+            let (pa, pb) = (Profile::new(&a), Profile::new(&b));
+            let x = score_among(&pa, &pb, n);
+            prop_assert!(x <= score(&pa, &pb) + 1e-9);
+            prop_assert!((x - score_among(&pb, &pa, n)).abs() < 1e-9);
         }
 
         #[test]

@@ -12,12 +12,12 @@ use crate::{bind_params, on_db, on_tx, Result, Store, Tx};
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
 use homeward_domain::duplicates::{
-    dates_worth_comparing, score, score_ceiling, Facts, Identity, Level, Profile, KEY_SCHEME,
-    POSSIBLE,
+    dates_worth_comparing, is_name_key, score_among, score_ceiling, Facts, Identity, Level,
+    Profile, COMMON_NAME, KEY_SCHEME, POSSIBLE,
 };
 use homeward_domain::person::PersonData;
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// Keys shared by more people than this are skipped when looking for pairs
@@ -245,6 +245,14 @@ pub async fn candidates_for(store: &Store, subject: Subject<'_>) -> Result<Vec<C
         }
         q.fetch_all(p).await
     })?;
+    // The subject's name pairs and how many people each names, for
+    // `score_among`: a candidate's namesakes are those of the rarest pair
+    // the two share.
+    let name_counts: HashMap<String, i64> = counts
+        .iter()
+        .filter(|(k, _)| is_name_key(k))
+        .cloned()
+        .collect();
     let keys: Vec<String> = counts
         .into_iter()
         .filter(|(_, n)| *n <= MAX_BLOCK as i64)
@@ -307,7 +315,11 @@ pub async fn candidates_for(store: &Store, subject: Subject<'_>) -> Result<Vec<C
             if score_ceiling(&profile, &Facts::new(&identity)) < POSSIBLE {
                 return None;
             }
-            let s = score(&profile, &Profile::new(&identity));
+            let other = Profile::new(&identity);
+            let other_keys = other.keys();
+            let shared = other_keys.iter().filter(|k| name_counts.contains_key(*k));
+            let namesakes = namesakes(shared, |k| name_counts.get(k).copied().unwrap_or(0));
+            let s = score_among(&profile, &other, namesakes);
             Level::of(s).map(|level| Candidate {
                 id: r.id,
                 score: s,
@@ -317,6 +329,23 @@ pub async fn candidates_for(store: &Store, subject: Subject<'_>) -> Result<Vec<C
         .collect();
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
     Ok(out)
+}
+
+/// How many people are registered under the rarest of the name pairs (`pn:`
+/// keys) two people share, `count` telling each pair's; 0 when they share
+/// none.
+fn namesakes<'a>(shared: impl Iterator<Item = &'a String>, count: impl Fn(&str) -> i64) -> i64 {
+    shared.map(|k| count(k)).min().unwrap_or(0)
+}
+
+/// The name pairs (`pn:` keys) shared by more than [`COMMON_NAME`] people,
+/// with their counts: what the whole-database pass needs of name frequency.
+async fn common_names(store: &Store) -> Result<HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> = on_db!(&store.db, p => sqlx::query_as(
+        "SELECT match_key, COUNT(*) FROM person_match_keys WHERE match_key >= 'pn:' AND match_key < 'pn;' \
+         GROUP BY match_key HAVING COUNT(*) > $1")
+        .bind(COMMON_NAME).fetch_all(p).await)?;
+    Ok(rows.into_iter().collect())
 }
 
 /// The keys shared by more than [`MAX_BLOCK`] people: skipped as blocks.
@@ -335,6 +364,9 @@ struct Member {
     profile: Profile,
     external_id: Option<String>,
     keys: Vec<String>,
+    /// Every name pair (`pn:` key), oversized ones too, sorted: for
+    /// `score_among`.
+    name_keys: Vec<String>,
 }
 
 /// The first key two sorted key lists share.
@@ -350,6 +382,17 @@ fn first_shared<'a>(a: &'a [String], b: &[String]) -> Option<&'a str> {
     None
 }
 
+/// What the whole-database pass knows before it reads the first block.
+struct Pass {
+    /// Keys skipped as blocks ([`MAX_BLOCK`]).
+    oversized: HashSet<String>,
+    /// Name pairs of more than [`COMMON_NAME`] people, with their counts.
+    common: HashMap<String, i64>,
+    /// Pairs marked as not the same person.
+    refused: HashSet<(Uuid, Uuid)>,
+    min_score: f64,
+}
+
 /// Scores the pairs of one block (people sharing `key`) into `out`. A pair
 /// sharing several keys is scored only in the block of the first of them,
 /// so nothing needs remembering across blocks: memory follows the largest
@@ -359,11 +402,16 @@ async fn score_block(
     store: &Store,
     key: &str,
     block: &[Uuid],
-    oversized: &HashSet<String>,
-    refused: &HashSet<(Uuid, Uuid)>,
-    min_score: f64,
+    pass: &Pass,
     out: &mut Vec<Pair>,
 ) -> Result<()> {
+    let Pass {
+        oversized,
+        common,
+        refused,
+        min_score,
+    } = pass;
+    let min_score = *min_score;
     if block.len() < 2 || block.len() > MAX_BLOCK {
         return Ok(());
     }
@@ -372,8 +420,11 @@ async fn score_block(
         .into_iter()
         .map(|r| {
             let profile = Profile::new(&r.identity());
-            let mut keys: Vec<String> = profile
-                .keys()
+            let all = profile.keys();
+            let mut name_keys: Vec<String> =
+                all.iter().filter(|k| is_name_key(k)).cloned().collect();
+            name_keys.sort();
+            let mut keys: Vec<String> = all
                 .into_iter()
                 .filter(|k| k != KEY_SCHEME && !oversized.contains(k))
                 .collect();
@@ -383,6 +434,7 @@ async fn score_block(
                 profile,
                 external_id: r.external_id,
                 keys,
+                name_keys,
             }
         })
         .collect();
@@ -400,7 +452,12 @@ async fn score_block(
             if score_ceiling(&x.profile, y.profile.facts()) < min_score.max(POSSIBLE) {
                 continue;
             }
-            let s = score(&x.profile, &y.profile);
+            let shared = x
+                .name_keys
+                .iter()
+                .filter(|k| y.name_keys.binary_search(k).is_ok());
+            let n = namesakes(shared, |k| common.get(k).copied().unwrap_or(0));
+            let s = score_among(&x.profile, &y.profile, n);
             let Some(level) = Level::of(s) else { continue };
             if s < min_score {
                 continue;
@@ -427,8 +484,12 @@ async fn score_block(
 /// more (and at least `possible`), highest first. Reads the keys in key
 /// order and scores each block as it ends, each pair once.
 pub async fn all_pairs(store: &Store, min_score: f64) -> Result<Vec<Pair>> {
-    let oversized = oversized_keys(store).await?;
-    let refused: HashSet<(Uuid, Uuid)> = all_not_duplicates(store).await?.into_iter().collect();
+    let pass = Pass {
+        oversized: oversized_keys(store).await?,
+        common: common_names(store).await?,
+        refused: all_not_duplicates(store).await?.into_iter().collect(),
+        min_score,
+    };
     let mut out: Vec<Pair> = Vec::new();
     on_db!(&store.db, p => {
         let mut rows = sqlx::query_as::<_, (String, Uuid)>(
@@ -440,13 +501,13 @@ pub async fn all_pairs(store: &Store, min_score: f64) -> Result<Vec<Pair>> {
         let mut block: Vec<Uuid> = Vec::new();
         while let Some((key, id)) = rows.try_next().await? {
             if key != current {
-                score_block(store, &current, &block, &oversized, &refused, min_score, &mut out).await?;
+                score_block(store, &current, &block, &pass, &mut out).await?;
                 block.clear();
                 current = key;
             }
             block.push(id);
         }
-        score_block(store, &current, &block, &oversized, &refused, min_score, &mut out).await?;
+        score_block(store, &current, &block, &pass, &mut out).await?;
     });
     out.sort_by(|x, y| {
         y.score

@@ -209,6 +209,61 @@ async fn backfill_keys_everyone_once(store: Store) {
     assert_eq!(level_of(&c, p.agnes_again), Some(Level::Likely));
 }
 
+/// A name shared by more than `COMMON_NAME` people is weak evidence: among
+/// them a date one slip away is only `possible` and an unknown date no
+/// candidate, from one person and across the database; a rare name keeps
+/// its levels in the same database.
+async fn common_names(store: Store) {
+    let sup = user(&store, "sup@example.org", "supervisor", None).await;
+    let create = |p: PersonInput| {
+        let (store, sup) = (store.clone(), sup.clone());
+        async move { persons::create(&store, &sup, &p).await.expect("person").id }
+    };
+    let juan = create(person("Juan", "García", Some("1985-03-04"), "male")).await;
+    let slip = create(person("Juan", "Garcia", Some("1985-04-03"), "male")).await;
+    let no_date = create(person("Juan", "Garcia", None, "male")).await;
+    let same_day = create(person("JUAN", "GARCIA", Some("1985-03-04"), "male")).await;
+    let agnes = create(person("Ágnes", "Horváth", Some("1980-05-17"), "female")).await;
+    let agnes_slip = create(person("Agnes", "Horvath", Some("1980-07-17"), "female")).await;
+    let agnes_no_date = create(person("Agnes", "Horvath", None, "female")).await;
+    let levels = |store: Store, who: Uuid| async move {
+        duplicates::candidates_for(&store, Subject::Person(who))
+            .await
+            .expect("candidates")
+    };
+    // Four Juan Garcías: a rare name still.
+    let c = levels(store.clone(), juan).await;
+    assert_eq!(level_of(&c, slip), Some(Level::Likely), "{c:?}");
+    assert_eq!(level_of(&c, no_date), Some(Level::Possible), "{c:?}");
+    // Now a common one: namesakes born in other years, as in a large
+    // database.
+    let common = homeward_domain::duplicates::COMMON_NAME;
+    for i in 0..common {
+        let dob = format!("{}-06-15", 1930 + i);
+        create(person("Juan", "García", Some(&dob), "male")).await;
+    }
+    let c = levels(store.clone(), juan).await;
+    assert_eq!(level_of(&c, same_day), Some(Level::Likely), "{c:?}");
+    assert_eq!(level_of(&c, slip), Some(Level::Possible), "{c:?}");
+    assert_eq!(level_of(&c, no_date), None, "{c:?}");
+    let c = levels(store.clone(), agnes).await;
+    assert_eq!(level_of(&c, agnes_slip), Some(Level::Likely), "{c:?}");
+    assert_eq!(level_of(&c, agnes_no_date), Some(Level::Possible), "{c:?}");
+    let pairs = duplicates::all_pairs(&store, 0.0).await.expect("pairs");
+    let level = |a: Uuid, b: Uuid| {
+        pairs
+            .iter()
+            .find(|x| (x.a, x.b) == (a.min(b), a.max(b)))
+            .map(|x| x.level)
+    };
+    assert_eq!(level(juan, same_day), Some(Level::Likely));
+    assert_eq!(level(juan, slip), Some(Level::Possible));
+    assert_eq!(level(juan, no_date), None);
+    assert_eq!(level(agnes, agnes_slip), Some(Level::Likely));
+    assert_eq!(level(agnes, agnes_no_date), Some(Level::Possible));
+}
+
 both_databases!(finds_duplicates_at_the_right_level, finds_duplicates);
 both_databases!(keys_follow_person_updates, keys_follow_updates);
 both_databases!(backfill_is_idempotent, backfill_keys_everyone_once);
+both_databases!(a_common_name_weighs_less, common_names);
