@@ -49,10 +49,12 @@ pub const POSSIBLE: f64 = 0.80;
 /// name codes two people share, as counted among the `pn:` blocking keys)
 /// make it a common name for [`score_among`]. A date of birth slip (one
 /// digit, day and month swapped) matches about one person in 360 by chance
-/// (some 70 dates among 25,000), so among 50 namesakes such a match is a
-/// coin toss away from chance. Calibrated on generated people (`bench-dups`,
-/// docs/adr/0039).
-pub const COMMON_NAME: i64 = 50;
+/// (some 70 dates among 25,000), so among a hundred namesakes such a match
+/// is as likely chance as not. The blocks count names that sound alike, more
+/// than the namesakes proper. Calibrated on generated people (`bench-dups`,
+/// docs/adr/0039: 100 kept more true pairs `likely` than 50, at the same
+/// precision).
+pub const COMMON_NAME: i64 = 100;
 
 /// The highest score two people with a common name reach when their dates of
 /// birth differ by a slip or one is approximate: `possible`, never `likely`.
