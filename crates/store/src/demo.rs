@@ -657,8 +657,11 @@ const TABLES: [&str; 16] = [
 /// principal's name onto the case (migration 0020; the load writes it in the
 /// insert), those that keep the case milestones (migration 0044) and each
 /// evaluation's and survey's next one (migration 0046); the load computes
-/// them once at the end, [`MILESTONES`].
-const TRIGGERS_SQLITE: [(&str, &str); 6] = [
+/// them once at the end, [`MILESTONES`]. And the one that copies a new
+/// member's search terms for the case's country (migration 0047): the loaded
+/// people have no terms yet, and get them, and their countries' copies, from
+/// the search backfill after the load.
+const TRIGGERS_SQLITE: [(&str, &str); 7] = [
     ("cases", "case_counts_insert"),
     ("cases", "cases_principal_name_insert"),
     ("case_transitions", "case_milestones_transition_insert"),
@@ -668,8 +671,9 @@ const TRIGGERS_SQLITE: [(&str, &str); 6] = [
         "eligibility_evaluations_next_insert",
     ),
     ("rss_surveys", "rss_surveys_next_insert"),
+    ("case_members", "person_country_terms_member_insert"),
 ];
-const TRIGGERS_PG: [(&str, &str); 6] = [
+const TRIGGERS_PG: [(&str, &str); 7] = [
     ("cases", "case_counts_insert_delete"),
     ("cases", "cases_principal_name_insert"),
     ("case_transitions", "case_milestones_transition_insert"),
@@ -679,6 +683,7 @@ const TRIGGERS_PG: [(&str, &str); 6] = [
         "eligibility_evaluations_next_insert",
     ),
     ("rss_surveys", "rss_surveys_next_insert"),
+    ("case_members", "person_country_terms_member_insert"),
 ];
 
 /// The case milestones (migration 0044) of every case, from its

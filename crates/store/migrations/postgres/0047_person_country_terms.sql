@@ -54,14 +54,23 @@ FOR EACH ROW EXECUTE FUNCTION person_country_terms_of_term();
 CREATE TRIGGER person_country_terms_term_delete AFTER DELETE ON person_search_terms
 FOR EACH ROW EXECUTE FUNCTION person_country_terms_of_term();
 
--- A merge moves memberships to the kept person; its undo moves them back.
+-- A new membership only adds (one index lookup each, as the bulk loader
+-- inserts millions); a removed or moved one (a merge and its undo) removes
+-- what no other case justifies.
 CREATE FUNCTION person_country_terms_of_member() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        PERFORM person_country_terms_refresh(OLD.person_id);
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO person_country_terms (country, term, person_id)
+        SELECT c.country_of_return, t.term, t.person_id
+        FROM cases c JOIN person_search_terms t ON t.person_id = NEW.person_id
+        WHERE c.id = NEW.case_id AND c.country_of_return IS NOT NULL
+          AND substr(t.term, 1, 1) <> '~'
+        ON CONFLICT DO NOTHING;
+        RETURN NULL;
     END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    PERFORM person_country_terms_refresh(OLD.person_id);
+    IF TG_OP = 'UPDATE' THEN
         PERFORM person_country_terms_refresh(NEW.person_id);
     END IF;
     RETURN NULL;
