@@ -159,6 +159,9 @@ pub struct Store {
     /// How many terms of a query word's range the search box checks at most
     /// (`search::SCAN_CAP`; tests lower it).
     pub search_scan_cap: i64,
+    /// How many people a list of persons counts at most
+    /// (`persons::COUNT_CAP`; tests lower it).
+    pub person_count_cap: i64,
     /// SQLite admits one writer at a time; this process's writers queue here
     /// in turn rather than in SQLite's busy handler, which polls with sleeps
     /// growing to 100 ms (p99 of a case view, which writes its read to the
@@ -233,6 +236,7 @@ impl Store {
             keys: std::sync::Arc::new(crypto::Keyring::default()),
             common_word: CommonWord::default(),
             search_scan_cap: search::SCAN_CAP,
+            person_count_cap: persons::COUNT_CAP,
             writer: Default::default(),
         })
     }

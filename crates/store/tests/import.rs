@@ -165,9 +165,10 @@ async fn only_supervisors_import(store: Store) {
     let sup = user(&store, "s@example.org", "supervisor", None).await;
     let out = import(&store, Some(&sup), GOOD.as_bytes(), false).await;
     assert_eq!(out.summary.created, 3);
-    let (list, _) = homeward_store::persons::search(&store, &sup, Some("Petrov"), 10, 0)
+    let list = homeward_store::persons::search(&store, &sup, Some("Petrov"), 10, 0)
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     assert_eq!(list.len(), 1, "the supervisor sees whom they imported");
     // A mapping renames columns.
     let m = Mapping::parse("Surname,family_name\nRef,external_id\n").unwrap();

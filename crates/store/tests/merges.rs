@@ -273,9 +273,10 @@ async fn merge_and_undo(store: Store) {
     let kept = persons::get(&store, &w.sup, w.agnes).await.unwrap();
     assert_eq!(kept.contact.unwrap().uci.as_deref(), Some("1111-2222"));
     // Hidden: search, candidates, the queue.
-    let (found, _) = persons::search(&store, &w.sup, Some("horvath"), 50, 0)
+    let found = persons::search(&store, &w.sup, Some("horvath"), 50, 0)
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     assert!(found.iter().all(|p| p.id != w.agnes_again));
     let terms: i64 = on_db!(&store.db, p => sqlx::query_scalar(
         "SELECT COUNT(*) FROM person_search_terms WHERE person_id = $1 AND term NOT LIKE '~%'")

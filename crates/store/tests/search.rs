@@ -574,11 +574,15 @@ async fn person_list(store: Store) {
     let mx = user(&store, "mx@example.org", "mission_officer", Some("MX")).await;
     let p = people(&store, &sup).await;
     let ids = |store: Store, actor: Actor, q: &'static str| async move {
-        let (rows, total) = persons::search(&store, &actor, Some(q), 10, 0)
+        let l = persons::search(&store, &actor, Some(q), 10, 0)
             .await
             .expect("list");
-        assert_eq!(rows.len() as i64, total, "{q}");
-        rows.into_iter().map(|r| r.id).collect::<Vec<Uuid>>()
+        assert_eq!(
+            (l.items.len() as i64, false),
+            (l.total, l.total_is_lower_bound),
+            "{q}"
+        );
+        l.items.into_iter().map(|r| r.id).collect::<Vec<Uuid>>()
     };
     for q in [
         "garcía",
@@ -608,11 +612,33 @@ async fn person_list(store: Store) {
         "out of scope"
     );
     // Paged: two people match, a page of one holds the second.
-    let (page, total) = persons::search(&store, &sup, Some("ivanov"), 1, 1)
+    let page = persons::search(&store, &sup, Some("ivanov"), 1, 1)
         .await
         .expect("page");
-    assert_eq!(total, 2);
-    assert_eq!(page.len(), 1);
+    assert_eq!(page.total, 2);
+    assert_eq!(page.items.len(), 1);
+    // Without a query, everyone in scope, by name.
+    let all = persons::search(&store, &sup, None, 50, 0)
+        .await
+        .expect("all");
+    assert_eq!(
+        (all.total, all.items.len(), all.total_is_lower_bound),
+        (4, 4, false)
+    );
+    // Past the count cap, the total says "at least"; the page is whole.
+    let mut capped = store.clone();
+    capped.person_count_cap = 2;
+    let all = persons::search(&capped, &sup, None, 50, 0)
+        .await
+        .expect("all");
+    assert_eq!(
+        (all.total, all.items.len(), all.total_is_lower_bound),
+        (2, 4, true)
+    );
+    let mx_all = persons::search(&capped, &mx, None, 50, 0)
+        .await
+        .expect("mx");
+    assert_eq!((mx_all.total, mx_all.total_is_lower_bound), (1, false));
 }
 
 both_databases!(finds_names_in_any_script, names_in_any_script);

@@ -118,9 +118,10 @@ async fn record_scope_is_applied_in_every_query(store: Store) {
     assert_eq!(rows[0].id, mine.summary.id);
     let counts = cases::counts_by_status(&store, &c1).await.unwrap();
     assert_eq!(counts.iter().map(|(_, n)| n).sum::<i64>(), 1);
-    let (ps, _) = persons::search(&store, &c1, Some("garcía"), 10, 0)
+    let ps = persons::search(&store, &c1, Some("garcía"), 10, 0)
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     assert!(ps.is_empty(), "search never leaks people out of scope");
 
     let (_, total) = cases::list(

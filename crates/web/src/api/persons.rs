@@ -19,7 +19,10 @@ use std::collections::HashMap;
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct PersonPage {
     pub items: Vec<Person>,
+    /// Every matching person, or a lower bound when `total_is_lower_bound`
+    /// (more than 10,000).
     pub total: i64,
+    pub total_is_lower_bound: bool,
 }
 
 /// An update: the version read, and the new values.
@@ -41,7 +44,7 @@ pub async fn list(
 ) -> Result<Json<PersonPage>, ApiError> {
     let limit = int_param(&q, "limit", 50, 1, 200)?;
     let offset = int_param(&q, "offset", 0, 0, i64::MAX / 2)?;
-    let (items, total) = persons::search(
+    let l = persons::search(
         &state.store,
         &a.actor,
         q.get("q").map(String::as_str),
@@ -49,7 +52,11 @@ pub async fn list(
         offset,
     )
     .await?;
-    Ok(Json(PersonPage { items, total }))
+    Ok(Json(PersonPage {
+        items: l.items,
+        total: l.total,
+        total_is_lower_bound: l.total_is_lower_bound,
+    }))
 }
 
 /// Registers a person who is on no case yet.
