@@ -1,9 +1,11 @@
 //! The search box as the user types (docs/adr/0031): prefixes of real names,
 //! identifiers, phone numbers and case numbers drawn from the database, sent
 //! one keystroke at a time through `homeward_store::search::search` as the
-//! demo supervisor and as a mission officer; then, for comparison, a sample
-//! of the same queries through the old substring search
-//! (`homeward_store::persons::search`, `search_text LIKE '%q%'`).
+//! demo supervisor and as a mission officer; then a sample of the same
+//! queries through the persons list (`homeward_store::persons::search`, what
+//! `GET /api/v1/persons?q=` runs: every match counted up to 10,000 and
+//! sorted by name; until session 11 a `search_text LIKE '%q%'` over every
+//! person).
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -167,7 +169,7 @@ async fn run(store: &Store, actor: &Actor, name: &str, queries: &[String], a: &A
         t.push(s.elapsed().as_micros() as u64);
     }
     row(
-        &format!("old LIKE search (persons::search), {name}"),
+        &format!("persons list with q (persons::search), {name}"),
         &mut t,
         &format!("every {step}th query, {} s budget", a.like_budget_secs),
     );

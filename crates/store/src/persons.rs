@@ -343,7 +343,9 @@ pub async fn search(
     actor.push_person_scope(&mut w);
     // The terms' indexes, not `LIKE '%q%'` over every person (seconds at a
     // million people).
-    if let Some(q) = q.map(str::trim).filter(|s| !s.is_empty()) {
+    let q = q.map(str::trim).filter(|s| !s.is_empty());
+    let has_query = q.is_some();
+    if let Some(q) = q {
         match homeward_domain::search::Query::parse(q) {
             Ok(query) if !query.is_empty() => {
                 w.push(" AND p.id IN (");
@@ -360,10 +362,18 @@ pub async fn search(
     c.push(" LIMIT ").bind(Param::I64(cap + 1));
     let count_sql = format!("SELECT COUNT(*) FROM (SELECT 1{}) x", c.text);
     let counted: i64 = on_db!(&store.db, p => bind_params!(sqlx::query_scalar(&count_sql), c.params).fetch_one(p).await)?;
-    // In the order of the `(display_name, id)` index (migration 0048), so
-    // that a page is read, not the whole scope sorted.
+    // Everyone in scope: in the order of the `(display_name, id)` index
+    // (migration 0048), so that a page is read, not the whole scope sorted.
+    // With a query, the people it finds sorted: walking the index in name
+    // order for a few of them read 900,000 people (15 s at a million);
+    // `|| ''` keeps the planners from choosing that walk.
+    let order = if has_query {
+        " ORDER BY p.display_name || '', p.id LIMIT "
+    } else {
+        " ORDER BY p.display_name, p.id LIMIT "
+    };
     let mut s = w.clone();
-    s.push(" ORDER BY p.display_name, p.id LIMIT ")
+    s.push(order)
         .bind(Param::I64(limit.clamp(1, 200)))
         .push(" OFFSET ")
         .bind(Param::I64(offset.max(0)));
