@@ -639,6 +639,16 @@ async fn person_list(store: Store) {
         .await
         .expect("mx");
     assert_eq!((mx_all.total, mx_all.total_is_lower_bound), (1, false));
+    assert_eq!(mx_all.items.len(), 1);
+    // A query matching more than the cap pages in name order all the same.
+    capped.person_count_cap = 1;
+    let many = persons::search(&capped, &sup, Some("ivanov"), 50, 0)
+        .await
+        .expect("many");
+    let mut found: Vec<Uuid> = many.items.iter().map(|p| p.id).collect();
+    found.sort();
+    assert_eq!(found, both);
+    assert_eq!((many.total, many.total_is_lower_bound), (1, true));
 }
 
 both_databases!(finds_names_in_any_script, names_in_any_script);
