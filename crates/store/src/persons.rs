@@ -343,14 +343,23 @@ pub async fn search(
     actor.push_person_scope(&mut w);
     // The terms' indexes, not `LIKE '%q%'` over every person (seconds at a
     // million people).
+    // A word common to more than `common_word.people` people is asked of
+    // each person in name order, so that the page and the capped count stop
+    // early (ADR 0035, as the case list does); other queries gather the
+    // people they find.
     let q = q.map(str::trim).filter(|s| !s.is_empty());
-    let has_query = q.is_some();
+    let mut gathered = false;
     if let Some(q) = q {
         match homeward_domain::search::Query::parse(q) {
             Ok(query) if !query.is_empty() => {
-                w.push(" AND p.id IN (");
-                crate::search::push_people_matching(&mut w, &query, "SELECT");
-                w.push(")");
+                if crate::search::is_common(store, &query).await? {
+                    crate::search::push_person_match_each(&mut w, &query, "p.id");
+                } else {
+                    gathered = true;
+                    w.push(" AND p.id IN (");
+                    crate::search::push_people_matching(&mut w, &query, "SELECT");
+                    w.push(")");
+                }
             }
             _ => {
                 w.push(" AND 1 = 0");
@@ -362,13 +371,13 @@ pub async fn search(
     c.push(" LIMIT ").bind(Param::I64(cap + 1));
     let count_sql = format!("SELECT COUNT(*) FROM (SELECT 1{}) x", c.text);
     let counted: i64 = on_db!(&store.db, p => bind_params!(sqlx::query_scalar(&count_sql), c.params).fetch_one(p).await)?;
-    // Everyone in scope, or more than the cap: in the order of the
-    // `(display_name, id)` index (migration 0048), so that a page is read,
-    // not every match sorted (33 s for a two-letter query at a million).
-    // Fewer: the people found, sorted; walking the index in name order for a
+    // Everyone in scope, a common word, or more than the cap: in the order
+    // of the `(display_name, id)` index (migration 0048), so that a page is
+    // read, not every match sorted (33 s for a two-letter query at a
+    // million). Fewer gathered: the people found, sorted; walking the index in name order for a
     // few of them read 900,000 people (15 s at a million), and `|| ''` keeps
     // the planners from choosing that walk.
-    let order = if has_query && counted <= cap {
+    let order = if gathered && counted <= cap {
         " ORDER BY p.display_name || '', p.id LIMIT "
     } else {
         " ORDER BY p.display_name, p.id LIMIT "

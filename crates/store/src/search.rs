@@ -324,34 +324,56 @@ pub async fn is_common(store: &Store, query: &Query) -> Result<bool> {
 /// after its rows instead of first gathering tens of thousands of matches
 /// (a family name shared by 90,000 people at 1,000,000 cases took seconds).
 pub fn push_case_match_each(sql: &mut Sql, query: &Query) {
-    let Some(driver) = query.driver() else {
+    if query.driver().is_none() {
         return;
-    };
-    sql.push(
-        " AND (EXISTS (SELECT 1 FROM person_search_terms s WHERE s.person_id = c.principal_person_id",
-    );
-    push_prefix(sql, "s", driver);
-    sql.push(")");
-    for w in query.words.iter().filter(|w| w.as_str() != driver) {
-        sql.push(
-            " AND EXISTS (SELECT 1 FROM person_search_terms o WHERE o.person_id = c.principal_person_id",
-        );
-        push_prefix(sql, "o", w);
-        sql.push(")");
     }
-    if query.compact_differs() {
-        sql.push(
-            " OR EXISTS (SELECT 1 FROM person_search_terms u WHERE u.person_id = c.principal_person_id",
-        );
-        push_prefix(sql, "u", &query.compact);
-        sql.push(")");
-    }
+    sql.push(" AND (");
+    push_person_terms_each(sql, query, "c.principal_person_id");
     if query.may_be_number() {
         sql.push(" OR EXISTS (SELECT 1 FROM case_search_terms t WHERE t.case_id = c.id");
         push_prefix(sql, "t", &query.compact);
         sql.push(")");
     }
     sql.push(")");
+}
+
+/// The condition of [`push_people_matching`] asked of one person, the
+/// column `person`, in turn: `AND (...)`, nothing for an empty query. For a
+/// common word, a list in an index's order then stops after its page.
+pub fn push_person_match_each(sql: &mut Sql, query: &Query, person: &str) {
+    if query.driver().is_none() {
+        return;
+    }
+    sql.push(" AND (");
+    push_person_terms_each(sql, query, person);
+    sql.push(")");
+}
+
+/// `EXISTS` probes of the terms of the person in column `person`: one
+/// beginning with each word, or one beginning with the words run together.
+fn push_person_terms_each(sql: &mut Sql, query: &Query, person: &str) {
+    let Some(driver) = query.driver() else {
+        return;
+    };
+    sql.push(&format!(
+        "EXISTS (SELECT 1 FROM person_search_terms s WHERE s.person_id = {person}"
+    ));
+    push_prefix(sql, "s", driver);
+    sql.push(")");
+    for w in query.words.iter().filter(|w| w.as_str() != driver) {
+        sql.push(&format!(
+            " AND EXISTS (SELECT 1 FROM person_search_terms o WHERE o.person_id = {person}"
+        ));
+        push_prefix(sql, "o", w);
+        sql.push(")");
+    }
+    if query.compact_differs() {
+        sql.push(&format!(
+            " OR EXISTS (SELECT 1 FROM person_search_terms u WHERE u.person_id = {person}"
+        ));
+        push_prefix(sql, "u", &query.compact);
+        sql.push(")");
+    }
 }
 
 /// The ids of people in scope whose terms begin with every one of `words`

@@ -640,6 +640,31 @@ async fn person_list(store: Store) {
         .expect("mx");
     assert_eq!((mx_all.total, mx_all.total_is_lower_bound), (1, false));
     assert_eq!(mx_all.items.len(), 1);
+    // A common word is asked of each person in name order: the same people.
+    let mut each = store.clone();
+    each.common_word = homeward_store::CommonWord {
+        people: 0,
+        count_cap: 1,
+    };
+    for q in [
+        "garcía", "GARC lop", "Иван", "ivanov", "horv ath", "i", "petrov", "%",
+    ] {
+        let (a, b) = (
+            persons::search(&store, &sup, Some(q), 50, 0)
+                .await
+                .expect("set"),
+            persons::search(&each, &sup, Some(q), 50, 0)
+                .await
+                .expect("each"),
+        );
+        let ids = |l: &persons::PersonList| {
+            let mut v: Vec<Uuid> = l.items.iter().map(|p| p.id).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(ids(&a), ids(&b), "{q}");
+        assert_eq!((a.total, a.total_is_lower_bound), (b.total, false), "{q}");
+    }
     // A query matching more than the cap pages in name order all the same.
     capped.person_count_cap = 1;
     let many = persons::search(&capped, &sup, Some("ivanov"), 50, 0)
