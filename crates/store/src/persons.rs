@@ -342,11 +342,10 @@ pub async fn search(
     let mut w = Sql::new(" FROM persons p WHERE p.merged_into IS NULL");
     actor.push_person_scope(&mut w);
     // The terms' indexes, not `LIKE '%q%'` over every person (seconds at a
-    // million people).
-    // A word common to more than `common_word.people` people is asked of
-    // each person in name order, so that the page and the capped count stop
-    // early (ADR 0035, as the case list does); other queries gather the
-    // people they find.
+    // million people). A word common to more than `common_word.people`
+    // people is asked of each person in name order, so that the page and the
+    // capped count stop early (ADR 0035, as the case list does); other
+    // queries gather the people they find.
     let q = q.map(str::trim).filter(|s| !s.is_empty());
     let mut gathered = false;
     if let Some(q) = q {
@@ -374,9 +373,9 @@ pub async fn search(
     // Everyone in scope, a common word, or more than the cap: in the order
     // of the `(display_name, id)` index (migration 0048), so that a page is
     // read, not every match sorted (33 s for a two-letter query at a
-    // million). Fewer gathered: the people found, sorted; walking the index in name order for a
-    // few of them read 900,000 people (15 s at a million), and `|| ''` keeps
-    // the planners from choosing that walk.
+    // million). Fewer gathered: the people found, sorted; walking the index
+    // in name order for a few of them read 900,000 people (15 s at a
+    // million), and `|| ''` keeps the planners from choosing that walk.
     let order = if gathered && counted <= cap {
         " ORDER BY p.display_name || '', p.id LIMIT "
     } else {
