@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod deidentify;
 pub mod duplicates;
 pub mod eligibility;
+pub mod files;
 pub mod followups;
 pub mod import;
 pub mod itinerary;

@@ -48,6 +48,13 @@ pub struct Config {
     /// Users without two-factor sign-in (TOTP) must set it up right after
     /// their password before anything else (docs/adr/0027).
     pub require_two_factor: bool,
+    /// A separate address serving `/metrics` without a token (for example
+    /// `127.0.0.1:9464`, reachable by Prometheus only); unset: none.
+    pub metrics_bind: Option<String>,
+    /// The bearer token that `/metrics` on the main address answers (at
+    /// least 16 bytes; prefer `HOMEWARD_METRICS_TOKEN_FILE`); unset: the main
+    /// address does not serve metrics.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Config {
@@ -67,11 +74,24 @@ impl Default for Config {
             cbsa_webhook_secret: None,
             rss_questionnaire_file: None,
             require_two_factor: true,
+            metrics_bind: None,
+            metrics_token: None,
         }
     }
 }
 
 impl Config {
+    /// The metrics token, checked: at least 16 bytes when set.
+    pub fn metrics_token(&self) -> anyhow::Result<Option<String>> {
+        match self.metrics_token.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(t) if t.len() < 16 => {
+                anyhow::bail!("metrics_token (HOMEWARD_METRICS_TOKEN) must be at least 16 bytes")
+            }
+            Some(t) => Ok(Some(t.to_string())),
+        }
+    }
+
     /// The CBSA webhook settings, checked; `None` when no URL is set. An
     /// invalid URL, or a URL without a secret of at least 16 bytes, is an
     /// error that names the setting.

@@ -7,11 +7,12 @@ mod duplicates;
 mod import;
 mod keys;
 mod privacy;
+mod tokens;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use homeward_store::users::{self, NewUser};
-use homeward_store::{demo, demo_returns, sessions, tokens, Store};
+use homeward_store::{demo, demo_returns, sessions, Store};
 use homeward_web::jobs;
 use std::io::{IsTerminal, Read};
 
@@ -58,7 +59,7 @@ enum Command {
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
-        command: TokenCommand,
+        command: tokens::TokenCommand,
     },
     /// Inspect and retry background jobs (the CBSA webhook deliveries).
     Jobs {
@@ -189,17 +190,6 @@ enum KeysCommand {
     /// Re-seal everything under the newest key (resumable; old keys may go
     /// once `status` shows nothing left under them).
     Rotate {
-        #[arg(long)]
-        database_url: Option<String>,
-    },
-}
-
-#[derive(Subcommand)]
-enum TokenCommand {
-    /// Print a new API token for a user.
-    Create {
-        #[arg(long)]
-        email: String,
         #[arg(long)]
         database_url: Option<String>,
     },
@@ -336,6 +326,7 @@ async fn main() -> Result<()> {
             demo: with_demo,
         } => {
             let webhook = cfg.cbsa_webhook().context("configuration")?;
+            let metrics_token = cfg.metrics_token().context("configuration")?;
             match &webhook {
                 Some(w) if w.is_plain_http() => tracing::warn!(
                     url = w.url(),
@@ -385,6 +376,17 @@ async fn main() -> Result<()> {
                 .with_context(|| format!("cannot listen on {bind}"))?;
             let addr = listener.local_addr()?;
             println!("Homeward is listening on http://{addr}/");
+            if let Some(mbind) = cfg.metrics_bind.as_deref().filter(|b| !b.trim().is_empty()) {
+                let ml = tokio::net::TcpListener::bind(mbind)
+                    .await
+                    .with_context(|| format!("cannot listen on {mbind} (metrics_bind)"))?;
+                println!("Metrics on http://{}/metrics", ml.local_addr()?);
+                tokio::spawn(async move {
+                    if let Err(e) = homeward_web::observability::serve_metrics(ml).await {
+                        tracing::warn!(error = %e, "the metrics listener stopped");
+                    }
+                });
+            }
             let web = homeward_web::WebConfig {
                 sessions: sessions::Lifetimes {
                     idle: chrono::Duration::minutes(cfg.session_idle_minutes.max(1)),
@@ -394,6 +396,7 @@ async fn main() -> Result<()> {
                 cbsa_webhook: webhook.clone(),
                 jobs_wake: jobs::Wake::default(),
                 require_two_factor: cfg.require_two_factor,
+                metrics_token,
             };
             let shutdown = jobs::Shutdown::default();
             let worker = jobs::spawn_worker(
@@ -504,22 +507,7 @@ async fn main() -> Result<()> {
                 println!("Password: {password}");
             }
         }
-        Command::Token {
-            command:
-                TokenCommand::Create {
-                    email,
-                    database_url,
-                },
-        } => {
-            let store = open(&cfg, database_url).await?;
-            let Some(u) = users::by_email(&store, &email).await? else {
-                bail!("no user with email {email}")
-            };
-            if !u.active {
-                bail!("{email} is deactivated");
-            }
-            println!("{}", tokens::create(&store, u.id).await?);
-        }
+        Command::Token { command } => tokens::run(&cfg, command).await?,
         Command::Jobs { command } => jobs_command(&cfg, command).await?,
         Command::Retention { command } => privacy::retention_command(&cfg, command).await?,
         Command::Person { command } => privacy::person_command(&cfg, command).await?,

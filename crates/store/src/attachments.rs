@@ -55,21 +55,6 @@ async fn may_read(store: &Store, actor: &Actor, case_id: Uuid) -> Result<bool> {
     consents::may_read_restricted(store, actor, case_id, Resource::Attachment).await
 }
 
-/// Keeps only the last path component and printable characters.
-fn clean_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let s: String = base
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>'))
-        .take(200)
-        .collect();
-    if s.trim().is_empty() {
-        "attachment".into()
-    } else {
-        s.trim().to_string()
-    }
-}
-
 fn path(store: &Store, key: &str) -> std::path::PathBuf {
     store.data_dir.join("attachments").join(key)
 }
@@ -111,11 +96,19 @@ pub(crate) fn seal_name(store: &Store, id: Uuid, name: &str) -> Result<String> {
     Ok(store.keys.seal(&aad(TABLE, "file_name", id), name)?)
 }
 
-/// Opens the sealed parts of a record read from the database.
+/// Opens the sealed parts of a record read from the database. The name is
+/// given the extension of the detected type again, so files kept before
+/// names were checked are served under an honest name too.
 pub(crate) fn reveal(store: &Store, mut a: Attachment) -> Result<Attachment> {
-    a.file_name = store
+    let name = store
         .keys
         .open(&aad(TABLE, "file_name", a.id), &a.file_name)?;
+    let fallback = if a.kind == "receipt" {
+        "receipt"
+    } else {
+        "attachment"
+    };
+    a.file_name = homeward_domain::files::served_name(&name, &a.content_type, fallback);
     Ok(a)
 }
 
@@ -151,7 +144,7 @@ pub async fn add(
     let key = Uuid::new_v4().simple().to_string();
     let sha = hex::encode(Sha256::digest(bytes));
     let file = path(store, &key);
-    let name = clean_name(file_name);
+    let name = homeward_domain::files::served_name(file_name, content_type, "attachment");
     let sealed_name = seal_name(store, id, &name)?;
     write_file(store, &key, bytes).await?;
     let written: Result<()> = async {
@@ -228,14 +221,4 @@ pub async fn has_kind(store: &Store, case_id: Uuid, kind: &str) -> Result<bool> 
     let n: i64 = on_db!(&store.db, p => sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE case_id = $1 AND kind = $2")
         .bind(case_id).bind(kind).fetch_one(p).await)?;
     Ok(n > 0)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn names_lose_their_paths() {
-        assert_eq!(super::clean_name("../../etc/passwd"), "passwd");
-        assert_eq!(super::clean_name("C:\\scans\\decl<1>.pdf"), "decl1.pdf");
-        assert_eq!(super::clean_name("   "), "attachment");
-    }
 }

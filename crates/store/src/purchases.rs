@@ -349,21 +349,6 @@ pub async fn ledger(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Optio
         .map_err(|e| invalid("ledger", e.code()))
 }
 
-/// The receipt's file name as shown: its last path component, printable, at
-/// most 200 characters (as `attachments` keeps names).
-fn receipt_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let s: String = base
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>'))
-        .take(200)
-        .collect();
-    match s.trim() {
-        "" => "receipt".into(),
-        t => t.to_string(),
-    }
-}
-
 /// Records the payment of an approved purchase together with its receipt
 /// (PDF, PNG or JPEG, recognised from the content: `receipt`: `required`,
 /// `file-too-large`, `file-type`). The receipt is kept as an attachment of
@@ -412,7 +397,7 @@ pub async fn pay(
     let attachment_id = Uuid::new_v4();
     let key = Uuid::new_v4().simple().to_string();
     let sha = hex::encode(sha2::Sha256::digest(bytes));
-    let name = receipt_name(file_name);
+    let name = homeward_domain::files::served_name(file_name, content_type, "receipt");
     let sealed_name = attachments::seal_name(store, attachment_id, &name)?;
     // Same place, naming and sealing as `attachments`, so receipts open like any attachment.
     attachments::write_file(store, &key, bytes).await?;

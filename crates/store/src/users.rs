@@ -148,19 +148,11 @@ pub async fn authenticate(store: &Store, email: &str, password: &str) -> Result<
     let row: Option<(Uuid, String, bool)> = on_db!(&store.db, p => sqlx::query_as(
         "SELECT id, password_hash, active FROM users WHERE email = $1")
         .bind(&email).fetch_optional(p).await)?;
+    let stored = row.as_ref().map(|(_, hash, _)| hash.as_str());
+    let ok = passwords::check(store.hash_cost, password, stored);
     match row {
-        Some((id, hash, active)) => {
-            let ok = passwords::verify(password, &hash);
-            if ok && active {
-                Ok(Some(get(store, id).await?))
-            } else {
-                Ok(None)
-            }
-        }
-        None => {
-            let _ = passwords::verify(password, &passwords::dummy_hash(store.hash_cost));
-            Ok(None)
-        }
+        Some((id, _, active)) if ok && active => Ok(Some(get(store, id).await?)),
+        _ => Ok(None),
     }
 }
 
@@ -309,6 +301,9 @@ pub async fn change_own_password(
         "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
         .bind(actor.user_id).bind(keep_token_hash)
         .execute(c).await.map(|r| r.rows_affected()))?;
+    // A token is a password by another name: one a thief copied must not
+    // outlive the change either (unless it was made for a service).
+    let revoked = crate::tokens::revoke_on_password_change(&mut tx, actor.user_id).await?;
     audit::record(
         &mut tx,
         Some(actor),
@@ -318,7 +313,7 @@ pub async fn change_own_password(
             entity_id: Some(actor.user_id.to_string()),
             case_id: None,
             before: None,
-            after: Some(json!({"other_sessions_ended": ended})),
+            after: Some(json!({"other_sessions_ended": ended, "api_tokens_revoked": revoked})),
         },
     )
     .await?;

@@ -16,6 +16,7 @@ pub mod form;
 pub mod i18n;
 pub mod jobs;
 pub mod letters;
+pub mod local_path;
 pub mod observability;
 pub mod pages;
 pub mod reauth;
@@ -49,6 +50,9 @@ pub struct WebConfig {
     /// password (docs/adr/0027). `homeward` turns it on by default; off here
     /// (the `Default`) for tests that do not exercise it.
     pub require_two_factor: bool,
+    /// The bearer token `/metrics` on the application's address answers
+    /// (`None`: not served there; see `metrics_bind` in `homeward`).
+    pub metrics_token: Option<String>,
 }
 
 /// What every handler can reach.

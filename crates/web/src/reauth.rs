@@ -20,6 +20,7 @@
 
 use crate::auth::{Auth, Ctx, PageUser};
 use crate::error::ApiError;
+use crate::local_path::local_path;
 use crate::pages::{render, store_error, Layout, PageForm};
 use crate::AppState;
 use askama::Template;
@@ -229,21 +230,13 @@ pub fn guard_api(auth: &Auth) -> Result<(), ApiError> {
     }
 }
 
-/// Only local paths may be a `next` target (no open redirects).
-fn safe_next(n: Option<&String>) -> String {
-    match n {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.clone(),
-        _ => "/".into(),
-    }
-}
-
 /// GET /reauth?next=: the password page before a sensitive download.
 pub async fn form(
     State(state): State<AppState>,
     PageUser(auth, ctx): PageUser,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let hidden = vec![("next".to_string(), safe_next(q.get("next")))];
+    let hidden = vec![("next".to_string(), local_path(q.get("next")))];
     page(&state, &auth, &ctx, "/reauth", hidden, None).await
 }
 
@@ -254,7 +247,7 @@ pub async fn submit(
     address: ClientAddress,
     PageForm(f): PageForm,
 ) -> Response {
-    let next = safe_next(f.get("next"));
+    let next = local_path(f.get("next"));
     let password = f.get(PASSWORD_FIELD).map(String::as_str).unwrap_or("");
     let code = f.get(CODE_FIELD).map(String::as_str).unwrap_or("");
     match check(&state, &auth, &address, password, code).await {

@@ -11,7 +11,7 @@
 
 mod support;
 
-use homeward_store::{attachments, both_databases, consents, testing, Store};
+use homeward_store::{attachments, both_databases, consents, on_db, testing, Store};
 use reqwest::{Client, Method, StatusCode};
 use std::collections::BTreeMap;
 use support::{sign_in_csrf, start, App};
@@ -161,6 +161,8 @@ fn concrete(path: &str, ids: &Ids) -> String {
             "{aid}" => ids.attachment.clone(),
             "{cid}" => ids.consent.clone(),
             "{code}" => "gta-2012".into(),
+            // The subject-access export's file; elsewhere a static asset.
+            "{file}" if path.starts_with("/admin/persons/") => "export.json".into(),
             "{file}" => "app.css".into(),
             s if s.starts_with('{') => ids.nothing.clone(),
             s => s.to_string(),
@@ -212,6 +214,39 @@ async fn call(app: &App, who: &Session, method: &str, path: &str) -> String {
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     outcome(res.status(), location.as_deref(), is_api)
+}
+
+/// Whether the call asks for the password again: a redirect to `/reauth`,
+/// the re-authentication form in place of the page, or the API's 403
+/// `reauthentication-required`.
+async fn needs_reauth(app: &App, who: &Session, method: &str, path: &str) -> bool {
+    let is_api = path.starts_with("/api/");
+    let m = Method::from_bytes(method.as_bytes()).unwrap();
+    let mut req = who.client.request(m.clone(), app.url(path));
+    if m != Method::GET {
+        if let Some(c) = &who.csrf {
+            req = req.header("x-csrf-token", c);
+        }
+        req = if is_api {
+            req.header("content-type", "application/json").body("{}")
+        } else {
+            req.header("content-type", "application/x-www-form-urlencoded")
+                .body("")
+        };
+    }
+    let res = req.send().await.unwrap();
+    if res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|l| l.starts_with("/reauth"))
+    {
+        return true;
+    }
+    let status = res.status();
+    let body = res.text().await.unwrap_or_default();
+    body.contains("name=\"_reauth_password\"")
+        || (status == StatusCode::FORBIDDEN && body.contains("reauthentication-required"))
 }
 
 struct Session {
@@ -285,6 +320,65 @@ async fn matrix(store: Store) {
         );
     }
 
+    // The re-authentication column: the same call by the first caller the
+    // route lets past its role check (ok, invalid, or 404 for a record that
+    // is not there), signed in again (the pass above signed out) with a
+    // session whose last password entry is older than the window, and on
+    // the API with that session, not the token: tokens are machine
+    // credentials and exempt.
+    let mut stale = Vec::new();
+    for (n, c) in CALLERS.iter().enumerate() {
+        stale.push(match c.role {
+            None => None,
+            Some(_) => {
+                let (client, csrf) = sign_in_csrf(&app, &format!("u{n}@iom.int")).await;
+                Some(Session {
+                    client,
+                    csrf: Some(csrf),
+                    token: None,
+                })
+            }
+        });
+    }
+    on_db!(&store.db, p => sqlx::query("UPDATE sessions SET reauthenticated_at = $1")
+        .bind(chrono::Utc::now() - chrono::Duration::hours(2)).execute(p).await.map(|_| ()))
+    .unwrap();
+    for (method, path) in &routes {
+        let row = actual.get_mut(&(method.clone(), path.clone())).unwrap();
+        let allowed = row
+            .iter()
+            .position(|o| matches!(o.as_str(), "ok" | "invalid" | "404"))
+            .and_then(|i| stale[i].as_ref());
+        let answer = match allowed {
+            None => "—",
+            Some(who) if needs_reauth(&app, who, method, &concrete(path, &ids)).await => "yes",
+            Some(_) => "no",
+        };
+        row.push(answer.to_string());
+    }
+
+    // Every bulk download asks for the password again (issue 26).
+    for path in [
+        "/admin/persons/{id}/{file}",
+        "/downloads/{id}",
+        "/api/v1/exports/{id}/file",
+        "/persons/import/{id}/report",
+        "/api/v1/persons/import/{id}/report",
+        "/reports/donor.csv",
+        "/reports/donor.pdf",
+        "/reports/donor.xlsx",
+    ] {
+        let row = &actual[&("GET".to_string(), path.to_string())];
+        assert_eq!(
+            row.last().map(String::as_str),
+            Some("yes"),
+            "GET {path}: {row:?}"
+        );
+    }
+    let auditor = stale[10].as_ref().unwrap();
+    assert!(needs_reauth(&app, auditor, "GET", "/audit?format=csv").await);
+    assert!(!needs_reauth(&app, auditor, "GET", "/audit").await);
+
     let written = render(&actual);
     if std::env::var_os("HOMEWARD_WRITE_ACCESS_MATRIX").is_some() {
         std::fs::write(DOC, &written).unwrap();
@@ -345,6 +439,13 @@ consent) and match nothing elsewhere.
 - `404`: not found, or out of the caller's record scope (indistinguishable on purpose).
 - `login`: not signed in (sign-in page, or 401 for the API).
 
+The last column, *re-auth*, says whether the route asks for the password (and two-factor code)
+again when the session's last sign-in or re-authentication is older than 10 minutes
+(docs/adr/0027): the same call by the first role it lets past its role check, with a stale
+session (on the API too: API tokens are exempt). `—`: no role may use it. Every bulk download
+(exports, reports, the audit trail, import reports, subject access) says `yes`; a single case
+document (an attachment, letter or receipt) is read as part of the case, like the case page.
+
 ";
 
 fn render(actual: &BTreeMap<(String, String), Vec<String>>) -> String {
@@ -353,8 +454,8 @@ fn render(actual: &BTreeMap<(String, String), Vec<String>>) -> String {
     for c in &CALLERS {
         s.push_str(&format!(" {} |", c.column));
     }
-    s.push_str("\n|---|---|");
-    for _ in &CALLERS {
+    s.push_str(" re-auth |\n|---|---|");
+    for _ in 0..=CALLERS.len() {
         s.push_str("---|");
     }
     s.push('\n');
@@ -377,7 +478,7 @@ fn parse(doc: &str) -> BTreeMap<(String, String), Vec<String>> {
             .split('|')
             .map(str::trim)
             .collect();
-        if cells.len() != CALLERS.len() + 2
+        if cells.len() != CALLERS.len() + 3
             || !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&cells[0])
         {
             continue;

@@ -1066,7 +1066,14 @@ async fn roles_are_refused_what_they_may_not_see(store: Store) {
 both_databases!(access_matrix, roles_are_refused_what_they_may_not_see);
 
 async fn health_metrics_and_docs(store: Store) {
-    let app = start(store).await;
+    let app = support::start_with(
+        store,
+        support::Options {
+            metrics_token: Some(support::METRICS_TOKEN.into()),
+            ..Default::default()
+        },
+    )
+    .await;
     let c = Client::new();
     assert_eq!(
         c.get(app.url("/healthz"))
@@ -1084,6 +1091,7 @@ async fn health_metrics_and_docs(store: Store) {
     );
     let m = c
         .get(app.url("/metrics"))
+        .bearer_auth(support::METRICS_TOKEN)
         .send()
         .await
         .unwrap()

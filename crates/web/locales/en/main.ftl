@@ -1182,3 +1182,23 @@ error-merge-confirm = Tick the box to confirm that they are the same person.
 error-merge-stale = One of these records was changed since you opened this page. Check the details again and retry.
 error-not-in-pair = The kept person must be one of the pair.
 search-more = Many more people start with these letters outside your cases: type more of the name to find the one you mean.
+
+## API tokens (issue 26)
+nav-tokens = API tokens
+tokens-title = Your API tokens
+tokens-of-user-title = API tokens of a user
+tokens-intro = API tokens let another system use the Homeward API as you. Your administrator creates them (homeward token create); each is shown once, when it is made. Revoke any token you no longer use or may have lost: it stops working at once. Changing your password revokes your tokens, except those made for a service.
+tokens-none = There are no API tokens.
+token-name = Name
+token-created = Created
+token-expires = Expires
+token-last-used = Last used
+token-state = State
+token-unnamed = (no name)
+token-never = Never
+token-never-used = Not yet used
+token-state-active = Active
+token-state-expired = Expired
+token-state-revoked = Revoked
+token-revoke = Revoke
+token-revoked-notice = The token was revoked. It no longer works.

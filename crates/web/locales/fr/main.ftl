@@ -1182,3 +1182,23 @@ error-merge-confirm = Cochez la case pour confirmer qu’il s’agit de la même
 error-merge-stale = L’une de ces fiches a été modifiée depuis l’ouverture de cette page. Vérifiez à nouveau les détails et réessayez.
 error-not-in-pair = La personne conservée doit faire partie de la paire.
 search-more = Beaucoup d’autres personnes hors de vos dossiers commencent par ces lettres : tapez davantage du nom pour trouver la bonne.
+
+## API tokens (issue 26)
+nav-tokens = Jetons d’API
+tokens-title = Vos jetons d’API
+tokens-of-user-title = Jetons d’API d’un utilisateur
+tokens-intro = Les jetons d’API permettent à un autre système d’utiliser l’API de Homeward en votre nom. Votre administrateur les crée (homeward token create) ; chacun n’est affiché qu’une fois, à sa création. Révoquez tout jeton que vous n’utilisez plus ou que vous avez pu perdre : il cesse aussitôt de fonctionner. Changer votre mot de passe révoque vos jetons, sauf ceux créés pour un service.
+tokens-none = Il n’y a aucun jeton d’API.
+token-name = Nom
+token-created = Créé le
+token-expires = Expire le
+token-last-used = Dernière utilisation
+token-state = État
+token-unnamed = (sans nom)
+token-never = Jamais
+token-never-used = Pas encore utilisé
+token-state-active = Actif
+token-state-expired = Expiré
+token-state-revoked = Révoqué
+token-revoke = Révoquer
+token-revoked-notice = Le jeton a été révoqué. Il ne fonctionne plus.

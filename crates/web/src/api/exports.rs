@@ -53,6 +53,11 @@ pub async fn file(
     ApiUser(a): ApiUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    let r = a.actor.role;
+    if !(homeward_exports::may_export(r) || homeward_domain::deidentify::may_export(r)) {
+        return Err(homeward_store::Error::Forbidden.into());
+    }
+    crate::reauth::guard_api(&a)?;
     let id = parse_id(&id)?;
     let (e, f) = exports::open(&s.store, &a.actor, id).await?;
     Ok(crate::pages::exports::file_response(&e, f))

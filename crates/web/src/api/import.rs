@@ -203,6 +203,7 @@ pub async fn report(
     if !may_import(a.actor.role) {
         return Err(homeward_store::Error::Forbidden.into());
     }
+    crate::reauth::guard_api(&a)?;
     let id = parse_id(&id)?;
     let bytes = import_jobs::open_report(&s.store, &a.actor, id).await?;
     Ok(crate::pages::import::report_response(id, bytes))

@@ -17,6 +17,7 @@ pub mod persons;
 pub mod reintegration;
 pub mod reports;
 pub mod search;
+pub mod tokens;
 pub mod travel;
 
 use crate::AppState;
@@ -55,6 +56,7 @@ use utoipa_swagger_ui::SwaggerUi;
         dashboard::get,
         duplicates::list, duplicates::merge, duplicates::not_duplicates, duplicates::history, duplicates::undo,
         search::search,
+        tokens::list, tokens::revoke,
     ),
     components(schemas(
         crate::error::Problem, crate::error::ProblemField,
@@ -101,6 +103,7 @@ use utoipa_swagger_ui::SwaggerUi;
         homeward_store::duplicates::QueueItem, homeward_store::duplicates::QueueCounts,
         homeward_store::merges::Merge, homeward_store::merges::Moved, homeward_store::merges::Dropped,
         homeward_domain::dashboard::TierLine, homeward_domain::dashboard::SpendLine, homeward_domain::dashboard::RssPanel,
+        homeward_store::tokens::TokenInfo,
     )),
     modifiers(&BearerAuth, &ProblemResponses),
     security(("bearer" = []))
@@ -211,6 +214,8 @@ impl utoipa::Modify for ProblemResponses {
 pub fn routes() -> Router<AppState> {
     let v1 = Router::new()
         .route("/me", get(misc::me))
+        .route("/tokens", get(tokens::list))
+        .route("/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/exports", axum::routing::post(exports::create))
         .route(
             "/exports/deidentified",

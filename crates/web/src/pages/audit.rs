@@ -110,13 +110,21 @@ pub async fn list(
     State(state): State<AppState>,
     PageUser(auth, ctx): PageUser,
     Query(q): Query<HashMap<String, String>>,
+    uri: axum::http::Uri,
 ) -> Response {
     if let Err(r) = require(&auth, &ctx, Resource::Audit, Action::Read) {
         return r;
     }
+    let csv = q.get("format").map(String::as_str) == Some("csv");
+    // The whole trail as a file: a download like any other bulk one.
+    if csv {
+        if let Err(r) = crate::reauth::guard_get(&auth, &uri) {
+            return r;
+        }
+    }
     let filter = filter_from_query(&q, PER_PAGE);
     seal_quietly(&state.store).await;
-    if q.get("format").map(String::as_str) == Some("csv") {
+    if csv {
         return export_csv(&state.store, &auth, &ctx, &q, &filter).await;
     }
     let page = filter.offset / PER_PAGE + 1;

@@ -200,7 +200,15 @@ pub async fn download(
     State(state): State<AppState>,
     PageUser(auth, ctx): PageUser,
     Path(id): Path<String>,
+    uri: axum::http::Uri,
 ) -> Response {
+    let r = auth.actor.role;
+    if !(may_export(r) || homeward_domain::deidentify::may_export(r)) {
+        return super::error_page(&ctx, StatusCode::FORBIDDEN, "forbidden");
+    }
+    if let Err(r) = crate::reauth::guard_get(&auth, &uri) {
+        return r;
+    }
     let Ok(id) = uuid::Uuid::parse_str(id.trim()) else {
         return super::error_page(&ctx, StatusCode::NOT_FOUND, "not-found");
     };

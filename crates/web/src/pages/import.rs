@@ -288,9 +288,14 @@ pub async fn report(
     State(state): State<AppState>,
     PageUser(auth, ctx): PageUser,
     Path(id): Path<String>,
+    uri: axum::http::Uri,
 ) -> Response {
     if !may_import(auth.actor.role) {
         return error_page(&ctx, StatusCode::FORBIDDEN, "forbidden");
+    }
+    // The rows it could not import, with their personal data.
+    if let Err(r) = crate::reauth::guard_get(&auth, &uri) {
+        return r;
     }
     let Ok(id) = uuid::Uuid::parse_str(&id) else {
         return error_page(&ctx, StatusCode::NOT_FOUND, "not-found");

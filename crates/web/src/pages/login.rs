@@ -5,6 +5,7 @@ use crate::auth::{cookie, Ctx, LANG_COOKIE, SESSION_COOKIE};
 use crate::csrf::same;
 use crate::form::FormState;
 use crate::i18n::Lang;
+use crate::local_path::local_path;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{ConnectInfo, Query, State};
@@ -27,14 +28,6 @@ struct LoginPage {
     login_csrf: String,
     next: String,
     expired: bool,
-}
-
-/// Only local paths may be a `next` target (no open redirects).
-pub(crate) fn safe_next(n: Option<&String>) -> String {
-    match n {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.clone(),
-        _ => "/".into(),
-    }
 }
 
 fn login_page(
@@ -77,7 +70,7 @@ pub async fn form(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     if ctx.auth.is_some() {
-        return Redirect::to(&safe_next(q.get("next"))).into_response();
+        return Redirect::to(&local_path(q.get("next"))).into_response();
     }
     let expired = jar.get(SESSION_COOKIE).is_some();
     login_page(
@@ -85,7 +78,7 @@ pub async fn form(
         &ctx,
         jar,
         FormState::default(),
-        safe_next(q.get("next")),
+        local_path(q.get("next")),
         StatusCode::OK,
         expired,
     )
@@ -105,7 +98,7 @@ pub async fn submit(
     // The TCP peer; `serve` provides it. No proxy header is trusted.
     let address = peer.map(|axum::Extension(ConnectInfo(a))| sign_in::address_key(a.ip()));
     let t = ctx.tr();
-    let next = safe_next(f.get("next"));
+    let next = local_path(f.get("next"));
     let email = f.get("email").cloned().unwrap_or_default();
     let mut fs = FormState::default();
     fs.values.insert("email".into(), email.clone());
@@ -262,7 +255,7 @@ pub async fn set_language(
     }
     // The page the switch was on (kept current by app.js after htmx moved
     // the address), else the Referer if a browser sent one.
-    let from_form = f.get("_back").map(|n| safe_next(Some(n)));
+    let from_form = f.get("_back").map(|n| local_path(Some(n)));
     let back = from_form
         .or_else(|| {
             headers
@@ -270,7 +263,7 @@ pub async fn set_language(
                 .and_then(|r| r.to_str().ok())
                 .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
                 .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
-                .map(|p| safe_next(Some(&p)))
+                .map(|p| local_path(Some(&p)))
         })
         .unwrap_or_else(|| "/".into());
     let jar = jar.add(cookie(

@@ -22,6 +22,7 @@ pub mod reports;
 pub mod search;
 pub mod sections;
 pub mod tasks;
+pub mod tokens;
 pub mod travel;
 pub mod two_factor;
 pub mod vendors;
@@ -66,6 +67,10 @@ pub fn routes() -> Router<AppState> {
             "/reauth",
             get(crate::reauth::form).post(crate::reauth::submit),
         )
+        .route("/account/tokens", get(tokens::own))
+        .route("/account/tokens/{id}/revoke", post(tokens::revoke_own))
+        .route("/admin/users/{id}/tokens", get(tokens::of_user))
+        .route("/admin/tokens/{id}/revoke", post(tokens::revoke_any))
         .route("/admin/users/{id}/role", post(admin::set_role))
         .route(
             "/admin/users/{id}/two-factor/reset",
@@ -317,6 +322,7 @@ impl Layout {
             nav.push(("/api/docs/", "nav-api", true));
             nav.push(("/account/two-factor", "nav-two-factor", true));
             nav.push(("/account/password", "nav-password", true));
+            nav.push(("/account/tokens", "nav-tokens", true));
         }
         let other = match ctx.lang {
             crate::i18n::Lang::En => crate::i18n::Lang::Fr,

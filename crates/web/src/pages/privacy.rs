@@ -168,13 +168,19 @@ pub async fn person(
     )
 }
 
-/// GET /admin/persons/{id}/export.json and .../export.pdf (admin only; audited).
+/// GET /admin/persons/{id}/export.json and .../export.pdf (admin only, after
+/// a recent re-authentication like every other download of personal data;
+/// audited).
 pub async fn export(
     State(state): State<AppState>,
     PageUser(auth, ctx): PageUser,
     Path((id, file)): Path<(String, String)>,
+    uri: axum::http::Uri,
 ) -> Response {
     if let Err(r) = require(&auth, &ctx, Resource::Programme, Action::Manage) {
+        return r;
+    }
+    if let Err(r) = crate::reauth::guard_get(&auth, &uri) {
         return r;
     }
     let Ok(id) = Uuid::parse_str(&id) else {

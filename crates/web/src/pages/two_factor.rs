@@ -8,9 +8,10 @@
 //!   must enrol before anything else; once on, its status and new recovery
 //!   codes (after re-authentication).
 
-use super::login::{safe_next, start_session};
+use super::login::start_session;
 use super::{render, store_error, Layout, PageForm};
 use crate::auth::{Auth, Ctx, PageUser, Pending, SESSION_COOKIE};
+use crate::local_path::local_path;
 use crate::reauth::{self, ClientAddress};
 use crate::AppState;
 use askama::Template;
@@ -62,7 +63,7 @@ pub async fn code_form(
 ) -> Response {
     match pending {
         Some(Extension(p)) if p.session.stage == sessions::TWO_FACTOR => {
-            code_page(&ctx, &p, safe_next(q.get("next")), StatusCode::OK, None)
+            code_page(&ctx, &p, local_path(q.get("next")), StatusCode::OK, None)
         }
         _ if ctx.auth.is_some() => Redirect::to("/").into_response(),
         _ => Redirect::to("/login").into_response(),
@@ -84,7 +85,7 @@ pub async fn code_submit(
         _ => return Redirect::to("/login").into_response(),
     };
     let t = ctx.tr();
-    let next = safe_next(f.get("next"));
+    let next = local_path(f.get("next"));
     let code = f.get("code").map(String::as_str).unwrap_or("").trim();
     if code.is_empty() {
         return code_page(

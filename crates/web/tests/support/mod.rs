@@ -41,7 +41,12 @@ pub struct Options {
     pub require_two_factor: bool,
     /// Behind TLS: `Secure` cookies and HSTS.
     pub secure_cookies: bool,
+    /// The token `/metrics` answers (none: not served).
+    pub metrics_token: Option<String>,
 }
+
+/// A metrics token for tests that read `/metrics`.
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
 
 /// The server alone.
 pub async fn start(store: Store) -> App {
@@ -77,6 +82,7 @@ async fn serve(store: Store, options: Options) -> App {
             jobs_wake: wake.clone(),
             require_two_factor: options.require_two_factor,
             secure_cookies: options.secure_cookies,
+            metrics_token: options.metrics_token.clone(),
             ..Default::default()
         },
     ));
