@@ -158,6 +158,85 @@ fn users_tokens_demo_and_backup() {
     );
     assert!(!ok && err.contains("no user"));
 
+    // Named, expiring tokens are listed (never the secret) and revoked.
+    let (ok, out, err) = homeward(
+        &[
+            "token",
+            "create",
+            "--email",
+            "amira@iom.int",
+            "--name",
+            "Report script",
+            "--expires-days",
+            "30",
+            "--database-url",
+            &db,
+        ],
+        None,
+        &dir,
+    );
+    assert!(ok, "{err}");
+    let secret = out.trim().to_string();
+    assert!(
+        secret.starts_with("hwt_") && err.contains("expires"),
+        "{err}"
+    );
+    for bad in ["0", "100000", "soon"] {
+        let (ok, _, err) = homeward(
+            &[
+                "token",
+                "create",
+                "--email",
+                "amira@iom.int",
+                "--expires-days",
+                bad,
+                "--database-url",
+                &db,
+            ],
+            None,
+            &dir,
+        );
+        assert!(!ok && err.contains("expires"), "{bad}: {err}");
+    }
+    let (ok, out, err) = homeward(
+        &[
+            "token",
+            "list",
+            "--email",
+            "AMIRA@iom.int",
+            "--database-url",
+            &db,
+        ],
+        None,
+        &dir,
+    );
+    assert!(ok, "{err}");
+    let line = out
+        .lines()
+        .find(|l| l.ends_with("Report script"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        line.contains("active") && !out.contains(&secret[4..]),
+        "{out}"
+    );
+    let id = line.split_whitespace().next().unwrap().to_string();
+    assert_eq!(out.lines().count(), 3, "a header and two tokens: {out}");
+    let (ok, out, err) = homeward(&["token", "revoke", &id, "--database-url", &db], None, &dir);
+    assert!(ok && out.contains(&id), "{err}");
+    let (_, out, _) = homeward(&["token", "list", "--database-url", &db], None, &dir);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with(&id) && l.contains("revoked")),
+        "{out}"
+    );
+    for bad in ["not-an-id", "00000000-0000-0000-0000-000000000000"] {
+        let (ok, _, err) = homeward(&["token", "revoke", bad, "--database-url", &db], None, &dir);
+        assert!(
+            !ok && (err.contains("UUID") || err.contains("no token")),
+            "{err}"
+        );
+    }
+
     let (ok, out, err) = homeward(
         &["demo", "--cases", "40", "--database-url", &db],
         None,
@@ -527,4 +606,259 @@ fn data_keys_are_created_rotated_and_checked() {
         !err.contains("not-a-key"),
         "the key text is never printed: {err}"
     );
+}
+
+/// Reads one HTTP answer from `addr` for `GET path` with an optional bearer
+/// token: (status line, body).
+fn http_get(addr: &str, path: &str, bearer: Option<&str>) -> (String, String) {
+    use std::io::Read;
+    let mut c = std::net::TcpStream::connect(addr).unwrap();
+    let auth = bearer
+        .map(|b| format!("Authorization: Bearer {b}\r\n"))
+        .unwrap_or_default();
+    write!(
+        c,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut s = String::new();
+    c.read_to_string(&mut s).unwrap();
+    let status = s.lines().next().unwrap_or("").to_string();
+    let body = s
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// `/metrics` is served on `metrics_bind` without a token and, on the main
+/// address, only with `metrics_token`; a token shorter than 16 bytes stops the start.
+#[test]
+fn metrics_are_served_only_where_configured() {
+    use std::io::BufRead;
+    let dir = tempdir();
+    let (ok, _, err) = {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_homeward"));
+        cmd.args(["serve", "--bind", "127.0.0.1:0"])
+            .current_dir(&dir)
+            .env("HOMEWARD_METRICS_TOKEN", "short");
+        let out = cmd.output().unwrap();
+        (
+            out.status.success(),
+            (),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    assert!(!ok && err.contains("metrics_token"), "{err}");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_homeward"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .current_dir(&dir)
+        .env("RUST_LOG", "warn")
+        .env("HOMEWARD_METRICS_BIND", "127.0.0.1:0")
+        .env("HOMEWARD_METRICS_TOKEN", "a-metrics-token-of-32-bytes-long")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut main, mut metrics) = (None, None);
+    while main.is_none() || metrics.is_none() {
+        let Some(Ok(l)) = lines.next() else { break };
+        if let Some(a) = l.strip_prefix("Homeward is listening on http://") {
+            main = Some(a.trim_end_matches('/').to_string());
+        }
+        if let Some(a) = l.strip_prefix("Metrics on http://") {
+            metrics = Some(a.trim_end_matches("/metrics").to_string());
+        }
+    }
+    let (main, metrics) = (
+        main.expect("main address"),
+        metrics.expect("metrics address"),
+    );
+    for _ in 0..50 {
+        if http_get(&main, "/healthz", None).0.contains("200") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (status, body) = http_get(&metrics, "/metrics", None);
+    assert!(status.contains("200"), "{status}");
+    assert!(body.contains("homeward_http_requests_total"), "{body}");
+    assert!(
+        http_get(&metrics, "/cases", None).0.contains("404"),
+        "only /metrics there"
+    );
+    assert!(http_get(&main, "/metrics", None).0.contains("401"));
+    assert!(http_get(&main, "/metrics", Some("wrong-token-wrong-token"))
+        .0
+        .contains("401"));
+    assert!(
+        http_get(&main, "/metrics", Some("a-metrics-token-of-32-bytes-long"))
+            .0
+            .contains("200")
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A database upgraded by a newer Homeward: this binary refuses to start on
+/// it (serve and migrate alike), saying why, on SQLite and PostgreSQL.
+#[test]
+fn a_schema_newer_than_the_binary_is_refused() {
+    let dir = tempdir();
+    let sqlite = format!("sqlite://{}", dir.join("newer.db").display());
+    for url in [sqlite, support::postgres_database()] {
+        let (ok, _, err) = homeward(&["migrate", "--database-url", &url], None, &dir);
+        assert!(ok, "{err}");
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let sql = if url.starts_with("postgres") {
+                "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+                 VALUES (999999, 'from a newer homeward', TRUE, '\\x00'::bytea, 0)"
+            } else {
+                "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+                 VALUES (999999, 'from a newer homeward', TRUE, X'00', 0)"
+            };
+            if url.starts_with("postgres") {
+                let p = sqlx::PgPool::connect(&url).await.unwrap();
+                sqlx::query(sql).execute(&p).await.unwrap();
+                p.close().await;
+            } else {
+                let p = sqlx::SqlitePool::connect(&url).await.unwrap();
+                sqlx::query(sql).execute(&p).await.unwrap();
+                p.close().await;
+            }
+        });
+        for args in [&["migrate"][..], &["serve", "--bind", "127.0.0.1:0"][..]] {
+            let mut a: Vec<&str> = args.to_vec();
+            a.extend(["--database-url", &url]);
+            let (ok, _, err) = homeward(&a, None, &dir);
+            assert!(!ok, "{args:?} started on a newer schema");
+            assert!(
+                err.contains("newer than this Homeward knows") && err.contains("999999"),
+                "{args:?}: {err}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Persons to compare after a restore: the first few by id.
+fn sample_persons(url: &str) -> Vec<uuid::Uuid> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let sql = "SELECT id FROM persons ORDER BY id LIMIT 5";
+        if url.starts_with("postgres") {
+            let p = sqlx::PgPool::connect(url).await.unwrap();
+            let v = sqlx::query_scalar(sql).fetch_all(&p).await.unwrap();
+            p.close().await;
+            v
+        } else {
+            let p = sqlx::SqlitePool::connect(url).await.unwrap();
+            let v = sqlx::query_scalar(sql).fetch_all(&p).await.unwrap();
+            p.close().await;
+            v
+        }
+    })
+}
+
+/// Everything held about `id` as the subject-access export reads it (sealed
+/// values opened with the data key), without the audit section, which the
+/// export itself adds to.
+fn person_as_read(url: &str, id: uuid::Uuid, dir: &std::path::Path) -> serde_json::Value {
+    let out = dir.join(format!("export-{}", uuid::Uuid::new_v4()));
+    let (ok, _, err) = homeward(
+        &[
+            "person",
+            "export",
+            "--id",
+            &id.to_string(),
+            "--out",
+            out.to_str().unwrap(),
+            "--database-url",
+            url,
+        ],
+        None,
+        dir,
+    );
+    assert!(ok, "{err}");
+    let text = std::fs::read_to_string(out.join(format!("person-{id}.json"))).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("audit");
+        o.remove("generated_at");
+    }
+    v
+}
+
+/// The restore of a backup, tried as an operator would (docs/deploy.md):
+/// SQLite through `homeward backup`, PostgreSQL through `pg_dump` and
+/// `pg_restore` into a new database; on the copy the audit chain verifies
+/// and a sample of people, restricted data included, reads the same.
+#[test]
+fn a_backup_restores_and_reads_the_same() {
+    let dir = tempdir();
+    let sqlite = format!("sqlite://{}", dir.join("live.db").display());
+    let pg = support::postgres_database();
+    for url in [sqlite, pg] {
+        let (ok, _, err) = homeward(
+            &["demo", "--cases", "25", "--database-url", &url],
+            None,
+            &dir,
+        );
+        assert!(ok, "{err}");
+        let (ok, out, err) = homeward(&["audit", "verify", "--database-url", &url], None, &dir);
+        assert!(ok && out.starts_with("ok:"), "{out}{err}");
+        let copy = if url.starts_with("postgres") {
+            let dump = dir.join("homeward.dump");
+            let st = Command::new("pg_dump")
+                .args(["--format=custom", "--file", dump.to_str().unwrap(), &url])
+                .status()
+                .expect("pg_dump (Debian's postgresql-client)");
+            assert!(st.success());
+            let restored = support::postgres_database();
+            let st = Command::new("pg_restore")
+                .args(["--no-owner", "--dbname", &restored, dump.to_str().unwrap()])
+                .status()
+                .expect("pg_restore");
+            assert!(st.success());
+            restored
+        } else {
+            let file = dir.join("restored.db");
+            let (ok, _, err) = homeward(
+                &[
+                    "backup",
+                    "--to",
+                    file.to_str().unwrap(),
+                    "--database-url",
+                    &url,
+                ],
+                None,
+                &dir,
+            );
+            assert!(ok, "{err}");
+            format!("sqlite://{}", file.display())
+        };
+        // Sealed with no new entries after the copy: both chains end at the same head.
+        let (ok, live_head, err) =
+            homeward(&["audit", "verify", "--database-url", &url], None, &dir);
+        assert!(ok, "{err}");
+        let (ok, copy_head, err) =
+            homeward(&["audit", "verify", "--database-url", &copy], None, &dir);
+        assert!(ok && copy_head.starts_with("ok:"), "{copy_head}{err}");
+        assert_eq!(live_head, copy_head);
+        let sample = sample_persons(&url);
+        assert_eq!(sample.len(), 5);
+        assert_eq!(sample, sample_persons(&copy));
+        for id in sample {
+            assert_eq!(
+                person_as_read(&url, id, &dir),
+                person_as_read(&copy, id, &dir),
+                "person {id}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

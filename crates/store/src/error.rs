@@ -36,6 +36,13 @@ pub enum Error {
     Db(#[from] sqlx::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database was migrated by a newer Homeward than this one.
+    #[error(
+        "the database's schema is at migration {database}, newer than this Homeward knows \
+         (up to {known}): run the Homeward version that upgraded it, or a newer one; an older \
+         binary must not write to it"
+    )]
+    SchemaTooNew { database: i64, known: i64 },
 }
 
 /// The store's result type.

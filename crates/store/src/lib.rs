@@ -243,11 +243,34 @@ impl Store {
 
     /// Brings the schema up to date. Safe to run from several processes at once.
     pub async fn migrate(&self) -> Result<()> {
+        self.refuse_newer_schema().await?;
         match &self.db {
             Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
             Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
         programmes::ensure_defaults(self).await
+    }
+
+    /// Fails with [`Error::SchemaTooNew`] when the database holds a migration
+    /// later than any this build knows (a newer Homeward upgraded it): an
+    /// older binary would otherwise run against columns and rules it does
+    /// not know. A database never migrated passes.
+    pub async fn refuse_newer_schema(&self) -> Result<()> {
+        let (sqlite, postgres) = Store::migration_versions();
+        let known = match self.db {
+            Db::Sqlite(_) => sqlite,
+            Db::Postgres(_) => postgres,
+        }
+        .into_iter()
+        .max()
+        .unwrap_or(0);
+        // The table is absent before the first migration: nothing to compare.
+        let applied: std::result::Result<Option<i64>, sqlx::Error> = on_db!(&self.db, p =>
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations").fetch_one(p).await);
+        match applied {
+            Ok(Some(database)) if database > known => Err(Error::SchemaTooNew { database, known }),
+            _ => Ok(()),
+        }
     }
 
     /// The migration versions known to this build, per database (they must agree).

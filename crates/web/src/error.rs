@@ -128,7 +128,7 @@ impl From<StoreError> for ApiError {
                 tracing::error!(error = %e, "restricted data could not be sealed or opened");
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "restricted-data")
             }
-            StoreError::Migrate(e) => {
+            StoreError::Migrate(_) | StoreError::SchemaTooNew { .. } => {
                 tracing::error!(error = %e, "migration error");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }

@@ -537,8 +537,7 @@ async fn api_tokens_can_be_listed_expired_and_revoked(store: Store) {
     assert_eq!(status_of(&app, &other_tok).await, StatusCode::UNAUTHORIZED);
     let admin_tok = tokens::create(&store, admin).await.unwrap();
     let r = Client::new()
-        .delete(
-            app.url(&format!(
+        .delete(app.url(&format!(
                 "/api/v1/tokens/{}",
                 tokens::list_all(&store, Some("amira@iom.int"))
                     .await
@@ -547,8 +546,7 @@ async fn api_tokens_can_be_listed_expired_and_revoked(store: Store) {
                     .find(|t| t.name == "Case system")
                     .unwrap()
                     .id
-            )),
-        )
+            )))
         .bearer_auth(&admin_tok)
         .send()
         .await
