@@ -330,6 +330,11 @@ pub fn matches(text: &str, query: &Query) -> bool {
     !highlight(text, query).is_empty()
 }
 
+/// Whether the header's search box is offered to this role: whoever reads people.
+pub fn may_search(role: crate::Role) -> bool {
+    role.can(crate::Resource::Person, crate::Action::Read)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,8 @@
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
 use crate::crypto::aad;
-use crate::{cases, consents, on_db, on_tx, Error, Result, Store};
+use crate::cases::scope::{self, CaseRef};
+use crate::{consents, on_db, on_tx, Error, Result, Store};
 use chrono::{DateTime, Utc};
 use homeward_domain::{Action, Invalid, Resource};
 use serde::Serialize;
@@ -122,7 +123,7 @@ pub async fn add(
     bytes: &[u8],
 ) -> Result<Attachment> {
     actor.require(Resource::Attachment, Action::Create)?;
-    cases::summary(store, actor, case_id).await?;
+    scope::summary(store, actor, case_id.into()).await?;
     let mut inv = Invalid::default();
     if !KINDS.contains(&kind) {
         inv.add("kind", "invalid-choice");
@@ -172,16 +173,18 @@ pub async fn add(
 }
 
 /// The attachments of a case in scope.
-pub async fn list(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Attachment>> {
+pub async fn list(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Vec<Attachment>> {
+    let case: CaseRef<'_> = case.into();
+    let case_id = case.id();
     if !may_read(store, actor, case_id).await? {
         // Out of scope reads as not found, whatever the role.
-        cases::summary(store, actor, case_id).await?;
+        scope::summary(store, actor, case).await?;
         return Err(Error::Forbidden);
     }
-    let rows: Vec<Attachment> = cases::section(
+    let rows: Vec<Attachment> = scope::section(
         store,
         actor,
-        case_id,
+        case,
         "a.id",
         COLUMNS,
         "LEFT JOIN attachments a ON a.case_id = c.id LEFT JOIN users u ON u.id = a.uploaded_by",
@@ -193,7 +196,7 @@ pub async fn list(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Att
 
 /// One attachment's record.
 pub async fn get(store: &Store, actor: &Actor, case_id: Uuid, id: Uuid) -> Result<Attachment> {
-    cases::summary(store, actor, case_id).await?;
+    scope::summary(store, actor, case_id.into()).await?;
     if !may_read(store, actor, case_id).await? {
         return Err(Error::Forbidden);
     }

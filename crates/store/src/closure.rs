@@ -22,7 +22,7 @@
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
-use crate::cases::{self, CaseSummary};
+use crate::cases::scope::{self, CaseRef, CaseSummary};
 use crate::{on_db, on_tx, Error, Result, Store};
 use chrono::{DateTime, Utc};
 use homeward_domain::reintegration;
@@ -77,7 +77,7 @@ pub async fn close(
     note: Option<&str>,
 ) -> Result<()> {
     may_close(actor)?;
-    let case = cases::summary(store, actor, case_id).await?;
+    let case = scope::summary(store, actor, case_id.into()).await?;
     reintegration::validate_closure(Some(reason), note)?;
     let reason = reason.trim();
     let note = clean(note);
@@ -103,7 +103,7 @@ pub async fn close(
     // The case row first: a purchase request running at the same time takes
     // it too (`purchases::request`), so the count below sees that request,
     // or the request sees the case closed.
-    cases::record_transition(
+    crate::cases::status::record_transition(
         &mut tx,
         actor,
         &case,
@@ -162,7 +162,7 @@ pub(crate) async fn reopen_to(
     expected: Option<CaseStatus>,
 ) -> Result<()> {
     may_close(actor)?;
-    let case = cases::summary(store, actor, case_id).await?;
+    let case = scope::summary(store, actor, case_id.into()).await?;
     reintegration::validate_reopen(Some(reason))?;
     let reason = reason.trim();
     if case.status != CaseStatus::Closed.as_str() {
@@ -187,7 +187,7 @@ pub(crate) async fn reopen_to(
     )?;
     let now = crate::now();
     let mut tx = store.begin().await?;
-    cases::record_transition(&mut tx, actor, &case, to, Some(reason), None, now).await?;
+    crate::cases::status::record_transition(&mut tx, actor, &case, to, Some(reason), None, now).await?;
     on_tx!(&mut tx, c => sqlx::query(
         "UPDATE case_closures SET reopened_by = $1, reopened_at = $2, reopen_reason = $3 \
          WHERE case_id = $4 AND reopened_at IS NULL")
@@ -231,15 +231,16 @@ async fn status_before_closure(store: &Store, case: &CaseSummary) -> Result<Opti
 /// return).
 ///
 /// Who may: anyone who reads the case, except CBSA (no reintegration detail).
-pub async fn history(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Closure>> {
+pub async fn history(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Vec<Closure>> {
+    let case: CaseRef<'_> = case.into();
     actor.require(Resource::Case, Action::Read)?;
     if actor.role == Role::CbsaOfficer {
         return Err(Error::Forbidden);
     }
-    cases::section(
+    scope::section(
         store,
         actor,
-        case_id,
+        case,
         "k.id",
         "k.reason, k.note, k.closed_at, u.name AS closed_by_name, k.reopened_at, k.reopen_reason",
         "LEFT JOIN case_closures k ON k.case_id = c.id LEFT JOIN users u ON u.id = k.closed_by",

@@ -3,7 +3,8 @@
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
-use crate::{cases, on_db, on_tx, Error, Result, Store};
+use crate::cases::scope::{self, CaseRef};
+use crate::{on_db, on_tx, Error, Result, Store};
 use chrono::{DateTime, Utc};
 use homeward_domain::{Action, Invalid, Resource};
 use serde::Serialize;
@@ -51,12 +52,13 @@ pub async fn may_read_restricted(
 }
 
 /// The consents of a case in scope.
-pub async fn list(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Consent>> {
+pub async fn list(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Vec<Consent>> {
+    let case: CaseRef<'_> = case.into();
     actor.require(Resource::Consent, Action::Read)?;
-    cases::section(
+    scope::section(
         store,
         actor,
-        case_id,
+        case,
         "k.id",
         "k.id, k.purpose, k.given_at, u.name AS recorded_by_name, k.withdrawn_at, k.withdrawal_reason",
         "LEFT JOIN consents k ON k.case_id = c.id LEFT JOIN users u ON u.id = k.recorded_by",
@@ -73,7 +75,7 @@ pub async fn give(
     purpose: &str,
 ) -> Result<Vec<Consent>> {
     actor.require(Resource::Consent, Action::Create)?;
-    cases::summary(store, actor, case_id).await?;
+    scope::summary(store, actor, case_id.into()).await?;
     if !PURPOSES.contains(&purpose) {
         let mut inv = Invalid::default();
         inv.add("purpose", "invalid-choice");
@@ -111,7 +113,7 @@ pub async fn withdraw(
     reason: &str,
 ) -> Result<Vec<Consent>> {
     actor.require(Resource::Consent, Action::Update)?;
-    cases::summary(store, actor, case_id).await?;
+    scope::summary(store, actor, case_id.into()).await?;
     let reason = reason.trim();
     let mut inv = Invalid::default();
     homeward_domain::validation::text(&mut inv, "reason", Some(reason), true, 2000);

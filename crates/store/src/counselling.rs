@@ -5,7 +5,8 @@
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
 use crate::crypto::aad;
-use crate::{cases, consents, on_tx, Result, Store};
+use crate::cases::scope::{self, CaseRef};
+use crate::{consents, on_tx, Result, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use homeward_domain::validation::{self, clean};
 use homeward_domain::{Action, Invalid, Resource};
@@ -68,16 +69,18 @@ async fn may_read(store: &Store, actor: &Actor, case_id: Uuid) -> Result<bool> {
 }
 
 /// The sessions of a case in scope; `Forbidden` for roles without need to know.
-pub async fn list(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Session>> {
+pub async fn list(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Vec<Session>> {
+    let case: CaseRef<'_> = case.into();
+    let case_id = case.id();
     if !may_read(store, actor, case_id).await? {
         // Out of scope reads as not found, whatever the role.
-        cases::summary(store, actor, case_id).await?;
+        scope::summary(store, actor, case).await?;
         return Err(crate::Error::Forbidden);
     }
-    let mut rows: Vec<Session> = cases::section(
+    let mut rows: Vec<Session> = scope::section(
         store,
         actor,
-        case_id,
+        case,
         "s.id",
         "s.id, s.held_on, s.duration_minutes, s.language, s.interpreter, s.topics, s.notes, u.name AS counsellor_name, s.created_at",
         "LEFT JOIN counselling_sessions s ON s.case_id = c.id LEFT JOIN users u ON u.id = s.counsellor_id",
@@ -103,7 +106,7 @@ pub async fn add(
     i: &SessionInput,
 ) -> Result<Vec<Session>> {
     actor.require(Resource::Counselling, Action::Create)?;
-    cases::summary(store, actor, case_id).await?;
+    scope::summary(store, actor, case_id.into()).await?;
     let mut inv = Invalid::default();
     let held_on = match clean(i.held_on.as_deref()) {
         None => {

@@ -60,7 +60,7 @@ pub async fn load(store: &Store, actor: &Actor, filter: &DashboardFilter) -> Res
         join: String::new(),
     };
     if q.restricts(store).await? {
-        q.join = cases_join(store);
+        q.join = crate::reports::cases_join(store);
     }
     let wants = |p: Panel| dashboard::panels(actor.role).contains(&p);
     // The figures are independent reads: run them side by side on the
@@ -134,17 +134,6 @@ struct Q<'a> {
     /// x.case_id`, the `x` left open), or empty when neither leaves out a
     /// single case: then they read their own index alone.
     join: String,
-}
-
-/// The join from a period's rows to their case, for the filters and the
-/// scope. SQLite is told to use `cases_scope`, which holds every column
-/// they test: left alone it takes the primary key and reads each case's row
-/// (twice the time). PostgreSQL chooses by its statistics.
-pub(crate) fn cases_join(store: &Store) -> String {
-    match store.is_postgres() {
-        true => " JOIN cases c ON c.id = ".into(),
-        false => " JOIN cases c INDEXED BY cases_scope ON c.id = ".into(),
-    }
 }
 
 impl Q<'_> {
@@ -241,7 +230,7 @@ async fn overdue(store: &Store, q: &Q<'_>, now: DateTime<Utc>) -> Result<Vec<Key
     let mut s = Sql::new(&format!(
         "SELECT COUNT(*) FROM referrals r{}r.case_id \
          WHERE r.contacted_at IS NULL AND r.contact_due_at < ",
-        cases_join(store)
+        crate::reports::cases_join(store)
     ));
     s.bind(Param::Time(now))
         .push(" AND c.status || '' = 'referred'");

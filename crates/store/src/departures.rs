@@ -9,7 +9,8 @@
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
 use crate::travel::{self, Itinerary};
-use crate::{cases, notifications, on_db, on_tx, Error, Result, Store};
+use crate::cases::scope;
+use crate::{notifications, on_db, on_tx, Error, Result, Store};
 use chrono::{DateTime, Duration, Utc};
 use homeward_domain::itinerary;
 use homeward_domain::readiness::fitness_check_in_window;
@@ -51,7 +52,7 @@ pub async fn confirm(
     actor.require(Resource::Travel, Action::Update)?;
     actor.require(Resource::Case, Action::Transition)?;
     let it = travel::get(store, actor, itinerary_id).await?;
-    let case = cases::summary(store, actor, it.case_id).await?;
+    let case = scope::summary(store, actor, it.case_id.into()).await?;
     let now = crate::now();
     let mut inv = Invalid::default();
     if it.status != "booked" {
@@ -138,7 +139,7 @@ pub async fn confirm(
         .bind(Uuid::new_v4()).bind(it.id).bind(it.case_id).bind(actor.user_id).bind(now)
         .execute(c).await.map(|r| r.rows_affected()))?;
     if case_departs {
-        cases::record_transition(&mut tx, actor, &case, CaseStatus::Departed, None, None, now)
+        crate::cases::status::record_transition(&mut tx, actor, &case, CaseStatus::Departed, None, None, now)
             .await?;
     } else {
         on_tx!(&mut tx, c => sqlx::query("UPDATE cases SET version = version + 1, updated_at = $1 WHERE id = $2")

@@ -790,59 +790,6 @@ pub async fn is_not_duplicate(store: &Store, x: Uuid, y: Uuid) -> Result<bool> {
     Ok(n > 0)
 }
 
-/// Checks that the actor may review and sees both people (404 otherwise),
-/// and that neither was merged away; returns both rows.
-pub async fn both_in_scope(
-    store: &Store,
-    actor: &crate::Actor,
-    x: Uuid,
-    y: Uuid,
-) -> Result<(crate::persons::PersonRow, crate::persons::PersonRow)> {
-    require_reviewer(actor)?;
-    if x == y {
-        return Err(crate::Error::NotFound);
-    }
-    let px = crate::persons::get_row(store, actor, x).await?;
-    let py = crate::persons::get_row(store, actor, y).await?;
-    Ok((px, py))
-}
-
-/// Records that `x` and `y` are two different people: their pair leaves the
-/// queue and never comes back (candidates, the queue and `homeward
-/// duplicates` skip it). Supervisors, both people in scope. Idempotent.
-pub async fn mark_not_duplicates(
-    store: &Store,
-    actor: &crate::Actor,
-    x: Uuid,
-    y: Uuid,
-) -> Result<()> {
-    both_in_scope(store, actor, x, y).await?;
-    let (a, b) = ordered(x, y);
-    let mut tx = store.begin().await?;
-    let n = on_tx!(&mut tx, c => sqlx::query(
-        "INSERT INTO person_not_duplicates (a, b, decided_by, decided_at) VALUES ($1, $2, $3, $4) ON CONFLICT (a, b) DO NOTHING")
-        .bind(a).bind(b).bind(actor.user_id).bind(crate::now()).execute(c).await.map(|r| r.rows_affected()))?;
-    on_tx!(&mut tx, c => sqlx::query("DELETE FROM duplicate_candidates WHERE a = $1 AND b = $2")
-        .bind(a).bind(b).execute(c).await.map(|_| ()))?;
-    if n > 0 {
-        crate::audit::record(
-            &mut tx,
-            Some(actor),
-            crate::audit::Entry {
-                action: "not_duplicates",
-                entity: "person",
-                entity_id: Some(a.to_string()),
-                case_id: None,
-                before: None,
-                after: Some(serde_json::json!({ "a": a, "b": b })),
-            },
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
 /// The people of case `case_id` who have a `likely` candidate the actor may
 /// review: (person in the case, the other person). For the notice on the
 /// case page; empty for anyone but a supervisor.

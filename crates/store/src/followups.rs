@@ -11,7 +11,8 @@
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
-use crate::{cases, on_db, on_tx, programmes, Error, Result, Store, Tx};
+use crate::cases::scope::{self, CaseRef};
+use crate::{on_db, on_tx, programmes, Error, Result, Store, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use homeward_domain::followups::{self, FollowUpInput, Schedule};
 use homeward_domain::validation::clean;
@@ -157,9 +158,11 @@ async fn grace_days(store: &Store, programme_code: &str) -> Result<u32> {
 ///
 /// Who may: the mission officer of the case's country, supervisors (their
 /// team's cases). Others are refused; a case out of scope is not found.
-pub async fn list(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<FollowUp>> {
+pub async fn list(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Vec<FollowUp>> {
+    let case: CaseRef<'_> = case.into();
+    let case_id = case.id();
     require_reader(actor)?;
-    let case = cases::summary(store, actor, case_id).await?;
+    let case = scope::summary(store, actor, case).await?;
     let grace = grace_days(store, &case.programme_code).await?;
     let today = crate::now().date_naive();
     let rows: Vec<Row> = on_db!(&store.db, p => sqlx::query_as::<_, Row>(&format!(
@@ -211,7 +214,7 @@ pub async fn record(
         completed_at,
         outcome: outcome_before,
     } = head.ok_or(Error::NotFound)?;
-    let case = cases::summary(store, actor, case_id).await?;
+    let case = scope::summary(store, actor, case_id.into()).await?;
     require_monitored(&case.status)?;
     if completed_at.is_some() {
         return Err(invalid("followup", "followup-completed"));
@@ -303,7 +306,7 @@ pub async fn attempts(store: &Store, actor: &Actor, followup_id: Uuid) -> Result
         "SELECT case_id FROM followups WHERE id = $1")
         .bind(followup_id).fetch_optional(p).await)?;
     let case_id = case_id.ok_or(Error::NotFound)?;
-    cases::summary(store, actor, case_id).await?;
+    scope::summary(store, actor, case_id.into()).await?;
     Ok(on_db!(&store.db, p => sqlx::query_as::<_, Attempt>(
         "SELECT a.id, a.held_on, a.outcome, a.contact_mode, a.notes, a.due_before, a.rescheduled_to, \
          u.name AS recorded_by_name, a.recorded_at FROM followup_attempts a LEFT JOIN users u ON u.id = a.recorded_by \

@@ -7,7 +7,8 @@
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
-use crate::{cases, on_db, on_tx, Error, Result, Store};
+use crate::cases::scope::{self, CaseRef};
+use crate::{on_db, on_tx, Error, Result, Store};
 use chrono::{DateTime, Utc};
 use homeward_domain::{Action, Resource};
 use serde::Serialize;
@@ -43,7 +44,7 @@ pub async fn save(
     if !actor.role.may_read_letter(kind) {
         return Err(Error::Forbidden);
     }
-    cases::summary(store, actor, case_id).await?;
+    scope::summary(store, actor, case_id.into()).await?;
     let id = Uuid::new_v4();
     let sha = hex::encode(Sha256::digest(pdf));
     let mut tx = store.begin().await?;
@@ -85,12 +86,13 @@ const SELECT: &str = concat!(
 );
 
 /// The case's letters the actor may read, newest first.
-pub async fn list(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Letter>> {
+pub async fn list(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Vec<Letter>> {
+    let case: CaseRef<'_> = case.into();
     actor.require(Resource::Letter, Action::Read)?;
-    let rows: Vec<Letter> = cases::section(
+    let rows: Vec<Letter> = scope::section(
         store,
         actor,
-        case_id,
+        case,
         "l.id",
         COLUMNS,
         "LEFT JOIN letters l ON l.case_id = c.id LEFT JOIN users u ON u.id = l.created_by",
@@ -109,7 +111,7 @@ pub async fn get(store: &Store, actor: &Actor, id: Uuid) -> Result<Letter> {
     let l: Option<Letter> = on_db!(&store.db, p => sqlx::query_as::<_, Letter>(&format!("{SELECT} WHERE l.id = $1"))
         .bind(id).fetch_optional(p).await)?;
     let l = l.ok_or(Error::NotFound)?;
-    cases::summary(store, actor, l.case_id).await?;
+    scope::summary(store, actor, l.case_id.into()).await?;
     if !actor.role.may_read_letter(&l.kind) {
         return Err(Error::NotFound);
     }

@@ -20,6 +20,7 @@ pub mod demo_returns;
 pub mod departures;
 pub mod duplicates;
 pub mod error;
+pub mod entitlement;
 pub mod exports;
 pub mod followups;
 pub mod import;

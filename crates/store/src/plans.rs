@@ -7,7 +7,8 @@
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
-use crate::{cases, followups, on_db, on_tx, programmes, purchases, Error, Result, Store};
+use crate::cases::scope::{self, CaseRef};
+use crate::{followups, on_db, on_tx, programmes, Error, Result, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use homeward_domain::money::Money;
 use homeward_domain::reintegration::{
@@ -69,7 +70,7 @@ pub async fn confirm_arrival(
     if actor.role != Role::MissionOfficer {
         return Err(Error::Forbidden);
     }
-    let case = cases::summary(store, actor, case_id).await?;
+    let case = scope::summary(store, actor, case_id.into()).await?;
     if case.status != "departed" {
         return Err(invalid("case", "case-not-departed"));
     }
@@ -105,7 +106,7 @@ pub async fn confirm_arrival(
         "INSERT INTO arrivals (case_id, arrived_on, place, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(case_id).bind(on).bind(&place).bind(actor.user_id).bind(now)
         .execute(c).await.map(|r| r.rows_affected()))?;
-    cases::record_transition(
+    crate::cases::status::record_transition(
         &mut tx,
         actor,
         &case,
@@ -135,9 +136,11 @@ pub async fn confirm_arrival(
 }
 
 /// The case's arrival, if confirmed.
-pub async fn arrival(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Option<Arrival>> {
+pub async fn arrival(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Option<Arrival>> {
+    let case: CaseRef<'_> = case.into();
+    let case_id = case.id();
     actor.require(Resource::Reintegration, Action::Read)?;
-    cases::summary(store, actor, case_id).await?;
+    scope::summary(store, actor, case).await?;
     Ok(on_db!(&store.db, p => sqlx::query_as::<_, Arrival>(
         "SELECT arrived_on, place, recorded_at FROM arrivals WHERE case_id = $1")
         .bind(case_id).fetch_optional(p).await)?)
@@ -153,9 +156,11 @@ fn to_domain(c: &Component) -> Option<PlanComponent> {
 }
 
 /// The case's plan (empty draft if none yet).
-pub async fn plan(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Plan> {
+pub async fn plan(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Plan> {
+    let case: CaseRef<'_> = case.into();
+    let case_id = case.id();
     actor.require(Resource::Reintegration, Action::Read)?;
-    cases::summary(store, actor, case_id).await?;
+    scope::summary(store, actor, case).await?;
     let components: Vec<Component> = on_db!(&store.db, p => sqlx::query_as::<_, Component>(
         "SELECT id, dimension, category, description, budget_minor, currency FROM plan_components \
          WHERE case_id = $1 ORDER BY created_at, id")
@@ -196,7 +201,7 @@ pub async fn add_component(
     if arrival(store, actor, case_id).await?.is_none() {
         return Err(invalid("plan", "arrival-not-confirmed"));
     }
-    let Some(cap) = purchases::entitlement(store, case_id).await? else {
+    let Some(cap) = crate::entitlement::entitlement(store, case_id).await? else {
         return Err(invalid("case", "no-entitlement"));
     };
     let new = reintegration::validate_component(input, cap.currency)?;
@@ -252,7 +257,7 @@ pub async fn approve(store: &Store, actor: &Actor, case_id: Uuid, version: i64) 
     if current.status == "approved" {
         return Err(invalid("plan", "plan-already-approved"));
     }
-    let Some(cap) = purchases::entitlement(store, case_id).await? else {
+    let Some(cap) = crate::entitlement::entitlement(store, case_id).await? else {
         return Err(invalid("case", "no-entitlement"));
     };
     let all: Vec<PlanComponent> = current.components.iter().filter_map(to_domain).collect();

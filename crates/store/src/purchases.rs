@@ -16,7 +16,8 @@
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
-use crate::{attachments, cases, on_db, on_tx, plans, vendors, Error, Result, Store};
+use crate::cases::scope::{self, CaseRef};
+use crate::{attachments, on_db, on_tx, plans, vendors, Error, Result, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use homeward_domain::money::{Currency, Money};
 use homeward_domain::reintegration::{
@@ -67,18 +68,6 @@ const SELECT: &str = "SELECT p.id, p.case_id, p.category, p.description, p.local
     FROM purchases p LEFT JOIN vendors v ON v.id = p.vendor_id LEFT JOIN users ru ON ru.id = p.requested_by \
     LEFT JOIN users du ON du.id = p.decided_by";
 
-/// The case's entitlement: the amount of its latest eligible evaluation.
-pub async fn entitlement(store: &Store, case_id: Uuid) -> Result<Option<Money>> {
-    let row: Option<(Option<i64>, Option<String>)> = on_db!(&store.db, p => sqlx::query_as(
-        "SELECT amount_minor, currency FROM eligibility_evaluations WHERE case_id = $1 AND eligible \
-         ORDER BY evaluated_at DESC LIMIT 1")
-        .bind(case_id).fetch_optional(p).await)?;
-    Ok(match row {
-        Some((Some(a), Some(c))) => Money::of(a, &c).ok(),
-        _ => None,
-    })
-}
-
 fn invalid(field: &str, code: &str) -> Error {
     let mut inv = Invalid::default();
     inv.add(field, code);
@@ -100,12 +89,12 @@ pub async fn request(
     if !reintegration::may_request_purchase(actor.role) {
         return Err(Error::Forbidden);
     }
-    let case = cases::summary(store, actor, case_id).await?;
+    let case = scope::summary(store, actor, case_id.into()).await?;
     let status = CaseStatus::parse(&case.status).ok_or(Error::NotFound)?;
     if !status.is_after_departure() || status == CaseStatus::Closed {
         return Err(invalid("case", "case-not-returned"));
     }
-    let Some(cap) = entitlement(store, case_id).await? else {
+    let Some(cap) = crate::entitlement::entitlement(store, case_id).await? else {
         return Err(invalid("case", "no-entitlement"));
     };
     let today = crate::now().date_naive();
@@ -200,16 +189,18 @@ pub async fn get(store: &Store, actor: &Actor, id: Uuid) -> Result<Purchase> {
     let p: Option<Purchase> = on_db!(&store.db, p => sqlx::query_as::<_, Purchase>(&format!("{SELECT} WHERE p.id = $1"))
         .bind(id).fetch_optional(p).await)?;
     let p = p.ok_or(Error::NotFound)?;
-    cases::summary(store, actor, p.case_id).await?;
+    scope::summary(store, actor, p.case_id.into()).await?;
     Ok(p)
 }
 
 /// The case's purchases, oldest first.
 ///
 /// Who may: as [`get`].
-pub async fn list(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Purchase>> {
+pub async fn list(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Vec<Purchase>> {
+    let case: CaseRef<'_> = case.into();
+    let case_id = case.id();
     actor.require(Resource::Reintegration, Action::Read)?;
-    cases::summary(store, actor, case_id).await?;
+    scope::summary(store, actor, case).await?;
     Ok(
         on_db!(&store.db, p => sqlx::query_as::<_, Purchase>(&format!(
         "{SELECT} WHERE p.case_id = $1 ORDER BY p.requested_at, p.id"))
@@ -311,12 +302,14 @@ pub async fn decide(
 /// committed, paid, remaining. None without an entitlement.
 ///
 /// Who may: as [`get`].
-pub async fn ledger(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Option<Ledger>> {
-    let purchases = list(store, actor, case_id).await?;
-    let Some(cap) = entitlement(store, case_id).await? else {
+pub async fn ledger(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Option<Ledger>> {
+    let case: CaseRef<'_> = case.into();
+    let case_id = case.id();
+    let purchases = list(store, actor, case).await?;
+    let Some(cap) = crate::entitlement::entitlement(store, case_id).await? else {
         return Ok(None);
     };
-    let plan: Vec<PlanComponent> = plans::plan(store, actor, case_id)
+    let plan: Vec<PlanComponent> = plans::plan(store, actor, case)
         .await?
         .components
         .iter()

@@ -7,7 +7,8 @@
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
 use crate::crypto::aad;
-use crate::{cases, consents, on_db, on_tx, Error, Result, Store};
+use crate::cases::scope::{self, CaseRef};
+use crate::{consents, on_db, on_tx, Error, Result, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use homeward_domain::consent;
 use homeward_domain::readiness::{self, Blocker, Traveller};
@@ -165,7 +166,7 @@ pub async fn add_vulnerability(
     i: &VulnerabilityInput,
 ) -> Result<Vec<Vulnerability>> {
     actor.require(Resource::Counselling, Action::Create)?;
-    cases::summary(store, actor, case_id).await?;
+    scope::summary(store, actor, case_id.into()).await?;
     let mut inv = Invalid::default();
     let pid = on_case(store, case_id, i.person_id, &mut inv).await?;
     let kind = clean(i.kind.as_deref());
@@ -224,17 +225,19 @@ pub async fn add_vulnerability(
 pub async fn vulnerabilities(
     store: &Store,
     actor: &Actor,
-    case_id: Uuid,
+    case: impl Into<CaseRef<'_>>,
 ) -> Result<Vec<Vulnerability>> {
+    let case: CaseRef<'_> = case.into();
+    let case_id = case.id();
     if !may_read_restricted(store, actor, case_id).await? {
         // Out of scope reads as not found, whatever the role.
-        cases::summary(store, actor, case_id).await?;
+        scope::summary(store, actor, case).await?;
         return Err(Error::Forbidden);
     }
-    let mut rows: Vec<Vulnerability> = cases::section(
+    let mut rows: Vec<Vulnerability> = scope::section(
         store,
         actor,
-        case_id,
+        case,
         "v.id",
         "v.id, v.person_id, p.display_name AS person_name, v.kind, v.details, v.follow_up, v.recorded_at",
         "LEFT JOIN vulnerabilities v ON v.case_id = c.id LEFT JOIN persons p ON p.id = v.person_id",
@@ -303,7 +306,7 @@ pub async fn add_fitness(
     i: &FitnessInput,
 ) -> Result<Vec<FitnessCheck>> {
     actor.require(Resource::Counselling, Action::Create)?;
-    cases::summary(store, actor, case_id).await?;
+    scope::summary(store, actor, case_id.into()).await?;
     let mut inv = Invalid::default();
     let pid = on_case(store, case_id, i.person_id, &mut inv).await?;
     let status = clean(i.status.as_deref());
@@ -366,16 +369,18 @@ pub async fn add_fitness(
 }
 
 /// The case's fitness checks (restricted), newest last.
-pub async fn fitness(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<FitnessCheck>> {
+pub async fn fitness(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Vec<FitnessCheck>> {
+    let case: CaseRef<'_> = case.into();
+    let case_id = case.id();
     if !may_read_restricted(store, actor, case_id).await? {
         // Out of scope reads as not found, whatever the role.
-        cases::summary(store, actor, case_id).await?;
+        scope::summary(store, actor, case).await?;
         return Err(Error::Forbidden);
     }
-    let mut rows: Vec<FitnessCheck> = cases::section(
+    let mut rows: Vec<FitnessCheck> = scope::section(
         store,
         actor,
-        case_id,
+        case,
         "f.id",
         "f.id, f.person_id, p.display_name AS person_name, f.status, f.checked_at, f.medical_escort, f.special_assistance, \
          f.notes, f.recorded_at",
@@ -406,7 +411,7 @@ pub async fn add_document(
     i: &DocumentInput,
 ) -> Result<Vec<Document>> {
     actor.require(Resource::Case, Action::Update)?;
-    cases::summary(store, actor, case_id).await?;
+    scope::summary(store, actor, case_id.into()).await?;
     let mut inv = Invalid::default();
     let pid = on_case(store, case_id, i.person_id, &mut inv).await?;
     let kind = clean(i.kind.as_deref());
@@ -457,12 +462,13 @@ pub async fn add_document(
 }
 
 /// The case's travel documents.
-pub async fn documents(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Document>> {
+pub async fn documents(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Vec<Document>> {
+    let case: CaseRef<'_> = case.into();
     actor.require(Resource::Case, Action::Read)?;
-    cases::section(
+    scope::section(
         store,
         actor,
-        case_id,
+        case,
         "d.id",
         "d.id, d.person_id, p.display_name AS person_name, d.kind, d.number, d.issuing_country, d.expires_on, \
          d.etd_requested_on, d.etd_issued_on, d.consulate, d.recorded_at",

@@ -3,7 +3,7 @@
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
-use crate::cases;
+use crate::cases::scope::{self, CaseRef};
 use crate::sql::{Param, Sql};
 use crate::{bind_params, on_db, on_tx, Error, Result, Store, Tx};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -131,12 +131,13 @@ async fn row(store: &Store, case_id: Uuid) -> Result<Option<Row>> {
 }
 
 /// The referral of a case in scope (None for cases opened without one).
-pub async fn get(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Option<Referral>> {
+pub async fn get(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Option<Referral>> {
+    let case: CaseRef<'_> = case.into();
     actor.require(Resource::Referral, Action::Read)?;
-    let rows: Vec<Row> = cases::section(
+    let rows: Vec<Row> = scope::section(
         store,
         actor,
-        case_id,
+        case,
         "r.case_id",
         referral_columns!(),
         "LEFT JOIN referrals r ON r.case_id = c.id LEFT JOIN users u ON u.id = r.referred_by",
@@ -156,7 +157,7 @@ pub async fn update(
     input: &ReferralInput,
 ) -> Result<Referral> {
     actor.require(Resource::Referral, Action::Update)?;
-    let case = cases::summary(store, actor, case_id).await?;
+    let case = scope::summary(store, actor, case_id.into()).await?;
     let f = input.validate(Utc::now().date_naive(), "")?;
     let before = row(store, case_id).await?;
     let mut tx = store.begin().await?;
@@ -316,13 +317,14 @@ pub async fn facts_of(store: &Store, case_id: Uuid) -> Result<Option<ReferralFac
 pub async fn latest_evaluation(
     store: &Store,
     actor: &Actor,
-    case_id: Uuid,
+    case: impl Into<CaseRef<'_>>,
 ) -> Result<Option<StoredEvaluation>> {
+    let case: CaseRef<'_> = case.into();
     actor.require(Resource::Referral, Action::Read)?;
-    let rows: Vec<StoredEvaluation> = cases::section(
+    let rows: Vec<StoredEvaluation> = scope::section(
         store,
         actor,
-        case_id,
+        case,
         "e.id",
         "e.id, e.evaluated_at, e.application_date, e.rule_set, e.eligible, e.determined, e.amount_minor, e.currency, \
          e.tier, e.result_json",

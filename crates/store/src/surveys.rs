@@ -9,7 +9,8 @@
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
-use crate::{cases, followups, on_db, on_tx, Error, Result, Store};
+use crate::cases::scope::{self, CaseRef};
+use crate::{followups, on_db, on_tx, Error, Result, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use homeward_domain::rss::{self, Questionnaire};
 use homeward_domain::{Action, Invalid, Resource, Role};
@@ -111,7 +112,7 @@ pub async fn record(
     if actor.role != Role::MissionOfficer {
         return Err(Error::Forbidden);
     }
-    let case = cases::summary(store, actor, case_id).await?;
+    let case = scope::summary(store, actor, case_id.into()).await?;
     followups::require_monitored(&case.status)?;
     let arrived: Option<NaiveDate> = on_db!(&store.db, p => sqlx::query_scalar(
         "SELECT arrived_on FROM arrivals WHERE case_id = $1")
@@ -179,12 +180,14 @@ pub async fn record(
 ///
 /// Who may: the mission officer of the case's country, supervisors (their
 /// team's cases). Others are refused; a case out of scope is not found.
-pub async fn list(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Survey>> {
+pub async fn list(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Vec<Survey>> {
+    let case: CaseRef<'_> = case.into();
+    let case_id = case.id();
     actor.require(Resource::Reintegration, Action::Read)?;
     if !matches!(actor.role, Role::MissionOfficer | Role::Supervisor) {
         return Err(Error::Forbidden);
     }
-    cases::summary(store, actor, case_id).await?;
+    scope::summary(store, actor, case).await?;
     let rows: Vec<Row> = on_db!(&store.db, p => sqlx::query_as::<_, Row>(&format!(
         "{SELECT} WHERE s.case_id = $1 ORDER BY s.surveyed_on, s.recorded_at, s.id"))
         .bind(case_id).fetch_all(p).await)?;

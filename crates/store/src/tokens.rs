@@ -221,13 +221,3 @@ async fn revoke_as(store: &Store, actor: Option<&Actor>, t: TokenInfo) -> Result
     tx.commit().await?;
     get(store, t.id).await
 }
-
-/// Revokes, inside `tx`, the tokens of `user_id` that do not outlive a
-/// password change; returns how many.
-pub(crate) async fn revoke_on_password_change(tx: &mut crate::Tx, user_id: Uuid) -> Result<u64> {
-    Ok(on_tx!(tx, c => sqlx::query(
-        "UPDATE api_tokens SET revoked_at = $1, revoked_by = $2 \
-         WHERE user_id = $2 AND revoked_at IS NULL AND keep_on_password_change = FALSE")
-        .bind(crate::now()).bind(user_id)
-        .execute(c).await.map(|r| r.rows_affected()))?)
-}

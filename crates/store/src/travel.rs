@@ -10,7 +10,8 @@
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
-use crate::{cases, on_db, on_tx, Error, Result, Store, Tx};
+use crate::cases::scope::{self, CaseRef};
+use crate::{on_db, on_tx, Error, Result, Store, Tx};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use homeward_domain::airports;
@@ -277,12 +278,13 @@ async fn complete(store: &Store, r: Row) -> Result<Itinerary> {
 }
 
 /// The case's itineraries, newest first.
-pub async fn list(store: &Store, actor: &Actor, case_id: Uuid) -> Result<Vec<Itinerary>> {
+pub async fn list(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Vec<Itinerary>> {
+    let case: CaseRef<'_> = case.into();
     actor.require(Resource::Travel, Action::Read)?;
-    let rows: Vec<Row> = cases::section(
+    let rows: Vec<Row> = scope::section(
         store,
         actor,
-        case_id,
+        case,
         "i.id",
         COLUMNS,
         "LEFT JOIN itineraries i ON i.case_id = c.id LEFT JOIN users u ON u.id = i.departure_confirmed_by",
@@ -302,7 +304,7 @@ pub async fn get(store: &Store, actor: &Actor, id: Uuid) -> Result<Itinerary> {
     let row: Option<Row> = on_db!(&store.db, p => sqlx::query_as::<_, Row>(&format!("{SELECT} WHERE i.id = $1"))
         .bind(id).fetch_optional(p).await)?;
     let row = row.ok_or(Error::NotFound)?;
-    cases::summary(store, actor, row.case_id).await?;
+    scope::summary(store, actor, row.case_id.into()).await?;
     complete(store, row).await
 }
 
@@ -327,7 +329,7 @@ pub async fn book(
     i: &ItineraryInput,
 ) -> Result<Itinerary> {
     actor.require(Resource::Travel, Action::Create)?;
-    let case = cases::summary(store, actor, case_id).await?;
+    let case = scope::summary(store, actor, case_id.into()).await?;
     let mut inv = Invalid::default();
     let status = CaseStatus::parse(&case.status).ok_or(Error::NotFound)?;
     if !matches!(

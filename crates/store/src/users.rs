@@ -303,7 +303,11 @@ pub async fn change_own_password(
         .execute(c).await.map(|r| r.rows_affected()))?;
     // A token is a password by another name: one a thief copied must not
     // outlive the change either (unless it was made for a service).
-    let revoked = crate::tokens::revoke_on_password_change(&mut tx, actor.user_id).await?;
+    let revoked = on_tx!(&mut tx, c => sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1, revoked_by = $2 \
+         WHERE user_id = $2 AND revoked_at IS NULL AND keep_on_password_change = FALSE")
+        .bind(crate::now()).bind(actor.user_id)
+        .execute(c).await.map(|r| r.rows_affected()))?;
     audit::record(
         &mut tx,
         Some(actor),

@@ -462,11 +462,11 @@ both_databases!(principal_conflict, principal_conflict_and_chained_undo);
 async fn not_duplicates_remembered(store: Store) {
     let w = world(&store).await;
     duplicates::refresh_pending(&store, 100).await.unwrap();
-    duplicates::mark_not_duplicates(&store, &w.sup, w.agnes_again, w.agnes)
+    homeward_store::merges::mark_not_duplicates(&store, &w.sup, w.agnes_again, w.agnes)
         .await
         .unwrap();
     // Idempotent.
-    duplicates::mark_not_duplicates(&store, &w.sup, w.agnes, w.agnes_again)
+    homeward_store::merges::mark_not_duplicates(&store, &w.sup, w.agnes, w.agnes_again)
         .await
         .unwrap();
     assert!(duplicates::is_not_duplicate(&store, w.agnes, w.agnes_again)
@@ -541,7 +541,7 @@ async fn roles_and_scope_refused(store: Store) {
         );
         assert!(
             matches!(
-                duplicates::mark_not_duplicates(&store, &a, w.agnes, w.agnes_again).await,
+                homeward_store::merges::mark_not_duplicates(&store, &a, w.agnes, w.agnes_again).await,
                 Err(Error::Forbidden)
             ),
             "{role}"
@@ -579,7 +579,7 @@ async fn roles_and_scope_refused(store: Store) {
         Err(Error::NotFound)
     ));
     assert!(matches!(
-        duplicates::mark_not_duplicates(&store, &other, w.agnes, w.agnes_again).await,
+        homeward_store::merges::mark_not_duplicates(&store, &other, w.agnes, w.agnes_again).await,
         Err(Error::NotFound)
     ));
     // Bad ids: unknown, or the same person twice.

@@ -32,7 +32,7 @@ pub async fn verify(State(_): State<AppState>, req: Request, next: Next) -> Resp
     let ctx = req.extensions().get::<Ctx>().cloned();
     let is_api = req.uri().path().starts_with("/api/");
     let refuse = move || match (&ctx, is_api) {
-        (Some(c), false) => crate::pages::error_page(c, StatusCode::FORBIDDEN, "csrf"),
+        (Some(c), false) => crate::frame::error_page(c, StatusCode::FORBIDDEN, "csrf"),
         _ => refuse_api(),
     };
     let Some(expected) = req

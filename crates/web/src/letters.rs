@@ -108,7 +108,7 @@ pub async fn data(
         entitlement: evaluation.as_ref().and_then(|e| {
             match (e.amount_minor, e.currency.as_deref()) {
                 (Some(a), Some(cur)) if e.eligible => {
-                    Some(crate::pages::eligibility::money_in(a, cur, lang))
+                    Some(crate::i18n::money_in(a, cur, lang))
                 }
                 _ => None,
             }

@@ -13,6 +13,7 @@ pub mod charts;
 pub mod csrf;
 pub mod error;
 pub mod form;
+pub mod frame;
 pub mod i18n;
 pub mod jobs;
 pub mod letters;

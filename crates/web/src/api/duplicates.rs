@@ -82,7 +82,7 @@ pub async fn merge(
     body: Result<ApiJson<MergeBody>, ApiError>,
 ) -> Result<(StatusCode, Json<Merge>), ApiError> {
     let (x, y) = (parse_id(&x)?, parse_id(&y)?);
-    duplicates::both_in_scope(&state.store, &a.actor, x, y).await?;
+    homeward_store::merges::both_in_scope(&state.store, &a.actor, x, y).await?;
     let ApiJson(b) = body?;
     let merged = if b.kept == x {
         y
@@ -115,7 +115,7 @@ pub async fn not_duplicates(
     Path((x, y)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let (x, y) = (parse_id(&x)?, parse_id(&y)?);
-    duplicates::mark_not_duplicates(&state.store, &a.actor, x, y).await?;
+    homeward_store::merges::mark_not_duplicates(&state.store, &a.actor, x, y).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

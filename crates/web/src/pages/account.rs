@@ -4,7 +4,7 @@
 //! The current password (and a code, with two-factor on) is checked through
 //! the sign-in throttle; every other session of the user ends.
 
-use super::{render, store_error, Layout, PageForm};
+use crate::frame::{render, store_error, Layout, PageForm};
 use crate::auth::PageUser;
 use crate::form::FormState;
 use crate::reauth::{self, Check, ClientAddress};

@@ -1,6 +1,6 @@
 //! User administration: admin only.
 
-use super::{refilled, render, require, store_error, Layout, PageForm};
+use crate::frame::{refilled, render, require, store_error, Layout, PageForm};
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
 use crate::AppState;
@@ -130,7 +130,7 @@ pub async fn set_active(
         return r;
     }
     let Ok(id) = Uuid::parse_str(&id) else {
-        return super::error_page(&ctx, StatusCode::NOT_FOUND, "not-found");
+        return crate::frame::error_page(&ctx, StatusCode::NOT_FOUND, "not-found");
     };
     let active = form.get("active").map(|v| v == "true").unwrap_or(false);
     let version = form
@@ -140,7 +140,7 @@ pub async fn set_active(
     match users::set_active(&state.store, &auth.actor, id, active, version).await {
         Ok(_) => Redirect::to("/admin/users").into_response(),
         Err(Error::Invalid(_)) => {
-            super::error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "self-deactivate")
+            crate::frame::error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "self-deactivate")
         }
         Err(e) => store_error(&ctx, e),
     }
@@ -160,7 +160,7 @@ pub async fn set_role(
         return r;
     }
     let Ok(uid) = Uuid::parse_str(id.trim()) else {
-        return super::error_page(&ctx, StatusCode::NOT_FOUND, "not-found");
+        return crate::frame::error_page(&ctx, StatusCode::NOT_FOUND, "not-found");
     };
     let action = format!("/admin/users/{uid}/role");
     if let Err(r) = crate::reauth::guard_form(&state, &auth, &ctx, &address, &action, &form).await {
@@ -174,7 +174,7 @@ pub async fn set_role(
     match users::set_role(&state.store, &auth.actor, uid, &role, version).await {
         Ok(_) => Redirect::to("/admin/users").into_response(),
         Err(Error::Invalid(_)) => {
-            super::error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "role-change")
+            crate::frame::error_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "role-change")
         }
         Err(e) => store_error(&ctx, e),
     }
@@ -191,7 +191,7 @@ pub async fn reset_two_factor(
         return r;
     }
     let Ok(uid) = Uuid::parse_str(id.trim()) else {
-        return super::error_page(&ctx, StatusCode::NOT_FOUND, "not-found");
+        return crate::frame::error_page(&ctx, StatusCode::NOT_FOUND, "not-found");
     };
     match homeward_store::two_factor::reset(&state.store, &auth.actor, uid).await {
         Ok(()) => Redirect::to("/admin/users").into_response(),

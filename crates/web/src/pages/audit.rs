@@ -2,7 +2,7 @@
 //! user, action, record and period, and exported as CSV. Entries are sealed
 //! into the hash chain before they are shown, so the view has no gaps.
 
-use super::{render, require, store_error, Layout};
+use crate::frame::{render, require, store_error, Layout};
 use crate::auth::PageUser;
 use crate::form::FormState;
 use crate::AppState;
@@ -287,7 +287,7 @@ async fn export_csv(
     let mut sink = Sink::csv(buf.clone());
     if let Err(e) = sink.header(&labels, None) {
         tracing::error!(error = %e, "audit export failed");
-        return super::error_page(ctx, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+        return crate::frame::error_page(ctx, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
     }
     let state = Export {
         rows,

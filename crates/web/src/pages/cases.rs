@@ -6,7 +6,8 @@
 //! - transition: whoever the workflow allows for that step.
 //! - add member: counsellor, supervisor.
 
-use super::{person_input, refilled, render, require, sex_options, store_error, Layout, PageForm};
+use crate::frame::{refilled, render, require, store_error, Layout, PageForm};
+use super::fields::{person_input, sex_options};
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
 use crate::i18n::Tr;
@@ -146,7 +147,7 @@ struct NewPage {
     counsellors: Vec<(String, String)>,
     can_assign: bool,
     show_referral: bool,
-    rc: super::ReferralChoices,
+    rc: super::fields::ReferralChoices,
     /// (person id, label) found by the existing-person search.
     matches: Vec<(String, String)>,
 }
@@ -239,7 +240,7 @@ async fn new_page(
             counsellors,
             can_assign,
             show_referral: auth_role.can(Resource::Referral, Action::Update),
-            rc: super::ReferralChoices::new(&t),
+            rc: super::fields::ReferralChoices::new(&t),
         },
     )
 }
@@ -335,7 +336,7 @@ pub async fn create(
         country_of_return: form.get("country_of_return").cloned(),
         destination_locality: form.get("destination_locality").cloned(),
         counsellor_id,
-        referral: super::referral_input(&form),
+        referral: super::fields::referral_input(&form),
     };
     match cases::create(&state.store, &auth.actor, &input).await {
         Ok(d) => Redirect::to(&format!("/cases/{}", d.summary.id)).into_response(),
@@ -380,32 +381,31 @@ pub async fn case_page(
     forms: CaseForms,
     status: StatusCode,
 ) -> Response {
-    match cases::summary(&state.store, actor, id).await {
-        Ok(summary) => case_page_of(state, ctx, actor, summary, forms, status).await,
+    match cases::check(&state.store, actor, id).await {
+        Ok(case) => case_page_of(state, ctx, actor, case, forms, status).await,
         Err(e) => store_error(ctx, e),
     }
 }
 
-/// Renders the case page of a case whose summary was just read for `actor`.
+/// Renders the case page of a case just checked for `actor`: the sections
+/// read it as checked, without asking the scope again.
 async fn case_page_of(
     state: &AppState,
     ctx: &Ctx,
     actor: &homeward_store::Actor,
-    summary: CaseSummary,
+    case: cases::ScopedCase,
     forms: CaseForms,
     status: StatusCode,
 ) -> Response {
-    let id = summary.id;
-    let c = match cases::detail(&state.store, actor, summary).await {
+    let c = match cases::detail(&state.store, actor, case.summary().clone()).await {
         Ok(c) => c,
         Err(e) => return store_error(ctx, e),
     };
-    // The sections only read: each may reuse the summary read just above.
-    let loaded = cases::remembering_summaries(actor, &c.summary, async {
-        let mut x = super::sections::load(state, ctx, actor, id, &c.members).await?;
-        x.reintegration = super::reintegration::load(state, &ctx.tr(), actor, &c.summary).await?;
+    let loaded = async {
+        let mut x = super::sections::load(state, ctx, actor, &case, &c.members).await?;
+        x.reintegration = super::reintegration::load(state, &ctx.tr(), actor, &case).await?;
         Ok::<_, homeward_store::Error>(x)
-    })
+    }
     .await;
     let x = match loaded {
         Ok(x) => x,
@@ -478,7 +478,7 @@ async fn case_page_of(
 }
 
 fn parse_id(ctx: &Ctx, id: &str) -> Result<Uuid, Response> {
-    Uuid::parse_str(id).map_err(|_| super::error_page(ctx, StatusCode::NOT_FOUND, "not-found"))
+    Uuid::parse_str(id).map_err(|_| crate::frame::error_page(ctx, StatusCode::NOT_FOUND, "not-found"))
 }
 
 /// GET /cases/{id}: records the read in the audit trail.
@@ -492,7 +492,7 @@ pub async fn show(
         Err(r) => return r,
     };
     // The read is recorded before anything is shown.
-    let summary = match cases::summary(&state.store, &auth.actor, id).await {
+    let case = match cases::check(&state.store, &auth.actor, id).await {
         Ok(s) => s,
         Err(e) => return store_error(&ctx, e),
     };
@@ -503,7 +503,7 @@ pub async fn show(
         &state,
         &ctx,
         &auth.actor,
-        summary,
+        case,
         CaseForms::default(),
         StatusCode::OK,
     )

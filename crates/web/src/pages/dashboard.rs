@@ -6,7 +6,7 @@
 //! the panels over the whole programme with counts below five hidden; admins
 //! and auditors, who hold no case data, see none.
 
-use super::{render, store_error, Layout};
+use crate::frame::{render, store_error, Layout};
 use crate::auth::PageUser;
 use crate::charts::{bar_chart, Bar};
 use crate::form::FormState;

@@ -7,7 +7,7 @@
 //! and no navigation entry. The file waits in the user's downloads, for
 //! them alone.
 
-use super::{render, store_error, Layout, PageForm};
+use crate::frame::{render, store_error, Layout, PageForm};
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
 use crate::AppState;
@@ -39,7 +39,7 @@ struct NewPage {
 }
 
 fn forbidden(ctx: &Ctx) -> Response {
-    super::error_page(ctx, StatusCode::FORBIDDEN, "forbidden")
+    crate::frame::error_page(ctx, StatusCode::FORBIDDEN, "forbidden")
 }
 
 fn checked(form: &HashMap<String, String>, k: &str) -> bool {

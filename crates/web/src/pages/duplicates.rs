@@ -12,7 +12,7 @@
 //! (counselling, health, vulnerability).
 
 use super::sections::parse_id;
-use super::{error_page, render, store_error, Layout, PageForm};
+use crate::frame::{error_page, render, store_error, Layout, PageForm};
 use crate::auth::{Ctx, PageUser};
 use crate::i18n::Tr;
 use crate::AppState;
@@ -214,7 +214,7 @@ async fn compare_page(
     status: StatusCode,
     (error, confirm_error): (Option<String>, Option<String>),
 ) -> Response {
-    let (pa, pb) = match duplicates::both_in_scope(&state.store, actor, a, b).await {
+    let (pa, pb) = match homeward_store::merges::both_in_scope(&state.store, actor, a, b).await {
         Ok(x) => x,
         Err(e) => return store_error(ctx, e),
     };
@@ -305,7 +305,7 @@ pub async fn merge(
         Err(r) => return r,
     };
     // Scope before the body.
-    if let Err(e) = duplicates::both_in_scope(&state.store, &auth.actor, a, b).await {
+    if let Err(e) = homeward_store::merges::both_in_scope(&state.store, &auth.actor, a, b).await {
         return store_error(&ctx, e);
     }
     let PageForm(form) = match body {
@@ -368,7 +368,7 @@ pub async fn not_duplicates(
         Ok(x) => x,
         Err(r) => return r,
     };
-    match duplicates::mark_not_duplicates(&state.store, &auth.actor, a, b).await {
+    match homeward_store::merges::mark_not_duplicates(&state.store, &auth.actor, a, b).await {
         Ok(()) => Redirect::to("/duplicates").into_response(),
         Err(e) => store_error(&ctx, e),
     }

@@ -1,6 +1,6 @@
 //! The what-if eligibility calculator: any signed-in staff role. Stores nothing.
 
-use super::{render, Layout, PageForm};
+use crate::frame::{render, Layout, PageForm};
 use crate::api::eligibility::{answer, refusal, EvaluationAnswer};
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
@@ -26,49 +26,6 @@ struct Page {
     tristate: Vec<(String, String)>,
     result: Option<EvaluationAnswer>,
     amount: String,
-}
-
-/// Formats minor units as an amount with its currency, in English
-/// (`CAD 2,000.00`).
-pub fn money(minor: i64, currency: &str) -> String {
-    money_in(minor, currency, "en")
-}
-
-/// Formats minor units the way `lang` writes amounts: `CAD 2,000.00` in
-/// English, `2 000,00 CAD` in French and Hungarian (narrow no-break spaces),
-/// `2.000,00 CAD` in Spanish.
-pub fn money_in(minor: i64, currency: &str, lang: &str) -> String {
-    let (group, decimal, code_first) = match lang {
-        "fr" | "hu" => ('\u{202f}', ',', false),
-        "es" => ('.', ',', false),
-        _ => (',', '.', true),
-    };
-    // Minor units per the currency (JPY has none, BHD three); two if unknown.
-    let exp = homeward_domain::money::Currency::parse(currency)
-        .map(|c| u32::from(c.exponent()))
-        .unwrap_or(2);
-    let scale = 10u64.pow(exp);
-    let units = minor.unsigned_abs() / scale;
-    let cents = minor.unsigned_abs() % scale;
-    let digits = units.to_string();
-    let mut grouped = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(group);
-        }
-        grouped.push(ch);
-    }
-    let sign = if minor < 0 { "-" } else { "" };
-    let frac = if exp == 0 {
-        String::new()
-    } else {
-        format!("{decimal}{cents:0w$}", w = exp as usize)
-    };
-    if code_first {
-        format!("{sign}{currency} {grouped}{frac}")
-    } else {
-        format!("{sign}{grouped}{frac}\u{a0}{currency}")
-    }
 }
 
 fn page(
@@ -226,29 +183,5 @@ pub async fn evaluate(
                 page(&state, &ctx, f, None, StatusCode::UNPROCESSABLE_ENTITY)
             }
         },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn money_is_grouped_with_two_decimals() {
-        assert_eq!(super::money(200_000, "CAD"), "CAD 2,000.00");
-        assert_eq!(super::money(50, "CAD"), "CAD 0.50");
-        assert_eq!(super::money(123_456_789, "HUF"), "HUF 1,234,567.89");
-        assert_eq!(super::money(-1500, "CAD"), "-CAD 15.00");
-        assert_eq!(
-            super::money_in(200_000, "CAD", "fr"),
-            "2\u{202f}000,00\u{a0}CAD"
-        );
-        assert_eq!(
-            super::money_in(123_456_789, "HUF", "es"),
-            "1.234.567,89\u{a0}HUF"
-        );
-        assert_eq!(super::money_in(50, "CAD", "hu"), "0,50\u{a0}CAD");
-        // Each currency's own minor unit: yen have none, dinars three.
-        assert_eq!(super::money_in(1500, "JPY", "en"), "JPY 1,500");
-        assert_eq!(super::money_in(1500, "TND", "en"), "TND 1.500");
-        assert!(super::money_in(i64::MIN, "CAD", "en").starts_with("-CAD 92,233,"));
     }
 }

@@ -6,7 +6,7 @@
 //! - downloads, download: anyone signed in, for their own exports only
 //!   (someone else's is not found).
 
-use super::{render, store_error, Layout, PageForm};
+use crate::frame::{render, store_error, Layout, PageForm};
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
 use crate::AppState;
@@ -51,7 +51,7 @@ struct DownloadsPage {
 }
 
 fn forbidden(ctx: &Ctx) -> Response {
-    super::error_page(ctx, StatusCode::FORBIDDEN, "forbidden")
+    crate::frame::error_page(ctx, StatusCode::FORBIDDEN, "forbidden")
 }
 
 fn form_page(ctx: &Ctx, auth: &crate::auth::Auth, f: FormState, status: StatusCode) -> Response {
@@ -204,13 +204,13 @@ pub async fn download(
 ) -> Response {
     let r = auth.actor.role;
     if !(may_export(r) || homeward_domain::deidentify::may_export(r)) {
-        return super::error_page(&ctx, StatusCode::FORBIDDEN, "forbidden");
+        return crate::frame::error_page(&ctx, StatusCode::FORBIDDEN, "forbidden");
     }
     if let Err(r) = crate::reauth::guard_get(&auth, &uri) {
         return r;
     }
     let Ok(id) = uuid::Uuid::parse_str(id.trim()) else {
-        return super::error_page(&ctx, StatusCode::NOT_FOUND, "not-found");
+        return crate::frame::error_page(&ctx, StatusCode::NOT_FOUND, "not-found");
     };
     match exports::open(&state.store, &auth.actor, id).await {
         Ok((e, file)) => file_response(&e, file),

@@ -9,7 +9,7 @@
 //! bar while the background job runs (refreshed by htmx, or by a link
 //! without JavaScript), then the counts and the report of invalid rows.
 
-use super::{error_page, render, store_error, Layout};
+use crate::frame::{error_page, render, store_error, Layout};
 use crate::auth::{Ctx, PageUser};
 use crate::i18n::Tr;
 use crate::AppState;

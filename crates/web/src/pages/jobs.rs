@@ -2,7 +2,7 @@
 //! job's status and every attempt, and a retry button. Payloads (personal
 //! data) are never shown. Everyone else is refused.
 
-use super::{error_page, render, require, store_error, Layout};
+use crate::frame::{error_page, render, require, store_error, Layout};
 use crate::auth::PageUser;
 use crate::AppState;
 use askama::Template;

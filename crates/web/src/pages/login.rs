@@ -1,6 +1,6 @@
 //! Sign-in, sign-out and the language switch. Anyone may use these.
 
-use super::{render, Layout, PageForm};
+use crate::frame::{render, Layout, PageForm};
 use crate::auth::{cookie, Ctx, LANG_COOKIE, SESSION_COOKIE};
 use crate::csrf::same;
 use crate::form::FormState;
@@ -123,7 +123,7 @@ pub async fn submit(
         Ok(Outcome::SignedIn(user)) => {
             let st = match two_factor::status(&state.store, user.id).await {
                 Ok(s) => s,
-                Err(e) => return super::store_error(&ctx, e),
+                Err(e) => return crate::frame::store_error(&ctx, e),
             };
             let stage = if st.enabled() {
                 sessions::TWO_FACTOR
@@ -134,7 +134,7 @@ pub async fn submit(
             };
             if stage != sessions::TWO_FACTOR {
                 if let Err(e) = sign_in::clear_account(&state.store, &email).await {
-                    return super::store_error(&ctx, e);
+                    return crate::frame::store_error(&ctx, e);
                 }
             }
             if stage == sessions::FULL {
@@ -165,7 +165,7 @@ pub async fn submit(
                     };
                     (jar, Redirect::to(&to)).into_response()
                 }
-                Err(e) => super::store_error(&ctx, e),
+                Err(e) => crate::frame::store_error(&ctx, e),
             }
         }
         Ok(Outcome::Refused) => {
@@ -186,7 +186,7 @@ pub async fn submit(
                 false,
             )
         }
-        Err(e) => super::store_error(&ctx, e),
+        Err(e) => crate::frame::store_error(&ctx, e),
     }
 }
 
@@ -201,7 +201,7 @@ pub(crate) async fn start_session(
 ) -> Result<CookieJar, Response> {
     let (token, _) = sessions::create(&state.store, user.id, state.config.sessions)
         .await
-        .map_err(|e| super::store_error(ctx, e))?;
+        .map_err(|e| crate::frame::store_error(ctx, e))?;
     let actor = user.actor(ctx.request_id.clone());
     if let Ok(mut tx) = state.store.begin().await {
         let ok = audit::record(

@@ -9,7 +9,7 @@
 
 use super::reintegration::{date, one_error, v};
 use super::sections::{parse_id, side_refused, SideForms};
-use super::PageForm;
+use crate::frame::PageForm;
 use crate::auth::PageUser;
 use crate::i18n::Tr;
 use crate::AppState;
@@ -72,7 +72,7 @@ pub async fn load(
     state: &AppState,
     t: &Tr,
     actor: &Actor,
-    id: Uuid,
+    case: &homeward_store::cases::ScopedCase,
     status: CaseStatus,
 ) -> Result<MonitoringView, Error> {
     let role = actor.role;
@@ -82,7 +82,7 @@ pub async fn load(
     if !reads {
         return Ok(m);
     }
-    let fus = followups::list(store, actor, id).await?;
+    let fus = followups::list(store, actor, case).await?;
     m.open_followups = fus
         .iter()
         .filter(|f| {
@@ -94,7 +94,7 @@ pub async fn load(
         .collect();
     m.followups = Some(fus);
     m.surveys = Some(
-        surveys::list(store, actor, id)
+        surveys::list(store, actor, case)
             .await?
             .into_iter()
             .map(|s| SurveyRow {
@@ -106,7 +106,7 @@ pub async fn load(
             })
             .collect(),
     );
-    m.closures = closure::history(store, actor, id).await?;
+    m.closures = closure::history(store, actor, case).await?;
     let open = matches!(status, CaseStatus::Reintegrating | CaseStatus::Monitoring);
     m.can_record = role == Role::MissionOfficer && open;
     m.can_close = open;
@@ -169,10 +169,10 @@ pub async fn record_followup(
     )
     .await
     {
-        return super::store_error(&ctx, e);
+        return crate::frame::store_error(&ctx, e);
     }
     if auth.actor.role != homeward_domain::Role::MissionOfficer {
-        return super::store_error(&ctx, homeward_store::Error::Forbidden);
+        return crate::frame::store_error(&ctx, homeward_store::Error::Forbidden);
     }
     let put = |s: &mut SideForms, f| s.followup = f;
     let Some(fid) = form

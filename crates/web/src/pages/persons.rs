@@ -1,9 +1,7 @@
 //! Editing a person: counsellor and supervisor, for people in their scope.
 
-use super::{
-    person_input, person_values, refilled, render, require, sex_options, store_error, Layout,
-    PageForm,
-};
+use crate::frame::{refilled, render, require, store_error, Layout, PageForm};
+use super::fields::{person_input, person_values, sex_options};
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
 use crate::AppState;
@@ -66,7 +64,7 @@ pub async fn edit_form(
         return r;
     }
     let Ok(id) = Uuid::parse_str(&id) else {
-        return super::error_page(&ctx, StatusCode::NOT_FOUND, "not-found");
+        return crate::frame::error_page(&ctx, StatusCode::NOT_FOUND, "not-found");
     };
     match persons::get_row(&state.store, &auth.actor, id).await {
         Ok(row) => {
@@ -90,7 +88,7 @@ pub async fn edit(
         return r;
     }
     let Ok(id) = Uuid::parse_str(&id) else {
-        return super::error_page(&ctx, StatusCode::NOT_FOUND, "not-found");
+        return crate::frame::error_page(&ctx, StatusCode::NOT_FOUND, "not-found");
     };
     let t = ctx.tr();
     let current = match persons::get_row(&state.store, &auth.actor, id).await {

@@ -5,7 +5,7 @@
 //! Who may: administrators (`Programme`/`Manage`); everyone else is refused,
 //! here and again in the store.
 
-use super::{render, require, store_error, Layout, PageForm};
+use crate::frame::{render, require, store_error, Layout, PageForm};
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
 use crate::AppState;
@@ -158,7 +158,7 @@ pub async fn set_followups(
     };
     match result {
         Ok(_) => Redirect::to(&format!("/admin/programmes#programme-{code}")).into_response(),
-        Err(e) => match super::refilled(&ctx.tr(), form, &e, "") {
+        Err(e) => match crate::frame::refilled(&ctx.tr(), form, &e, "") {
             Some((f, status)) => page(&state, &ctx, Some(Refused::Schedule(code, f)), status).await,
             None => store_error(&ctx, e),
         },
@@ -193,7 +193,7 @@ pub async fn set_target(
     };
     match result {
         Ok(_) => Redirect::to(&format!("/admin/programmes#programme-{code}")).into_response(),
-        Err(e) => match super::refilled(&ctx.tr(), form, &e, "") {
+        Err(e) => match crate::frame::refilled(&ctx.tr(), form, &e, "") {
             Some((f, status)) => page(&state, &ctx, Some(Refused::Target(code, f)), status).await,
             None => store_error(&ctx, e),
         },
@@ -227,7 +227,7 @@ pub async fn set_retention(
     };
     match result {
         Ok(_) => Redirect::to(&format!("/admin/programmes#programme-{code}")).into_response(),
-        Err(e) => match super::refilled(&ctx.tr(), form, &e, "") {
+        Err(e) => match crate::frame::refilled(&ctx.tr(), form, &e, "") {
             Some((f, status)) => {
                 page(&state, &ctx, Some(Refused::Retention(code, f)), status).await
             }

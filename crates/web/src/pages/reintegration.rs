@@ -10,8 +10,8 @@
 
 use super::cases::{case_page, CaseForms};
 use super::sections::{parse_id, side_refused, SideForms};
-use super::store_error;
-use super::PageForm;
+use crate::frame::store_error;
+use crate::frame::PageForm;
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
 use crate::i18n::Tr;
@@ -83,10 +83,10 @@ pub async fn load(
     state: &AppState,
     t: &Tr,
     actor: &Actor,
-    case: &homeward_store::cases::CaseSummary,
+    scoped: &homeward_store::cases::ScopedCase,
 ) -> Result<Option<ReintegrationView>, Error> {
     let role = actor.role;
-    let id = case.id;
+    let case = scoped.summary();
     let Some(status) = CaseStatus::parse(&case.status) else {
         return Ok(None);
     };
@@ -95,9 +95,9 @@ pub async fn load(
         return Ok(None);
     }
     let store = &state.store;
-    let arrival = plans::arrival(store, actor, id).await?;
-    let plan = plans::plan(store, actor, id).await?;
-    let ledger = purchases::ledger(store, actor, id).await?;
+    let arrival = plans::arrival(store, actor, scoped).await?;
+    let plan = plans::plan(store, actor, scoped).await?;
+    let ledger = purchases::ledger(store, actor, scoped).await?;
     let open = matches!(status, CaseStatus::Reintegrating | CaseStatus::Monitoring);
     let money = |m: homeward_domain::money::Money| t.money(m.minor, m.currency.code());
     let (ledger_rows, ledger_local, cur) = match &ledger {
@@ -126,7 +126,7 @@ pub async fn load(
         None => (Vec::new(), Vec::new(), None),
     };
     let cur = cur.or_else(|| plan.components.first().map(|c| c.currency.clone()));
-    let purchases = purchases::list(store, actor, id)
+    let purchases = purchases::list(store, actor, scoped)
         .await?
         .into_iter()
         .map(|p| purchase_view(t, actor, p))
@@ -170,7 +170,7 @@ pub async fn load(
         plan,
         dimensions: choices(t, "dimension", &Dimension::ALL, Dimension::as_str),
         categories: choices(t, "category", &Category::ALL, Category::as_str),
-        monitoring: super::monitoring::load(state, t, actor, id, status).await?,
+        monitoring: super::monitoring::load(state, t, actor, scoped, status).await?,
     }))
 }
 

@@ -9,7 +9,7 @@
 //! `homeward_domain::search::MAX_QUERY_CHARS` characters gets 400 and says
 //! so next to the field.
 
-use super::{render, require, store_error, Layout};
+use crate::frame::{render, require, store_error, Layout};
 use crate::auth::{Auth, Ctx, PageUser};
 use crate::i18n::Tr;
 use crate::AppState;
@@ -25,10 +25,7 @@ use std::collections::HashMap;
 /// Results of each kind shown.
 pub const LIMIT: i64 = 20;
 
-/// Whether the header shows the search box to this role.
-pub fn may_search(role: homeward_domain::Role) -> bool {
-    role.can(Resource::Person, Action::Read)
-}
+pub use homeward_domain::search::may_search;
 
 /// A person found, ready to show.
 pub struct PersonView {

@@ -7,10 +7,8 @@
 //! finance and the others never see counselling, consent or attachments.
 
 use super::cases::{case_page, CaseForms};
-use super::{
-    referral_input, referral_values, refilled, render, require, store_error, Layout, PageForm,
-    ReferralChoices,
-};
+use crate::frame::{refilled, render, require, store_error, Layout, PageForm};
+use super::fields::{referral_input, referral_values, ReferralChoices};
 use crate::api::eligibility::say;
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
@@ -170,7 +168,7 @@ pub async fn load(
     state: &AppState,
     ctx: &Ctx,
     actor: &Actor,
-    id: Uuid,
+    case: &homeward_store::cases::ScopedCase,
     members: &[homeward_store::cases::Member],
 ) -> Result<CaseExtras, Error> {
     let t = ctx.tr();
@@ -178,14 +176,14 @@ pub async fn load(
     let role = actor.role;
     let mut x = CaseExtras::default();
     if role.can(Resource::Referral, Action::Read) {
-        x.referral = referrals::get(store, actor, id).await?;
+        x.referral = referrals::get(store, actor, case).await?;
         x.referral_rows = x
             .referral
             .as_ref()
             .map(|r| referral_rows(&t, r))
             .unwrap_or_default();
         x.can_edit_referral = role.can(Resource::Referral, Action::Update);
-        if let Some(e) = referrals::latest_evaluation(store, actor, id).await? {
+        if let Some(e) = referrals::latest_evaluation(store, actor, case).await? {
             let rules = e
                 .rules()
                 .into_iter()
@@ -210,15 +208,15 @@ pub async fn load(
             });
         }
     }
-    x.sessions = allowed(counselling::list(store, actor, id).await)?;
+    x.sessions = allowed(counselling::list(store, actor, case).await)?;
     x.can_add_session = role.can(Resource::Counselling, Action::Create);
     x.consents = if role.can(Resource::Consent, Action::Read) {
-        Some(consents::list(store, actor, id).await?)
+        Some(consents::list(store, actor, case).await?)
     } else {
         None
     };
     x.can_manage_consent = role.can(Resource::Consent, Action::Create);
-    x.attachments = allowed(attachments::list(store, actor, id).await)?;
+    x.attachments = allowed(attachments::list(store, actor, case).await)?;
     x.can_upload = role.can(Resource::Attachment, Action::Create);
     x.topics = counselling::TOPICS
         .iter()
@@ -244,13 +242,13 @@ pub async fn load(
         .map(|v| (v.to_string(), t.choice("kind", v)))
         .collect();
     x.documents = if role.can(Resource::Case, Action::Read) {
-        Some(readiness::documents(store, actor, id).await?)
+        Some(readiness::documents(store, actor, case).await?)
     } else {
         None
     };
     x.can_add_document = role.can(Resource::Case, Action::Update);
-    x.vulnerabilities = allowed(readiness::vulnerabilities(store, actor, id).await)?;
-    x.fitness = allowed(readiness::fitness(store, actor, id).await)?;
+    x.vulnerabilities = allowed(readiness::vulnerabilities(store, actor, case).await)?;
+    x.fitness = allowed(readiness::fitness(store, actor, case).await)?;
     x.can_add_health = role.can(Resource::Counselling, Action::Create);
     // Letters default to the principal applicant's first language that has a translation.
     let preferred: Vec<String> = members
@@ -277,13 +275,13 @@ pub async fn load(
         .iter()
         .map(|c| c.to_string())
         .collect();
-    x.travel = super::travel::load(state, &t, actor, id, &preferred).await?;
+    x.travel = super::travel::load(state, &t, actor, case, &preferred).await?;
     Ok(x)
 }
 
 /// The id in a page's path, or the not-found page.
 pub(crate) fn parse_id(ctx: &Ctx, s: &str) -> Result<Uuid, Response> {
-    Uuid::parse_str(s).map_err(|_| super::error_page(ctx, StatusCode::NOT_FOUND, "not-found"))
+    Uuid::parse_str(s).map_err(|_| crate::frame::error_page(ctx, StatusCode::NOT_FOUND, "not-found"))
 }
 
 #[derive(Template)]

@@ -1,7 +1,7 @@
 //! The task list: roles that read cases, over their own record scope
 //! (a counsellor's cases, a supervisor's team).
 
-use super::{render, require, store_error, Layout};
+use crate::frame::{render, require, store_error, Layout};
 use crate::auth::PageUser;
 use crate::AppState;
 use askama::Template;

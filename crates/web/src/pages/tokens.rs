@@ -7,7 +7,7 @@
 //! `/admin/tokens/{id}/revoke`, admins only. Someone else's token reads as
 //! not found.
 
-use super::{error_page, render, require, store_error, Layout};
+use crate::frame::{error_page, render, require, store_error, Layout};
 use crate::auth::PageUser;
 use crate::AppState;
 use askama::Template;

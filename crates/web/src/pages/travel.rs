@@ -9,7 +9,7 @@
 
 use super::cases::{case_page, CaseForms};
 use super::sections::{parse_id, side_refused, SideForms};
-use super::{error_page, render, store_error, Layout, PageForm};
+use crate::frame::{error_page, render, store_error, Layout, PageForm};
 use crate::auth::PageUser;
 use crate::form::{esc, FormState};
 use crate::i18n::Tr;
@@ -62,14 +62,14 @@ pub async fn load(
     state: &AppState,
     t: &Tr,
     actor: &Actor,
-    id: Uuid,
+    case: &homeward_store::cases::ScopedCase,
     preferred_languages: &[String],
 ) -> Result<Option<TravelView>, Error> {
     let role = actor.role;
     if !role.can(Resource::Travel, Action::Read) {
         return Ok(None);
     }
-    let mut itineraries = travel::list(&state.store, actor, id).await?;
+    let mut itineraries = travel::list(&state.store, actor, case).await?;
     // Shown as read: "2027-03-13 22:00", warnings in the reader's language.
     for i in &mut itineraries {
         for s in &mut i.segments {
@@ -102,7 +102,7 @@ pub async fn load(
         })
         .collect();
     let letters = if role.can(Resource::Letter, Action::Read) {
-        Some(homeward_store::letters::list(&state.store, actor, id).await?)
+        Some(homeward_store::letters::list(&state.store, actor, case).await?)
     } else {
         None
     };

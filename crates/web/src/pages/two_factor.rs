@@ -9,7 +9,7 @@
 //!   codes (after re-authentication).
 
 use super::login::start_session;
-use super::{render, store_error, Layout, PageForm};
+use crate::frame::{render, store_error, Layout, PageForm};
 use crate::auth::{Auth, Ctx, PageUser, Pending, SESSION_COOKIE};
 use crate::local_path::local_path;
 use crate::reauth::{self, ClientAddress};

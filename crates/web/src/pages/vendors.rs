@@ -5,7 +5,7 @@
 //! supervisors read. Everyone else is refused (the store checks it again).
 
 use super::sections::parse_id;
-use super::{error_page, render, store_error, Layout, PageForm};
+use crate::frame::{error_page, render, store_error, Layout, PageForm};
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
 use crate::AppState;
@@ -113,7 +113,7 @@ pub async fn create(
         Ok(v) => {
             Redirect::to(&format!("/vendors?country={}#vendor-{}", v.country, v.id)).into_response()
         }
-        Err(e) => match super::refilled(&ctx.tr(), form, &e, "") {
+        Err(e) => match crate::frame::refilled(&ctx.tr(), form, &e, "") {
             Some((f, status)) => page(&state, &ctx, &auth.actor, None, f, status).await,
             None => store_error(&ctx, e),
         },

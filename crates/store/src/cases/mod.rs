@@ -1,5 +1,13 @@
 //! Cases: creation with a case number, the scoped list, the case page,
 //! edits with optimistic concurrency, family members and workflow transitions.
+//! The scope check lives in [`scope`], the status write in `status`.
+
+pub mod scope;
+pub(crate) mod status;
+
+pub use scope::{check, CaseRef, CaseSummary, ScopedCase};
+use scope::{section, SUMMARY_SELECT};
+use status::record_transition;
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
@@ -59,24 +67,6 @@ fn present<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
-/// A row of the case list.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
-pub struct CaseSummary {
-    pub id: Uuid,
-    pub case_number: String,
-    pub programme_code: String,
-    pub status: String,
-    pub principal_person_id: Uuid,
-    pub principal_name: String,
-    pub country_of_return: Option<String>,
-    pub destination_locality: Option<String>,
-    pub counsellor_id: Option<Uuid>,
-    pub counsellor_name: Option<String>,
-    pub referred_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub version: i64,
-}
-
 /// A person on a case.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Member {
@@ -104,16 +94,6 @@ pub struct CaseDetail {
     /// The transitions this user may offer from the current status.
     pub allowed_transitions: Vec<String>,
 }
-
-/// The names come from scalar subqueries rather than joins: same rows (every
-/// key is a foreign key, the counsellor optional), and PostgreSQL plans the
-/// statement in a third of the time, which is most of a case page's query cost.
-const SUMMARY_SELECT: &str = "SELECT c.id, c.case_number, \
-    (SELECT g.code FROM programmes g WHERE g.id = c.programme_id) AS programme_code, c.status, c.principal_person_id, \
-    c.principal_name, \
-    c.country_of_return, c.destination_locality, c.counsellor_id, \
-    (SELECT u.name FROM users u WHERE u.id = c.counsellor_id) AS counsellor_name, \
-    c.referred_at, c.updated_at, c.version FROM cases c";
 
 /// Filters, sort and page of the case list.
 #[derive(Debug, Clone, Default)]
@@ -283,45 +263,9 @@ pub async fn create(store: &Store, actor: &Actor, input: &CaseInput) -> Result<C
     get(store, actor, id).await
 }
 
-tokio::task_local! {
-    /// Summaries read in this task, by (user, case): see [`remembering_summaries`].
-    static SUMMARIES: std::cell::RefCell<Vec<(Uuid, CaseSummary)>>;
-}
-
-/// Runs `f` with `known` (the summary `actor` has just read) and the case
-/// summaries `f` reads remembered for its duration, so that the sections of
-/// one page, each of which checks the case's scope by reading its summary,
-/// cost no statement each (ADR 0037). Only for reads that show a snapshot: a
-/// summary read before a change in `f` would not see it. The role is still
-/// checked on every call; only the same user's own answer is reused.
-pub async fn remembering_summaries<F: std::future::Future>(
-    actor: &Actor,
-    known: &CaseSummary,
-    f: F,
-) -> F::Output {
-    let memo = vec![(actor.user_id, known.clone())];
-    SUMMARIES.scope(std::cell::RefCell::new(memo), f).await
-}
-
-/// The summary of one case, if in scope.
+/// The summary of one case, if in scope (see [`check`]).
 pub async fn summary(store: &Store, actor: &Actor, id: Uuid) -> Result<CaseSummary> {
-    actor.require(Resource::Case, Action::Read)?;
-    let seen = |m: &std::cell::RefCell<Vec<(Uuid, CaseSummary)>>| {
-        m.borrow()
-            .iter()
-            .find(|(user, s)| *user == actor.user_id && s.id == id)
-            .map(|(_, s)| s.clone())
-    };
-    if let Ok(Some(s)) = SUMMARIES.try_with(seen) {
-        return Ok(s);
-    }
-    let mut q = Sql::new(SUMMARY_SELECT);
-    q.push(" WHERE c.id = ").bind(Param::Uuid(id));
-    actor.push_case_scope(&mut q);
-    let s = on_db!(&store.db, p => bind_params!(sqlx::query_as::<_, CaseSummary>(&q.text), q.params).fetch_optional(p).await)?
-        .ok_or(Error::NotFound)?;
-    let _ = SUMMARIES.try_with(|m| m.borrow_mut().push((actor.user_id, s.clone())));
-    Ok(s)
+    Ok(check(store, actor, id).await?.into_summary())
 }
 
 /// A member and their person row, read in one query.
@@ -385,7 +329,7 @@ pub async fn members(store: &Store, actor: &Actor, id: Uuid) -> Result<Vec<Membe
     let rows: Vec<MemberRow> = section(
         store,
         actor,
-        id,
+        id.into(),
         "m.person_id",
         MEMBERS_COLUMNS,
         "LEFT JOIN case_members m ON m.case_id = c.id LEFT JOIN persons p ON p.id = m.person_id",
@@ -399,51 +343,6 @@ pub async fn members(store: &Store, actor: &Actor, id: Uuid) -> Result<Vec<Membe
             person: r.person.view(actor),
         })
         .collect())
-}
-
-/// One section of a case (its consents, documents, letters, ...) together
-/// with the record-scope check of [`summary`], in one query instead of two:
-/// `joins` LEFT JOINs the section's tables to the case `c`, `columns` are
-/// read from them, and `present` is NULL exactly when the case has no row of
-/// the section. Not found when the case is out of scope (or the role reads
-/// no cases), like [`summary`]. `tail` is the ORDER BY (and LIMIT).
-pub(crate) async fn section<T>(
-    store: &Store,
-    actor: &Actor,
-    id: Uuid,
-    present: &str,
-    columns: &str,
-    joins: &str,
-    tail: &str,
-) -> Result<Vec<T>>
-where
-    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
-        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
-        + Send
-        + Unpin,
-{
-    use sqlx::{Row, ValueRef};
-    actor.require(Resource::Case, Action::Read)?;
-    let mut q = Sql::new(&format!(
-        "SELECT {present} AS section_present, {columns} FROM cases c {joins} WHERE c.id = "
-    ));
-    q.bind(Param::Uuid(id));
-    actor.push_case_scope(&mut q);
-    q.push(" ").push(tail);
-    let out = on_db!(&store.db, p => {
-        let rows = bind_params!(sqlx::query(&q.text), q.params).fetch_all(p).await?;
-        if rows.is_empty() {
-            return Err(Error::NotFound);
-        }
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            if !r.try_get_raw(0)?.is_null() {
-                out.push(T::from_row(r)?);
-            }
-        }
-        out
-    });
-    Ok(out)
 }
 
 /// How a free-text query is matched (see [`list_page`]).
@@ -794,47 +693,6 @@ pub async fn transition(
     }
     tx.commit().await?;
     get(store, actor, id).await
-}
-
-/// Writes a transition the workflow already allowed: the new status (losing
-/// cleanly to a concurrent change of the case), its history row and the
-/// audit entry, inside the caller's transaction.
-pub(crate) async fn record_transition(
-    tx: &mut crate::Tx,
-    actor: &Actor,
-    before: &CaseSummary,
-    to: CaseStatus,
-    reason: Option<&str>,
-    take: Option<Uuid>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<()> {
-    let id = before.id;
-    let n = on_tx!(tx, c => sqlx::query(
-        "UPDATE cases SET status = $1, version = version + 1, updated_at = $2, counsellor_id = COALESCE($6, counsellor_id) \
-         WHERE id = $3 AND status = $4 AND version = $5")
-        .bind(to.as_str()).bind(now).bind(id).bind(&before.status).bind(before.version).bind(take)
-        .execute(c).await.map(|r| r.rows_affected()))?;
-    if n == 0 {
-        return Err(Error::Conflict);
-    }
-    on_tx!(tx, c => sqlx::query(
-        "INSERT INTO case_transitions (id, case_id, from_status, to_status, reason, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(Uuid::new_v4()).bind(id).bind(&before.status).bind(to.as_str()).bind(reason).bind(actor.user_id).bind(now)
-        .execute(c).await.map(|r| r.rows_affected()))?;
-    audit::record(
-        tx,
-        Some(actor),
-        Entry {
-            action: "transition",
-            entity: "case",
-            entity_id: Some(id.to_string()),
-            case_id: Some(id),
-            before: Some(json!({"status": before.status})),
-            after: Some(json!({"status": to.as_str(), "reason": reason})),
-        },
-    )
-    .await?;
-    Ok(())
 }
 
 /// Adds a family member (a new person) to a case.

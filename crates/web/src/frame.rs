@@ -1,0 +1,292 @@
+//! The frame every page shares: the layout (language, user, navigation,
+//! CSRF token), rendering, translated error pages, the refilled form after a
+//! refused change, the role check of a page and the form extractor. Pages,
+//! the re-authentication page and the CSRF check use it; it uses no page.
+
+use crate::auth::{Auth, Ctx};
+use crate::form::FormState;
+use crate::i18n::Tr;
+use askama::Template;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use homeward_domain::{Action, Resource};
+use homeward_store::Error as StoreError;
+use std::collections::HashMap;
+
+/// A navigation entry.
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: String,
+    pub current: bool,
+}
+
+/// What the page frame needs: language, user, CSRF token, navigation.
+pub struct Layout {
+    pub t: Tr,
+    pub title: String,
+    pub user_name: Option<String>,
+    pub user_role: Option<String>,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    pub other_lang: &'static str,
+    pub other_lang_label: String,
+    /// Where the language switch comes back to.
+    pub here: String,
+    /// Whether the header shows the search box (docs/adr/0031).
+    pub may_search: bool,
+}
+
+impl Layout {
+    /// The frame for a page titled by the translation `title_key`, with `current` highlighted.
+    pub fn new(ctx: &Ctx, title: String, current: &str) -> Layout {
+        let t = ctx.tr();
+        let mut nav = Vec::new();
+        if let Some(a) = &ctx.auth {
+            let r = a.actor.role;
+            nav.push(("/", "nav-dashboard", true));
+            nav.push(("/cases", "nav-cases", r.can(Resource::Case, Action::Read)));
+            nav.push((
+                "/cases/new",
+                "nav-new-case",
+                r.can(Resource::Case, Action::Create),
+            ));
+            nav.push((
+                "/admin/users",
+                "nav-users",
+                r.can(Resource::User, Action::Manage),
+            ));
+            nav.push((
+                "/admin/programmes",
+                "nav-programmes",
+                r.can(Resource::Programme, Action::Manage),
+            ));
+            nav.push(("/tasks", "nav-tasks", r.can(Resource::Case, Action::Read)));
+            nav.push((
+                "/persons/import",
+                "nav-import",
+                homeward_domain::import::may_import(r),
+            ));
+            nav.push((
+                "/duplicates",
+                "nav-duplicates",
+                homeward_domain::merge::may_review(r),
+            ));
+            nav.push((
+                "/manifests",
+                "nav-manifests",
+                r.can(Resource::Travel, Action::Read),
+            ));
+            nav.push((
+                "/reports/donor",
+                "nav-reports",
+                homeward_domain::report::may_read(r),
+            ));
+            nav.push((
+                "/vendors",
+                "nav-vendors",
+                matches!(
+                    r,
+                    homeward_domain::Role::MissionOfficer
+                        | homeward_domain::Role::Finance
+                        | homeward_domain::Role::Supervisor
+                ),
+            ));
+            nav.push(("/inbox", "nav-inbox", true));
+            nav.push((
+                "/exports/deidentified/new",
+                "nav-deidentified",
+                homeward_domain::deidentify::may_export(r),
+            ));
+            nav.push((
+                "/downloads",
+                "nav-downloads",
+                homeward_exports::may_export(r) || homeward_domain::deidentify::may_export(r),
+            ));
+            nav.push(("/eligibility", "nav-eligibility", true));
+            nav.push((
+                "/admin/jobs",
+                "nav-jobs",
+                r.can(Resource::Programme, Action::Manage),
+            ));
+            nav.push((
+                "/admin/retention",
+                "nav-retention",
+                r.can(Resource::Programme, Action::Manage),
+            ));
+            nav.push((
+                "/admin/persons",
+                "nav-subject-access",
+                r.can(Resource::Programme, Action::Manage),
+            ));
+            nav.push(("/audit", "nav-audit", r.can(Resource::Audit, Action::Read)));
+            nav.push(("/api/docs/", "nav-api", true));
+            nav.push(("/account/two-factor", "nav-two-factor", true));
+            nav.push(("/account/password", "nav-password", true));
+            nav.push(("/account/tokens", "nav-tokens", true));
+        }
+        let other = match ctx.lang {
+            crate::i18n::Lang::En => crate::i18n::Lang::Fr,
+            crate::i18n::Lang::Fr => crate::i18n::Lang::En,
+        };
+        Layout {
+            t,
+            title,
+            user_name: ctx.auth.as_ref().map(|a| a.user.name.clone()),
+            user_role: ctx.auth.as_ref().map(|a| t.role(&a.user.role)),
+            csrf: ctx
+                .auth
+                .as_ref()
+                .and_then(|a| a.session.as_ref())
+                .map(|s| s.csrf_token.clone())
+                .unwrap_or_default(),
+            nav: nav
+                .into_iter()
+                .filter(|(_, _, ok)| *ok)
+                .map(|(href, key, _)| NavItem {
+                    href,
+                    label: t.t(key),
+                    current: href == current,
+                })
+                .collect(),
+            other_lang: other.code(),
+            other_lang_label: Tr::new(other).t("language-name"),
+            here: ctx.here.clone(),
+            may_search: ctx
+                .auth
+                .as_ref()
+                .is_some_and(|a| homeward_domain::search::may_search(a.actor.role)),
+        }
+    }
+}
+
+/// Renders a template into a response.
+pub fn render<T: Template>(status: StatusCode, page: T) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    l: Layout,
+    heading: String,
+    message: String,
+}
+
+/// A translated error page.
+pub fn error_page(ctx: &Ctx, status: StatusCode, key: &str) -> Response {
+    let t = ctx.tr();
+    let l = Layout::new(ctx, t.t(&format!("page-error-{key}")), "");
+    render(
+        status,
+        ErrorPage {
+            heading: t.t(&format!("page-error-{key}")),
+            message: t.t(&format!("page-error-{key}-text")),
+            l,
+        },
+    )
+}
+
+/// Maps a store error that a page cannot handle itself to an error page.
+pub fn store_error(ctx: &Ctx, e: StoreError) -> Response {
+    match e {
+        StoreError::NotFound => error_page(ctx, StatusCode::NOT_FOUND, "not-found"),
+        StoreError::Forbidden => error_page(ctx, StatusCode::FORBIDDEN, "forbidden"),
+        StoreError::Conflict => error_page(ctx, StatusCode::CONFLICT, "conflict"),
+        other => {
+            tracing::error!(error = %other, "page failed");
+            error_page(ctx, StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+        }
+    }
+}
+
+/// The form to show again after a refused change: what the user typed, the
+/// messages by their fields and the status to answer with. `None` when the
+/// error is not about the input (not found, forbidden, database down).
+pub fn refilled(
+    t: &Tr,
+    values: HashMap<String, String>,
+    e: &StoreError,
+    prefix: &str,
+) -> Option<(FormState, StatusCode)> {
+    let mut f = FormState::with(values);
+    let status = match e {
+        StoreError::Invalid(inv) => {
+            f.add_invalid(t, inv, prefix);
+            f.general = Some(t.t("form-has-errors"));
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        StoreError::Duplicate(field) => {
+            f.errors.insert(field.to_string(), t.error("duplicate"));
+            f.general = Some(t.t("form-has-errors"));
+            StatusCode::CONFLICT
+        }
+        StoreError::Conflict => {
+            f.general = Some(t.error("conflict"));
+            StatusCode::CONFLICT
+        }
+        StoreError::Transition(homeward_domain::TransitionError::Blocked(bs)) => {
+            f.general = Some(t.t("not-ready"));
+            for (i, b) in bs.iter().enumerate() {
+                let msg = t.error(&format!("blocker-{}", b.code));
+                let line = if b.traveller.is_empty() {
+                    msg
+                } else {
+                    format!("{}: {msg}", b.traveller)
+                };
+                f.errors.insert(format!("blocker-{i:02}"), line);
+            }
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        StoreError::Transition(te) => {
+            let api = crate::error::transition_error(te);
+            match &api.invalid {
+                Some(inv) => {
+                    f.add_invalid(t, inv, prefix);
+                    f.general = Some(t.t("form-has-errors"));
+                }
+                None => f.general = Some(t.error(api.code)),
+            }
+            api.status
+        }
+        _ => return None,
+    };
+    Some((f, status))
+}
+
+/// Refuses a page to a role that may not use it.
+pub fn require(auth: &Auth, ctx: &Ctx, resource: Resource, action: Action) -> Result<(), Response> {
+    if auth.actor.role.can(resource, action) {
+        Ok(())
+    } else {
+        Err(error_page(ctx, StatusCode::FORBIDDEN, "forbidden"))
+    }
+}
+
+/// A urlencoded form as a map (last value wins). Never fails on unknown or
+/// missing fields; a body that is not a form gets a 400 page.
+pub struct PageForm(pub HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequest<S> for PageForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = req.extensions().get::<Ctx>().cloned();
+        match axum::Form::<Vec<(String, String)>>::from_request(req, state).await {
+            Ok(axum::Form(pairs)) => Ok(PageForm(pairs.into_iter().collect())),
+            Err(rej) => {
+                let status = rej.status();
+                Err(match ctx {
+                    Some(c) => error_page(&c, status, "bad-request"),
+                    None => (status, "bad request").into_response(),
+                })
+            }
+        }
+    }
+}
