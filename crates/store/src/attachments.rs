@@ -5,8 +5,8 @@
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
-use crate::crypto::aad;
 use crate::cases::scope::{self, CaseRef};
+use crate::crypto::aad;
 use crate::{consents, on_db, on_tx, Error, Result, Store};
 use chrono::{DateTime, Utc};
 use homeward_domain::{Action, Invalid, Resource};
@@ -173,7 +173,11 @@ pub async fn add(
 }
 
 /// The attachments of a case in scope.
-pub async fn list(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Vec<Attachment>> {
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    case: impl Into<CaseRef<'_>>,
+) -> Result<Vec<Attachment>> {
     let case: CaseRef<'_> = case.into();
     let case_id = case.id();
     if !may_read(store, actor, case_id).await? {

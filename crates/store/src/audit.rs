@@ -3,6 +3,9 @@
 //! are sealed into a hash chain afterwards ([`seal`], [`verify`]; ADR 0022).
 
 mod chain;
+mod row;
+
+pub use row::AuditRow;
 
 pub use chain::{
     entry_hash, head, seal, seal_up_to, verify, ExpectedHead, Head, Problem, ProblemKind, Verdict,
@@ -14,7 +17,6 @@ use crate::sql::{Param, Sql};
 use crate::{bind_params, on_db, on_tx, Db, Error, Result, Store, Tx};
 use chrono::{DateTime, Utc};
 use homeward_domain::{Action, Resource};
-use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -84,26 +86,6 @@ pub async fn record_read(
             tx.commit().await
         }
     }
-}
-
-/// An entry as the auditor sees it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
-pub struct AuditRow {
-    pub id: i64,
-    /// Position in the hash chain; `None` until sealed.
-    pub seq: Option<i64>,
-    /// SHA-256 (hex) of the previous entry's hash and this entry's fields.
-    pub hash: Option<String>,
-    pub at: DateTime<Utc>,
-    pub actor_id: Option<Uuid>,
-    pub actor_email: Option<String>,
-    pub action: String,
-    pub entity: String,
-    pub entity_id: Option<String>,
-    pub case_id: Option<Uuid>,
-    pub before_json: Option<String>,
-    pub after_json: Option<String>,
-    pub request_id: Option<String>,
 }
 
 /// Filters for the audit trail. Empty fields filter nothing.

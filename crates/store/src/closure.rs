@@ -187,7 +187,8 @@ pub(crate) async fn reopen_to(
     )?;
     let now = crate::now();
     let mut tx = store.begin().await?;
-    crate::cases::status::record_transition(&mut tx, actor, &case, to, Some(reason), None, now).await?;
+    crate::cases::status::record_transition(&mut tx, actor, &case, to, Some(reason), None, now)
+        .await?;
     on_tx!(&mut tx, c => sqlx::query(
         "UPDATE case_closures SET reopened_by = $1, reopened_at = $2, reopen_reason = $3 \
          WHERE case_id = $4 AND reopened_at IS NULL")
@@ -231,7 +232,11 @@ async fn status_before_closure(store: &Store, case: &CaseSummary) -> Result<Opti
 /// return).
 ///
 /// Who may: anyone who reads the case, except CBSA (no reintegration detail).
-pub async fn history(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Vec<Closure>> {
+pub async fn history(
+    store: &Store,
+    actor: &Actor,
+    case: impl Into<CaseRef<'_>>,
+) -> Result<Vec<Closure>> {
     let case: CaseRef<'_> = case.into();
     actor.require(Resource::Case, Action::Read)?;
     if actor.role == Role::CbsaOfficer {

@@ -52,7 +52,11 @@ pub async fn may_read_restricted(
 }
 
 /// The consents of a case in scope.
-pub async fn list(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Vec<Consent>> {
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    case: impl Into<CaseRef<'_>>,
+) -> Result<Vec<Consent>> {
     let case: CaseRef<'_> = case.into();
     actor.require(Resource::Consent, Action::Read)?;
     scope::section(

@@ -4,8 +4,8 @@
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
-use crate::crypto::aad;
 use crate::cases::scope::{self, CaseRef};
+use crate::crypto::aad;
 use crate::{consents, on_tx, Result, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use homeward_domain::validation::{self, clean};
@@ -69,7 +69,11 @@ async fn may_read(store: &Store, actor: &Actor, case_id: Uuid) -> Result<bool> {
 }
 
 /// The sessions of a case in scope; `Forbidden` for roles without need to know.
-pub async fn list(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Vec<Session>> {
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    case: impl Into<CaseRef<'_>>,
+) -> Result<Vec<Session>> {
     let case: CaseRef<'_> = case.into();
     let case_id = case.id();
     if !may_read(store, actor, case_id).await? {

@@ -8,8 +8,8 @@
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
-use crate::travel::{self, Itinerary};
 use crate::cases::scope;
+use crate::travel::{self, Itinerary};
 use crate::{notifications, on_db, on_tx, Error, Result, Store};
 use chrono::{DateTime, Duration, Utc};
 use homeward_domain::itinerary;
@@ -139,8 +139,16 @@ pub async fn confirm(
         .bind(Uuid::new_v4()).bind(it.id).bind(it.case_id).bind(actor.user_id).bind(now)
         .execute(c).await.map(|r| r.rows_affected()))?;
     if case_departs {
-        crate::cases::status::record_transition(&mut tx, actor, &case, CaseStatus::Departed, None, None, now)
-            .await?;
+        crate::cases::status::record_transition(
+            &mut tx,
+            actor,
+            &case,
+            CaseStatus::Departed,
+            None,
+            None,
+            now,
+        )
+        .await?;
     } else {
         on_tx!(&mut tx, c => sqlx::query("UPDATE cases SET version = version + 1, updated_at = $1 WHERE id = $2")
             .bind(now).bind(it.case_id).execute(c).await.map(|r| r.rows_affected()))?;

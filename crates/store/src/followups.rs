@@ -158,7 +158,11 @@ async fn grace_days(store: &Store, programme_code: &str) -> Result<u32> {
 ///
 /// Who may: the mission officer of the case's country, supervisors (their
 /// team's cases). Others are refused; a case out of scope is not found.
-pub async fn list(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Vec<FollowUp>> {
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    case: impl Into<CaseRef<'_>>,
+) -> Result<Vec<FollowUp>> {
     let case: CaseRef<'_> = case.into();
     let case_id = case.id();
     require_reader(actor)?;

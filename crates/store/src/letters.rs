@@ -86,7 +86,11 @@ const SELECT: &str = concat!(
 );
 
 /// The case's letters the actor may read, newest first.
-pub async fn list(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Vec<Letter>> {
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    case: impl Into<CaseRef<'_>>,
+) -> Result<Vec<Letter>> {
     let case: CaseRef<'_> = case.into();
     actor.require(Resource::Letter, Action::Read)?;
     let rows: Vec<Letter> = scope::section(

@@ -224,8 +224,7 @@ async fn rederive(tx: &mut Tx, id: Uuid) -> Result<()> {
 /// or the same id twice (404); a stale version (409); either already merged
 /// (422, `merge: already-merged`).
 pub async fn merge(store: &Store, actor: &Actor, input: &MergeInput) -> Result<Merge> {
-    let (kept_row, merged_row) =
-        both_in_scope(store, actor, input.kept, input.merged).await?;
+    let (kept_row, merged_row) = both_in_scope(store, actor, input.kept, input.merged).await?;
     let (kept, merged) = (input.kept, input.merged);
     let today = Utc::now().date_naive();
     let mut tx = store.begin().await?;
@@ -615,4 +614,3 @@ pub async fn mark_not_duplicates(
     tx.commit().await?;
     Ok(())
 }
-

@@ -136,7 +136,11 @@ pub async fn confirm_arrival(
 }
 
 /// The case's arrival, if confirmed.
-pub async fn arrival(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Option<Arrival>> {
+pub async fn arrival(
+    store: &Store,
+    actor: &Actor,
+    case: impl Into<CaseRef<'_>>,
+) -> Result<Option<Arrival>> {
     let case: CaseRef<'_> = case.into();
     let case_id = case.id();
     actor.require(Resource::Reintegration, Action::Read)?;

@@ -196,7 +196,11 @@ pub async fn get(store: &Store, actor: &Actor, id: Uuid) -> Result<Purchase> {
 /// The case's purchases, oldest first.
 ///
 /// Who may: as [`get`].
-pub async fn list(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Vec<Purchase>> {
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    case: impl Into<CaseRef<'_>>,
+) -> Result<Vec<Purchase>> {
     let case: CaseRef<'_> = case.into();
     let case_id = case.id();
     actor.require(Resource::Reintegration, Action::Read)?;
@@ -302,7 +306,11 @@ pub async fn decide(
 /// committed, paid, remaining. None without an entitlement.
 ///
 /// Who may: as [`get`].
-pub async fn ledger(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Option<Ledger>> {
+pub async fn ledger(
+    store: &Store,
+    actor: &Actor,
+    case: impl Into<CaseRef<'_>>,
+) -> Result<Option<Ledger>> {
     let case: CaseRef<'_> = case.into();
     let case_id = case.id();
     let purchases = list(store, actor, case).await?;

@@ -6,8 +6,8 @@
 
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
-use crate::crypto::aad;
 use crate::cases::scope::{self, CaseRef};
+use crate::crypto::aad;
 use crate::{consents, on_db, on_tx, Error, Result, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use homeward_domain::consent;
@@ -369,7 +369,11 @@ pub async fn add_fitness(
 }
 
 /// The case's fitness checks (restricted), newest last.
-pub async fn fitness(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Vec<FitnessCheck>> {
+pub async fn fitness(
+    store: &Store,
+    actor: &Actor,
+    case: impl Into<CaseRef<'_>>,
+) -> Result<Vec<FitnessCheck>> {
     let case: CaseRef<'_> = case.into();
     let case_id = case.id();
     if !may_read_restricted(store, actor, case_id).await? {
@@ -462,7 +466,11 @@ pub async fn add_document(
 }
 
 /// The case's travel documents.
-pub async fn documents(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Vec<Document>> {
+pub async fn documents(
+    store: &Store,
+    actor: &Actor,
+    case: impl Into<CaseRef<'_>>,
+) -> Result<Vec<Document>> {
     let case: CaseRef<'_> = case.into();
     actor.require(Resource::Case, Action::Read)?;
     scope::section(

@@ -131,7 +131,11 @@ async fn row(store: &Store, case_id: Uuid) -> Result<Option<Row>> {
 }
 
 /// The referral of a case in scope (None for cases opened without one).
-pub async fn get(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Option<Referral>> {
+pub async fn get(
+    store: &Store,
+    actor: &Actor,
+    case: impl Into<CaseRef<'_>>,
+) -> Result<Option<Referral>> {
     let case: CaseRef<'_> = case.into();
     actor.require(Resource::Referral, Action::Read)?;
     let rows: Vec<Row> = scope::section(

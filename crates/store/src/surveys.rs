@@ -180,7 +180,11 @@ pub async fn record(
 ///
 /// Who may: the mission officer of the case's country, supervisors (their
 /// team's cases). Others are refused; a case out of scope is not found.
-pub async fn list(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Vec<Survey>> {
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    case: impl Into<CaseRef<'_>>,
+) -> Result<Vec<Survey>> {
     let case: CaseRef<'_> = case.into();
     let case_id = case.id();
     actor.require(Resource::Reintegration, Action::Read)?;

@@ -278,7 +278,11 @@ async fn complete(store: &Store, r: Row) -> Result<Itinerary> {
 }
 
 /// The case's itineraries, newest first.
-pub async fn list(store: &Store, actor: &Actor, case: impl Into<CaseRef<'_>>) -> Result<Vec<Itinerary>> {
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    case: impl Into<CaseRef<'_>>,
+) -> Result<Vec<Itinerary>> {
     let case: CaseRef<'_> = case.into();
     actor.require(Resource::Travel, Action::Read)?;
     let rows: Vec<Row> = scope::section(

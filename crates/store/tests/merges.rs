@@ -541,7 +541,8 @@ async fn roles_and_scope_refused(store: Store) {
         );
         assert!(
             matches!(
-                homeward_store::merges::mark_not_duplicates(&store, &a, w.agnes, w.agnes_again).await,
+                homeward_store::merges::mark_not_duplicates(&store, &a, w.agnes, w.agnes_again)
+                    .await,
                 Err(Error::Forbidden)
             ),
             "{role}"

@@ -811,10 +811,13 @@ async fn postgres_connections_dropped_while_idle_are_replaced() {
         .expect("a fresh connection replaces the dropped one");
 }
 
-/// The case page's memo of summaries (ADR 0037) answers only the user who read
-/// them: another user still gets their own scope check, and a role without
-/// case access is still refused.
+/// A case checked for one user (`cases::check`, what the case page passes to
+/// its sections) answers only that user: another user given it is refused as
+/// out of scope, a role without case access is refused, and readers given a
+/// bare id still check the scope themselves.
 async fn remembered_summaries_stay_with_their_reader(store: Store) {
+    use homeward_store::cases::scope;
+    use homeward_store::consents;
     let c1 = user(&store, "c1@iom.int", "counsellor", Some("toronto"), None).await;
     let c2 = user(&store, "c2@iom.int", "counsellor", Some("toronto"), None).await;
     let analyst = user(&store, "an@iom.int", "analyst", None, None).await;
@@ -822,17 +825,21 @@ async fn remembered_summaries_stay_with_their_reader(store: Store) {
         .await
         .unwrap();
     let id = mine.summary.id;
-    let (same, other, analysed) = cases::remembering_summaries(&c1, &mine.summary, async {
-        (
-            cases::summary(&store, &c1, id).await,
-            cases::summary(&store, &c2, id).await,
-            cases::summary(&store, &analyst, id).await,
-        )
-    })
-    .await;
+    let checked = cases::check(&store, &c1, id).await.unwrap();
+    assert_eq!(checked.id(), id);
+    let same = scope::summary(&store, &c1, (&checked).into()).await;
+    let other = scope::summary(&store, &c2, (&checked).into()).await;
+    let analysed = scope::summary(&store, &analyst, (&checked).into()).await;
     assert_eq!(same.unwrap().case_number, mine.summary.case_number);
     assert!(matches!(other, Err(Error::NotFound)), "{other:?}");
     assert!(matches!(analysed, Err(Error::Forbidden)), "{analysed:?}");
+    // The same through a section reader, with the checked case and with the id.
+    assert!(consents::list(&store, &c1, &checked).await.is_ok());
+    let other = consents::list(&store, &c2, &checked).await;
+    assert!(matches!(other, Err(Error::NotFound)), "{other:?}");
+    let by_id = consents::list(&store, &c2, id).await;
+    assert!(matches!(by_id, Err(Error::NotFound)), "{by_id:?}");
+    assert!(matches!(cases::check(&store, &c2, id).await, Err(Error::NotFound)));
 }
 both_databases!(
     remembered_summaries,

@@ -107,9 +107,7 @@ pub async fn data(
         booking_reference: it.and_then(|i| i.booking_reference.clone()),
         entitlement: evaluation.as_ref().and_then(|e| {
             match (e.amount_minor, e.currency.as_deref()) {
-                (Some(a), Some(cur)) if e.eligible => {
-                    Some(crate::i18n::money_in(a, cur, lang))
-                }
+                (Some(a), Some(cur)) if e.eligible => Some(crate::i18n::money_in(a, cur, lang)),
                 _ => None,
             }
         }),

@@ -20,8 +20,8 @@
 
 use crate::auth::{Auth, Ctx, PageUser};
 use crate::error::ApiError;
-use crate::local_path::local_path;
 use crate::frame::{render, store_error, Layout, PageForm};
+use crate::local_path::local_path;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{ConnectInfo, FromRequestParts, Query, State};

@@ -8,7 +8,7 @@
 //! `seq` order in constant memory and names the first entry that was
 //! changed, removed or reordered.
 
-use super::AuditRow;
+use super::row::AuditRow;
 use crate::{on_db, on_tx, Db, Result, Store, Tx};
 use futures_util::TryStreamExt;
 use serde::Serialize;

@@ -12,7 +12,5 @@ pub mod person_import;
 pub mod worker;
 
 pub use cbsa_webhook::{sign, verify, WebhookConfig};
+pub use worker::KINDS;
 pub use worker::{spawn_worker, worker_id, Shutdown, Wake, WorkerConfig};
-
-/// The job kinds this build's worker runs.
-pub const KINDS: &[&str] = &[cbsa_webhook::KIND, case_export::KIND, person_import::KIND];

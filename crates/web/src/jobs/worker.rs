@@ -4,7 +4,10 @@
 //! (exports, which may take minutes). Any number of processes may share one
 //! database.
 
-use super::{case_export, cbsa_webhook, person_import, KINDS};
+use super::{case_export, cbsa_webhook, person_import};
+
+/// The job kinds this build's worker runs.
+pub const KINDS: &[&str] = &[cbsa_webhook::KIND, case_export::KIND, person_import::KIND];
 use homeward_store::exports;
 use homeward_store::jobs::{self, Attempt, Backoff, Job, Status};
 use homeward_store::{Error, Store};

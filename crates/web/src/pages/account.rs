@@ -4,9 +4,9 @@
 //! The current password (and a code, with two-factor on) is checked through
 //! the sign-in throttle; every other session of the user ends.
 
-use crate::frame::{render, store_error, Layout, PageForm};
 use crate::auth::PageUser;
 use crate::form::FormState;
+use crate::frame::{render, store_error, Layout, PageForm};
 use crate::reauth::{self, Check, ClientAddress};
 use crate::AppState;
 use askama::Template;

@@ -1,8 +1,8 @@
 //! User administration: admin only.
 
-use crate::frame::{refilled, render, require, store_error, Layout, PageForm};
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
+use crate::frame::{refilled, render, require, store_error, Layout, PageForm};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};

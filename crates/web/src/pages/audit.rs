@@ -2,9 +2,9 @@
 //! user, action, record and period, and exported as CSV. Entries are sealed
 //! into the hash chain before they are shown, so the view has no gaps.
 
-use crate::frame::{render, require, store_error, Layout};
 use crate::auth::PageUser;
 use crate::form::FormState;
+use crate::frame::{render, require, store_error, Layout};
 use crate::AppState;
 use askama::Template;
 use axum::body::{Body, Bytes};

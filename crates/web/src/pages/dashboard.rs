@@ -6,10 +6,10 @@
 //! the panels over the whole programme with counts below five hidden; admins
 //! and auditors, who hold no case data, see none.
 
-use crate::frame::{render, store_error, Layout};
 use crate::auth::PageUser;
 use crate::charts::{bar_chart, Bar};
 use crate::form::FormState;
+use crate::frame::{render, store_error, Layout};
 use crate::i18n::Tr;
 use crate::AppState;
 use askama::Template;

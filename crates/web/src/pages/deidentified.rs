@@ -7,9 +7,9 @@
 //! and no navigation entry. The file waits in the user's downloads, for
 //! them alone.
 
-use crate::frame::{render, store_error, Layout, PageForm};
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
+use crate::frame::{render, store_error, Layout, PageForm};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;

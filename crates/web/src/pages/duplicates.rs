@@ -12,8 +12,8 @@
 //! (counselling, health, vulnerability).
 
 use super::sections::parse_id;
-use crate::frame::{error_page, render, store_error, Layout, PageForm};
 use crate::auth::{Ctx, PageUser};
+use crate::frame::{error_page, render, store_error, Layout, PageForm};
 use crate::i18n::Tr;
 use crate::AppState;
 use askama::Template;

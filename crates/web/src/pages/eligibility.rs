@@ -1,9 +1,9 @@
 //! The what-if eligibility calculator: any signed-in staff role. Stores nothing.
 
-use crate::frame::{render, Layout, PageForm};
 use crate::api::eligibility::{answer, refusal, EvaluationAnswer};
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
+use crate::frame::{render, Layout, PageForm};
 use crate::i18n::Tr;
 use crate::AppState;
 use askama::Template;

@@ -6,9 +6,9 @@
 //! - downloads, download: anyone signed in, for their own exports only
 //!   (someone else's is not found).
 
-use crate::frame::{render, store_error, Layout, PageForm};
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
+use crate::frame::{render, store_error, Layout, PageForm};
 use crate::AppState;
 use askama::Template;
 use axum::body::Body;

@@ -9,8 +9,8 @@
 //! bar while the background job runs (refreshed by htmx, or by a link
 //! without JavaScript), then the counts and the report of invalid rows.
 
-use crate::frame::{error_page, render, store_error, Layout};
 use crate::auth::{Ctx, PageUser};
+use crate::frame::{error_page, render, store_error, Layout};
 use crate::i18n::Tr;
 use crate::AppState;
 use askama::Template;

@@ -2,8 +2,8 @@
 //! job's status and every attempt, and a retry button. Payloads (personal
 //! data) are never shown. Everyone else is refused.
 
-use crate::frame::{error_page, render, require, store_error, Layout};
 use crate::auth::PageUser;
+use crate::frame::{error_page, render, require, store_error, Layout};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};

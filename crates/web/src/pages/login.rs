@@ -1,9 +1,9 @@
 //! Sign-in, sign-out and the language switch. Anyone may use these.
 
-use crate::frame::{render, Layout, PageForm};
 use crate::auth::{cookie, Ctx, LANG_COOKIE, SESSION_COOKIE};
 use crate::csrf::same;
 use crate::form::FormState;
+use crate::frame::{render, Layout, PageForm};
 use crate::i18n::Lang;
 use crate::local_path::local_path;
 use crate::AppState;

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod case_page;
 pub mod cases;
 pub mod dashboard;
 pub mod deidentified;

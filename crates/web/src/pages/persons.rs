@@ -1,9 +1,9 @@
 //! Editing a person: counsellor and supervisor, for people in their scope.
 
-use crate::frame::{refilled, render, require, store_error, Layout, PageForm};
 use super::fields::{person_input, person_values, sex_options};
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
+use crate::frame::{refilled, render, require, store_error, Layout, PageForm};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};

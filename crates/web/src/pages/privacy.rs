@@ -3,8 +3,8 @@
 //! been) with a purge that asks for the admin's password again; and a
 //! person's export (JSON and PDF). Everyone else is refused.
 
-use crate::frame::{error_page, render, require, store_error, Layout, PageForm};
 use crate::auth::{Ctx, PageUser};
+use crate::frame::{error_page, render, require, store_error, Layout, PageForm};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};

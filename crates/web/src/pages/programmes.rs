@@ -5,9 +5,9 @@
 //! Who may: administrators (`Programme`/`Manage`); everyone else is refused,
 //! here and again in the store.
 
-use crate::frame::{render, require, store_error, Layout, PageForm};
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
+use crate::frame::{render, require, store_error, Layout, PageForm};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};

@@ -8,9 +8,9 @@
 //! and the PDF show the same formatted strings, the CSV and the workbook
 //! the same values as plain numbers, so they cannot disagree.
 
-use crate::frame::{error_page, render, store_error, Layout};
 use crate::auth::{Auth, Ctx, PageUser};
 use crate::form::FormState;
+use crate::frame::{error_page, render, store_error, Layout};
 use crate::i18n::Tr;
 use crate::AppState;
 use askama::Template;

@@ -9,8 +9,8 @@
 //! `homeward_domain::search::MAX_QUERY_CHARS` characters gets 400 and says
 //! so next to the field.
 
-use crate::frame::{render, require, store_error, Layout};
 use crate::auth::{Auth, Ctx, PageUser};
+use crate::frame::{render, require, store_error, Layout};
 use crate::i18n::Tr;
 use crate::AppState;
 use askama::Template;

@@ -1,8 +1,8 @@
 //! The task list: roles that read cases, over their own record scope
 //! (a counsellor's cases, a supervisor's team).
 
-use crate::frame::{render, require, store_error, Layout};
 use crate::auth::PageUser;
+use crate::frame::{render, require, store_error, Layout};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;

@@ -7,8 +7,8 @@
 //! `/admin/tokens/{id}/revoke`, admins only. Someone else's token reads as
 //! not found.
 
-use crate::frame::{error_page, render, require, store_error, Layout};
 use crate::auth::PageUser;
+use crate::frame::{error_page, render, require, store_error, Layout};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};

@@ -9,8 +9,8 @@
 //!   codes (after re-authentication).
 
 use super::login::start_session;
-use crate::frame::{render, store_error, Layout, PageForm};
 use crate::auth::{Auth, Ctx, PageUser, Pending, SESSION_COOKIE};
+use crate::frame::{render, store_error, Layout, PageForm};
 use crate::local_path::local_path;
 use crate::reauth::{self, ClientAddress};
 use crate::AppState;

@@ -5,9 +5,9 @@
 //! supervisors read. Everyone else is refused (the store checks it again).
 
 use super::sections::parse_id;
-use crate::frame::{error_page, render, store_error, Layout, PageForm};
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
+use crate::frame::{error_page, render, store_error, Layout, PageForm};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
