@@ -17,6 +17,13 @@ pub struct Invalid {
 }
 
 impl Invalid {
+    /// One problem with one field.
+    pub fn one(field: &str, code: &str) -> Invalid {
+        let mut inv = Invalid::default();
+        inv.add(field, code);
+        inv
+    }
+
     /// Records a problem with `field`.
     pub fn add(&mut self, field: &str, code: &str) {
         self.errors.push(FieldError {

@@ -28,7 +28,7 @@ use chrono::{DateTime, Utc};
 use homeward_domain::reintegration;
 use homeward_domain::validation::clean;
 use homeward_domain::workflow::{self, CaseStatus, TransitionContext, TransitionError};
-use homeward_domain::{Action, Invalid, Resource, Role};
+use homeward_domain::{Action, Resource, Role};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -43,12 +43,6 @@ pub struct Closure {
     pub closed_by_name: Option<String>,
     pub reopened_at: Option<DateTime<Utc>>,
     pub reopen_reason: Option<String>,
-}
-
-fn invalid(field: &str, code: &str) -> Error {
-    let mut inv = Invalid::default();
-    inv.add(field, code);
-    Error::Invalid(inv)
 }
 
 /// Closing and reopening: the mission and supervisors (the workflow's
@@ -117,7 +111,7 @@ pub async fn close(
         "SELECT COUNT(*) FROM purchases WHERE case_id = $1 AND status IN ('requested', 'approved')")
         .bind(case_id).fetch_one(c).await)?;
     if open > 0 {
-        return Err(invalid("case", "open-purchases"));
+        return Err(Error::invalid("case", "open-purchases"));
     }
     let id = Uuid::new_v4();
     on_tx!(&mut tx, c => sqlx::query(
@@ -166,14 +160,14 @@ pub(crate) async fn reopen_to(
     reintegration::validate_reopen(Some(reason))?;
     let reason = reason.trim();
     if case.status != CaseStatus::Closed.as_str() {
-        return Err(invalid("case", "not-reopenable"));
+        return Err(Error::invalid("case", "not-reopenable"));
     }
     let before = status_before_closure(store, &case).await?;
     let Some(to) = before.filter(|b| b.reopens_to()) else {
-        return Err(invalid("case", "not-reopenable"));
+        return Err(Error::invalid("case", "not-reopenable"));
     };
     if expected.is_some_and(|e| e != to) {
-        return Err(invalid("case", "not-reopenable"));
+        return Err(Error::invalid("case", "not-reopenable"));
     }
     workflow::check(
         CaseStatus::Closed,

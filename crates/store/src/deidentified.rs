@@ -434,12 +434,6 @@ fn io(e: impl std::fmt::Display) -> Error {
     Error::Io(e.to_string())
 }
 
-fn invalid(field: &str, code: &str) -> Error {
-    let mut inv = Invalid::default();
-    inv.add(field, code);
-    Error::Invalid(inv)
-}
-
 /// Writes de-identified export `id` for its job: groups and counts in the
 /// database, then streams the groups to the file, suppressing those below
 /// the threshold and adding the suppressed line; no total. `label(lang,
@@ -456,7 +450,7 @@ pub async fn write(
         return Ok(e);
     }
     if e.kind != KIND {
-        return Err(invalid("kind", "unknown-kind"));
+        return Err(Error::invalid("kind", "unknown-kind"));
     }
     // Checked again at run time: the owner may have changed role since.
     let actor = exports::owner_actor(store, e.owner_id).await?;
@@ -466,11 +460,12 @@ pub async fn write(
     let spec = e
         .deidentified
         .clone()
-        .ok_or_else(|| invalid("dimensions", "no-dimensions"))?;
+        .ok_or_else(|| Error::invalid("dimensions", "no-dimensions"))?;
     if spec.dimensions.is_empty() {
-        return Err(invalid("dimensions", "no-dimensions"));
+        return Err(Error::invalid("dimensions", "no-dimensions"));
     }
-    let format = Format::parse(&e.format).ok_or_else(|| invalid("format", "unknown-format"))?;
+    let format =
+        Format::parse(&e.format).ok_or_else(|| Error::invalid("format", "unknown-format"))?;
     on_db!(&store.db, p => sqlx::query(
         "UPDATE exports SET status = 'running', rows_written = 0, total_rows = NULL, error = NULL WHERE id = $1")
         .bind(id).execute(p).await.map(|r| r.rows_affected()))?;

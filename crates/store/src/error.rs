@@ -49,6 +49,11 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// Refused input: one problem with one field (`code` is a translation key).
+    pub fn invalid(field: &str, code: &str) -> Error {
+        Error::Invalid(Invalid::one(field, code))
+    }
+
     /// Whether the database refused a write because of a unique constraint.
     pub fn is_unique_violation(e: &sqlx::Error) -> bool {
         matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())

@@ -16,7 +16,7 @@ use crate::{on_db, on_tx, programmes, Error, Result, Store, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use homeward_domain::followups::{self, FollowUpInput, Schedule};
 use homeward_domain::validation::clean;
-use homeward_domain::{Action, CaseStatus, Invalid, Resource, Role};
+use homeward_domain::{Action, CaseStatus, Resource, Role};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -81,12 +81,6 @@ const SELECT: &str =
     u.name AS recorded_by_name, f.recorded_at, f.completed_at, f.version \
     FROM followups f LEFT JOIN users u ON u.id = f.recorded_by";
 
-fn invalid(field: &str, code: &str) -> Error {
-    let mut inv = Invalid::default();
-    inv.add(field, code);
-    Error::Invalid(inv)
-}
-
 /// Mission officers and supervisors only: `Reintegration/Read` also lets
 /// finance in, for money, which needs none of this.
 fn require_reader(actor: &Actor) -> Result<()> {
@@ -103,7 +97,7 @@ fn require_reader(actor: &Actor) -> Result<()> {
 pub(crate) fn require_monitored(status: &str) -> Result<()> {
     match CaseStatus::parse(status) {
         Some(CaseStatus::Reintegrating | CaseStatus::Monitoring) => Ok(()),
-        _ => Err(invalid("case", "case-not-in-reintegration")),
+        _ => Err(Error::invalid("case", "case-not-in-reintegration")),
     }
 }
 
@@ -124,7 +118,7 @@ pub(crate) async fn create_schedule(
         .zip(schedule.due_dates(arrival))
     {
         let offset =
-            i32::try_from(*offset).map_err(|_| invalid("offsets_months", "out-of-range"))?;
+            i32::try_from(*offset).map_err(|_| Error::invalid("offsets_months", "out-of-range"))?;
         on_tx!(tx, c => sqlx::query(
             "INSERT INTO followups (id, case_id, offset_months, due_on, scheduled_on, created_at) \
              VALUES ($1, $2, $3, $4, $4, $5)")
@@ -221,13 +215,13 @@ pub async fn record(
     let case = scope::summary(store, actor, case_id.into()).await?;
     require_monitored(&case.status)?;
     if completed_at.is_some() {
-        return Err(invalid("followup", "followup-completed"));
+        return Err(Error::invalid("followup", "followup-completed"));
     }
     let arrived: Option<NaiveDate> = on_db!(&store.db, p => sqlx::query_scalar(
         "SELECT arrived_on FROM arrivals WHERE case_id = $1")
         .bind(case_id).fetch_optional(p).await)?;
     let Some(arrived) = arrived else {
-        return Err(invalid("case", "arrival-not-confirmed"));
+        return Err(Error::invalid("case", "arrival-not-confirmed"));
     };
     let now = crate::now();
     followups::validate_followup(input, arrived, now.date_naive())?;
@@ -236,7 +230,7 @@ pub async fn record(
         clean(input.outcome.as_deref()),
         clean(input.contact_mode.as_deref()),
     ) else {
-        return Err(invalid("outcome", "required"));
+        return Err(Error::invalid("outcome", "required"));
     };
     let notes = clean(input.notes.as_deref());
     let rescheduled_to = (outcome == "rescheduled")

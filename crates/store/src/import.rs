@@ -583,13 +583,7 @@ async fn update(tx: &mut Tx, id: Uuid, d: &PersonData) -> crate::Result<()> {
 /// with `'`.
 pub fn write_report<W: io::Write>(problems: &[Problem], w: W) -> io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
-    let safe = |s: &str| -> String {
-        if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            format!("'{s}")
-        } else {
-            s.to_string()
-        }
-    };
+    let safe = |s: &str| homeward_exports::neutralise(s).into_owned();
     out.write_record(["line", "external_id", "field", "code", "problem"])
         .map_err(io::Error::other)?;
     for p in problems {

@@ -15,7 +15,7 @@ use homeward_domain::reintegration::{
     self, ArrivalInput, Category, Dimension, PlanComponent, PlanComponentInput,
 };
 use homeward_domain::workflow::{self, TransitionContext};
-use homeward_domain::{Action, CaseStatus, Invalid, Resource, Role};
+use homeward_domain::{Action, CaseStatus, Resource, Role};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -52,12 +52,6 @@ pub struct Plan {
     pub due_on: Option<NaiveDate>,
 }
 
-fn invalid(field: &str, code: &str) -> Error {
-    let mut inv = Invalid::default();
-    inv.add(field, code);
-    Error::Invalid(inv)
-}
-
 /// Confirms the returnee's arrival; a departed case moves to reintegrating
 /// and its follow-up schedule is created from the programme's (same transaction).
 pub async fn confirm_arrival(
@@ -72,7 +66,7 @@ pub async fn confirm_arrival(
     }
     let case = scope::summary(store, actor, case_id.into()).await?;
     if case.status != "departed" {
-        return Err(invalid("case", "case-not-departed"));
+        return Err(Error::invalid("case", "case-not-departed"));
     }
     let departed: Option<DateTime<Utc>> = on_db!(&store.db, p => sqlx::query_scalar(
         "SELECT MAX(departed_at) FROM itineraries WHERE case_id = $1 AND status = 'departed'")
@@ -84,7 +78,7 @@ pub async fn confirm_arrival(
         input.arrived_on,
         homeward_domain::validation::clean(input.place.as_deref()),
     ) else {
-        return Err(invalid("arrived_on", "required"));
+        return Err(Error::invalid("arrived_on", "required"));
     };
     workflow::check(
         CaseStatus::Departed,
@@ -200,13 +194,13 @@ pub async fn add_component(
     }
     let current = plan(store, actor, case_id).await?;
     if current.status == "approved" {
-        return Err(invalid("plan", "plan-already-approved"));
+        return Err(Error::invalid("plan", "plan-already-approved"));
     }
     if arrival(store, actor, case_id).await?.is_none() {
-        return Err(invalid("plan", "arrival-not-confirmed"));
+        return Err(Error::invalid("plan", "arrival-not-confirmed"));
     }
     let Some(cap) = crate::entitlement::entitlement(store, case_id).await? else {
-        return Err(invalid("case", "no-entitlement"));
+        return Err(Error::invalid("case", "no-entitlement"));
     };
     let new = reintegration::validate_component(input, cap.currency)?;
     let mut all: Vec<PlanComponent> = current.components.iter().filter_map(to_domain).collect();
@@ -224,7 +218,7 @@ pub async fn add_component(
         "SELECT CAST(COALESCE(SUM(budget_minor), 0) AS BIGINT) FROM plan_components WHERE case_id = $1")
         .bind(case_id).fetch_one(c).await)?;
     if total.saturating_add(new.budget.minor) > cap.minor {
-        return Err(invalid("budget", "plan-exceeds-entitlement"));
+        return Err(Error::invalid("budget", "plan-exceeds-entitlement"));
     }
     on_tx!(&mut tx, c => sqlx::query(
         "INSERT INTO plan_components (id, case_id, dimension, category, description, budget_minor, currency, created_by, created_at) \
@@ -259,10 +253,10 @@ pub async fn approve(store: &Store, actor: &Actor, case_id: Uuid, version: i64) 
     }
     let current = plan(store, actor, case_id).await?;
     if current.status == "approved" {
-        return Err(invalid("plan", "plan-already-approved"));
+        return Err(Error::invalid("plan", "plan-already-approved"));
     }
     let Some(cap) = crate::entitlement::entitlement(store, case_id).await? else {
-        return Err(invalid("case", "no-entitlement"));
+        return Err(Error::invalid("case", "no-entitlement"));
     };
     let all: Vec<PlanComponent> = current.components.iter().filter_map(to_domain).collect();
     reintegration::check_plan_for_approval(&all, cap)?;

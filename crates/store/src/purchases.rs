@@ -68,12 +68,6 @@ const SELECT: &str = "SELECT p.id, p.case_id, p.category, p.description, p.local
     FROM purchases p LEFT JOIN vendors v ON v.id = p.vendor_id LEFT JOIN users ru ON ru.id = p.requested_by \
     LEFT JOIN users du ON du.id = p.decided_by";
 
-fn invalid(field: &str, code: &str) -> Error {
-    let mut inv = Invalid::default();
-    inv.add(field, code);
-    Error::Invalid(inv)
-}
-
 /// Records a purchase request for a returned case, from a registered vendor
 /// (`vendor`: `required`, `unknown-vendor`, `vendor-inactive`,
 /// `vendor-other-country`, `vendor-category`).
@@ -92,10 +86,10 @@ pub async fn request(
     let case = scope::summary(store, actor, case_id.into()).await?;
     let status = CaseStatus::parse(&case.status).ok_or(Error::NotFound)?;
     if !status.is_after_departure() || status == CaseStatus::Closed {
-        return Err(invalid("case", "case-not-returned"));
+        return Err(Error::invalid("case", "case-not-returned"));
     }
     let Some(cap) = crate::entitlement::entitlement(store, case_id).await? else {
-        return Err(invalid("case", "no-entitlement"));
+        return Err(Error::invalid("case", "no-entitlement"));
     };
     let today = crate::now().date_naive();
     let checked = reintegration::validate_purchase_request(input, cap.currency, today);
@@ -129,14 +123,14 @@ pub async fn request(
     }
     inv.into_result()?;
     let (Ok(r), Some(vendor_id)) = (checked, input.vendor_id) else {
-        return Err(invalid("vendor", "required"));
+        return Err(Error::invalid("vendor", "required"));
     };
     let id = Uuid::new_v4();
     let now = crate::now();
-    let num =
-        i64::try_from(r.rate.numerator()).map_err(|_| invalid("rate", "rate-out-of-range"))?;
-    let den =
-        i64::try_from(r.rate.denominator()).map_err(|_| invalid("rate", "rate-out-of-range"))?;
+    let num = i64::try_from(r.rate.numerator())
+        .map_err(|_| Error::invalid("rate", "rate-out-of-range"))?;
+    let den = i64::try_from(r.rate.denominator())
+        .map_err(|_| Error::invalid("rate", "rate-out-of-range"))?;
     let mut tx = store.begin().await?;
     // Takes the case row (a no-op update) so a closure running at the same
     // time either sees this request or makes it fail here: no request is
@@ -145,7 +139,7 @@ pub async fn request(
         "UPDATE cases SET status = status WHERE id = $1 AND status IN ('departed', 'reintegrating', 'monitoring')")
         .bind(case_id).execute(c).await.map(|r| r.rows_affected()))?;
     if open == 0 {
-        return Err(invalid("case", "case-not-returned"));
+        return Err(Error::invalid("case", "case-not-returned"));
     }
     on_tx!(&mut tx, c => sqlx::query(
         "INSERT INTO reintegration_budgets (case_id, entitlement_minor, currency, updated_at) VALUES ($1, $2, $3, $4) \
@@ -230,7 +224,7 @@ pub async fn decide(
     actor.require(Resource::Reintegration, Action::Update)?;
     let p = get(store, actor, id).await?;
     let Some(to) = PurchaseStatus::parse(to) else {
-        return Err(invalid("to", "invalid-choice"));
+        return Err(Error::invalid("to", "invalid-choice"));
     };
     let from = PurchaseStatus::parse(&p.status).ok_or(Error::NotFound)?;
     if version.is_some_and(|v| v != p.version) {
@@ -238,7 +232,7 @@ pub async fn decide(
     }
     let reason = homeward_domain::validation::clean(reason);
     if reason.as_deref().is_some_and(|r| r.chars().count() > 2000) {
-        return Err(invalid("reason", "too-long"));
+        return Err(Error::invalid("reason", "too-long"));
     }
     let ctx = PurchaseContext {
         actor_is_requester: p.requested_by == actor.user_id,
@@ -246,7 +240,7 @@ pub async fn decide(
         has_receipt: p.receipt_attachment_id.is_some(),
     };
     reintegration::check_purchase_transition(from, to, actor.role, &ctx)
-        .map_err(|e| invalid("to", e.code()))?;
+        .map_err(|e| Error::invalid("to", e.code()))?;
     let now = crate::now();
     let mut tx = store.begin().await?;
     // The lock: concurrent decisions on one case queue here.
@@ -257,19 +251,19 @@ pub async fn decide(
         let cap: Option<(i64, String)> = on_tx!(&mut tx, c => sqlx::query_as(
             "SELECT entitlement_minor, currency FROM reintegration_budgets WHERE case_id = $1")
             .bind(p.case_id).fetch_optional(c).await)?;
-        let (cap_minor, cur) = cap.ok_or_else(|| invalid("case", "no-entitlement"))?;
+        let (cap_minor, cur) = cap.ok_or_else(|| Error::invalid("case", "no-entitlement"))?;
         let spent: i64 = on_tx!(&mut tx, c => sqlx::query_scalar(
             "SELECT CAST(COALESCE(SUM(programme_minor), 0) AS BIGINT) FROM purchases WHERE case_id = $1 \
              AND status IN ('approved', 'paid', 'delivered')")
             .bind(p.case_id).fetch_one(c).await)?;
-        let currency = Currency::parse(&cur).map_err(|e| invalid("currency", e.code()))?;
+        let currency = Currency::parse(&cur).map_err(|e| Error::invalid("currency", e.code()))?;
         let fits = reintegration::fits_under_cap(
             Money::new(cap_minor, currency),
             Money::new(spent, currency),
             Money::new(p.programme_minor, currency),
         );
         if !fits {
-            return Err(invalid("amount", "purchase-exceeds-entitlement"));
+            return Err(Error::invalid("amount", "purchase-exceeds-entitlement"));
         }
     }
     let n = on_tx!(&mut tx, c => sqlx::query(
@@ -347,7 +341,7 @@ pub async fn ledger(
     }
     reintegration::ledger(cap, &plan, &lines)
         .map(Some)
-        .map_err(|e| invalid("ledger", e.code()))
+        .map_err(|e| Error::invalid("ledger", e.code()))
 }
 
 /// Records the payment of an approved purchase together with its receipt
@@ -380,7 +374,7 @@ pub async fn pay(
         has_receipt: true,
     };
     reintegration::check_purchase_transition(from, PurchaseStatus::Paid, actor.role, &ctx)
-        .map_err(|e| invalid("to", e.code()))?;
+        .map_err(|e| Error::invalid("to", e.code()))?;
     let mut inv = Invalid::default();
     if bytes.is_empty() {
         inv.add("receipt", "required");

@@ -839,7 +839,10 @@ async fn remembered_summaries_stay_with_their_reader(store: Store) {
     assert!(matches!(other, Err(Error::NotFound)), "{other:?}");
     let by_id = consents::list(&store, &c2, id).await;
     assert!(matches!(by_id, Err(Error::NotFound)), "{by_id:?}");
-    assert!(matches!(cases::check(&store, &c2, id).await, Err(Error::NotFound)));
+    assert!(matches!(
+        cases::check(&store, &c2, id).await,
+        Err(Error::NotFound)
+    ));
 }
 both_databases!(
     remembered_summaries,

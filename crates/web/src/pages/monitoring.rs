@@ -8,7 +8,7 @@
 //! enforces all of it again.
 
 use super::case_page::sections::SideForms;
-use super::reintegration::{date, one_error, v};
+use super::reintegration::{date, v};
 use super::sections::{parse_id, side_refused};
 use crate::auth::PageUser;
 use crate::frame::PageForm;
@@ -57,7 +57,7 @@ pub async fn record_followup(
         .get("followup")
         .and_then(|c| Uuid::parse_str(c.trim()).ok())
     else {
-        let e = one_error("followup", "required");
+        let e = homeward_store::Error::invalid("followup", "required");
         return side_refused(&state, &ctx, &auth.actor, id, form, e, put).await;
     };
     let parsed = date(&form, "held_on").and_then(|h| Ok((h, date(&form, "rescheduled_to")?)));
@@ -78,7 +78,7 @@ pub async fn record_followup(
         Err(e) => return side_refused(&state, &ctx, &auth.actor, id, form, e, put).await,
     };
     if !belongs {
-        let e = one_error("followup", "invalid-choice");
+        let e = homeward_store::Error::invalid("followup", "invalid-choice");
         return side_refused(&state, &ctx, &auth.actor, id, form, e, put).await;
     }
     match followups::record(&state.store, &auth.actor, fid, &input, None).await {

@@ -45,15 +45,8 @@ pub(crate) fn date(
         None => Ok(None),
         Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map(Some)
-            .map_err(|_| one_error(k, "invalid-date")),
+            .map_err(|_| homeward_store::Error::invalid(k, "invalid-date")),
     }
-}
-
-/// An `Invalid` naming one field.
-pub(crate) fn one_error(field: &str, code: &str) -> Error {
-    let mut inv = homeward_domain::Invalid::default();
-    inv.add(field, code);
-    Error::Invalid(inv)
 }
 
 /// POST /cases/{id}/arrival: the returnee arrived (mission officer).
@@ -139,7 +132,7 @@ pub async fn approve_plan(
         return store_error(&ctx, homeward_store::Error::Forbidden);
     }
     let Some(ver) = version(&form) else {
-        let e = one_error("version", "required");
+        let e = homeward_store::Error::invalid("version", "required");
         return side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| {
             s.component = f
         })
@@ -181,7 +174,7 @@ pub async fn request_purchase(
         Some(s) => match Uuid::parse_str(s) {
             Ok(u) => Some(u),
             Err(_) => {
-                let e = one_error("vendor", "invalid-choice");
+                let e = homeward_store::Error::invalid("vendor", "invalid-choice");
                 return side_refused(&state, &ctx, &auth.actor, id, form, e, put).await;
             }
         },
@@ -224,7 +217,7 @@ pub async fn decide(
     let to = form.get("to").cloned().unwrap_or_default();
     if to == "paid" {
         // Payment needs its receipt: only the payment form records it.
-        let e = one_error("receipt", "receipt-required");
+        let e = homeward_store::Error::invalid("receipt", "receipt-required");
         return side_refused(&state, &ctx, &auth.actor, case_id, form, e, |s, f| {
             s.decision = f
         })

@@ -89,13 +89,10 @@ impl Cell {
     }
 }
 
-/// Prefixes a quote to text a spreadsheet would take for a formula.
+/// Prefixes a quote to text a spreadsheet would take for a formula (one
+/// rule for every download: `homeward_exports::neutralise`).
 pub fn neutralise(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
+    homeward_exports::neutralise(s).into_owned()
 }
 
 fn country(t: &Tr, c: &Option<String>) -> Cell {
