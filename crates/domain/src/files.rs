@@ -9,6 +9,26 @@
 
 /// Longest name kept, in characters (the extension included).
 pub const MAX_CHARS: usize = 200;
+/// Largest file accepted.
+pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+/// Content types accepted, as detected from the bytes.
+pub const TYPES: [&str; 3] = ["application/pdf", "image/png", "image/jpeg"];
+
+/// Checks an upload for `field`: present, at most [`MAX_BYTES`], and a PDF,
+/// PNG or JPEG by its bytes (the name is not asked). Returns the detected
+/// content type. Field errors: `required`, `file-too-large`, `file-type`.
+pub fn check_upload(field: &str, bytes: &[u8]) -> Result<&'static str, crate::Invalid> {
+    if bytes.is_empty() {
+        return Err(crate::Invalid::one(field, "required"));
+    }
+    if bytes.len() > MAX_BYTES {
+        return Err(crate::Invalid::one(field, "file-too-large"));
+    }
+    infer::get(bytes)
+        .map(|t| t.mime_type())
+        .and_then(|m| TYPES.iter().copied().find(|t| *t == m))
+        .ok_or_else(|| crate::Invalid::one(field, "file-type"))
+}
 
 /// The extension files of `content_type` are served with, and the others
 /// accepted as the same type; `None` for a type Homeward does not keep.
@@ -84,6 +104,34 @@ mod tests {
     use super::*;
 
     const PDF: &str = "application/pdf";
+
+    #[test]
+    fn uploads_are_checked_by_their_bytes() {
+        let pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n";
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0";
+        assert_eq!(check_upload("file", pdf), Ok("application/pdf"));
+        assert_eq!(check_upload("file", png), Ok("image/png"));
+        let code = |r: Result<&str, crate::Invalid>| {
+            r.unwrap_err().for_field("receipt").map(str::to_string)
+        };
+        assert_eq!(
+            code(check_upload("receipt", b"")).as_deref(),
+            Some("required")
+        );
+        assert_eq!(
+            code(check_upload("receipt", b"#!/bin/sh\nrm -rf /\n")).as_deref(),
+            Some("file-type")
+        );
+        assert_eq!(
+            code(check_upload("receipt", b"MZ\x90\0\x03\0\0\0")).as_deref(),
+            Some("file-type")
+        );
+        let big = [pdf.as_slice(), &vec![b' '; MAX_BYTES]].concat();
+        assert_eq!(
+            code(check_upload("receipt", &big)).as_deref(),
+            Some("file-too-large")
+        );
+    }
 
     #[test]
     fn the_extension_is_the_detected_types() {

@@ -4,6 +4,7 @@
 //! crate decides, and the web layer translates it for people and programs.
 
 pub mod airports;
+pub mod booking;
 pub mod case_number;
 pub mod consent;
 pub mod dashboard;

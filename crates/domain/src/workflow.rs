@@ -321,10 +321,54 @@ pub fn allowed_targets(from: CaseStatus, role: Role) -> Vec<CaseStatus> {
         .collect()
 }
 
+/// The longest reason a transition may give, in characters.
+pub const MAX_REASON: usize = 2000;
+
+/// The reason a transition gives, trimmed (`None` when blank), or
+/// `reason`: `too-long` past [`MAX_REASON`].
+pub fn reason_of(reason: Option<&str>) -> Result<Option<&str>, crate::Invalid> {
+    let reason = reason.map(str::trim).filter(|s| !s.is_empty());
+    if reason.is_some_and(|r| r.chars().count() > MAX_REASON) {
+        return Err(crate::Invalid::one("reason", "too-long"));
+    }
+    Ok(reason)
+}
+
+/// Whether moving a case to `to` makes the actor its counsellor: a
+/// counsellor who starts the intake of a referral nobody has taken.
+pub fn takes_case(to: CaseStatus, has_counsellor: bool, role: Role) -> bool {
+    to == Intake && !has_counsellor && role == Role::Counsellor
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_counsellor_starting_an_unassigned_intake_takes_the_case() {
+        assert!(takes_case(Intake, false, Role::Counsellor));
+        assert!(
+            !takes_case(Intake, true, Role::Counsellor),
+            "already someone's"
+        );
+        assert!(
+            !takes_case(Intake, false, Role::Supervisor),
+            "supervisors assign"
+        );
+        assert!(!takes_case(Counselling, false, Role::Counsellor));
+    }
+
+    #[test]
+    fn reasons_are_trimmed_and_bounded() {
+        assert_eq!(reason_of(None), Ok(None));
+        assert_eq!(reason_of(Some("   ")), Ok(None));
+        assert_eq!(reason_of(Some(" moved ")), Ok(Some("moved")));
+        let long = "é".repeat(MAX_REASON);
+        assert_eq!(reason_of(Some(&long)), Ok(Some(long.as_str())));
+        let e = reason_of(Some(&format!("{long}x"))).unwrap_err();
+        assert_eq!(e.for_field("reason"), Some("too-long"));
+    }
 
     fn ready() -> TransitionContext {
         TransitionContext {

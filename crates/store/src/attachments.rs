@@ -17,12 +17,9 @@ use uuid::Uuid;
 
 /// The table; `file_name` and the files themselves are sealed at rest (ADR 0028).
 pub(crate) const TABLE: &str = "attachments";
-/// Largest file accepted.
-pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+pub use homeward_domain::files::{MAX_BYTES, TYPES};
 /// What an attachment can be.
 pub const KINDS: [&str; 4] = ["declaration", "identity", "letter", "other"];
-/// Content types accepted, as detected from the bytes.
-pub const TYPES: [&str; 3] = ["application/pdf", "image/png", "image/jpeg"];
 
 /// An attachment's record.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -128,17 +125,13 @@ pub async fn add(
     if !KINDS.contains(&kind) {
         inv.add("kind", "invalid-choice");
     }
-    if bytes.is_empty() {
-        inv.add("file", "required");
-    } else if bytes.len() > MAX_BYTES {
-        inv.add("file", "file-too-large");
-    }
-    let content_type = infer::get(bytes)
-        .map(|t| t.mime_type())
-        .filter(|m| TYPES.contains(m));
-    if !bytes.is_empty() && content_type.is_none() {
-        inv.add("file", "file-type");
-    }
+    let content_type = match homeward_domain::files::check_upload("file", bytes) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            inv.errors.extend(e.errors);
+            None
+        }
+    };
     inv.into_result()?;
     let content_type = content_type.unwrap_or("application/octet-stream");
     let id = Uuid::new_v4();

@@ -375,20 +375,7 @@ pub async fn pay(
     };
     reintegration::check_purchase_transition(from, PurchaseStatus::Paid, actor.role, &ctx)
         .map_err(|e| Error::invalid("to", e.code()))?;
-    let mut inv = Invalid::default();
-    if bytes.is_empty() {
-        inv.add("receipt", "required");
-    } else if bytes.len() > attachments::MAX_BYTES {
-        inv.add("receipt", "file-too-large");
-    }
-    let content_type = infer::get(bytes)
-        .map(|t| t.mime_type())
-        .filter(|m| attachments::TYPES.contains(m));
-    if !bytes.is_empty() && content_type.is_none() {
-        inv.add("receipt", "file-type");
-    }
-    inv.into_result()?;
-    let content_type = content_type.unwrap_or("application/octet-stream");
+    let content_type = homeward_domain::files::check_upload("receipt", bytes)?;
     let attachment_id = Uuid::new_v4();
     let key = Uuid::new_v4().simple().to_string();
     let sha = hex::encode(sha2::Sha256::digest(bytes));

@@ -15,10 +15,11 @@ use crate::{on_db, on_tx, Error, Result, Store, Tx};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use homeward_domain::airports;
-use homeward_domain::itinerary::{self, SegmentInput};
+use homeward_domain::booking::{self, BookingFacts};
+use homeward_domain::itinerary;
 use homeward_domain::validation::{self, clean};
 use homeward_domain::{Action, CaseStatus, Invalid, Resource};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -27,57 +28,7 @@ pub const ACTIVE: &[&str] = &["booked"];
 /// The changes of an itinerary a counsellor records, each with a reason.
 pub const CHANGES: [&str; 3] = ["no_show", "postponed", "cancelled"];
 
-/// One flight segment as typed, in the local time of each airport.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(default, deny_unknown_fields)]
-pub struct SegmentForm {
-    /// IATA airline designator, e.g. `AC`.
-    pub carrier: Option<String>,
-    pub flight_number: Option<String>,
-    /// IATA airport code.
-    pub from: Option<String>,
-    pub to: Option<String>,
-    /// Local time at `from`: `YYYY-MM-DDTHH:MM`.
-    pub departs_local: Option<String>,
-    /// Local time at `to`.
-    pub arrives_local: Option<String>,
-}
-
-/// A traveller on an itinerary as typed.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(default, deny_unknown_fields)]
-pub struct TravellerForm {
-    pub person_id: Option<Uuid>,
-    /// The 13-digit ticket number, once issued.
-    pub ticket_number: Option<String>,
-}
-
-/// A booking as typed: for one traveller or the whole family.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(default, deny_unknown_fields)]
-pub struct ItineraryInput {
-    pub travellers: Vec<TravellerForm>,
-    pub segments: Vec<SegmentForm>,
-    /// The airline's record locator (6 letters or digits).
-    pub booking_reference: Option<String>,
-    /// The fare for all travellers, in minor units.
-    pub fare_minor: Option<i64>,
-    /// ISO 4217, e.g. `CAD`.
-    pub fare_currency: Option<String>,
-    /// IOM assists at the departure airport.
-    pub departure_assistance: bool,
-    /// IOM assists in transit.
-    pub transit_assistance: bool,
-    /// The mission receives the travellers on arrival.
-    pub arrival_reception: bool,
-    /// Who escorts the travellers (a medical or operational escort), if anyone.
-    pub escort: Option<String>,
-    pub notes: Option<String>,
-    /// When rebooking: the itinerary this one replaces.
-    pub replaces: Option<Uuid>,
-    /// When rebooking: why.
-    pub reason: Option<String>,
-}
+pub use homeward_domain::booking::{ItineraryInput, SegmentForm, TravellerForm};
 
 /// A stored segment, with its times in UTC and in each airport's zone.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -313,17 +264,6 @@ pub async fn get(store: &Store, actor: &Actor, id: Uuid) -> Result<Itinerary> {
 }
 
 /// Whether `s` is an IATA ticket number: a 3-digit airline prefix and 10 digits.
-fn is_ticket_number(s: &str) -> bool {
-    let d: String = s.chars().filter(|c| *c != '-' && *c != ' ').collect();
-    d.len() == 13 && d.bytes().all(|b| b.is_ascii_digit())
-}
-
-fn is_booking_reference(s: &str) -> bool {
-    s.len() == 6
-        && s.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-}
-
 /// Books an itinerary (or rebooks one, with `replaces` and a reason).
 /// Returns it with the warnings the segments raised.
 pub async fn book(
@@ -334,113 +274,34 @@ pub async fn book(
 ) -> Result<Itinerary> {
     actor.require(Resource::Travel, Action::Create)?;
     let case = scope::summary(store, actor, case_id.into()).await?;
-    let mut inv = Invalid::default();
-    let status = CaseStatus::parse(&case.status).ok_or(Error::NotFound)?;
-    if !matches!(
-        status,
-        CaseStatus::Eligible | CaseStatus::PreparingDeparture
-    ) {
-        inv.add("case", "case-not-ready-for-travel");
-    }
-    let segs: Vec<SegmentInput> = i
-        .segments
-        .iter()
-        .map(|s| SegmentInput {
-            carrier: s.carrier.clone(),
-            flight_number: s.flight_number.clone(),
-            from: s.from.clone(),
-            to: s.to.clone(),
-            departs_local: s.departs_local.clone(),
-            arrives_local: s.arrives_local.clone(),
-        })
-        .collect();
-    let segments = match itinerary::validate(&segs) {
-        Ok((s, _warnings)) => s,
-        Err(e) => {
-            inv.errors.extend(e.errors);
-            Vec::new()
-        }
-    };
-    // Travellers: members of this case, each once, not already on a live booking.
+    let case_status = CaseStatus::parse(&case.status).ok_or(Error::NotFound)?;
     let members: Vec<Uuid> = on_db!(&store.db, p => sqlx::query_scalar(
         "SELECT person_id FROM case_members WHERE case_id = $1")
         .bind(case_id).fetch_all(p).await)?;
-    let booked: Vec<Uuid> = on_db!(&store.db, p => sqlx::query_scalar(
+    let already_booked: Vec<Uuid> = on_db!(&store.db, p => sqlx::query_scalar(
         "SELECT t.person_id FROM itinerary_travellers t JOIN itineraries i ON i.id = t.itinerary_id \
          WHERE i.case_id = $1 AND i.status = 'booked' AND ($2 IS NULL OR i.id <> $2)")
         .bind(case_id).bind(i.replaces).fetch_all(p).await)?;
-    let mut travellers: Vec<(Uuid, Option<String>)> = Vec::new();
-    if i.travellers.is_empty() {
-        inv.add("travellers", "no-travellers");
-    }
-    for (n, t) in i.travellers.iter().enumerate() {
-        let field = format!("travellers[{n}].person_id");
-        match t.person_id {
-            None => inv.add(&field, "required"),
-            Some(p) if !members.contains(&p) => inv.add(&field, "not-on-case"),
-            Some(p) if travellers.iter().any(|(q, _)| *q == p) => inv.add(&field, "duplicate"),
-            Some(p) if booked.contains(&p) => inv.add(&field, "traveller-already-booked"),
-            Some(p) => {
-                let ticket = clean(t.ticket_number.as_deref());
-                if ticket.as_deref().is_some_and(|s| !is_ticket_number(s)) {
-                    inv.add(
-                        &format!("travellers[{n}].ticket_number"),
-                        "invalid-ticket-number",
-                    );
-                }
-                travellers.push((p, ticket.map(|s| s.replace([' ', '-'], ""))));
-            }
-        }
-    }
-    let booking_reference = clean(i.booking_reference.as_deref()).map(|s| s.to_uppercase());
-    if booking_reference
-        .as_deref()
-        .is_some_and(|s| !is_booking_reference(s))
-    {
-        inv.add("booking_reference", "invalid-booking-reference");
-    }
-    let currency = clean(i.fare_currency.as_deref()).map(|s| s.to_uppercase());
-    match (i.fare_minor, currency.as_deref()) {
-        (Some(f), _) if !(0..=100_000_000).contains(&f) => inv.add("fare_minor", "out-of-range"),
-        (Some(_), None) => inv.add("fare_currency", "required"),
-        (_, Some(c)) if !(c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase())) => {
-            inv.add("fare_currency", "invalid-currency")
-        }
-        _ => {}
-    }
-    validation::text(&mut inv, "escort", i.escort.as_deref(), false, 500);
-    validation::text(&mut inv, "notes", i.notes.as_deref(), false, 5000);
-    let reason = clean(i.reason.as_deref());
-    validation::text(&mut inv, "reason", reason.as_deref(), false, 2000);
-    let replaced = match i.replaces {
+    let replaced: Option<(String, i64)> = match i.replaces {
         None => None,
-        Some(old) => {
-            let prev: Option<(String, i64)> = on_db!(&store.db, p => sqlx::query_as(
-                "SELECT status, version FROM itineraries WHERE id = $1 AND case_id = $2")
-                .bind(old).bind(case_id).fetch_optional(p).await)?;
-            match prev {
-                None => {
-                    inv.add("replaces", "not-on-case");
-                    None
-                }
-                Some((s, _)) if !matches!(s.as_str(), "booked" | "no_show" | "postponed") => {
-                    inv.add("replaces", "cannot-rebook");
-                    None
-                }
-                Some((_, v)) => {
-                    if reason.is_none() {
-                        inv.add("reason", "required");
-                    }
-                    Some((old, v))
-                }
-            }
-        }
+        Some(old) => on_db!(&store.db, p => sqlx::query_as(
+            "SELECT status, version FROM itineraries WHERE id = $1 AND case_id = $2")
+            .bind(old).bind(case_id).fetch_optional(p).await)?,
     };
-    inv.into_result()?;
-    let (first, last) = match (segments.first(), segments.last()) {
-        (Some(f), Some(l)) => (f, l),
-        _ => return Err(Invalid::default().into()),
+    let b = booking::decide(
+        i,
+        &BookingFacts {
+            case_status,
+            members: &members,
+            already_booked: &already_booked,
+            replaced: replaced.as_ref().map(|(s, v)| (s.as_str(), *v)),
+        },
+    )?;
+    let (Some(first), Some(last)) = (b.segments.first(), b.segments.last()) else {
+        return Err(Invalid::one("segments", "no-segments").into());
     };
+    let (segments, travellers, reason) = (&b.segments, &b.travellers, &b.reason);
+    let replaced = i.replaces.zip(b.replaced_version);
     let id = Uuid::new_v4();
     let now = crate::now();
     let mut tx = store.begin().await?;
@@ -448,9 +309,9 @@ pub async fn book(
         "INSERT INTO itineraries (id, case_id, status, booking_reference, fare_minor, fare_currency, departure_assistance, \
          transit_assistance, arrival_reception, escort, notes, replaces_id, departs_at, arrives_at, origin, destination, \
          created_by, created_at, updated_at) VALUES ($1, $2, 'booked', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)")
-        .bind(id).bind(case_id).bind(&booking_reference).bind(i.fare_minor).bind(&currency)
+        .bind(id).bind(case_id).bind(&b.booking_reference).bind(i.fare_minor).bind(&b.fare_currency)
         .bind(i.departure_assistance).bind(i.transit_assistance).bind(i.arrival_reception)
-        .bind(clean(i.escort.as_deref())).bind(clean(i.notes.as_deref())).bind(i.replaces)
+        .bind(&b.escort).bind(&b.notes).bind(i.replaces)
         .bind(first.departs_at).bind(last.arrives_at).bind(first.from.iata).bind(last.to.iata)
         .bind(actor.user_id).bind(now)
         .execute(c).await.map(|r| r.rows_affected()))?;
@@ -463,7 +324,7 @@ pub async fn book(
             .bind(s.departs_at).bind(s.arrives_at)
             .execute(c).await.map(|r| r.rows_affected()))?;
     }
-    for (p, ticket) in &travellers {
+    for (p, ticket) in travellers {
         on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO itinerary_travellers (itinerary_id, person_id, ticket_number) VALUES ($1, $2, $3)")
             .bind(id).bind(p).bind(ticket)

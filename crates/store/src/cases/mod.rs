@@ -623,12 +623,7 @@ pub async fn transition(
     if version.is_some_and(|v| v != before.version) {
         return Err(Error::Conflict);
     }
-    let reason = reason.map(str::trim).filter(|s| !s.is_empty());
-    if reason.is_some_and(|r| r.chars().count() > 2000) {
-        let mut inv = Invalid::default();
-        inv.add("reason", "too-long");
-        return Err(inv.into());
-    }
+    let reason = workflow::reason_of(reason)?;
     // Closing after return needs a closure reason code and keeps a closure
     // record; reopening needs the status before closure: both go through
     // `closure`, whatever page or call asked.
@@ -640,10 +635,7 @@ pub async fn transition(
         crate::closure::reopen_to(store, actor, id, reason.unwrap_or(""), Some(to)).await?;
         return get(store, actor, id).await;
     }
-    // A counsellor who starts the intake of an unassigned referral takes the case.
-    let take = (to == CaseStatus::Intake
-        && before.counsellor_id.is_none()
-        && actor.role == Role::Counsellor)
+    let take = workflow::takes_case(to, before.counsellor_id.is_some(), actor.role)
         .then_some(actor.user_id);
     let ctx = TransitionContext {
         has_counsellor: before.counsellor_id.is_some() || take.is_some(),
