@@ -45,6 +45,13 @@ pub struct TravellerForm {
 /// A booking as typed: for one traveller or the whole family.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schema(examples(json!({"travellers": [{"person_id": "5b0c1e2d-3f4a-4b5c-8d6e-7f8091a2b3c4"}],
+    "segments": [{"carrier": "AC", "flight_number": "AC846", "from": "YYZ", "to": "FRA",
+        "departs_local": "2012-10-15T18:40", "arrives_local": "2012-10-16T08:05"},
+      {"carrier": "LH", "flight_number": "LH1334", "from": "FRA", "to": "BUD",
+        "departs_local": "2012-10-16T10:05", "arrives_local": "2012-10-16T11:35"}],
+    "booking_reference": "QX7P2L", "fare_minor": 148500, "fare_currency": "CAD",
+    "departure_assistance": true, "transit_assistance": true, "arrival_reception": true})))]
 pub struct ItineraryInput {
     pub travellers: Vec<TravellerForm>,
     pub segments: Vec<SegmentForm>,

@@ -43,6 +43,9 @@ pub struct ClaimFacts {
 /// it answer "unknown".
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"programme": "gta-2012", "application_date": "2012-09-01", "residence_region": "GTA",
+    "claim": {"filed_on": "2012-03-01", "outcome": "rejected", "decided_on": "2012-06-01", "designated_country_of_origin": false},
+    "criminality": "none", "compliant_with_conditions": true, "prior_avrr_assistance": false})))]
 pub struct EvaluationInput {
     pub programme: String,
     pub application_date: NaiveDate,

@@ -18,6 +18,9 @@ pub const RELATIONSHIPS: [&str; 6] = ["principal", "spouse", "child", "parent", 
 /// A person as typed by a user or sent by a client: raw strings, not yet trusted.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schema(examples(json!({"given_names": "Ana", "family_name": "Horváth", "sex": "female",
+    "date_of_birth": "1988-04-12", "nationalities": ["HU"], "preferred_languages": ["hu", "en"],
+    "interpreter_needed": true, "phone": "+1 416 555 0134"})))]
 pub struct PersonInput {
     pub given_names: Option<String>,
     pub family_name: Option<String>,

@@ -12,6 +12,9 @@ pub const CONTACT_HOURS: i64 = 24;
 /// The facts as sent: dates as `YYYY-MM-DD` strings, choices as codes; all optional.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schema(examples(json!({"residence_region": "GTA", "claim_filed_on": "2011-05-02", "claim_outcome": "rejected",
+    "irb_decided_on": "2012-01-17", "designated_country_of_origin": false, "removal_order": true,
+    "criminality": "none", "compliant_with_conditions": true, "prior_avrr_assistance": false})))]
 pub struct ReferralInput {
     pub claim_filed_on: Option<String>,
     /// rejected, withdrawn, abandoned, pending or accepted.

@@ -30,6 +30,9 @@ pub const TOPICS: [&str; 6] = [
 /// A session as typed.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schema(examples(json!({"held_on": "2012-09-04", "duration_minutes": 60, "language": "hu",
+    "interpreter": "Toronto Interpreting Services", "topics": ["return_options", "reintegration"],
+    "notes": "Wants to return before the school year; asked about housing support."})))]
 pub struct SessionInput {
     /// `YYYY-MM-DD`.
     pub held_on: Option<String>,

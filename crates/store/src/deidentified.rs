@@ -36,6 +36,8 @@ const PROGRESS_EVERY: u64 = 5_000;
 /// What a user asks for.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schema(examples(json!({"dimensions": ["country_of_return", "sex"], "unit": "people",
+    "period": "2026-Q4", "format": "csv", "hxl": true})))]
 pub struct DeidentifiedRequest {
     /// Dimension ids, in the order wanted: `referral_month`,
     /// `departure_month`, `country_of_return`, `programme`, `status`, `sex`,

@@ -26,6 +26,7 @@ pub const CBSA_WEBHOOK_JOB: &str = "cbsa_webhook";
 /// A departure confirmation as typed.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schema(examples(json!({"boarded_at_local": "2012-10-15T18:10", "version": 1})))]
 pub struct DepartureInput {
     /// When the travellers boarded, in the departure airport's local time
     /// (`YYYY-MM-DDTHH:MM`); now if empty.

@@ -43,16 +43,27 @@ pub struct ExportFilter {
     pub q: Option<String>,
 }
 
-/// What a user asks for.
+/// What a user asks for. Every field may be left out. (Defaults are set on
+/// each field rather than on the struct: a struct-wide default would make
+/// the schema of `filter` a one-member `oneOf` carrying the default, which
+/// client generators cannot read; issue 27.)
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+#[schema(examples(json!({"columns": ["case_number", "status", "country_of_return"], "format": "csv",
+    "hxl": false, "filter": {"status": "departed", "country": "HU"}})))]
 pub struct ExportRequest {
     /// Column ids, in the order wanted.
+    #[serde(default)]
     pub columns: Vec<String>,
     /// `csv` or `xlsx`.
+    #[serde(default)]
     pub format: String,
     /// Add the HXL hashtag row under the header.
+    #[serde(default)]
+    #[schema(default = false)]
     pub hxl: bool,
+    /// The case list's filters; none exports every case the user may see.
+    #[serde(default)]
     pub filter: ExportFilter,
 }
 

@@ -27,6 +27,8 @@ pub(crate) const KIND_HASH: &str = "vulnerabilities.kind";
 /// A vulnerability as typed.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schema(examples(json!({"person_id": "5b0c1e2d-3f4a-4b5c-8d6e-7f8091a2b3c4", "kind": "medical_condition",
+    "details": "Insulin-dependent diabetes", "follow_up": "Two months of insulin and a cool bag for the flight"})))]
 pub struct VulnerabilityInput {
     pub person_id: Option<Uuid>,
     pub kind: Option<String>,
@@ -49,6 +51,9 @@ pub struct Vulnerability {
 /// A fitness check as typed.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schema(examples(json!({"person_id": "5b0c1e2d-3f4a-4b5c-8d6e-7f8091a2b3c4", "status": "fit_with_escort",
+    "checked_at": "2012-10-01T14:30:00Z", "medical_escort": true, "special_assistance": ["WCHR"],
+    "notes": "Escort to carry the insulin."})))]
 pub struct FitnessInput {
     pub person_id: Option<Uuid>,
     /// pending, fit, fit_with_escort or unfit.
@@ -78,6 +83,8 @@ pub struct FitnessCheck {
 /// A travel document as typed.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schema(examples(json!({"person_id": "5b0c1e2d-3f4a-4b5c-8d6e-7f8091a2b3c4", "kind": "emergency_travel_document",
+    "issuing_country": "HU", "etd_requested_on": "2012-09-10", "consulate": "Consulate General of Hungary, Toronto"})))]
 pub struct DocumentInput {
     pub person_id: Option<Uuid>,
     /// passport or emergency_travel_document.

@@ -6,12 +6,16 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// The mission officer's confirmation of arrival.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"arrived_on": "2027-03-14", "place": "Budapest Ferenc Liszt International Airport"})))]
 pub struct ArrivalInput {
+    /// The day the returnee arrived (`YYYY-MM-DD`): not before the
+    /// departure, not in the future. Required.
     #[serde(default)]
     pub arrived_on: Option<NaiveDate>,
     /// Where the returnee arrived (town, airport or border crossing).
+    /// Required, up to 200 characters.
     #[serde(default)]
     pub place: Option<String>,
 }

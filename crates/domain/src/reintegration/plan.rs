@@ -6,14 +6,22 @@ use crate::role::Role;
 use crate::validation::{self, clean, Invalid};
 use serde::{Deserialize, Serialize};
 
-/// One component of a reintegration plan, as submitted.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// One component of a reintegration plan, as submitted. Every field is
+/// required; a missing or unknown one answers 422 naming the field.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"dimension": "social", "category": "housing",
+    "description": "Three months' rent for a flat in Miskolc", "budget": "1500.00"})))]
 pub struct PlanComponentInput {
+    /// `economic`, `social` or `psychosocial` (one the category may serve).
     #[serde(default)]
     pub dimension: Option<String>,
+    /// `housing`, `daily_necessities`, `business_startup`, `education`,
+    /// `vocational_training`, `job_placement`, `medical_care` or
+    /// `psychosocial_support`.
     #[serde(default)]
     pub category: Option<String>,
+    /// What the component pays for (up to 2,000 characters).
     #[serde(default)]
     pub description: Option<String>,
     /// In the programme's currency, in major units as typed (`1500.00`).

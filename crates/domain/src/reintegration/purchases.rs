@@ -9,11 +9,17 @@ use serde::{Deserialize, Serialize};
 
 /// A purchase request, as the mission officer submits it. Amounts and rates
 /// are text as typed; the domain reads them (see [`crate::money`]).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"vendor_id": "7d3f7c1e-2b4a-4c5e-9f1a-0b6e2d8c4a10", "category": "housing",
+    "description": "First month's rent, flat 3, Széchenyi utca 12, Miskolc",
+    "amount": "150000", "currency": "HUF", "rate": "0.0037",
+    "rate_source": "Magyar Nemzeti Bank", "rate_date": "2027-03-20"})))]
 pub struct PurchaseRequestInput {
+    /// A category identifier (see the plan's components). Required.
     #[serde(default)]
     pub category: Option<String>,
+    /// What is bought (up to 2,000 characters). Required.
     #[serde(default)]
     pub description: Option<String>,
     /// The price in local currency, major units (`150000`, `1 234,50`).
@@ -32,8 +38,9 @@ pub struct PurchaseRequestInput {
     /// The day the rate applies to.
     #[serde(default)]
     pub rate_date: Option<NaiveDate>,
-    /// The registered vendor IOM pays (in kind, never cash to the returnee);
-    /// required, checked with [`check_vendor_for_purchase`].
+    /// The registered vendor IOM pays (in kind, never cash to the returnee):
+    /// required, active, in the case's country of return and offering the
+    /// category.
     #[serde(default)]
     pub vendor_id: Option<uuid::Uuid>,
 }

@@ -5,17 +5,21 @@ use crate::validation::{self, clean, Invalid};
 use serde::{Deserialize, Serialize};
 
 /// A local provider, as entered in a country's vendor registry.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"name": "Miskolci Lakásszövetkezet", "country": "HU",
+    "categories": ["housing"], "contact": "+36 46 555 0100"})))]
 pub struct VendorInput {
+    /// Required, up to 200 characters.
     #[serde(default)]
     pub name: Option<String>,
     /// ISO 3166-1 alpha-2.
     #[serde(default)]
     pub country: Option<String>,
-    /// What the vendor provides (category identifiers).
+    /// What the vendor provides (category identifiers, at least one).
     #[serde(default)]
     pub categories: Vec<String>,
+    /// Phone, email or address.
     #[serde(default)]
     pub contact: Option<String>,
 }

@@ -26,6 +26,11 @@ use uuid::Uuid;
 /// What a user sends to open a case.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schema(examples(json!({"programme": "gta-2012", "country_of_return": "HU", "destination_locality": "Miskolc",
+    "principal": {"given_names": "Ana", "family_name": "Horváth", "sex": "female", "date_of_birth": "1988-04-12",
+    "nationalities": ["HU"], "preferred_languages": ["hu"], "interpreter_needed": true},
+    "referral": {"residence_region": "GTA", "claim_filed_on": "2011-05-02", "claim_outcome": "rejected",
+    "irb_decided_on": "2012-01-17", "criminality": "none"}})))]
 pub struct CaseInput {
     /// Programme code; defaults to `gta-2012`.
     pub programme: Option<String>,
@@ -46,6 +51,7 @@ pub struct CaseInput {
 /// `null` clears it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"version": 4, "country_of_return": "HU", "destination_locality": "Debrecen"})))]
 pub struct CaseUpdate {
     /// The version the client read; a stale one is refused.
     pub version: i64,

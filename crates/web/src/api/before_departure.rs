@@ -22,6 +22,9 @@ use serde::Deserialize;
 /// A change to the referral facts.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"version": 1, "facts": {"residence_region": "GTA", "claim_filed_on": "2011-05-02",
+    "claim_outcome": "rejected", "irb_decided_on": "2012-01-17", "designated_country_of_origin": false,
+    "criminality": "none", "compliant_with_conditions": true, "prior_avrr_assistance": false}})))]
 pub struct ReferralUpdate {
     /// The referral's version, or 0 when it has none yet.
     pub version: i64,
@@ -31,6 +34,7 @@ pub struct ReferralUpdate {
 /// Consent for a purpose.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"purpose": "share_with_mission"})))]
 pub struct ConsentBody {
     /// share_with_cbsa, share_with_mission or collect_health_data.
     pub purpose: String,
@@ -39,8 +43,23 @@ pub struct ConsentBody {
 /// Why a consent is withdrawn.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"reason": "The client asked by phone on 12 March to stop sharing."})))]
 pub struct WithdrawBody {
     pub reason: String,
+}
+
+/// An attachment upload (`multipart/form-data`): what it is, and the file.
+// Describes the form only; `upload` reads it field by field.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct AttachmentForm {
+    /// `declaration`, `identity`, `letter` or `other`.
+    #[schema(example = "identity")]
+    pub kind: String,
+    /// A PDF, PNG or JPEG file of at most 10 MB (the type is read from the
+    /// bytes); its name is kept.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
 }
 
 /// The referral facts and contact clock.
@@ -209,7 +228,8 @@ pub async fn list_attachments(
 }
 
 /// Uploads an attachment: multipart fields `kind` and `file`.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/attachments", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/cases/{id}/attachments", operation_id = "upload_attachment", params(("id" = String, Path)),
+    request_body(content = AttachmentForm, content_type = "multipart/form-data"),
     responses((status = 201, body = Attachment), (status = 413, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn upload(
     State(s): State<AppState>,
@@ -251,8 +271,10 @@ pub async fn upload(
 }
 
 /// Downloads an attachment.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/attachments/{aid}", params(("id" = String, Path), ("aid" = String, Path)),
-    responses((status = 200, description = "the file"), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(get, path = "/api/v1/cases/{id}/attachments/{aid}", operation_id = "download_attachment", params(("id" = String, Path), ("aid" = String, Path)),
+    responses((status = 200, description = "The file as it was uploaded", content(
+            (inline(super::Binary) = "application/pdf"), (inline(super::Binary) = "image/png"), (inline(super::Binary) = "image/jpeg"))),
+        (status = 404, body = crate::error::Problem)))]
 pub async fn download(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,

@@ -35,6 +35,8 @@ pub struct CasePage {
 /// A workflow step request.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"to": "counselling", "version": 2}),
+    json!({"to": "withdrawn", "reason": "The client decided to stay with family in Canada", "version": 5})))]
 pub struct TransitionBody {
     /// Target status.
     pub to: String,
@@ -47,6 +49,8 @@ pub struct TransitionBody {
 /// A new family member.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"relationship": "child", "person": {"given_names": "Bence", "family_name": "Horváth",
+    "sex": "male", "date_of_birth": "2009-02-20", "nationalities": ["HU"]}})))]
 pub struct MemberBody {
     /// spouse, child, parent, sibling or other.
     pub relationship: String,
@@ -58,7 +62,7 @@ fn bad(code: &'static str, detail: &str) -> ApiError {
 }
 
 /// Cases in scope, filtered, sorted and paged.
-#[utoipa::path(get, path = "/api/v1/cases",
+#[utoipa::path(get, path = "/api/v1/cases", operation_id = "list_cases",
     params(("status" = Option<String>, Query), ("country" = Option<String>, Query), ("programme" = Option<String>, Query),
            ("counsellor_id" = Option<String>, Query), ("q" = Option<String>, Query), ("sort" = Option<String>, Query, description = "updated_at, case_number, name, status or referred_at"),
            ("desc" = Option<bool>, Query), ("page" = Option<i64>, Query), ("per_page" = Option<i64>, Query)),
@@ -114,7 +118,7 @@ pub async fn list(
 }
 
 /// Opens a case (status `referred`) with a new or existing principal applicant.
-#[utoipa::path(post, path = "/api/v1/cases", request_body = CaseInput,
+#[utoipa::path(post, path = "/api/v1/cases", operation_id = "create_case", request_body = CaseInput,
     responses((status = 201, body = CaseDetail), (status = 422, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -128,7 +132,7 @@ pub async fn create(
 }
 
 /// One case with its people and timeline (404 when out of scope). The read is audited.
-#[utoipa::path(get, path = "/api/v1/cases/{id}", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/cases/{id}", operation_id = "get_case", params(("id" = String, Path)),
     responses((status = 200, body = CaseDetail), (status = 404, body = crate::error::Problem)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -142,7 +146,7 @@ pub async fn get(
 }
 
 /// Changes country of return, locality or counsellor; a stale `version` answers 409.
-#[utoipa::path(patch, path = "/api/v1/cases/{id}", params(("id" = String, Path)), request_body = CaseUpdate,
+#[utoipa::path(patch, path = "/api/v1/cases/{id}", operation_id = "update_case", params(("id" = String, Path)), request_body = CaseUpdate,
     responses((status = 200, body = CaseDetail), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn update(
     State(state): State<AppState>,

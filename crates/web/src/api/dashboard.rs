@@ -18,7 +18,7 @@ use std::collections::HashMap;
 /// counts below `suppressed_below` are `null`. Amounts are in minor units.
 ///
 /// Who may: every role with a panel; admins and auditors are refused (403).
-#[utoipa::path(get, path = "/api/v1/dashboard",
+#[utoipa::path(get, path = "/api/v1/dashboard", operation_id = "get_dashboard",
     params(("period" = Option<String>, Query, description = "2026-10, 2026-Q4 or 2026-10-01..2026-12-31"),
            ("from" = Option<String>, Query, description = "YYYY-MM-DD"), ("to" = Option<String>, Query, description = "YYYY-MM-DD"),
            ("programme" = Option<String>, Query, description = "programme code, e.g. gta-2012"),

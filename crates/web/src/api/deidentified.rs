@@ -62,7 +62,7 @@ fn request_of(body: Value) -> Result<DeidentifiedRequest, ApiError> {
 /// `/api/v1/exports/{id}/file`.
 ///
 /// Who may: analysts and supervisors.
-#[utoipa::path(post, path = "/api/v1/exports/deidentified", request_body = DeidentifiedRequest,
+#[utoipa::path(post, path = "/api/v1/exports/deidentified", operation_id = "create_deidentified_export", request_body = DeidentifiedRequest,
     responses((status = 202, body = Export), (status = 422, body = crate::error::Problem),
         (status = 403, body = crate::error::Problem)))]
 pub async fn create(

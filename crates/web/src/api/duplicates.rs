@@ -37,6 +37,7 @@ pub struct MergePage {
 /// Which of the pair stays, and the versions of both as read.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"kept": "5b0c1e2d-3f4a-4b5c-8d6e-7f8091a2b3c4", "kept_version": 3, "merged_version": 1})))]
 pub struct MergeBody {
     /// `a` or `b` of the path: the person who stays.
     pub kept: Uuid,
@@ -45,7 +46,7 @@ pub struct MergeBody {
 }
 
 /// Candidate pairs in scope, `likely` first (`level` filters).
-#[utoipa::path(get, path = "/api/v1/duplicates",
+#[utoipa::path(get, path = "/api/v1/duplicates", operation_id = "list_duplicates",
     params(("level" = Option<String>, Query, description = "likely or possible"), ("limit" = Option<i64>, Query), ("offset" = Option<i64>, Query)),
     responses((status = 200, body = CandidatePage), (status = 403, body = crate::error::Problem)))]
 pub async fn list(

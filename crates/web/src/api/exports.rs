@@ -16,7 +16,7 @@ use homeward_store::exports::{self, Export, ExportRequest};
 /// Queues an export of the case list: the chosen columns (ids of the
 /// catalogue), `csv` or `xlsx`, the optional HXL row and the list's filters.
 /// Poll `GET /api/v1/exports/{id}` until `status` is `done`.
-#[utoipa::path(post, path = "/api/v1/exports", request_body = ExportRequest,
+#[utoipa::path(post, path = "/api/v1/exports", operation_id = "create_export", request_body = ExportRequest,
     responses((status = 202, body = Export), (status = 422, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
 pub async fn create(
     State(s): State<AppState>,
@@ -34,7 +34,7 @@ pub async fn create(
 }
 
 /// One of the user's exports: status and progress.
-#[utoipa::path(get, path = "/api/v1/exports/{id}", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/exports/{id}", operation_id = "get_export", params(("id" = String, Path)),
     responses((status = 200, body = Export), (status = 404, body = crate::error::Problem)))]
 pub async fn get(
     State(s): State<AppState>,
@@ -46,8 +46,11 @@ pub async fn get(
 }
 
 /// The finished file, streamed (audited).
-#[utoipa::path(get, path = "/api/v1/exports/{id}/file", params(("id" = String, Path)),
-    responses((status = 200, content_type = "text/csv", body = Vec<u8>), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(get, path = "/api/v1/exports/{id}/file", operation_id = "download_export", params(("id" = String, Path)),
+    responses((status = 200, description = "The file, as the export's `format` says", content(
+            (String = "text/csv"),
+            (inline(super::Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 404, body = crate::error::Problem)))]
 pub async fn file(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,

@@ -21,12 +21,41 @@ use serde::Deserialize;
 /// Query parameters of `POST /api/v1/persons/import`.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct ImportParams {
     /// Check and count every row; write nothing.
     pub dry_run: bool,
     /// Column renaming, `from,to` pairs separated by `;` (for a `text/csv`
     /// body; a multipart form may send a `mapping` field instead).
+    #[param(example = "Ref,external_id;Surname,family_name")]
     pub mapping: Option<String>,
+}
+
+/// A list of persons to import, as a multipart form (`multipart/form-data`).
+// Describes the form only; `read_body` reads it field by field, streaming
+// the file.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ImportForm {
+    /// The CSV list: UTF-8, a header row (docs/adr/0030); up to 100 MB.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+    /// Column renaming, one `from,to` pair a line; takes the place of the
+    /// `mapping` query parameter.
+    #[schema(value_type = String, required = false, example = "Ref,external_id\nSurname,family_name")]
+    pub mapping: Option<String>,
+    /// `true` (or `1`, `on`, `yes`, in any case): check and count every row,
+    /// write nothing.
+    #[schema(value_type = bool, required = false, example = true)]
+    pub dry_run: Option<bool>,
+}
+
+/// Whether a form's `dry_run` field says yes.
+fn says_yes(v: &str) -> bool {
+    matches!(
+        v.trim().to_ascii_lowercase().as_str(),
+        "1" | "true" | "on" | "yes"
+    )
 }
 
 fn too_large() -> ApiError {
@@ -92,7 +121,7 @@ async fn read_body(
                 Some("mapping") => mapping = Some(field.text().await.map_err(status_of)?),
                 Some("dry_run") => {
                     let v = field.text().await.map_err(status_of)?;
-                    dry_run = matches!(v.trim(), "1" | "true" | "on" | "yes");
+                    dry_run = says_yes(&v);
                 }
                 _ => {}
             }
@@ -128,8 +157,10 @@ async fn read_body(
 /// with a `file` field (and optional `mapping`, `dry_run`). Up to 100 MB
 /// (413 above). Answers 202 with the import and its `Location`; poll it
 /// until `status` is `done`, `refused` or `failed`. Supervisors only.
-#[utoipa::path(post, path = "/api/v1/persons/import", params(ImportParams),
-    request_body(content = String, content_type = "text/csv", description = "The CSV list, or a multipart form with `file`, `mapping`, `dry_run`"),
+#[utoipa::path(post, path = "/api/v1/persons/import", operation_id = "import_persons", params(ImportParams),
+    request_body(description = "The CSV list itself, or a multipart form with the file", content(
+        (inline(super::Binary) = "text/csv", example = json!("external_id,given_names,family_name,date_of_birth,nationality\nW1,Ana,Pop,1990-01-02,RO\n")),
+        (ImportForm = "multipart/form-data"))),
     responses((status = 202, body = PersonImport, headers(("location" = String, description = "The import's URL"))),
         (status = 403, body = crate::error::Problem), (status = 413, body = crate::error::Problem),
         (status = 415, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
@@ -176,7 +207,7 @@ pub async fn create(
 /// One of the caller's imports: status, progress (`rows_done` of
 /// `total_rows`), the counts, why a file was refused, and whether a report
 /// can be downloaded. Supervisors, their own imports only.
-#[utoipa::path(get, path = "/api/v1/persons/import/{id}", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/persons/import/{id}", operation_id = "get_import", params(("id" = String, Path)),
     responses((status = 200, body = PersonImport), (status = 404, body = crate::error::Problem)))]
 pub async fn get(
     State(s): State<AppState>,
@@ -193,8 +224,9 @@ pub async fn get(
 /// The report of invalid rows of one of the caller's imports (CSV: `line,
 /// external_id, field, code, problem`); 404 when there is none or it
 /// expired. The download is audited. Supervisors, their own imports only.
-#[utoipa::path(get, path = "/api/v1/persons/import/{id}/report", params(("id" = String, Path)),
-    responses((status = 200, content_type = "text/csv", body = Vec<u8>), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(get, path = "/api/v1/persons/import/{id}/report", operation_id = "download_import_report", params(("id" = String, Path)),
+    responses((status = 200, content_type = "text/csv", body = String, description = "The report (CSV, UTF-8)"),
+        (status = 404, body = crate::error::Problem)))]
 pub async fn report(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,

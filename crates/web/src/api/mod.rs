@@ -90,7 +90,10 @@ use utoipa_swagger_ui::SwaggerUi;
         homeward_store::surveys::Survey, homeward_store::closure::Closure,
         reintegration::Amount, reintegration::LocalAnswer, reintegration::LedgerAnswer, reintegration::ApprovalBody,
         reintegration::DecisionBody, reintegration::ActiveBody, reintegration::FollowUpBody, reintegration::SurveyBody,
-        reintegration::CloseBody, reintegration::ReopenBody,
+        reintegration::CloseBody, reintegration::ReopenBody, reintegration::PaymentForm,
+        homeward_domain::reintegration::ArrivalInput, homeward_domain::reintegration::PlanComponentInput,
+        homeward_domain::reintegration::PurchaseRequestInput, homeward_domain::reintegration::VendorInput,
+        before_departure::AttachmentForm, import::ImportForm,
         homeward_store::import::jobs::PersonImport,
         homeward_store::exports::Export, homeward_store::exports::ExportRequest, homeward_store::exports::ExportFilter,
         homeward_store::deidentified::DeidentifiedRequest, homeward_domain::deidentify::Spec,
@@ -109,6 +112,23 @@ use utoipa_swagger_ui::SwaggerUi;
     security(("bearer" = []))
 )]
 pub struct ApiDoc;
+
+/// The bytes of a file, downloaded or sent as the whole body: `{"type":
+/// "string", "format": "binary"}`, which client generators read as a file.
+/// Used inline, under the media type really sent.
+pub struct Binary;
+
+impl utoipa::PartialSchema for Binary {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Binary {}
 
 struct BearerAuth;
 
@@ -397,4 +417,169 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .nest("/api/v1", v1)
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", ApiDoc::openapi()))
+}
+
+/// What client generators and validators need of the document (issue 27).
+/// `scripts/api-client-check` proves it with the real tools; these catch the
+/// same mistakes in `cargo test`, without Python.
+#[cfg(test)]
+mod document_tests {
+    use super::ApiDoc;
+    use serde_json::Value;
+    use std::collections::{BTreeMap, BTreeSet};
+    use utoipa::OpenApi;
+
+    fn doc() -> Value {
+        serde_json::to_value(ApiDoc::openapi()).unwrap()
+    }
+
+    fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
+        let mut ops = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                if ["get", "put", "post", "patch", "delete"].contains(&method.as_str()) {
+                    ops.push((method.clone(), path.clone(), op));
+                }
+            }
+        }
+        ops
+    }
+
+    /// The schema a `$ref` names, or the schema itself.
+    fn resolve<'a>(doc: &'a Value, s: &'a Value) -> &'a Value {
+        match s["$ref"].as_str() {
+            Some(r) => &doc["components"]["schemas"][r.rsplit('/').next().unwrap()],
+            None => s,
+        }
+    }
+
+    #[test]
+    fn operation_ids_are_unique() {
+        let doc = doc();
+        let mut seen = BTreeMap::new();
+        for (method, path, op) in operations(&doc) {
+            let id = op["operationId"].as_str().unwrap().to_string();
+            if let Some(other) = seen.insert(id.clone(), format!("{method} {path}")) {
+                panic!("operationId {id} of {method} {path} is also {other}'s");
+            }
+        }
+    }
+
+    #[test]
+    fn parameters_are_where_they_are() {
+        let doc = doc();
+        for (method, path, op) in operations(&doc) {
+            let in_template: BTreeSet<&str> = path
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+                .collect();
+            let mut declared = BTreeSet::new();
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let name = p["name"].as_str().unwrap();
+                match p["in"].as_str().unwrap() {
+                    "path" => {
+                        assert!(
+                            in_template.contains(name),
+                            "{method} {path}: `{name}` is declared in the path but is not in it"
+                        );
+                        assert_eq!(p["required"], true, "{method} {path}: {name}");
+                        declared.insert(name);
+                    }
+                    "query" | "header" | "cookie" => {}
+                    other => panic!("{method} {path}: {name} in {other}"),
+                }
+            }
+            assert_eq!(declared, in_template, "{method} {path}: path parameters");
+        }
+    }
+
+    #[test]
+    fn no_one_member_one_of() {
+        fn walk(v: &Value, at: &str) {
+            match v {
+                Value::Object(m) => {
+                    if let Some(Value::Array(items)) = m.get("oneOf") {
+                        assert!(items.len() > 1, "a one-member oneOf at {at}: {v}");
+                    }
+                    for (k, v) in m {
+                        walk(v, &format!("{at}/{k}"));
+                    }
+                }
+                Value::Array(items) => {
+                    for (i, v) in items.iter().enumerate() {
+                        walk(v, &format!("{at}/{i}"));
+                    }
+                }
+                _ => {}
+            }
+        }
+        walk(&doc(), "");
+    }
+
+    #[test]
+    fn request_bodies_are_typed_with_examples() {
+        let doc = doc();
+        let mut bodies = 0;
+        for (method, path, op) in operations(&doc) {
+            let Some(content) = op["requestBody"]["content"].as_object() else {
+                continue;
+            };
+            for (media, m) in content {
+                bodies += 1;
+                let s = resolve(&doc, &m["schema"]);
+                let at = format!("{method} {path} ({media})");
+                match media.as_str() {
+                    "application/json" | "multipart/form-data" => {
+                        let props = s["properties"].as_object();
+                        assert!(
+                            props.is_some_and(|p| !p.is_empty()),
+                            "{at}: the body's fields are not described: {s}"
+                        );
+                        if media == "application/json" {
+                            assert!(
+                                s["examples"].is_array() || m["example"].is_object(),
+                                "{at}: no example"
+                            );
+                        }
+                        for (name, p) in props.unwrap() {
+                            if media == "multipart/form-data" {
+                                let binary = p["format"] == "binary";
+                                assert!(
+                                    binary || p.get("example").is_some(),
+                                    "{at}: form field {name} has no example"
+                                );
+                            }
+                        }
+                    }
+                    "text/csv" => {
+                        assert_eq!(s["type"], "string", "{at}");
+                        assert!(m["example"].is_string(), "{at}: no example");
+                    }
+                    other => panic!("{at}: unexpected media type {other}"),
+                }
+            }
+        }
+        assert!(bodies > 30, "{bodies} request bodies");
+    }
+
+    #[test]
+    fn files_are_strings_with_their_media_types() {
+        let doc = doc();
+        for (method, path, op) in operations(&doc) {
+            for (status, r) in op["responses"].as_object().unwrap() {
+                for (media, m) in r["content"].as_object().into_iter().flatten() {
+                    if media.ends_with("json") {
+                        continue;
+                    }
+                    let at = format!("{method} {path} {status} ({media})");
+                    assert_eq!(m["schema"]["type"], "string", "{at}: {}", m["schema"]);
+                    if !media.starts_with("text/") {
+                        assert_eq!(m["schema"]["format"], "binary", "{at}");
+                    }
+                }
+            }
+        }
+        let letter = &doc["paths"]["/api/v1/letters/{id}"]["get"]["responses"]["200"];
+        assert!(letter["content"]["application/pdf"].is_object(), "{letter}");
+    }
 }

@@ -28,13 +28,15 @@ pub struct PersonPage {
 /// An update: the version read, and the new values.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"version": 2, "person": {"given_names": "Ana", "family_name": "Horváth", "sex": "female",
+    "date_of_birth": "1988-04-12", "nationalities": ["HU"], "phone": "+1 416 555 0199"}})))]
 pub struct PersonUpdate {
     pub version: i64,
     pub person: PersonInput,
 }
 
 /// Persons in scope, optionally matching `q` (any name or number).
-#[utoipa::path(get, path = "/api/v1/persons",
+#[utoipa::path(get, path = "/api/v1/persons", operation_id = "list_persons",
     params(("q" = Option<String>, Query), ("limit" = Option<i64>, Query), ("offset" = Option<i64>, Query)),
     responses((status = 200, body = PersonPage), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
 pub async fn list(
@@ -60,7 +62,7 @@ pub async fn list(
 }
 
 /// Registers a person who is on no case yet.
-#[utoipa::path(post, path = "/api/v1/persons", request_body = PersonInput,
+#[utoipa::path(post, path = "/api/v1/persons", operation_id = "create_person", request_body = PersonInput,
     responses((status = 201, body = Person), (status = 422, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -74,7 +76,7 @@ pub async fn create(
 }
 
 /// One person (404 when out of scope).
-#[utoipa::path(get, path = "/api/v1/persons/{id}", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/persons/{id}", operation_id = "get_person", params(("id" = String, Path)),
     responses((status = 200, body = Person), (status = 404, body = crate::error::Problem)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -88,7 +90,7 @@ pub async fn get(
 }
 
 /// Replaces a person's details; a stale `version` answers 409 and changes nothing.
-#[utoipa::path(put, path = "/api/v1/persons/{id}", params(("id" = String, Path)), request_body = PersonUpdate,
+#[utoipa::path(put, path = "/api/v1/persons/{id}", operation_id = "update_person", params(("id" = String, Path)), request_body = PersonUpdate,
     responses((status = 200, body = Person), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn update(
     State(state): State<AppState>,

@@ -97,6 +97,7 @@ impl From<Ledger> for LedgerAnswer {
 /// A plan approval.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"version": 3})))]
 pub struct ApprovalBody {
     /// The plan version the supervisor saw (409 if stale).
     pub version: i64,
@@ -105,6 +106,8 @@ pub struct ApprovalBody {
 /// A purchase decision.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"to": "approved", "version": 1}),
+    json!({"to": "rejected", "reason": "The vendor's quote is older than 30 days", "version": 1})))]
 pub struct DecisionBody {
     /// approved, rejected, cancelled or delivered (payment has its own endpoint).
     pub to: String,
@@ -116,14 +119,17 @@ pub struct DecisionBody {
 /// Switching a vendor off or on.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"active": false})))]
 pub struct ActiveBody {
     pub active: bool,
 }
 
 /// The vendor filter.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VendorParams {
     /// ISO 3166-1 alpha-2.
+    #[param(example = "HU")]
     pub country: Option<String>,
     /// Include vendors switched off.
     pub include_inactive: Option<bool>,
@@ -132,6 +138,8 @@ pub struct VendorParams {
 /// A follow-up record.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"held_on": "2027-06-14", "outcome": "reached", "contact_mode": "phone",
+    "notes": "Working at the bakery; the rent is paid until September.", "version": 1})))]
 pub struct FollowUpBody {
     pub held_on: Option<chrono::NaiveDate>,
     /// reached, not_reached, rescheduled or refused.
@@ -148,6 +156,8 @@ pub struct FollowUpBody {
 /// An RSS survey.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"surveyed_on": "2027-09-14",
+    "answers": {"income_sufficiency": "mostly", "employment": "regular", "debt": "repayable"}})))]
 pub struct SurveyBody {
     pub surveyed_on: Option<chrono::NaiveDate>,
     /// Indicator id → answer value, as the questionnaire defines them.
@@ -157,6 +167,7 @@ pub struct SurveyBody {
 /// A closure.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"reason": "support_period_ended", "note": "Twelve months of support completed."})))]
 pub struct CloseBody {
     /// support_period_ended, no_longer_meets_criteria, opted_out,
     /// left_the_area, died, re_migrated or lost_contact.
@@ -167,8 +178,24 @@ pub struct CloseBody {
 /// A reopening.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"reason": "Closed by mistake: the returnee was reached on 3 October."})))]
 pub struct ReopenBody {
     pub reason: String,
+}
+
+/// A payment (`multipart/form-data`): the receipt, and the purchase
+/// version the client saw.
+// Describes the form only; `pay` reads it field by field.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct PaymentForm {
+    /// The receipt: a PDF, PNG or JPEG file of at most 10 MB (the type is
+    /// read from the bytes).
+    #[schema(value_type = String, format = Binary)]
+    pub receipt: Vec<u8>,
+    /// The purchase version the client saw (409 if stale); optional.
+    #[schema(value_type = i64, required = false, example = 2)]
+    pub version: Option<i64>,
 }
 
 /// The arrival, if confirmed (mission officer, supervisor, finance).
@@ -186,7 +213,7 @@ pub async fn get_arrival(
 /// Confirms arrival: `{"arrived_on": "2027-03-14", "place": "Budapest"}`
 /// (mission officer of the country; the case becomes reintegrating).
 #[utoipa::path(post, path = "/api/v1/cases/{id}/arrival", params(("id" = String, Path)),
-    request_body(content = Object, description = "arrived_on (date), place"),
+    request_body = ArrivalInput,
     responses((status = 201, body = Arrival), (status = 422, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
 pub async fn confirm_arrival(
     State(s): State<AppState>,
@@ -216,7 +243,7 @@ pub async fn get_plan(
 /// Adds a component: `{"dimension": "economic", "category": "housing",
 /// "description": "...", "budget": "500.00"}` (mission officer; within the entitlement).
 #[utoipa::path(post, path = "/api/v1/cases/{id}/plan/components", params(("id" = String, Path)),
-    request_body(content = Object, description = "dimension, category, description, budget (major units as text)"),
+    request_body = PlanComponentInput,
     responses((status = 201, body = Plan), (status = 422, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
 pub async fn add_component(
     State(s): State<AppState>,
@@ -292,7 +319,7 @@ pub async fn list_purchases(
 /// "amount": "150000", "currency": "HUF", "rate": "0.0037",
 /// "rate_source": "...", "rate_date": "2027-03-20"}`.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/purchases", params(("id" = String, Path)),
-    request_body(content = Object, description = "vendor_id, category, description, amount, currency, rate, rate_source, rate_date"),
+    request_body = PurchaseRequestInput,
     responses((status = 201, body = Purchase), (status = 422, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
 pub async fn request_purchase(
     State(s): State<AppState>,
@@ -321,7 +348,7 @@ pub async fn get_purchase(
 
 /// Approves, rejects or cancels (finance, never the requester) or confirms
 /// delivery (mission officer). Approval is refused past the entitlement.
-#[utoipa::path(post, path = "/api/v1/purchases/{id}/decision", params(("id" = String, Path)), request_body = DecisionBody,
+#[utoipa::path(post, path = "/api/v1/purchases/{id}/decision", operation_id = "decide_purchase", params(("id" = String, Path)), request_body = DecisionBody,
     responses((status = 200, body = Purchase), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn decide(
     State(s): State<AppState>,
@@ -354,8 +381,8 @@ pub async fn decide(
 
 /// Records the payment with its receipt (finance, never the requester):
 /// multipart with `receipt` (PDF, PNG or JPEG) and optional `version`.
-#[utoipa::path(post, path = "/api/v1/purchases/{id}/payment", params(("id" = String, Path)),
-    request_body(content_type = "multipart/form-data", description = "receipt (file), version"),
+#[utoipa::path(post, path = "/api/v1/purchases/{id}/payment", operation_id = "pay_purchase", params(("id" = String, Path)),
+    request_body(content = PaymentForm, content_type = "multipart/form-data"),
     responses((status = 200, body = Purchase), (status = 413, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn pay(
     State(s): State<AppState>,
@@ -402,8 +429,10 @@ pub async fn pay(
 }
 
 /// The payment's receipt (finance, supervisor, the mission officer of the country).
-#[utoipa::path(get, path = "/api/v1/purchases/{id}/receipt", params(("id" = String, Path)),
-    responses((status = 200, description = "the file"), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(get, path = "/api/v1/purchases/{id}/receipt", operation_id = "download_receipt", params(("id" = String, Path)),
+    responses((status = 200, description = "The receipt as it was uploaded", content(
+            (inline(super::Binary) = "application/pdf"), (inline(super::Binary) = "image/png"), (inline(super::Binary) = "image/jpeg"))),
+        (status = 404, body = crate::error::Problem)))]
 pub async fn receipt(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,
@@ -437,7 +466,7 @@ pub async fn list_vendors(
 /// Registers a vendor: `{"name": ..., "country": "HU", "categories":
 /// ["housing"], "contact": ...}` (mission officer of that country, finance).
 #[utoipa::path(post, path = "/api/v1/vendors",
-    request_body(content = Object, description = "name, country, categories, contact"),
+    request_body = VendorInput,
     responses((status = 201, body = Vendor), (status = 422, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
 pub async fn create_vendor(
     State(s): State<AppState>,

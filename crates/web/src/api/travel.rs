@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 /// A no-show, postponement or cancellation.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"kind": "postponed", "reason": "The travel document was not ready in time", "version": 2})))]
 pub struct ChangeBody {
     /// no_show, postponed or cancelled.
     pub kind: String,
@@ -31,6 +32,7 @@ pub struct ChangeBody {
 /// A letter to make.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"kind": "application", "lang": "en"})))]
 pub struct LetterBody {
     /// application, travel-letter, departure-confirmation or reintegration-certificate.
     pub kind: String,
@@ -50,6 +52,7 @@ pub struct AirportAnswer {
 
 /// The period of a manifest query.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ManifestParams {
     /// Start (RFC 3339); default now minus 12 hours.
     pub from: Option<chrono::DateTime<chrono::Utc>>,
@@ -59,12 +62,16 @@ pub struct ManifestParams {
 
 /// The search text.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AirportParams {
+    /// An IATA code, a city or part of an airport's name (up to 64
+    /// characters are read); none answers an empty list. At most 20 airports.
+    #[param(example = "Budapest")]
     pub q: Option<String>,
 }
 
 /// The case's itineraries, newest first (IOM Toronto, CBSA, the mission, finance).
-#[utoipa::path(get, path = "/api/v1/cases/{id}/itineraries", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/cases/{id}/itineraries", operation_id = "list_itineraries", params(("id" = String, Path)),
     responses((status = 200, body = [Itinerary]), (status = 404, body = crate::error::Problem)))]
 pub async fn list(
     State(s): State<AppState>,
@@ -93,7 +100,7 @@ pub async fn book(
 }
 
 /// One itinerary.
-#[utoipa::path(get, path = "/api/v1/itineraries/{id}", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/itineraries/{id}", operation_id = "get_itinerary", params(("id" = String, Path)),
     responses((status = 200, body = Itinerary), (status = 404, body = crate::error::Problem)))]
 pub async fn get(
     State(s): State<AppState>,
@@ -202,7 +209,8 @@ pub async fn make_letter(
 
 /// The letter's PDF (for those who may read that kind).
 #[utoipa::path(get, path = "/api/v1/letters/{id}", params(("id" = String, Path)),
-    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, content_type = "application/pdf", body = inline(super::Binary), description = "The PDF"),
+        (status = 404, body = crate::error::Problem)))]
 pub async fn download_letter(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,
