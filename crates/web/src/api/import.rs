@@ -225,7 +225,7 @@ pub async fn get(
 /// external_id, field, code, problem`); 404 when there is none or it
 /// expired. The download is audited. Supervisors, their own imports only.
 #[utoipa::path(get, path = "/api/v1/persons/import/{id}/report", operation_id = "download_import_report", params(("id" = String, Path)),
-    responses((status = 200, content_type = "text/csv", body = String, description = "The report (CSV, UTF-8)"),
+    responses((status = 200, content_type = "text/csv", body = inline(super::Binary), description = "The report (CSV, UTF-8)"),
         (status = 404, body = crate::error::Problem)))]
 pub async fn report(
     State(s): State<AppState>,
