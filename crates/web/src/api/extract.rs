@@ -40,6 +40,27 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// Typed query parameters. A value that does not parse (`?include_inactive=maybe`,
+/// `?to=`) answers 400 `invalid-parameter` as a problem document, not
+/// axum's plain-text rejection.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(rej) => Err(
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid-parameter").detail(rej.body_text())
+            ),
+        }
+    }
+}
+
 /// Parses an id from the path; a malformed id is simply not found.
 pub fn parse_id(s: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(s).map_err(|_| ApiError::not_found())

@@ -3,12 +3,12 @@
 //! the body is read. An import, its progress and its report are visible to
 //! whoever started it only (404 for anyone else).
 
-use super::extract::parse_id;
+use super::extract::{parse_id, ApiQuery};
 use crate::auth::ApiUser;
 use crate::error::ApiError;
 use crate::pages::import::MAX_UPLOAD;
 use crate::AppState;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -167,7 +167,7 @@ async fn read_body(
 pub async fn create(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,
-    Query(q): Query<ImportParams>,
+    ApiQuery(q): ApiQuery<ImportParams>,
     req: Request,
 ) -> Result<Response, ApiError> {
     // Role before the body.

@@ -3,11 +3,11 @@
 //! Who may use each: see `pages::reintegration`, `pages::monitoring` and
 //! `pages::vendors`; the store enforces it, so the API and the pages agree.
 
-use super::extract::{parse_id, ApiJson};
+use super::extract::{parse_id, ApiJson, ApiQuery};
 use crate::auth::ApiUser;
 use crate::error::ApiError;
 use crate::AppState;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
@@ -449,7 +449,7 @@ pub async fn receipt(
 pub async fn list_vendors(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,
-    Query(q): Query<VendorParams>,
+    ApiQuery(q): ApiQuery<VendorParams>,
 ) -> Result<Json<Vec<Vendor>>, ApiError> {
     let country = q.country.map(|c| c.trim().to_uppercase());
     Ok(Json(

@@ -2,11 +2,11 @@
 //! and the airport search. Who may use each: see `pages::travel`; the store
 //! enforces it, so the API and the pages agree.
 
-use super::extract::{parse_id, ApiJson};
+use super::extract::{parse_id, ApiJson, ApiQuery};
 use crate::auth::ApiUser;
 use crate::error::ApiError;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
@@ -155,7 +155,7 @@ pub async fn confirm(
 pub async fn manifests(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,
-    Query(q): Query<ManifestParams>,
+    ApiQuery(q): ApiQuery<ManifestParams>,
 ) -> Result<Json<Vec<ManifestFlight>>, ApiError> {
     let from = q
         .from
@@ -249,7 +249,7 @@ pub async fn mark_read(
     responses((status = 200, body = [AirportAnswer])))]
 pub async fn airports(
     ApiUser(_a): ApiUser,
-    Query(q): Query<AirportParams>,
+    ApiQuery(q): ApiQuery<AirportParams>,
 ) -> Json<Vec<AirportAnswer>> {
     let q: String = q.q.unwrap_or_default().chars().take(64).collect();
     Json(
