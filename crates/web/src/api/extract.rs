@@ -54,9 +54,10 @@ impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for
     ) -> Result<Self, Self::Rejection> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
-            Err(rej) => Err(
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid-parameter").detail(rej.body_text())
-            ),
+            Err(rej) => {
+                Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid-parameter")
+                    .detail(rej.body_text()))
+            }
         }
     }
 }

@@ -3,11 +3,11 @@
 //! anyone's. Someone else's token reads as not found. Tokens are created
 //! by the operator (`homeward token create`); the API never shows a secret.
 
-use super::extract::parse_id;
+use super::extract::{parse_id, ApiQuery};
 use crate::auth::ApiUser;
 use crate::error::ApiError;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use homeward_store::tokens::{self, TokenInfo};
 use serde::Deserialize;
@@ -22,13 +22,13 @@ pub struct TokenQuery {
 
 /// The caller's API tokens (or, for an admin, `user_id`'s), newest first,
 /// with their name, dates and state; never the secret. Any staff role.
-#[utoipa::path(get, path = "/api/v1/tokens", params(TokenQuery),
+#[utoipa::path(get, path = "/api/v1/tokens", operation_id = "list_tokens", params(TokenQuery),
     responses((status = 200, body = Vec<TokenInfo>), (status = 403, body = crate::error::Problem),
               (status = 404, body = crate::error::Problem)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(a): ApiUser,
-    Query(q): Query<TokenQuery>,
+    ApiQuery(q): ApiQuery<TokenQuery>,
 ) -> Result<Json<Vec<TokenInfo>>, ApiError> {
     let list = match q
         .user_id
@@ -44,7 +44,7 @@ pub async fn list(
 
 /// Revokes a token at once: the caller's own (including the one in use),
 /// or anyone's for an admin. Revoking a revoked token changes nothing.
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", params(("id" = String, Path)),
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", operation_id = "revoke_token", params(("id" = String, Path)),
     responses((status = 200, body = TokenInfo, description = "the token, now revoked"),
               (status = 404, body = crate::error::Problem)))]
 pub async fn revoke(
