@@ -121,6 +121,7 @@ def scenario(base_url: str, tokens: dict[str, str]) -> int:
     from homeward_api_client.api.exports import create_export, download_export, get_export
     from homeward_api_client.api.import_ import get_import, import_persons
     from homeward_api_client.api.misc import me
+    from homeward_api_client.api.tokens import list_tokens
     from homeward_api_client.api.reintegration import (
         decide_purchase,
         download_receipt,
@@ -177,12 +178,15 @@ def scenario(base_url: str, tokens: dict[str, str]) -> int:
         expect(p.status == code, f"{what}: problem status {p.status}")
         return p
 
-    @check("tokens sign in as their users (GET /me)")
+    @check("tokens sign in as their users (GET /me, GET /tokens)")
     def _():
         for role, c, want in [("supervisor", sup, "supervisor"), ("mission", mission, "mission_officer"),
                               ("finance", finance, "finance")]:
             u = expect_status(me.sync_detailed(client=c), 200, f"me as {role}")
             expect(u.role == want, f"{role}: role {u.role}")
+        mine = expect_status(list_tokens.sync_detailed(client=sup), 200, "tokens")
+        expect(any(t.name == "api-client-check" and t.expires_at for t in mine), f"tokens {mine}")
+        expect(all(tokens["supervisor"] not in str(t.to_dict()) for t in mine), "never the secret")
         anonymous = Client(base_url=base_url, timeout=timeout)
         problem(list_cases.sync_detailed(client=anonymous), 401, "no token")
         wrong = AuthenticatedClient(base_url=base_url, token="not-a-token", timeout=timeout)
