@@ -273,7 +273,7 @@ pub async fn upload(
 /// Downloads an attachment.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/attachments/{aid}", operation_id = "download_attachment", params(("id" = String, Path), ("aid" = String, Path)),
     responses((status = 200, description = "The file as it was uploaded", content(
-            (inline(super::Binary) = "application/pdf"), (inline(super::Binary) = "image/png"), (inline(super::Binary) = "image/jpeg"))),
+            (inline(super::schema::Binary) = "application/pdf"), (inline(super::schema::Binary) = "image/png"), (inline(super::schema::Binary) = "image/jpeg"))),
         (status = 404, body = crate::error::Problem)))]
 pub async fn download(
     State(s): State<AppState>,

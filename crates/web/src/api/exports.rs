@@ -48,8 +48,8 @@ pub async fn get(
 /// The finished file, streamed (audited).
 #[utoipa::path(get, path = "/api/v1/exports/{id}/file", operation_id = "download_export", params(("id" = String, Path)),
     responses((status = 200, description = "The file, as the export's `format` says", content(
-            (inline(super::Binary) = "text/csv"),
-            (inline(super::Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+            (inline(super::schema::Binary) = "text/csv"),
+            (inline(super::schema::Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 404, body = crate::error::Problem)))]
 pub async fn file(
     State(s): State<AppState>,

@@ -159,7 +159,7 @@ async fn read_body(
 /// until `status` is `done`, `refused` or `failed`. Supervisors only.
 #[utoipa::path(post, path = "/api/v1/persons/import", operation_id = "import_persons", params(ImportParams),
     request_body(description = "The CSV list itself, or a multipart form with the file", content(
-        (inline(super::Binary) = "text/csv", example = json!("external_id,given_names,family_name,date_of_birth,nationality\nW1,Ana,Pop,1990-01-02,RO\n")),
+        (inline(super::schema::Binary) = "text/csv", example = json!("external_id,given_names,family_name,date_of_birth,nationality\nW1,Ana,Pop,1990-01-02,RO\n")),
         (ImportForm = "multipart/form-data"))),
     responses((status = 202, body = PersonImport, headers(("location" = String, description = "The import's URL"))),
         (status = 403, body = crate::error::Problem), (status = 413, body = crate::error::Problem),
@@ -225,7 +225,7 @@ pub async fn get(
 /// external_id, field, code, problem`); 404 when there is none or it
 /// expired. The download is audited. Supervisors, their own imports only.
 #[utoipa::path(get, path = "/api/v1/persons/import/{id}/report", operation_id = "download_import_report", params(("id" = String, Path)),
-    responses((status = 200, content_type = "text/csv", body = inline(super::Binary), description = "The report (CSV, UTF-8)"),
+    responses((status = 200, content_type = "text/csv", body = inline(super::schema::Binary), description = "The report (CSV, UTF-8)"),
         (status = 404, body = crate::error::Problem)))]
 pub async fn report(
     State(s): State<AppState>,

@@ -431,7 +431,7 @@ pub async fn pay(
 /// The payment's receipt (finance, supervisor, the mission officer of the country).
 #[utoipa::path(get, path = "/api/v1/purchases/{id}/receipt", operation_id = "download_receipt", params(("id" = String, Path)),
     responses((status = 200, description = "The receipt as it was uploaded", content(
-            (inline(super::Binary) = "application/pdf"), (inline(super::Binary) = "image/png"), (inline(super::Binary) = "image/jpeg"))),
+            (inline(super::schema::Binary) = "application/pdf"), (inline(super::schema::Binary) = "image/png"), (inline(super::schema::Binary) = "image/jpeg"))),
         (status = 404, body = crate::error::Problem)))]
 pub async fn receipt(
     State(s): State<AppState>,

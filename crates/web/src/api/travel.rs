@@ -209,7 +209,7 @@ pub async fn make_letter(
 
 /// The letter's PDF (for those who may read that kind).
 #[utoipa::path(get, path = "/api/v1/letters/{id}", params(("id" = String, Path)),
-    responses((status = 200, content_type = "application/pdf", body = inline(super::Binary), description = "The PDF"),
+    responses((status = 200, content_type = "application/pdf", body = inline(super::schema::Binary), description = "The PDF"),
         (status = 404, body = crate::error::Problem)))]
 pub async fn download_letter(
     State(s): State<AppState>,
