@@ -30,8 +30,8 @@ pub use vendors::*;
 mod tests {
     use super::*;
     use crate::money::{Currency, ExchangeRate, Money, MoneyError};
-    use crate::validation::Invalid;
     use crate::role::Role;
+    use crate::validation::Invalid;
     use chrono::NaiveDate;
     use proptest::prelude::*;
     use PurchaseStatus::*;
