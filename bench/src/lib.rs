@@ -1,7 +1,7 @@
 //! Homeward benchmarks.
 //!
 //! * `bench-gen` fills an empty database with N synthetic cases (families,
-//!   timelines, every status) through `homeward_store::demo::load`, the same
+//!   timelines, every status) through `homeward_demo::cases::load`, the same
 //!   loader as `homeward demo`, and reports cases/s and rows/s.
 //! * `bench-load` drives a running server on loopback with concurrent users
 //!   and reports rps and latency percentiles per scenario.

@@ -3,7 +3,8 @@
 //! and the deferred-join page returns the rows the plain query returns.
 
 use homeward_store::cases::{self, CaseFilter};
-use homeward_store::{both_databases, demo, on_db, users, Store};
+use homeward_demo::cases as demo;
+use homeward_store::{both_databases, on_db, users, Store};
 use uuid::Uuid;
 
 type Group = (

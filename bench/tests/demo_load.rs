@@ -1,10 +1,11 @@
-//! The bulk load (`demo::load`) sets the loaded tables' secondary indexes,
+//! The bulk load (`homeward_demo::cases::load`) sets the loaded tables' secondary indexes,
 //! foreign keys and the per-case triggers aside inside its one transaction
 //! and puts them back before committing: afterwards the schema must be
 //! exactly what the migrations made and every row must satisfy the foreign
 //! keys. And a seed must always give the same cases and people.
 
-use homeward_store::{both_databases, demo, on_db, testing, Db, Store};
+use homeward_demo::cases as demo;
+use homeward_store::{both_databases, on_db, testing, Db, Store};
 
 /// The schema objects the load touches, as comparable text.
 async fn schema(store: &Store) -> Vec<String> {

@@ -71,10 +71,10 @@ async fn journey(db: Db) {
             ..WorkerConfig::default()
         },
     );
-    homeward_store::demo::load(&app.store, 200, 2012, &mut |_| {})
+    homeward_demo::cases::load(&app.store, 200, 2012, &mut |_| {})
         .await
         .expect("load the demo cases");
-    homeward_store::demo_returns::load(&app.store, 2012)
+    homeward_demo::returns::load(&app.store, 2012)
         .await
         .expect("load the demo reintegration");
     app.user(SUPERVISOR, "Sofia Rossi", "supervisor", Some("toronto"))

@@ -4,7 +4,8 @@
 
 use anyhow::{bail, Result};
 use clap::Parser;
-use homeward_store::{demo, on_db, Store};
+use homeward_demo::cases as demo;
+use homeward_store::{on_db, Store};
 use std::time::Instant;
 
 #[derive(Parser)]

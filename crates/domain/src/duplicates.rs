@@ -224,12 +224,21 @@ impl Facts {
     }
 }
 
+/// `s` in ASCII, case, digits and punctuation kept: NFKD, combining marks
+/// removed (`Lakásügynökség Kft.` → `Lakasugynokseg Kft.`), other scripts
+/// transliterated (`deunicode`: `Петров` → `Petrov`). The one accent folding
+/// of Homeward: the matching keys and search terms ([`normalise`]), the
+/// search's highlighting and the demo's receipts start from it.
+pub fn transliterate(s: &str) -> String {
+    let stripped: String = s.nfkd().filter(|c| !is_combining_mark(*c)).collect();
+    deunicode::deunicode(&stripped)
+}
+
 /// Lower-case Latin letters and digits, words separated by one space:
 /// NFKD, combining marks removed, other scripts transliterated
 /// (`deunicode`), apostrophes dropped, other punctuation a space.
 pub fn normalise(s: &str) -> String {
-    let stripped: String = s.nfkd().filter(|c| !is_combining_mark(*c)).collect();
-    let latin = deunicode::deunicode(&stripped);
+    let latin = transliterate(s);
     let mut out = String::with_capacity(latin.len());
     for c in latin.chars() {
         if c.is_ascii_alphanumeric() {

@@ -17,11 +17,9 @@
 //! one of their terms, or when the whole query without spaces and
 //! punctuation (`+1 416 555` → `1416555`) is.
 
-use crate::duplicates::normalise;
+use crate::duplicates::{normalise, transliterate};
 use serde::Serialize;
 use std::ops::Range;
-use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
 
 /// Longest query accepted, in characters: a name, a number or two.
 pub const MAX_QUERY_CHARS: usize = 200;
@@ -218,12 +216,7 @@ pub fn prefix_upper_bound(prefix: &str) -> Option<String> {
 /// One character's folded letters and digits (`á` → `a`, `Щ` → `shch`,
 /// `-` → ``).
 fn fold_char(c: char) -> String {
-    let stripped: String = c
-        .to_string()
-        .nfkd()
-        .filter(|c| !is_combining_mark(*c))
-        .collect();
-    deunicode::deunicode(&stripped)
+    transliterate(&c.to_string())
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())

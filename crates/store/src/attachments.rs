@@ -62,9 +62,11 @@ fn file_aad(key: &str) -> String {
     format!("attachments.file:{key}")
 }
 
-/// Seals `bytes` and writes them under `key`: to a `.part` file first, then
-/// renamed, so a crash never leaves half a file under a real name.
-pub(crate) async fn write_file(store: &Store, key: &str, bytes: &[u8]) -> Result<()> {
+/// Seals `bytes` and writes them under `key` (a random id, the row's
+/// `storage_key`): to a `.part` file first, then renamed, so a crash never
+/// leaves half a file under a real name. Write the file before the row that
+/// names it, and [`remove_file`] it if that row is not committed.
+pub async fn write_file(store: &Store, key: &str, bytes: &[u8]) -> Result<()> {
     let sealed = store.keys.seal_file(&file_aad(key), bytes)?;
     let dir = store.data_dir.join("attachments");
     let io = |e: std::io::Error| Error::Io(e.to_string());
@@ -89,8 +91,15 @@ pub(crate) async fn read_file(store: &Store, key: &str) -> Result<Vec<u8>> {
     Ok(store.keys.open_file(&file_aad(key), &stored)?)
 }
 
-/// Seals an attachment's original name (it can say what a scan is about).
-pub(crate) fn seal_name(store: &Store, id: Uuid, name: &str) -> Result<String> {
+/// Removes the file stored under `key`, if there is one: the undo of
+/// [`write_file`] when the row naming it was not written.
+pub async fn remove_file(store: &Store, key: &str) {
+    let _ = tokio::fs::remove_file(path(store, key)).await;
+}
+
+/// Seals an attachment's original name (it can say what a scan is about),
+/// as the row `id`'s `file_name` column holds it.
+pub fn seal_name(store: &Store, id: Uuid, name: &str) -> Result<String> {
     Ok(store.keys.seal(&aad(TABLE, "file_name", id), name)?)
 }
 

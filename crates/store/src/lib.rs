@@ -8,6 +8,7 @@
 pub mod actor;
 pub mod attachments;
 pub mod audit;
+pub mod bulk;
 pub mod cases;
 pub mod closure;
 pub mod consents;
@@ -15,8 +16,6 @@ pub mod counselling;
 pub mod crypto;
 pub mod dashboard;
 pub mod deidentified;
-pub mod demo;
-pub mod demo_returns;
 pub mod departures;
 pub mod duplicates;
 pub mod entitlement;

@@ -10,6 +10,8 @@ pub enum Param {
     Text(String),
     Uuid(Uuid),
     I64(i64),
+    /// A 32-bit integer (PostgreSQL `INTEGER` columns).
+    I32(i32),
     F64(f64),
     Bool(bool),
     Date(NaiveDate),
@@ -65,9 +67,34 @@ impl Sql {
     }
 }
 
-/// Binds every parameter of a [`Sql`] onto a sqlx query of either database.
+/// Binds every parameter of a [`Sql`] onto a sqlx query of either database:
+/// `bind_params!(q, sql.params)` binds copies of a borrowed list;
+/// `bind_params!(q, into values)` moves the values of an owned
+/// `Vec<Param>` into the query (no copies of the texts: bulk inserts).
 #[macro_export]
 macro_rules! bind_params {
+    ($q:expr, into $params:expr) => {{
+        let mut q = $q;
+        for p in $params {
+            q = match p {
+                $crate::sql::Param::Text(v) => q.bind(v),
+                $crate::sql::Param::Uuid(v) => q.bind(v),
+                $crate::sql::Param::I64(v) => q.bind(v),
+                $crate::sql::Param::I32(v) => q.bind(v),
+                $crate::sql::Param::F64(v) => q.bind(v),
+                $crate::sql::Param::Bool(v) => q.bind(v),
+                $crate::sql::Param::Date(v) => q.bind(v),
+                $crate::sql::Param::Time(v) => q.bind(v),
+                $crate::sql::Param::OptText(v) => q.bind(v),
+                $crate::sql::Param::OptUuid(v) => q.bind(v),
+                $crate::sql::Param::OptDate(v) => q.bind(v),
+                $crate::sql::Param::OptBool(v) => q.bind(v),
+                $crate::sql::Param::OptI64(v) => q.bind(v),
+                $crate::sql::Param::OptTime(v) => q.bind(v),
+            };
+        }
+        q
+    }};
     ($q:expr, $params:expr) => {{
         let mut q = $q;
         for p in $params.iter() {
@@ -75,6 +102,7 @@ macro_rules! bind_params {
                 $crate::sql::Param::Text(v) => q.bind(v.clone()),
                 $crate::sql::Param::Uuid(v) => q.bind(*v),
                 $crate::sql::Param::I64(v) => q.bind(*v),
+                $crate::sql::Param::I32(v) => q.bind(*v),
                 $crate::sql::Param::F64(v) => q.bind(*v),
                 $crate::sql::Param::Bool(v) => q.bind(*v),
                 $crate::sql::Param::Date(v) => q.bind(*v),

@@ -4,7 +4,7 @@ use homeward_domain::person::PersonInput;
 use homeward_store::cases::{self, CaseFilter, CaseInput, CaseUpdate};
 use homeward_store::users::{self, NewUser};
 use homeward_store::{
-    audit, both_databases, demo, on_db, persons, sessions, tokens, Actor, Error, Store,
+    audit, both_databases, on_db, persons, sessions, tokens, Actor, Error, Store,
 };
 use uuid::Uuid;
 
@@ -609,84 +609,6 @@ async fn the_auditor_filters_the_trail(store: Store) {
 }
 both_databases!(audit_trail, the_auditor_filters_the_trail);
 
-async fn demo_data_covers_every_status(store: Store) {
-    let mut seen = 0;
-    let n = demo::load(&store, 250, 7, &mut |w| seen = w).await.unwrap();
-    assert_eq!((n, seen), (250, 250));
-    let sup = users::by_email(&store, "supervisor@homeward.test")
-        .await
-        .unwrap()
-        .unwrap()
-        .actor(None);
-    let counts = cases::counts_by_status(&store, &sup).await.unwrap();
-    assert!(counts.iter().all(|(_, n)| *n > 0), "{counts:?}");
-    assert_eq!(counts.iter().map(|(_, n)| n).sum::<i64>(), 250);
-    // Flights: booked for every case preparing departure, flown for the departed.
-    let preparing: i64 = on_db!(&store.db, p => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM cases c WHERE c.status = 'preparing_departure' AND c.country_of_return IS NOT NULL \
-         AND NOT EXISTS (SELECT 1 FROM itineraries i WHERE i.case_id = c.id AND i.status = 'booked')")
-        .fetch_one(p).await).unwrap();
-    assert_eq!(preparing, 0);
-    let flown: i64 = on_db!(&store.db, p => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM itineraries i JOIN cases c ON c.id = i.case_id WHERE i.status = 'departed' \
-         AND c.status IN ('departed', 'reintegrating', 'monitoring', 'closed') AND i.departed_at IS NOT NULL")
-        .fetch_one(p).await).unwrap();
-    assert!(flown > 20, "{flown}");
-    let sample = on_db!(&store.db, p => sqlx::query_scalar::<_, uuid::Uuid>("SELECT id FROM itineraries LIMIT 1").fetch_one(p).await).unwrap();
-    let it = homeward_store::travel::get(&store, &sup, sample)
-        .await
-        .unwrap();
-    assert!(!it.segments.is_empty() && !it.travellers.is_empty());
-    assert!(it
-        .segments
-        .windows(2)
-        .all(|w| w[0].to == w[1].from && w[0].arrives_at < w[1].departs_at));
-    // New cases continue the generated numbering.
-    let c = users::by_email(&store, "counsellor@homeward.test")
-        .await
-        .unwrap()
-        .unwrap()
-        .actor(None);
-    let d = cases::create(&store, &c, &new_case("New", "MX"))
-        .await
-        .unwrap();
-    let (rows, _) = cases::list(
-        &store,
-        &sup,
-        &CaseFilter {
-            q: Some(d.summary.case_number.clone()),
-            per_page: 5,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    assert_eq!(rows.len(), 1);
-    assert!(
-        users::authenticate(&store, "admin@homeward.test", demo::DEMO_PASSWORD)
-            .await
-            .unwrap()
-            .is_some()
-    );
-    let _ = Uuid::nil();
-    assert_eq!(
-        count(&store, "referrals").await,
-        250,
-        "every demo case has its referral facts"
-    );
-    let tiers: Vec<(i64, i64)> = on_db!(&store.db, p => sqlx::query_as::<_, (i64, i64)>(
-        "SELECT amount_minor, COUNT(*) FROM eligibility_evaluations WHERE eligible = TRUE GROUP BY amount_minor ORDER BY amount_minor")
-        .fetch_all(p).await).unwrap();
-    assert!(tiers.iter().any(|(a, _)| *a == 200_000), "{tiers:?}");
-    assert!(
-        tiers
-            .iter()
-            .all(|(a, _)| [50_000, 100_000, 150_000, 200_000].contains(a)),
-        "{tiers:?}"
-    );
-}
-both_databases!(demo_data, demo_data_covers_every_status);
-
 /// The ids of every case in the order the list's old query gave: sorted on
 /// the principal's name in persons (migration 0020 sorts on a copy of it).
 async fn oracle(store: &Store, col: &str, dir: &str) -> Vec<Uuid> {
@@ -697,7 +619,10 @@ async fn oracle(store: &Store, col: &str, dir: &str) -> Vec<Uuid> {
 }
 
 async fn every_sort_gives_the_same_order_and_names_follow_edits(store: Store) {
-    demo::load(&store, 60, 3, &mut |_| {}).await.unwrap();
+    // The demo's cases, as a realistic list to sort.
+    homeward_demo::cases::load(&store, 60, 3, &mut |_| {})
+        .await
+        .unwrap();
     // The demo supervisor's team scope covers every case.
     let sup = users::by_email(&store, "supervisor@homeward.test")
         .await

@@ -2,7 +2,7 @@
 //! for the demo's returned cases, so a demo database shows reintegration as
 //! it is used, not only the statuses that lead to it.
 //!
-//! [`load`] runs after [`crate::demo::load`] (the `homeward demo` and
+//! [`load`] runs after [`crate::cases::load`] (the `homeward demo` and
 //! `serve --demo` commands; never the benchmark generator) and writes, in one
 //! transaction, deterministically from its seed:
 //! - vendors: two or three per country that has returned cases;
@@ -14,14 +14,17 @@
 //! - RSS surveys scored with the store's questionnaire for monitored and
 //!   closed cases, and the closure row (with its reason code) of closed ones.
 //!
-//! Rows are written with plain multi-row INSERTs, as the use cases would
+//! Rows are written with the store's multi-row INSERTs ([`bulk::Table`]) in
+//! one [`Store::begin`] transaction, as the use cases would
 //! have left them (the same columns, statuses, versions and who-did-what),
 //! so every page and the domain's ledger read them as real data. Departed
 //! cases get nothing: their arrival is still to be confirmed.
 
-use crate::sql::Param;
-use crate::{audit, on_tx, programmes, Error, Result, Store, Tx};
+use homeward_store::bulk::{self, Table};
+use homeward_store::sql::Param;
+use homeward_store::{attachments, audit, on_tx, programmes, Error, Result, Store, Tx};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use homeward_domain::duplicates::transliterate;
 use homeward_domain::followups::Schedule;
 use homeward_domain::money::{convert, Currency, ExchangeRate, Money};
 use homeward_domain::reintegration::{Category, CLOSURE_REASONS};
@@ -386,133 +389,32 @@ fn times(rng: &mut StdRng, a: DateTime<Utc>, b: DateTime<Utc>, k: usize) -> Vec<
 
 // ------------------------------------------------------------------- rows
 
-/// One bound value ([`Param`] has no float or 32-bit integer).
-enum V {
-    P(Param),
-    I32(i32),
-    F64(f64),
+fn text(s: impl Into<String>) -> Param {
+    Param::Text(s.into())
 }
-
-fn text(s: impl Into<String>) -> V {
-    V::P(Param::Text(s.into()))
+fn opt_text(s: Option<impl Into<String>>) -> Param {
+    Param::OptText(s.map(Into::into))
 }
-fn opt_text(s: Option<impl Into<String>>) -> V {
-    V::P(Param::OptText(s.map(Into::into)))
+fn uuid(u: Uuid) -> Param {
+    Param::Uuid(u)
 }
-fn uuid(u: Uuid) -> V {
-    V::P(Param::Uuid(u))
+fn opt_uuid(u: Option<Uuid>) -> Param {
+    Param::OptUuid(u)
 }
-fn opt_uuid(u: Option<Uuid>) -> V {
-    V::P(Param::OptUuid(u))
+fn i64v(n: i64) -> Param {
+    Param::I64(n)
 }
-fn i64v(n: i64) -> V {
-    V::P(Param::I64(n))
+fn date(d: NaiveDate) -> Param {
+    Param::Date(d)
 }
-fn date(d: NaiveDate) -> V {
-    V::P(Param::Date(d))
+fn opt_date(d: Option<NaiveDate>) -> Param {
+    Param::OptDate(d)
 }
-fn opt_date(d: Option<NaiveDate>) -> V {
-    V::P(Param::OptDate(d))
+fn time(t: DateTime<Utc>) -> Param {
+    Param::Time(t)
 }
-fn time(t: DateTime<Utc>) -> V {
-    V::P(Param::Time(t))
-}
-fn opt_time(t: Option<DateTime<Utc>>) -> V {
-    V::P(Param::OptTime(t))
-}
-
-/// Binds values by value onto a query of either database.
-macro_rules! bind_values {
-    ($q:expr, $values:expr) => {{
-        let mut q = $q;
-        for v in $values {
-            q = match v {
-                V::I32(x) => q.bind(x),
-                V::F64(x) => q.bind(x),
-                V::P(Param::Text(x)) => q.bind(x),
-                V::P(Param::Uuid(x)) => q.bind(x),
-                V::P(Param::I64(x)) => q.bind(x),
-                V::P(Param::F64(x)) => q.bind(x),
-                V::P(Param::Bool(x)) => q.bind(x),
-                V::P(Param::Date(x)) => q.bind(x),
-                V::P(Param::Time(x)) => q.bind(x),
-                V::P(Param::OptText(x)) => q.bind(x),
-                V::P(Param::OptUuid(x)) => q.bind(x),
-                V::P(Param::OptDate(x)) => q.bind(x),
-                V::P(Param::OptBool(x)) => q.bind(x),
-                V::P(Param::OptI64(x)) => q.bind(x),
-                V::P(Param::OptTime(x)) => q.bind(x),
-            };
-        }
-        q
-    }};
-}
-
-/// The rows of one table, written as multi-row INSERTs.
-struct Table {
-    /// `INSERT INTO t (a, b, ...) VALUES `
-    head: &'static str,
-    cols: usize,
-    values: Vec<V>,
-}
-
-impl Table {
-    fn new(head: &'static str) -> Table {
-        let cols = head
-            .find('(')
-            .zip(head.find(')'))
-            .map(|(a, b)| head[a..b].matches(',').count() + 1)
-            .unwrap_or(1);
-        Table {
-            head,
-            cols,
-            values: Vec::new(),
-        }
-    }
-
-    fn row(&mut self, values: Vec<V>) {
-        debug_assert_eq!(values.len(), self.cols, "{}", self.head);
-        self.values.extend(values);
-    }
-
-    fn rows(&self) -> u64 {
-        (self.values.len() / self.cols) as u64
-    }
-
-    /// Writes the rows, a few thousand values per statement: `?` placeholders
-    /// on SQLite (numbered ones cost it a name lookup each), `$n` on PostgreSQL.
-    async fn write(self, tx: &mut Tx) -> Result<()> {
-        let pg = matches!(tx, Tx::Postgres(_));
-        let per = (4000 / self.cols).max(1);
-        let mut values = self.values.into_iter();
-        loop {
-            let chunk: Vec<V> = values.by_ref().take(per * self.cols).collect();
-            if chunk.is_empty() {
-                return Ok(());
-            }
-            let rows = chunk.len() / self.cols;
-            let mut sql = String::with_capacity(self.head.len() + rows * self.cols * 6);
-            sql.push_str(self.head);
-            let mut n = 0;
-            for r in 0..rows {
-                sql.push_str(if r == 0 { "(" } else { ", (" });
-                for c in 0..self.cols {
-                    if c > 0 {
-                        sql.push_str(", ");
-                    }
-                    n += 1;
-                    if pg {
-                        sql.push('$');
-                        sql.push_str(&n.to_string());
-                    } else {
-                        sql.push('?');
-                    }
-                }
-                sql.push(')');
-            }
-            on_tx!(&mut *tx, c => bind_values!(sqlx::query(&sql), chunk).execute(c).await.map(|_| ()))?;
-        }
-    }
+fn opt_time(t: Option<DateTime<Utc>>) -> Param {
+    Param::OptTime(t)
 }
 
 struct Rows {
@@ -529,7 +431,7 @@ struct Rows {
     closures: Table,
     /// Closing transitions whose reason becomes the closure's reason code.
     closing_reasons: Vec<(Uuid, &'static str)>,
-    /// Receipt files to write: storage key, bytes.
+    /// Receipt files to write: storage key, bytes (sealed as they are written).
     files: Vec<(String, Vec<u8>)>,
 }
 
@@ -569,21 +471,23 @@ impl Rows {
 
     /// Parents first.
     async fn write(self, tx: &mut Tx) -> Result<()> {
-        for t in [
-            self.vendors,
-            self.arrivals,
-            self.followups,
-            self.attempts,
-            self.plans,
-            self.components,
-            self.budgets,
-            self.attachments,
-            self.purchases,
-            self.surveys,
-            self.closures,
-        ] {
-            t.write(tx).await?;
-        }
+        bulk::write_all(
+            tx,
+            [
+                self.vendors,
+                self.arrivals,
+                self.followups,
+                self.attempts,
+                self.plans,
+                self.components,
+                self.budgets,
+                self.attachments,
+                self.purchases,
+                self.surveys,
+                self.closures,
+            ],
+        )
+        .await?;
         for (transition, reason) in self.closing_reasons {
             on_tx!(&mut *tx, c => sqlx::query("UPDATE case_transitions SET reason = $1 WHERE id = $2")
                 .bind(reason).bind(transition).execute(c).await.map(|_| ()))?;
@@ -781,7 +685,7 @@ pub async fn load(store: &Store, seed: u64) -> Result<DemoReturns> {
     }
     let cases = read_cases(&mut tx).await?;
     let people = read_people(&mut tx).await?;
-    let now = crate::now();
+    let now = homeward_store::now();
     let g = Gen {
         store,
         people: &people,
@@ -800,9 +704,7 @@ pub async fn load(store: &Store, seed: u64) -> Result<DemoReturns> {
     }
     let counts = rows.counts();
     let files = std::mem::take(&mut rows.files);
-    let dir = store.data_dir.join("attachments");
-    let keys: Vec<String> = files.iter().map(|(k, _)| k.clone()).collect();
-    write_files(dir.clone(), files).await?;
+    write_files(store, &files).await?;
     let written: Result<()> = async {
         rows.write(&mut tx).await?;
         audit::record(
@@ -827,41 +729,29 @@ pub async fn load(store: &Store, seed: u64) -> Result<DemoReturns> {
     .await;
     if let Err(e) = written {
         // No rows, so no files either.
-        remove_files(dir, keys).await;
+        remove_files(store, &files).await;
         return Err(e);
     }
     Ok(counts)
 }
 
-async fn write_files(dir: std::path::PathBuf, files: Vec<(String, Vec<u8>)>) -> Result<()> {
-    if files.is_empty() {
-        return Ok(());
-    }
-    let keys: Vec<String> = files.iter().map(|(k, _)| k.clone()).collect();
-    let d = dir.clone();
-    let done = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-        std::fs::create_dir_all(&d)?;
-        for (key, bytes) in files {
-            std::fs::write(d.join(key), bytes)?;
+/// Writes the receipt files as `purchases::pay` writes a receipt's (the
+/// store's [`attachments::write_file`]: sealed, under the data folder); if
+/// one fails, removes those already written.
+async fn write_files(store: &Store, files: &[(String, Vec<u8>)]) -> Result<()> {
+    for (n, (key, bytes)) in files.iter().enumerate() {
+        if let Err(e) = attachments::write_file(store, key, bytes).await {
+            remove_files(store, &files[..n]).await;
+            return Err(e);
         }
-        Ok(())
-    })
-    .await
-    .map_err(|e| Error::Io(e.to_string()))
-    .and_then(|r| r.map_err(|e| Error::Io(e.to_string())));
-    if done.is_err() {
-        remove_files(dir, keys).await;
     }
-    done
+    Ok(())
 }
 
-async fn remove_files(dir: std::path::PathBuf, keys: Vec<String>) {
-    let _ = tokio::task::spawn_blocking(move || {
-        for k in keys {
-            let _ = std::fs::remove_file(dir.join(k));
-        }
-    })
-    .await;
+async fn remove_files(store: &Store, files: &[(String, Vec<u8>)]) {
+    for (key, _) in files {
+        attachments::remove_file(store, key).await;
+    }
 }
 
 /// What every case's generation reads.
@@ -938,7 +828,7 @@ impl Gen<'_> {
                     text(v.name),
                     text(serde_json::to_string(&cats).unwrap_or_else(|_| "[]".into())),
                     text(format!("{} {:04}", k.phone, rng.gen_range(100..10_000))),
-                    V::P(Param::Bool(true)),
+                    Param::Bool(true),
                     opt_uuid(by),
                     time(created),
                 ]);
@@ -1228,7 +1118,7 @@ impl Gen<'_> {
             rows.followups.row(vec![
                 uuid(fid),
                 uuid(c.row.id),
-                V::I32(offset),
+                Param::I32(offset),
                 date(due_on),
                 date(due),
                 opt_date(latest.map(|l| l.0)),
@@ -1501,8 +1391,9 @@ impl Gen<'_> {
                         uuid(aid),
                         uuid(c.row.id),
                         text("receipt"),
-                        text(self.store.keys.seal(
-                            &crate::crypto::aad("attachments", "file_name", aid),
+                        text(attachments::seal_name(
+                            self.store,
+                            aid,
                             &format!("receipt-{number}.pdf"),
                         )?),
                         text("application/pdf"),
@@ -1512,11 +1403,7 @@ impl Gen<'_> {
                         uuid(finance),
                         time(paid),
                     ]);
-                    let sealed = self
-                        .store
-                        .keys
-                        .seal_file(&format!("attachments.file:{key}"), &bytes)?;
-                    rows.files.push((key, sealed));
+                    rows.files.push((key, bytes));
                     Some(aid)
                 } else {
                     None
@@ -1664,10 +1551,10 @@ impl Gen<'_> {
                 uuid(c.row.id),
                 date(day),
                 text(scores.questionnaire),
-                V::F64(scores.economic),
-                V::F64(scores.social),
-                V::F64(scores.psychosocial),
-                V::F64(scores.composite),
+                Param::F64(scores.economic),
+                Param::F64(scores.social),
+                Param::F64(scores.psychosocial),
+                Param::F64(scores.composite),
                 text(json),
                 uuid(officer),
                 time(recorded.min(self.now)),
@@ -1680,46 +1567,13 @@ impl Gen<'_> {
 
 // ---------------------------------------------------------------- receipts
 
-/// Latin letters without their accents, for the PDF's standard font.
-fn ascii(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii() {
-                return c.to_string();
-            }
-            let lower = c.to_lowercase().next().unwrap_or(c);
-            let base = match lower {
-                'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'ą' => "a",
-                'é' | 'è' | 'ê' | 'ë' | 'ě' | 'ę' => "e",
-                'í' | 'ì' | 'î' | 'ï' => "i",
-                'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ő' | 'ø' => "o",
-                'ú' | 'ù' | 'û' | 'ü' | 'ű' | 'ů' => "u",
-                'ý' => "y",
-                'ñ' | 'ň' => "n",
-                'č' | 'ć' | 'ç' => "c",
-                'š' | 'ś' => "s",
-                'ž' | 'ź' | 'ż' => "z",
-                'ř' => "r",
-                'ď' | 'đ' => "d",
-                'ť' => "t",
-                'ł' => "l",
-                _ => "?",
-            };
-            if c.is_uppercase() {
-                base.to_uppercase()
-            } else {
-                base.to_string()
-            }
-        })
-        .collect()
-}
-
 /// A one-page PDF with these lines (Helvetica), small but well formed:
 /// receipts open like any uploaded one.
 fn receipt_pdf(lines: &[&str]) -> Vec<u8> {
     let mut content = String::from("BT /F1 11 Tf 36 250 Td 16 TL\n");
     for l in lines {
-        let t = ascii(l)
+        // In ASCII, for the PDF's standard font.
+        let t = transliterate(l)
             .replace('\\', "\\\\")
             .replace('(', "\\(")
             .replace(')', "\\)");

@@ -1,10 +1,20 @@
-//! Realistic demo data, and the bulk loader the benchmarks use for up to
-//! 1,000,000 cases. Inserts are batched multi-row statements in large
-//! transactions; everything goes through the same schema as real use.
+//! Realistic demo data: the demo accounts ([`DEMO_USERS`], [`ensure_users`])
+//! and the bulk loader of generated cases ([`load`], [`load_with`]) that
+//! `homeward demo`, `homeward serve --demo` and the benchmarks use, for up to
+//! 1,000,000 cases: people and families, referrals, status histories,
+//! eligibility evaluations and flights (and, as an option for the
+//! benchmarks, what follows return). Inserts are batched multi-row
+//! statements ([`bulk::Table`]) in one transaction ([`bulk::begin`]);
+//! everything goes through the same schema as real use, and what the use
+//! cases derive (search terms, case milestones, counts) is computed as they
+//! would have.
 
-use crate::sql::Param;
-use crate::users::{self, NewUser};
-use crate::{persons, programmes, Result, Store};
+use homeward_store::bulk::{self, Table};
+use homeward_store::sql::Param;
+use homeward_store::users::{self, NewUser};
+use homeward_store::{
+    audit, on_db, on_tx, persons, programmes, search, Db, Error, Result, Store, Tx,
+};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use homeward_domain::eligibility;
 use homeward_domain::person::{display_name, PersonData};
@@ -464,38 +474,12 @@ pub async fn ensure_users(store: &Store) -> Result<Vec<(String, Uuid, String)>> 
 
 /// Whether the database holds no cases yet.
 pub async fn is_empty(store: &Store) -> Result<bool> {
-    let n: i64 = crate::on_db!(&store.db, p => sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(p).await)?;
+    let n: i64 = on_db!(&store.db, p => sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(p).await)?;
     Ok(n == 0)
 }
 
-/// The rows of one table, written as multi-row INSERTs.
-struct Table {
-    /// `INSERT INTO t (a, b, ...) VALUES `
-    head: &'static str,
-    cols: usize,
-    values: Vec<Param>,
-}
-
-impl Table {
-    fn new(head: &'static str) -> Table {
-        let cols = head
-            .find('(')
-            .zip(head.find(')'))
-            .map(|(a, b)| head[a..b].matches(',').count() + 1)
-            .unwrap_or(1);
-        Table {
-            head,
-            cols,
-            values: Vec::new(),
-        }
-    }
-
-    fn row(&mut self, values: Vec<Param>) {
-        debug_assert_eq!(values.len(), self.cols, "{}", self.head);
-        self.values.extend(values);
-    }
-}
-
+/// The rows the load writes between commits to the transaction, one
+/// [`Table`] per table.
 struct Rows {
     persons: Table,
     cases: Table,
@@ -538,6 +522,34 @@ impl Rows {
     }
 }
 
+impl Rows {
+    /// Writes the rows, parents first.
+    async fn write(self, tx: &mut Tx) -> Result<()> {
+        bulk::write_all(
+            tx,
+            [
+                self.persons,
+                self.cases,
+                self.members,
+                self.transitions,
+                self.referrals,
+                self.evaluations,
+                self.itineraries,
+                self.segments,
+                self.travellers,
+                self.events,
+                self.vendors,
+                self.arrivals,
+                self.plans,
+                self.components,
+                self.purchases,
+                self.surveys,
+            ],
+        )
+        .await
+    }
+}
+
 /// Record ids: random (version 4) like the application's, but drawn from
 /// their own seeded generator, so a seed always gives the same ids and the
 /// rest of the data does not depend on how many ids were drawn.
@@ -555,80 +567,6 @@ impl Ids {
 
 fn opt(v: &Option<String>) -> Param {
     Param::OptText(v.clone())
-}
-
-/// Bound parameters per INSERT. SQLite allows 32,766 and PostgreSQL 65,535,
-/// but a few thousand already amortise the per-statement cost; every full
-/// statement of a table has the same text, so it is prepared once.
-const PARAMS_PER_INSERT: usize = 4000;
-
-/// `head` followed by `rows` groups of `cols` placeholders: `?` on SQLite
-/// (numbered `$n` placeholders cost SQLite a name lookup each, quadratic in
-/// their number), `$n` on PostgreSQL.
-fn insert_text(head: &str, cols: usize, rows: usize, pg: bool) -> String {
-    let mut s = String::with_capacity(head.len() + rows * cols * 7);
-    s.push_str(head);
-    let mut n = 0;
-    for r in 0..rows {
-        s.push_str(if r == 0 { "(" } else { ", (" });
-        for c in 0..cols {
-            if c > 0 {
-                s.push_str(", ");
-            }
-            n += 1;
-            if pg {
-                s.push('$');
-                s.push_str(&n.to_string());
-            } else {
-                s.push('?');
-            }
-        }
-        s.push(')');
-    }
-    s
-}
-
-/// Binds the parameters by value (no copies of the texts).
-macro_rules! bind_owned {
-    ($q:expr, $params:expr) => {{
-        let mut q = $q;
-        for p in $params {
-            q = match p {
-                Param::Text(v) => q.bind(v),
-                Param::Uuid(v) => q.bind(v),
-                Param::I64(v) => q.bind(v),
-                Param::F64(v) => q.bind(v),
-                Param::Bool(v) => q.bind(v),
-                Param::Date(v) => q.bind(v),
-                Param::Time(v) => q.bind(v),
-                Param::OptText(v) => q.bind(v),
-                Param::OptUuid(v) => q.bind(v),
-                Param::OptDate(v) => q.bind(v),
-                Param::OptBool(v) => q.bind(v),
-                Param::OptI64(v) => q.bind(v),
-                Param::OptTime(v) => q.bind(v),
-            };
-        }
-        q
-    }};
-}
-
-/// The load's own connection, taken out of the pool: the settings it
-/// changes for the load (no per-row foreign-key checks on SQLite, a large
-/// page cache) end with it, and if the load fails or is interrupted,
-/// closing it rolls the whole load back.
-enum Conn {
-    Sqlite(sqlx::SqliteConnection),
-    Postgres(sqlx::PgConnection),
-}
-
-macro_rules! on_conn {
-    ($conn:expr, $c:ident => $body:expr) => {
-        match $conn {
-            Conn::Sqlite($c) => $body,
-            Conn::Postgres($c) => $body,
-        }
-    };
 }
 
 /// The tables the load writes, parents first.
@@ -715,11 +653,7 @@ const MILESTONES: [&str; 4] = [
      WHERE rss_surveys.id = n.id AND n.next_on IS NOT NULL",
 ];
 
-/// Page cache for the load on SQLite, in KiB: the primary-key indexes of a
-/// million cases (random ids) stay in memory.
-const BULK_CACHE_KIB: i64 = 1 << 20;
-
-/// What [`Conn::start`] set aside, for [`Conn::finish`] to put back.
+/// What [`set_aside`] set aside, for [`finish`] to put back.
 #[derive(Default)]
 struct Bulk {
     /// Secondary (non-unique) indexes of the loaded tables: name, definition.
@@ -732,40 +666,27 @@ struct Bulk {
     triggers_disabled: Vec<(&'static str, &'static str)>,
     /// PostgreSQL: the loaded tables' foreign keys (table, name, definition),
     /// checked once for all rows when they are added back instead of row by
-    /// row. SQLite's are switched off for the load's connection and checked
-    /// with `PRAGMA foreign_key_check` at the end.
+    /// row. SQLite's are not checked on the load's connection
+    /// ([`bulk::begin`]) and are checked with `pragma_foreign_key_check` at
+    /// the end.
     foreign_keys: Vec<(String, String, String)>,
 }
 
-impl Conn {
-    async fn open(store: &Store) -> Result<Conn> {
-        Ok(match &store.db {
-            crate::Db::Sqlite(p) => Conn::Sqlite(p.acquire().await?.detach()),
-            crate::Db::Postgres(p) => Conn::Postgres(p.acquire().await?.detach()),
-        })
-    }
+async fn exec(tx: &mut Tx, sql: &str) -> Result<()> {
+    on_tx!(&mut *tx, c => sqlx::query(sql).execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
 
-    async fn exec(&mut self, sql: &str) -> Result<()> {
-        on_conn!(self, c => sqlx::query(sql).execute(&mut *c).await.map(|_| ()))?;
-        Ok(())
-    }
-
-    /// Begins the load's one transaction and sets aside, inside it (so no
-    /// other connection ever sees them missing), the secondary indexes of the
-    /// loaded tables and the per-case count trigger. Building an index once
-    /// over sorted keys is much faster than inserting a million random keys.
-    async fn start(&mut self) -> Result<Bulk> {
+    /// Sets aside, inside the load's one transaction (so no other connection
+    /// ever sees them missing), the secondary indexes of the loaded tables,
+    /// the per-row triggers and, on PostgreSQL, the foreign keys. Building an
+    /// index once over sorted keys is much faster than inserting a million
+    /// random keys.
+    async fn set_aside(tx: &mut Tx) -> Result<Bulk> {
         let mut b = Bulk::default();
-        match self {
-            Conn::Sqlite(c) => {
-                // Outside a transaction, or SQLite ignores them.
-                sqlx::query("PRAGMA foreign_keys = OFF")
-                    .execute(&mut *c)
-                    .await?;
-                sqlx::query(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}"))
-                    .execute(&mut *c)
-                    .await?;
-                sqlx::query("BEGIN IMMEDIATE").execute(&mut *c).await?;
+        match tx {
+            Tx::Sqlite(open, _) => {
+                let c = &mut **open;
                 for t in TABLES {
                     let found: Vec<(String, String)> = sqlx::query_as(
                         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 \
@@ -810,12 +731,8 @@ impl Conn {
                     }
                 }
             }
-            Conn::Postgres(c) => {
-                // For the index builds at the end (this session only).
-                sqlx::query("SET maintenance_work_mem = '256MB'")
-                    .execute(&mut *c)
-                    .await?;
-                sqlx::query("BEGIN").execute(&mut *c).await?;
+            Tx::Postgres(open) => {
+                let c = &mut **open;
                 let tables: Vec<String> = TABLES.iter().map(|t| t.to_string()).collect();
                 b.indexes = sqlx::query_as(
                     "SELECT i.relname::text, pg_get_indexdef(i.oid) FROM pg_index x \
@@ -867,25 +784,26 @@ impl Conn {
         Ok(b)
     }
 
-    /// Writes the case milestones, rebuilds what [`Conn::start`] set aside,
+    /// Writes the case milestones, rebuilds what [`set_aside`] set aside,
     /// recounts `case_counts` and commits.
-    async fn finish(&mut self, b: Bulk) -> Result<()> {
+    async fn finish(store: &Store, mut tx: Tx, b: Bulk) -> Result<()> {
         // Before the indexes are back, so that no index is updated row by row.
         for sql in MILESTONES {
-            self.exec(sql).await?;
+            exec(&mut tx, sql).await?;
         }
         for (_, sql) in &b.indexes {
-            self.exec(sql).await?;
+            exec(&mut tx, sql).await?;
         }
-        self.exec("DELETE FROM case_counts").await?;
-        self.exec(
+        exec(&mut tx, "DELETE FROM case_counts").await?;
+        exec(&mut tx, 
             "INSERT INTO case_counts (status, country_of_return, programme_id, counsellor_id, created_by, n) \
              SELECT status, country_of_return, programme_id, counsellor_id, created_by, COUNT(*) FROM cases \
              GROUP BY status, country_of_return, programme_id, counsellor_id, created_by",
         )
         .await?;
-        match self {
-            Conn::Sqlite(c) => {
+        match &mut tx {
+            Tx::Sqlite(open, _) => {
+                let c = &mut **open;
                 for (tbl, idx, stat) in &b.stats {
                     sqlx::query("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ($1, $2, $3)")
                         .bind(tbl)
@@ -904,13 +822,14 @@ impl Conn {
                     .fetch_all(&mut *c)
                     .await?;
                     if let Some((parent,)) = broken.first() {
-                        return Err(crate::Error::Io(format!(
+                        return Err(Error::Io(format!(
                             "demo data: a row of {t} refers to a missing row of {parent}"
                         )));
                     }
                 }
             }
-            Conn::Postgres(c) => {
+            Tx::Postgres(open) => {
+                let c = &mut **open;
                 for (table, name, def) in &b.foreign_keys {
                     sqlx::query(&format!(
                         "ALTER TABLE \"{table}\" ADD CONSTRAINT \"{name}\" {def}"
@@ -925,68 +844,16 @@ impl Conn {
                 }
             }
         }
-        self.exec("COMMIT").await?;
-        if let Conn::Sqlite(c) = self {
+        tx.commit().await?;
+        if let Db::Sqlite(p) = &store.db {
             // The load's pages were copied into the database by the
             // checkpoint after the commit; give the log's disk space back.
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(&mut *c)
+                .execute(p)
                 .await?;
         }
         Ok(())
     }
-
-    async fn close(self) -> Result<()> {
-        on_conn!(self, c => sqlx::Connection::close(c).await)?;
-        Ok(())
-    }
-}
-
-async fn write_table(conn: &mut Conn, t: Table) -> Result<()> {
-    let pg = matches!(conn, Conn::Postgres(_));
-    let per = (PARAMS_PER_INSERT / t.cols).max(1);
-    let full = insert_text(t.head, t.cols, per, pg);
-    let mut values = t.values.into_iter();
-    loop {
-        let chunk: Vec<Param> = values.by_ref().take(per * t.cols).collect();
-        if chunk.is_empty() {
-            return Ok(());
-        }
-        let rows = chunk.len() / t.cols;
-        let part;
-        let text = if rows == per {
-            &full
-        } else {
-            part = insert_text(t.head, t.cols, rows, pg);
-            &part
-        };
-        on_conn!(&mut *conn, c => bind_owned!(sqlx::query(text), chunk).execute(&mut *c).await.map(|_| ()))?;
-    }
-}
-
-async fn flush(conn: &mut Conn, rows: Rows) -> Result<()> {
-    for t in [
-        rows.persons,
-        rows.cases,
-        rows.members,
-        rows.transitions,
-        rows.referrals,
-        rows.evaluations,
-        rows.itineraries,
-        rows.segments,
-        rows.travellers,
-        rows.events,
-        rows.vendors,
-        rows.arrivals,
-        rows.plans,
-        rows.components,
-        rows.purchases,
-        rows.surveys,
-    ] {
-        write_table(conn, t).await?;
-    }
-    Ok(())
-}
 
 /// Where each country of return is reached from Toronto: the airport, and
 /// whether it is a direct flight (else via Frankfurt), with the flying time.
@@ -1310,7 +1177,7 @@ pub async fn load_with(
     let span_secs = 1000 * 86_400i64; // referrals over the pilot's years
     let mut seq_by_year: std::collections::HashMap<i32, i64> = Default::default();
     // Cases generated between writes (the statements are cut to size by
-    // `write_table`).
+    // `bulk::Table::write`).
     let batch = 1000u64;
     let mut rows = Rows::new();
     let mut written = 0u64;
@@ -1338,8 +1205,8 @@ pub async fn load_with(
     }
     // One transaction for everything: a load that fails or is interrupted
     // leaves the database as it was, and nothing half-loaded is ever seen.
-    let mut conn = Conn::open(store).await?;
-    let bulk = conn.start().await?;
+    let mut tx = bulk::begin(store).await?;
+    let aside = set_aside(&mut tx).await?;
     for i in 0..n_cases {
         let pool = &POOLS[weighted(&mut rng, &pool_weights)];
         let referred: DateTime<Utc> = start
@@ -1590,24 +1457,23 @@ pub async fn load_with(
         }
         if (i + 1) % batch == 0 || i + 1 == n_cases {
             let full = std::mem::replace(&mut rows, Rows::new());
-            flush(&mut conn, full).await?;
+            full.write(&mut tx).await?;
             written = i + 1;
             progress(written);
         }
     }
     for (year, last) in &seq_by_year {
-        on_conn!(&mut conn, c => sqlx::query(
+        on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO case_counters (programme_id, year, last_seq) VALUES ($1, $2, $3) \
              ON CONFLICT (programme_id, year) DO UPDATE SET last_seq = $3")
             .bind(programme.id).bind(*year).bind(*last).execute(&mut *c).await.map(|_| ()))?;
     }
-    conn.finish(bulk).await?;
-    conn.close().await?;
+    finish(store, tx, aside).await?;
     let mut tx = store.begin().await?;
-    crate::audit::record(
+    audit::record(
         &mut tx,
         None,
-        crate::audit::Entry {
+        audit::Entry {
             action: "demo_load",
             entity: "database",
             entity_id: None,
@@ -1620,6 +1486,6 @@ pub async fn load_with(
     tx.commit().await?;
     // Search terms (docs/adr/0031) are computed in Rust, not by the bulk
     // statements above: written here, in committed batches.
-    crate::search::backfill(store).await?;
+    search::backfill(store).await?;
     Ok(written)
 }

@@ -1,13 +1,15 @@
-//! The demo's reintegration data (`demo_returns::load`), on SQLite and
+//! The demo's reintegration data (`homeward_demo::returns::load`), on SQLite and
 //! PostgreSQL, read back through the use cases as the demo users would:
 //! arrivals and follow-ups on every case in reintegration or monitoring,
 //! money within each entitlement, overdue follow-ups on the missions' task
 //! lists, surveys scored between 0 and 1, closures of cases closed after
 //! return, and the same data from the same seed.
 
+use homeward_demo::cases as demo;
+use homeward_demo::returns as demo_returns;
 use homeward_store::{
-    both_databases, cases, closure, demo, demo_returns, followups, on_db, plans, purchases,
-    surveys, tasks, testing, users, vendors, Actor, Store,
+    both_databases, cases, closure, followups, on_db, plans, purchases, surveys, tasks, testing,
+    users, vendors, Actor, Store,
 };
 use uuid::Uuid;
 
