@@ -2,8 +2,8 @@
 //! triggers) agrees with the cases table after inserts, updates and deletes,
 //! and the deferred-join page returns the rows the plain query returns.
 
-use homeward_store::cases::{self, CaseFilter};
 use homeward_demo::cases as demo;
+use homeward_store::cases::{self, CaseFilter};
 use homeward_store::{both_databases, on_db, users, Store};
 use uuid::Uuid;
 

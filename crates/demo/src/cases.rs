@@ -9,18 +9,18 @@
 //! cases derive (search terms, case milestones, counts) is computed as they
 //! would have.
 
-use homeward_store::bulk::{self, Table};
-use homeward_store::sql::Param;
-use homeward_store::users::{self, NewUser};
-use homeward_store::{
-    audit, on_db, on_tx, persons, programmes, search, Db, Error, Result, Store, Tx,
-};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use homeward_domain::eligibility;
 use homeward_domain::person::{display_name, PersonData};
 use homeward_domain::referral::ReferralFacts;
 use homeward_domain::reintegration::Category;
 use homeward_domain::CaseStatus;
+use homeward_store::bulk::{self, Table};
+use homeward_store::sql::Param;
+use homeward_store::users::{self, NewUser};
+use homeward_store::{
+    audit, on_db, on_tx, persons, programmes, search, Db, Error, Result, Store, Tx,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
@@ -677,94 +677,93 @@ async fn exec(tx: &mut Tx, sql: &str) -> Result<()> {
     Ok(())
 }
 
-    /// Sets aside, inside the load's one transaction (so no other connection
-    /// ever sees them missing), the secondary indexes of the loaded tables,
-    /// the per-row triggers and, on PostgreSQL, the foreign keys. Building an
-    /// index once over sorted keys is much faster than inserting a million
-    /// random keys.
-    async fn set_aside(tx: &mut Tx) -> Result<Bulk> {
-        let mut b = Bulk::default();
-        match tx {
-            Tx::Sqlite(open, _) => {
-                let c = &mut **open;
-                for t in TABLES {
-                    let found: Vec<(String, String)> = sqlx::query_as(
+/// Sets aside, inside the load's one transaction (so no other connection
+/// ever sees them missing), the secondary indexes of the loaded tables,
+/// the per-row triggers and, on PostgreSQL, the foreign keys. Building an
+/// index once over sorted keys is much faster than inserting a million
+/// random keys.
+async fn set_aside(tx: &mut Tx) -> Result<Bulk> {
+    let mut b = Bulk::default();
+    match tx {
+        Tx::Sqlite(open, _) => {
+            let c = &mut **open;
+            for t in TABLES {
+                let found: Vec<(String, String)> = sqlx::query_as(
                         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 \
                          AND sql IS NOT NULL AND UPPER(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
                     )
                     .bind(t)
                     .fetch_all(&mut *c)
                     .await?;
-                    b.indexes.extend(found);
+                b.indexes.extend(found);
+            }
+            let has_stats: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'",
+            )
+            .fetch_optional(&mut *c)
+            .await?;
+            for (name, _) in &b.indexes {
+                if has_stats.is_some() {
+                    let rows: Vec<(String, String, String)> =
+                        sqlx::query_as("SELECT tbl, idx, stat FROM sqlite_stat1 WHERE idx = $1")
+                            .bind(name)
+                            .fetch_all(&mut *c)
+                            .await?;
+                    b.stats.extend(rows);
                 }
-                let has_stats: Option<i64> = sqlx::query_scalar(
-                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'",
+                sqlx::query(&format!("DROP INDEX \"{name}\""))
+                    .execute(&mut *c)
+                    .await?;
+            }
+            for (_, name) in TRIGGERS_SQLITE {
+                let found: Option<String> = sqlx::query_scalar(
+                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = $1",
                 )
+                .bind(name)
                 .fetch_optional(&mut *c)
                 .await?;
-                for (name, _) in &b.indexes {
-                    if has_stats.is_some() {
-                        let rows: Vec<(String, String, String)> = sqlx::query_as(
-                            "SELECT tbl, idx, stat FROM sqlite_stat1 WHERE idx = $1",
-                        )
-                        .bind(name)
-                        .fetch_all(&mut *c)
-                        .await?;
-                        b.stats.extend(rows);
-                    }
-                    sqlx::query(&format!("DROP INDEX \"{name}\""))
+                if let Some(sql) = found {
+                    sqlx::query(&format!("DROP TRIGGER {name}"))
                         .execute(&mut *c)
                         .await?;
-                }
-                for (_, name) in TRIGGERS_SQLITE {
-                    let found: Option<String> = sqlx::query_scalar(
-                        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = $1",
-                    )
-                    .bind(name)
-                    .fetch_optional(&mut *c)
-                    .await?;
-                    if let Some(sql) = found {
-                        sqlx::query(&format!("DROP TRIGGER {name}"))
-                            .execute(&mut *c)
-                            .await?;
-                        b.trigger_sql.push(sql);
-                    }
+                    b.trigger_sql.push(sql);
                 }
             }
-            Tx::Postgres(open) => {
-                let c = &mut **open;
-                let tables: Vec<String> = TABLES.iter().map(|t| t.to_string()).collect();
-                b.indexes = sqlx::query_as(
-                    "SELECT i.relname::text, pg_get_indexdef(i.oid) FROM pg_index x \
+        }
+        Tx::Postgres(open) => {
+            let c = &mut **open;
+            let tables: Vec<String> = TABLES.iter().map(|t| t.to_string()).collect();
+            b.indexes = sqlx::query_as(
+                "SELECT i.relname::text, pg_get_indexdef(i.oid) FROM pg_index x \
                      JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid \
                      WHERE t.relname = ANY($1) AND t.relnamespace = current_schema()::regnamespace \
                      AND NOT x.indisunique AND NOT x.indisprimary AND NOT x.indisexclusion \
                      ORDER BY 1",
+            )
+            .bind(&tables)
+            .fetch_all(&mut *c)
+            .await?;
+            for (name, _) in &b.indexes {
+                sqlx::query(&format!("DROP INDEX \"{name}\""))
+                    .execute(&mut *c)
+                    .await?;
+            }
+            for (table, name) in TRIGGERS_PG {
+                let found: Option<i32> = sqlx::query_scalar(
+                    "SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = $2",
                 )
-                .bind(&tables)
-                .fetch_all(&mut *c)
+                .bind(table)
+                .bind(name)
+                .fetch_optional(&mut *c)
                 .await?;
-                for (name, _) in &b.indexes {
-                    sqlx::query(&format!("DROP INDEX \"{name}\""))
+                if found.is_some() {
+                    sqlx::query(&format!("ALTER TABLE {table} DISABLE TRIGGER {name}"))
                         .execute(&mut *c)
                         .await?;
+                    b.triggers_disabled.push((table, name));
                 }
-                for (table, name) in TRIGGERS_PG {
-                    let found: Option<i32> = sqlx::query_scalar(
-                        "SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = $2",
-                    )
-                    .bind(table)
-                    .bind(name)
-                    .fetch_optional(&mut *c)
-                    .await?;
-                    if found.is_some() {
-                        sqlx::query(&format!("ALTER TABLE {table} DISABLE TRIGGER {name}"))
-                            .execute(&mut *c)
-                            .await?;
-                        b.triggers_disabled.push((table, name));
-                    }
-                }
-                b.foreign_keys = sqlx::query_as(
+            }
+            b.foreign_keys = sqlx::query_as(
                     "SELECT t.relname::text, k.conname::text, pg_get_constraintdef(k.oid) FROM pg_constraint k \
                      JOIN pg_class t ON t.oid = k.conrelid WHERE k.contype = 'f' AND t.relname = ANY($1) \
                      AND t.relnamespace = current_schema()::regnamespace ORDER BY 1, 2",
@@ -772,88 +771,89 @@ async fn exec(tx: &mut Tx, sql: &str) -> Result<()> {
                 .bind(&tables)
                 .fetch_all(&mut *c)
                 .await?;
-                for (table, name, _) in &b.foreign_keys {
-                    sqlx::query(&format!(
-                        "ALTER TABLE \"{table}\" DROP CONSTRAINT \"{name}\""
-                    ))
-                    .execute(&mut *c)
-                    .await?;
-                }
-            }
-        }
-        Ok(b)
-    }
-
-    /// Writes the case milestones, rebuilds what [`set_aside`] set aside,
-    /// recounts `case_counts` and commits.
-    async fn finish(store: &Store, mut tx: Tx, b: Bulk) -> Result<()> {
-        // Before the indexes are back, so that no index is updated row by row.
-        for sql in MILESTONES {
-            exec(&mut tx, sql).await?;
-        }
-        for (_, sql) in &b.indexes {
-            exec(&mut tx, sql).await?;
-        }
-        exec(&mut tx, "DELETE FROM case_counts").await?;
-        exec(&mut tx, 
-            "INSERT INTO case_counts (status, country_of_return, programme_id, counsellor_id, created_by, n) \
-             SELECT status, country_of_return, programme_id, counsellor_id, created_by, COUNT(*) FROM cases \
-             GROUP BY status, country_of_return, programme_id, counsellor_id, created_by",
-        )
-        .await?;
-        match &mut tx {
-            Tx::Sqlite(open, _) => {
-                let c = &mut **open;
-                for (tbl, idx, stat) in &b.stats {
-                    sqlx::query("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ($1, $2, $3)")
-                        .bind(tbl)
-                        .bind(idx)
-                        .bind(stat)
-                        .execute(&mut *c)
-                        .await?;
-                }
-                for sql in &b.trigger_sql {
-                    sqlx::query(sql).execute(&mut *c).await?;
-                }
-                for t in TABLES {
-                    let broken: Vec<(String,)> = sqlx::query_as(&format!(
-                        "SELECT parent FROM pragma_foreign_key_check('{t}') LIMIT 1"
-                    ))
-                    .fetch_all(&mut *c)
-                    .await?;
-                    if let Some((parent,)) = broken.first() {
-                        return Err(Error::Io(format!(
-                            "demo data: a row of {t} refers to a missing row of {parent}"
-                        )));
-                    }
-                }
-            }
-            Tx::Postgres(open) => {
-                let c = &mut **open;
-                for (table, name, def) in &b.foreign_keys {
-                    sqlx::query(&format!(
-                        "ALTER TABLE \"{table}\" ADD CONSTRAINT \"{name}\" {def}"
-                    ))
-                    .execute(&mut *c)
-                    .await?;
-                }
-                for (table, name) in &b.triggers_disabled {
-                    sqlx::query(&format!("ALTER TABLE {table} ENABLE TRIGGER {name}"))
-                        .execute(&mut *c)
-                        .await?;
-                }
-            }
-        }
-        tx.commit().await?;
-        if let Db::Sqlite(p) = &store.db {
-            // The load's pages were copied into the database by the
-            // checkpoint after the commit; give the log's disk space back.
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(p)
+            for (table, name, _) in &b.foreign_keys {
+                sqlx::query(&format!(
+                    "ALTER TABLE \"{table}\" DROP CONSTRAINT \"{name}\""
+                ))
+                .execute(&mut *c)
                 .await?;
+            }
         }
-        Ok(())
     }
+    Ok(b)
+}
+
+/// Writes the case milestones, rebuilds what [`set_aside`] set aside,
+/// recounts `case_counts` and commits.
+async fn finish(store: &Store, mut tx: Tx, b: Bulk) -> Result<()> {
+    // Before the indexes are back, so that no index is updated row by row.
+    for sql in MILESTONES {
+        exec(&mut tx, sql).await?;
+    }
+    for (_, sql) in &b.indexes {
+        exec(&mut tx, sql).await?;
+    }
+    exec(&mut tx, "DELETE FROM case_counts").await?;
+    exec(
+        &mut tx,
+        "INSERT INTO case_counts (status, country_of_return, programme_id, counsellor_id, created_by, n) \
+         SELECT status, country_of_return, programme_id, counsellor_id, created_by, COUNT(*) FROM cases \
+         GROUP BY status, country_of_return, programme_id, counsellor_id, created_by",
+    )
+    .await?;
+    match &mut tx {
+        Tx::Sqlite(open, _) => {
+            let c = &mut **open;
+            for (tbl, idx, stat) in &b.stats {
+                sqlx::query("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ($1, $2, $3)")
+                    .bind(tbl)
+                    .bind(idx)
+                    .bind(stat)
+                    .execute(&mut *c)
+                    .await?;
+            }
+            for sql in &b.trigger_sql {
+                sqlx::query(sql).execute(&mut *c).await?;
+            }
+            for t in TABLES {
+                let broken: Vec<(String,)> = sqlx::query_as(&format!(
+                    "SELECT parent FROM pragma_foreign_key_check('{t}') LIMIT 1"
+                ))
+                .fetch_all(&mut *c)
+                .await?;
+                if let Some((parent,)) = broken.first() {
+                    return Err(Error::Io(format!(
+                        "demo data: a row of {t} refers to a missing row of {parent}"
+                    )));
+                }
+            }
+        }
+        Tx::Postgres(open) => {
+            let c = &mut **open;
+            for (table, name, def) in &b.foreign_keys {
+                sqlx::query(&format!(
+                    "ALTER TABLE \"{table}\" ADD CONSTRAINT \"{name}\" {def}"
+                ))
+                .execute(&mut *c)
+                .await?;
+            }
+            for (table, name) in &b.triggers_disabled {
+                sqlx::query(&format!("ALTER TABLE {table} ENABLE TRIGGER {name}"))
+                    .execute(&mut *c)
+                    .await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    if let Db::Sqlite(p) = &store.db {
+        // The load's pages were copied into the database by the
+        // checkpoint after the commit; give the log's disk space back.
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(p)
+            .await?;
+    }
+    Ok(())
+}
 
 /// Where each country of return is reached from Toronto: the airport, and
 /// whether it is a direct flight (else via Frankfurt), with the flying time.

@@ -20,15 +20,15 @@
 //! so every page and the domain's ledger read them as real data. Departed
 //! cases get nothing: their arrival is still to be confirmed.
 
-use homeward_store::bulk::{self, Table};
-use homeward_store::sql::Param;
-use homeward_store::{attachments, audit, on_tx, programmes, Error, Result, Store, Tx};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use homeward_domain::duplicates::transliterate;
 use homeward_domain::followups::Schedule;
 use homeward_domain::money::{convert, Currency, ExchangeRate, Money};
 use homeward_domain::reintegration::{Category, CLOSURE_REASONS};
 use homeward_domain::rss;
+use homeward_store::bulk::{self, Table};
+use homeward_store::sql::Param;
+use homeward_store::{attachments, audit, on_tx, programmes, Error, Result, Store, Tx};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sha2::Digest;
@@ -581,7 +581,7 @@ async fn read_cases(tx: &mut Tx) -> Result<Vec<Case>> {
         "SELECT i.case_id, i.departed_at, i.destination FROM itineraries i JOIN cases c ON c.id = i.case_id \
          WHERE c.status IN {RETURNED} AND i.status = 'departed' ORDER BY i.case_id, i.departs_at"))
         .fetch_all(c).await)?;
-    // The latest eligible evaluation, as `purchases::entitlement` reads it.
+    // The latest eligible evaluation, as `entitlement::entitlement` reads it.
     let evaluations: Vec<EntitlementRow> = on_tx!(&mut *tx, c => sqlx::query_as::<_, EntitlementRow>(&format!(
         "SELECT e.case_id, e.amount_minor, e.currency FROM eligibility_evaluations e JOIN cases c ON c.id = e.case_id \
          WHERE c.status IN {RETURNED} AND e.eligible ORDER BY e.case_id, e.evaluated_at"))

@@ -164,7 +164,10 @@ async fn the_demo_reads_as_the_store_writes(store: Store) {
     for summary in &list {
         let c = cases::get(&store, &sup, summary.id).await.unwrap();
         assert_eq!(c.summary.status, summary.status);
-        assert_eq!(c.timeline.last().map(|t| t.to_status.as_str()), Some(c.summary.status.as_str()));
+        assert_eq!(
+            c.timeline.last().map(|t| t.to_status.as_str()),
+            Some(c.summary.status.as_str())
+        );
         for status in ["intake", "eligible", "ineligible", "withdrawn"] {
             if c.timeline.iter().any(|t| t.to_status == status) {
                 *want.entry(status).or_default() += 1;
@@ -173,7 +176,11 @@ async fn the_demo_reads_as_the_store_writes(store: Store) {
         // The case number's search terms.
         let q = Query::parse(&c.summary.case_number).unwrap();
         let hits = search::cases(&store, &sup, &q, 5).await.unwrap();
-        assert!(hits.iter().any(|h| h.id == c.summary.id), "{}", c.summary.case_number);
+        assert!(
+            hits.iter().any(|h| h.id == c.summary.id),
+            "{}",
+            c.summary.case_number
+        );
 
         let principal = &c.members[0];
         assert_eq!(principal.relationship, "principal");
@@ -259,7 +266,11 @@ async fn the_demo_reads_as_the_store_writes(store: Store) {
         // country's copy of the terms); another mission does not.
         if let (Some("HU"), Some(uci)) = (
             c.summary.country_of_return.as_deref(),
-            principal.person.contact.as_ref().and_then(|x| x.uci.clone()),
+            principal
+                .person
+                .contact
+                .as_ref()
+                .and_then(|x| x.uci.clone()),
         ) {
             let q = Query::parse(&uci).unwrap();
             let mine = search::persons(&store, &hu, &q, 5).await.unwrap();
@@ -317,24 +328,45 @@ async fn the_demo_reads_as_the_store_writes(store: Store) {
             surveyed += 1;
         }
     }
-    assert!(people > 150 && flights > 20, "{people} people, {flights} flights");
-    assert!(with_plans > 20 && surveyed > 5, "{with_plans} plans, {surveyed} surveyed");
+    assert!(
+        people > 150 && flights > 20,
+        "{people} people, {flights} flights"
+    );
+    assert!(
+        with_plans > 20 && surveyed > 5,
+        "{with_plans} plans, {surveyed} surveyed"
+    );
 
     // The donor report over every year of the demo counts from the
     // milestones what the timelines say; its RSS lines from the surveys'
     // next dates the latest survey of each case.
-    let period = homeward_domain::report::Period::range(
-        NaiveDate::from_ymd_opt(2012, 1, 1).unwrap(),
-        today,
-    );
+    let period =
+        homeward_domain::report::Period::range(NaiveDate::from_ymd_opt(2012, 1, 1).unwrap(), today);
     let report = reports::donor(&store, &fin, &period).await.unwrap();
     let got = &report.total;
     let at = |k: &str| want.get(k).copied().unwrap_or(0);
     assert_eq!(
-        (got.referrals, got.enrolments, got.approvals, got.refusals, got.withdrawals, got.departures),
-        (150, at("intake"), at("eligible"), at("ineligible"), at("withdrawn"), at("departed"))
+        (
+            got.referrals,
+            got.enrolments,
+            got.approvals,
+            got.refusals,
+            got.withdrawals,
+            got.departures
+        ),
+        (
+            150,
+            at("intake"),
+            at("eligible"),
+            at("ineligible"),
+            at("withdrawn"),
+            at("departed")
+        )
     );
     assert!(at("intake") > 100 && at("departed") > 20, "{want:?}");
     assert_eq!(report.rss_total.surveys, surveyed);
 }
-both_databases!(demo_reads_as_the_store_writes, the_demo_reads_as_the_store_writes);
+both_databases!(
+    demo_reads_as_the_store_writes,
+    the_demo_reads_as_the_store_writes
+);

@@ -11,8 +11,8 @@ mod tokens;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
-use homeward_store::users::{self, NewUser};
 use homeward_demo::{cases as demo, returns as demo_returns};
+use homeward_store::users::{self, NewUser};
 use homeward_store::{sessions, Store};
 use homeward_web::jobs;
 use std::io::{IsTerminal, Read};
