@@ -478,7 +478,7 @@ pub async fn is_empty(store: &Store) -> Result<bool> {
     Ok(n == 0)
 }
 
-/// The rows the load writes between commits to the transaction, one
+/// The rows of the cases generated since the last write (a batch), one
 /// [`Table`] per table.
 struct Rows {
     persons: Table,
