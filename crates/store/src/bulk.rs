@@ -106,8 +106,10 @@ pub async fn write_all(tx: &mut Tx, tables: impl IntoIterator<Item = Table>) -> 
     Ok(())
 }
 
-/// `head` followed by `rows` groups of `cols` placeholders.
-fn insert_text(head: &str, cols: usize, rows: usize, pg: bool) -> String {
+/// `head` followed by `rows` groups of `cols` placeholders: `?` on SQLite
+/// (numbered ones cost it a lookup each, quadratic in their number), `$n`
+/// on PostgreSQL.
+pub(crate) fn insert_text(head: &str, cols: usize, rows: usize, pg: bool) -> String {
     let mut s = String::with_capacity(head.len() + rows * cols * 7);
     s.push_str(head);
     let mut n = 0;

@@ -141,22 +141,15 @@ impl TermsRow {
     }
 }
 
-/// `INSERT INTO person_search_terms` for `rows` (term, person) pairs, with
-/// `?` placeholders on SQLite (numbered ones cost SQLite a lookup each,
-/// quadratic in their number) and numbered ones on PostgreSQL.
+/// `INSERT INTO person_search_terms` for `rows` (term, person) pairs, in the
+/// bulk writer's placeholders for each database.
 fn insert_text(rows: usize, pg: bool) -> String {
-    let mut s = String::from("INSERT INTO person_search_terms (term, person_id) VALUES ");
-    for i in 0..rows {
-        if i > 0 {
-            s.push_str(", ");
-        }
-        if pg {
-            s.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
-        } else {
-            s.push_str("(?, ?)");
-        }
-    }
-    s
+    crate::bulk::insert_text(
+        "INSERT INTO person_search_terms (term, person_id) VALUES ",
+        2,
+        rows,
+        pg,
+    )
 }
 
 /// Replaces the terms of the people in `terms` inside `tx`.
