@@ -274,34 +274,25 @@ async fn metrics_are_private_and_bounded(store: Store) {
             .unwrap()
     };
     // Made-up methods and paths, each unique, add no series of their own.
-    for i in 0..3 {
+    let made_up = |i: usize| {
+        let c = c.clone();
         let method = format!("X{}{}", "M".repeat(8000), i);
-        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let _ = c
-            .request(m, app.url(&format!("/no-such-page-{i}-{}", Uuid::new_v4())))
-            .send()
-            .await
-            .unwrap();
-        let _ = c
-            .get(app.url(&format!("/made-up-{i}-{}", Uuid::new_v4())))
-            .send()
-            .await
-            .unwrap();
+        let (odd, page) = (
+            app.url(&format!("/no-such-page-{i}-{}", Uuid::new_v4())),
+            app.url(&format!("/made-up-{i}-{}", Uuid::new_v4())),
+        );
+        async move {
+            let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            c.request(m, odd).send().await.unwrap();
+            c.get(page).send().await.unwrap();
+        }
+    };
+    for i in 0..3 {
+        made_up(i).await;
     }
     let first = scrape().await;
     for i in 3..40 {
-        let method = format!("X{}{}", "M".repeat(8000), i);
-        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let _ = c
-            .request(m, app.url(&format!("/no-such-page-{i}-{}", Uuid::new_v4())))
-            .send()
-            .await
-            .unwrap();
-        let _ = c
-            .get(app.url(&format!("/made-up-{i}-{}", Uuid::new_v4())))
-            .send()
-            .await
-            .unwrap();
+        made_up(i).await;
     }
     let second = scrape().await;
     assert!(!second.contains("MMMMMMMM"), "a method became a label");
