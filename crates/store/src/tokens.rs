@@ -190,6 +190,16 @@ pub async fn revoke(store: &Store, actor: &Actor, id: Uuid) -> Result<TokenInfo>
     revoke_as(store, Some(actor), t).await
 }
 
+/// Revokes one of the actor's own tokens; anyone else's reads as not found,
+/// whatever the role (admins revoke others' with [`revoke`]).
+pub async fn revoke_own(store: &Store, actor: &Actor, id: Uuid) -> Result<TokenInfo> {
+    let t = get(store, id).await?;
+    if t.user_id != actor.user_id {
+        return Err(Error::NotFound);
+    }
+    revoke_as(store, Some(actor), t).await
+}
+
 /// Revokes a token by id (the operator's `homeward token revoke`).
 pub async fn revoke_by_operator(store: &Store, id: Uuid) -> Result<TokenInfo> {
     let t = get(store, id).await?;

@@ -135,26 +135,7 @@ async fn redirects_stay_on_this_site(store: Store) {
         }
     }
     // Signing in with a hostile `next` lands here too.
-    let c = browser();
-    let page = c
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let r = c
-        .post(app.url("/login"))
-        .form(&[
-            ("_login_csrf", hidden(&page, "_login_csrf").as_str()),
-            ("email", "c@iom.int"),
-            ("password", PW),
-            ("next", "/\t/evil.example"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let (_, r) = support::sign_in_to(&app, "c@iom.int", "/\t/evil.example").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_stays(&app, &location(&r), "POST /login next");
     // A local path with its query is kept as it was.

@@ -164,8 +164,8 @@ pub fn meta_csrf(html: &str) -> String {
     html[i..].split('"').next().unwrap().to_string()
 }
 
-/// Signs in through the real form.
-pub async fn sign_in(app: &App, email: &str) -> Client {
+/// Posts the real sign-in form with `next`; the client and the answer.
+pub async fn sign_in_to(app: &App, email: &str, next: &str) -> (Client, reqwest::Response) {
     let c = browser();
     let page = c
         .get(app.url("/login"))
@@ -181,11 +181,17 @@ pub async fn sign_in(app: &App, email: &str) -> Client {
             ("_login_csrf", hidden(&page, "_login_csrf").as_str()),
             ("email", email),
             ("password", PW),
-            ("next", "/"),
+            ("next", next),
         ])
         .send()
         .await
         .unwrap();
+    (c, res)
+}
+
+/// Signs in through the real form.
+pub async fn sign_in(app: &App, email: &str) -> Client {
+    let (c, res) = sign_in_to(app, email, "/").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
     c
 }
