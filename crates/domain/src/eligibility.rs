@@ -47,6 +47,8 @@ pub struct ClaimFacts {
     "claim": {"filed_on": "2012-03-01", "outcome": "rejected", "decided_on": "2012-06-01", "designated_country_of_origin": false},
     "criminality": "none", "compliant_with_conditions": true, "prior_avrr_assistance": false})))]
 pub struct EvaluationInput {
+    /// The programme's code; the GTA pilot (`gta-2012`) when left out.
+    #[serde(default = "default_programme")]
     pub programme: String,
     pub application_date: NaiveDate,
     #[serde(default)]
@@ -64,6 +66,10 @@ pub struct EvaluationInput {
     pub compliant_with_conditions: Option<bool>,
     #[serde(default)]
     pub prior_avrr_assistance: Option<bool>,
+}
+
+fn default_programme() -> String {
+    "gta-2012".to_string()
 }
 
 /// Amounts by the stage at which the person applies to AVRR, in minor units.
@@ -214,8 +220,6 @@ pub struct Evaluation {
 pub enum EvaluationError {
     #[error("unknown programme")]
     UnknownProgramme,
-    #[error("no rule set in force on that date")]
-    NoRuleSet,
 }
 
 fn d(x: NaiveDate) -> String {
@@ -224,18 +228,51 @@ fn d(x: NaiveDate) -> String {
 
 /// Applies the rule set in force on the application date.
 pub fn evaluate(sets: &[RuleSet], input: &EvaluationInput) -> Result<Evaluation, EvaluationError> {
-    if !sets.iter().any(|s| s.programme == input.programme) {
+    let versions: Vec<&RuleSet> = sets
+        .iter()
+        .filter(|s| s.programme == input.programme)
+        .collect();
+    let (Some(first), Some(last)) = (
+        versions.iter().min_by_key(|s| s.effective_from),
+        versions.iter().max_by_key(|s| s.version),
+    ) else {
         return Err(EvaluationError::UnknownProgramme);
-    }
-    let rs = rule_set_for(sets, &input.programme, input.application_date)
-        .ok_or(EvaluationError::NoRuleSet)?;
-    let rules = vec![
-        residence(rs, input),
-        failed_claim(rs, input),
-        compliance(rs, input),
-        criminality(rs, input),
-        prior_assistance(rs, input),
-    ];
+    };
+    let Some(rs) = rule_set_for(sets, &input.programme, input.application_date) else {
+        // Outside the programme's dates: a question with a clear answer (not
+        // eligible, and why), judged otherwise by the nearest version.
+        let nearest = if input.application_date < first.effective_from {
+            first
+        } else {
+            last
+        };
+        let opens = first.effective_from;
+        let closes = versions
+            .iter()
+            .map(|s| s.effective_to)
+            .try_fold(opens, |acc, to| to.map(|t| acc.max(t)));
+        let period = match closes {
+            Some(c) => msg(
+                "rule-programme-period-fail",
+                &[("from", d(opens)), ("to", d(c))],
+            ),
+            None => msg("rule-programme-period-fail-open", &[("from", d(opens))]),
+        };
+        let mut rules = vec![RuleResult {
+            id: "programme-period",
+            outcome: Outcome::Fail,
+            explanation: period,
+        }];
+        rules.extend(rules_of(nearest, input));
+        return Ok(Evaluation {
+            eligible: false,
+            determined: true,
+            entitlement: None,
+            rule_set: nearest.id(),
+            rules,
+        });
+    };
+    let rules = rules_of(rs, input);
     let failed = rules.iter().any(|r| r.outcome == Outcome::Fail);
     let unknown = rules.iter().any(|r| r.outcome == Outcome::Unknown);
     let eligible = !failed && !unknown;
@@ -246,6 +283,16 @@ pub fn evaluate(sets: &[RuleSet], input: &EvaluationInput) -> Result<Evaluation,
         rule_set: rs.id(),
         rules,
     })
+}
+
+fn rules_of(rs: &RuleSet, input: &EvaluationInput) -> Vec<RuleResult> {
+    vec![
+        residence(rs, input),
+        failed_claim(rs, input),
+        compliance(rs, input),
+        criminality(rs, input),
+        prior_assistance(rs, input),
+    ]
 }
 
 fn residence(rs: &RuleSet, i: &EvaluationInput) -> RuleResult {
@@ -627,23 +674,56 @@ mod tests {
     }
 
     #[test]
-    fn dates_outside_the_programme_have_no_rule_set() {
+    fn dates_outside_the_programme_are_answered_not_eligible() {
         let mut i = base();
         i.application_date = date("2015-04-01");
+        let e = evaluate(&builtin_rule_sets(), &i).unwrap();
+        assert!(!e.eligible && e.determined && e.entitlement.is_none());
+        assert_eq!(e.rules[0].id, "programme-period");
+        assert_eq!(e.rules[0].outcome, Outcome::Fail);
+        assert_eq!(e.rules[0].explanation.key, "rule-programme-period-fail");
         assert_eq!(
-            evaluate(&builtin_rule_sets(), &i),
-            Err(EvaluationError::NoRuleSet)
+            e.rules[0].explanation.args,
+            vec![
+                ("from".to_string(), "2012-06-29".to_string()),
+                ("to".to_string(), "2015-03-31".to_string())
+            ]
         );
+        // The other rules are still answered, by the nearest version.
+        assert_eq!(e.rules.len(), 6);
+        assert_eq!(e.rule_set, "gta-2012@1");
         i.application_date = date("2012-06-28");
+        let e = evaluate(&builtin_rule_sets(), &i).unwrap();
+        assert_eq!(e.rules[0].id, "programme-period");
+        assert!(!e.eligible);
+        // A programme still running names only its opening day.
+        let mut open = builtin_rule_sets();
+        open[0].effective_to = None;
+        i.application_date = date("2011-01-01");
+        let e = evaluate(&open, &i).unwrap();
         assert_eq!(
-            evaluate(&builtin_rule_sets(), &i),
-            Err(EvaluationError::NoRuleSet)
+            e.rules[0].explanation.key,
+            "rule-programme-period-fail-open"
         );
+        // Inside the dates there is no period rule: the pilot's answers are unchanged.
+        assert!(eval(&base())
+            .rules
+            .iter()
+            .all(|r| r.id != "programme-period"));
         i.programme = "nope".into();
         assert_eq!(
             evaluate(&builtin_rule_sets(), &i),
             Err(EvaluationError::UnknownProgramme)
         );
+    }
+
+    #[test]
+    fn the_programme_defaults_to_the_pilot() {
+        let i: EvaluationInput = serde_json::from_str(
+            r#"{"application_date": "2012-09-01", "claim": {"outcome": "rejected"}}"#,
+        )
+        .unwrap();
+        assert_eq!(i.programme, "gta-2012");
     }
 
     #[test]

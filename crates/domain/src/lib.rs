@@ -19,6 +19,7 @@ pub mod merge;
 pub mod money;
 pub mod password;
 pub mod person;
+pub mod programme;
 pub mod readiness;
 pub mod referral;
 pub mod reintegration;

@@ -7,6 +7,10 @@ use serde::Serialize;
 pub struct FieldError {
     pub field: String,
     pub code: String,
+    /// What the code alone cannot say (`line 3, column 7`, the next version
+    /// number), shown beside the translated message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// A set of field errors: the input as a whole was refused.
@@ -29,6 +33,16 @@ impl Invalid {
         self.errors.push(FieldError {
             field: field.into(),
             code: code.into(),
+            detail: None,
+        });
+    }
+
+    /// Records a problem with `field` and what the code alone cannot say.
+    pub fn add_detail(&mut self, field: &str, code: &str, detail: String) {
+        self.errors.push(FieldError {
+            field: field.into(),
+            code: code.into(),
+            detail: Some(detail),
         });
     }
 

@@ -97,6 +97,7 @@ pub async fn confirm(
             inv.errors.push(homeward_domain::validation::FieldError {
                 field: format!("fitness:{name}"),
                 code: "fitness-check-outside-window".into(),
+                detail: None,
             });
         }
         return Err(inv.into());

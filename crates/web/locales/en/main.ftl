@@ -224,6 +224,8 @@ error-backup-postgres = Back up PostgreSQL with pg_dump.
 # Eligibility rules: each explanation is read out to the person.
 rule-residence-pass = Lives in the programme's region ({ $region }).
 rule-residence-fail = Lives in { $region }; the programme serves { $regions } only.
+rule-programme-period-fail = The programme takes applications from { $from } to { $to } only.
+rule-programme-period-fail-open = The programme takes applications from { $from } only.
 rule-residence-unknown = Where the person lives is not recorded; the programme serves { $regions }.
 rule-failed-claim-pass = The refugee claim was refused by the Immigration and Refugee Board on { $date }.
 rule-failed-claim-withdrawn = A withdrawn or abandoned claim is not a failed claim; the programme is for failed refugee claimants only.

@@ -224,6 +224,8 @@ error-backup-postgres = Sauvegardez PostgreSQL avec pg_dump.
 # Règles d'admissibilité : chaque explication est lue à la personne.
 rule-residence-pass = Réside dans la région du programme ({ $region }).
 rule-residence-fail = Réside à { $region } ; le programme ne dessert que { $regions }.
+rule-programme-period-fail = Le programme n'accepte les demandes que du { $from } au { $to }.
+rule-programme-period-fail-open = Le programme n'accepte les demandes qu'à partir du { $from }.
 rule-residence-unknown = Le lieu de résidence n'est pas indiqué ; le programme dessert { $regions }.
 rule-failed-claim-pass = La demande d'asile a été rejetée par la Commission de l'immigration et du statut de réfugié le { $date }.
 rule-failed-claim-withdrawn = Une demande retirée ou abandonnée n'est pas une demande rejetée ; le programme vise uniquement les demandeurs d'asile déboutés.

@@ -77,12 +77,11 @@ pub fn answer(t: &Tr, e: Evaluation) -> EvaluationAnswer {
     }
 }
 
-/// Maps "no rules apply" to a field error.
+/// Maps an evaluation that could not be made to a field error.
 pub fn refusal(e: EvaluationError) -> Invalid {
     let mut inv = Invalid::default();
     match e {
         EvaluationError::UnknownProgramme => inv.add("programme", "unknown-programme"),
-        EvaluationError::NoRuleSet => inv.add("application_date", "no-rule-set"),
     }
     inv
 }

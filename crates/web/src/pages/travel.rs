@@ -268,6 +268,7 @@ pub async fn confirm_departure(
                 inv.errors.push(homeward_domain::validation::FieldError {
                     field: format!("traveller-{n:02}"),
                     code: l,
+                    detail: None,
                 });
             }
             let mut f = FormState::with(form);
