@@ -1137,6 +1137,7 @@ pub async fn load_with(
 ) -> Result<u64> {
     programmes::ensure_defaults(store).await?;
     let programme = programmes::by_code(store, "gta-2012").await?;
+    let rule_sets = programmes::rules::all(store).await?;
     let people = ensure_users(store).await?;
     let counsellors: Vec<Uuid> = people
         .iter()
@@ -1390,7 +1391,7 @@ pub async fn load_with(
         ]);
         if let Some(applied) = applied_at {
             let input = facts.evaluation_input(&programme.code, applied.date_naive());
-            if let Ok(e) = eligibility::evaluate(&store.rules, &input) {
+            if let Ok(e) = eligibility::evaluate(&rule_sets, &input) {
                 let ent = e.entitlement.as_ref();
                 rows.evaluations.row(vec![
                     Param::Uuid(ids.next()),

@@ -143,8 +143,9 @@ pub struct Store {
     pub hash_cost: HashCost,
     /// Where attachments are kept: outside any web root, named by random ids.
     pub data_dir: std::path::PathBuf,
-    /// Eligibility rule sets of every programme.
-    pub rules: std::sync::Arc<Vec<homeward_domain::eligibility::RuleSet>>,
+    /// Whether evaluations may use training copies of closed programmes'
+    /// rules (demo and training databases; `eligibility::training_copy`).
+    pub training_rules: bool,
     /// How many hours before departure a fitness-to-travel check counts.
     pub fitness_window_hours: i64,
     /// The active RSS questionnaire (the shipped default unless configured).
@@ -230,7 +231,7 @@ impl Store {
             db,
             hash_cost: HashCost::Standard,
             data_dir: "homeward-data".into(),
-            rules: std::sync::Arc::new(homeward_domain::eligibility::builtin_rule_sets()),
+            training_rules: false,
             fitness_window_hours: homeward_domain::readiness::FITNESS_WINDOW_HOURS,
             questionnaire: std::sync::Arc::new(homeward_domain::rss::default_questionnaire()?),
             keys: std::sync::Arc::new(crypto::Keyring::default()),
@@ -289,13 +290,7 @@ impl Store {
     /// Adds training copies of the rule sets, so cases can be applied for today
     /// in demo and training databases (see `eligibility::training_copy`).
     pub fn with_training_rules(mut self) -> Store {
-        let mut sets: Vec<_> = self.rules.iter().cloned().collect();
-        let copies: Vec<_> = sets
-            .iter()
-            .map(homeward_domain::eligibility::training_copy)
-            .collect();
-        sets.extend(copies);
-        self.rules = std::sync::Arc::new(sets);
+        self.training_rules = true;
         self
     }
 

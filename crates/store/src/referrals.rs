@@ -280,11 +280,11 @@ pub async fn evaluate_and_store(
     application_date: NaiveDate,
 ) -> Result<Evaluation> {
     let input = facts.evaluation_input(programme, application_date);
-    let e = eligibility::evaluate(rules, &input).map_err(|_| {
-        let mut inv = homeward_domain::Invalid::default();
-        inv.add("to", "no-rule-set");
-        Error::Invalid(inv)
-    })?;
+    let e = eligibility::evaluate(rules, &input)
+        .ok()
+        // An application outside the programme's dates cannot be made.
+        .filter(|e| e.rules.first().is_none_or(|r| r.id != "programme-period"))
+        .ok_or_else(|| Error::invalid("to", "no-rule-set"))?;
     let id = Uuid::new_v4();
     let ent = e.entitlement.as_ref();
     on_tx!(tx, c => sqlx::query(

@@ -652,10 +652,17 @@ pub async fn transition(
         status_before_closure: None,
     };
     workflow::check(from, to, actor.role, reason, &ctx)?;
-    if to == CaseStatus::PreparingDeparture {
-        let today = crate::now()
-            .with_timezone(&chrono_tz::America::Toronto)
-            .date_naive();
+    // Today is the programme office's day (its zone, not the server's).
+    let tz = match to {
+        CaseStatus::PreparingDeparture | CaseStatus::Applied => Some(
+            crate::programmes::by_code(store, &before.programme_code)
+                .await?
+                .tz(),
+        ),
+        _ => None,
+    };
+    if let (CaseStatus::PreparingDeparture, Some(tz)) = (to, tz) {
+        let today = crate::now().with_timezone(&tz).date_naive();
         let blockers = crate::readiness::blockers(store, id, today).await?;
         if !blockers.is_empty() {
             return Err(homeward_domain::TransitionError::Blocked(blockers).into());
@@ -669,18 +676,22 @@ pub async fn transition(
         ),
         _ => None,
     };
+    let rules = match facts {
+        Some(_) => crate::programmes::rules::all(store).await?,
+        None => Vec::new(),
+    };
     let now = crate::now();
     let mut tx = store.begin().await?;
     record_transition(&mut tx, actor, &before, to, reason, take, now).await?;
     if to == CaseStatus::Intake {
         crate::referrals::mark_contacted(&mut tx, id, now).await?;
     }
-    if let Some(f) = &facts {
+    if let (Some(f), Some(tz)) = (&facts, tz) {
         // IOM submits the application: the evaluation is kept with the rule-set version.
-        let today = now.with_timezone(&chrono_tz::America::Toronto).date_naive();
+        let today = now.with_timezone(&tz).date_naive();
         crate::referrals::evaluate_and_store(
             &mut tx,
-            &store.rules,
+            &rules,
             actor,
             id,
             &before.programme_code,
