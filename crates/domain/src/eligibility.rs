@@ -50,6 +50,10 @@ pub struct EvaluationInput {
     /// The programme's code; the GTA pilot (`gta-2012`) when left out.
     #[serde(default = "default_programme")]
     pub programme: String,
+    /// The version of the programme's rules to apply (a what-if); by default
+    /// the one in force on the application date.
+    #[serde(default)]
+    pub rule_version: Option<u32>,
     pub application_date: NaiveDate,
     #[serde(default)]
     pub residence_region: Option<String>,
@@ -220,6 +224,8 @@ pub struct Evaluation {
 pub enum EvaluationError {
     #[error("unknown programme")]
     UnknownProgramme,
+    #[error("the programme has no such version of its rules")]
+    UnknownVersion,
 }
 
 fn d(x: NaiveDate) -> String {
@@ -238,6 +244,13 @@ pub fn evaluate(sets: &[RuleSet], input: &EvaluationInput) -> Result<Evaluation,
     ) else {
         return Err(EvaluationError::UnknownProgramme);
     };
+    if let Some(v) = input.rule_version {
+        let rs = versions
+            .iter()
+            .find(|s| s.version == v)
+            .ok_or(EvaluationError::UnknownVersion)?;
+        return Ok(decide(rs, input));
+    }
     let Some(rs) = rule_set_for(sets, &input.programme, input.application_date) else {
         // Outside the programme's dates: a question with a clear answer (not
         // eligible, and why), judged otherwise by the nearest version.
@@ -272,17 +285,22 @@ pub fn evaluate(sets: &[RuleSet], input: &EvaluationInput) -> Result<Evaluation,
             rules,
         });
     };
+    Ok(decide(rs, input))
+}
+
+/// The answer of one version of the rules.
+fn decide(rs: &RuleSet, input: &EvaluationInput) -> Evaluation {
     let rules = rules_of(rs, input);
     let failed = rules.iter().any(|r| r.outcome == Outcome::Fail);
     let unknown = rules.iter().any(|r| r.outcome == Outcome::Unknown);
     let eligible = !failed && !unknown;
-    Ok(Evaluation {
+    Evaluation {
         eligible,
         determined: failed || !unknown,
         entitlement: eligible.then(|| entitlement(rs, input)),
         rule_set: rs.id(),
         rules,
-    })
+    }
 }
 
 fn rules_of(rs: &RuleSet, input: &EvaluationInput) -> Vec<RuleResult> {
@@ -474,6 +492,7 @@ mod tests {
     fn base() -> EvaluationInput {
         EvaluationInput {
             programme: "gta-2012".into(),
+            rule_version: None,
             application_date: date("2012-09-01"),
             residence_region: Some("GTA".into()),
             claim: ClaimFacts {
@@ -715,6 +734,26 @@ mod tests {
             evaluate(&builtin_rule_sets(), &i),
             Err(EvaluationError::UnknownProgramme)
         );
+    }
+
+    #[test]
+    fn a_what_if_names_the_version() {
+        let mut sets = builtin_rule_sets();
+        let mut v2 = sets[0].clone();
+        v2.version = 2;
+        v2.effective_from = date("2014-01-01");
+        v2.tiers.before_federal_court_leave = 300000;
+        sets.push(v2);
+        let mut i = base();
+        i.application_date = date("2013-01-10");
+        let by_date = evaluate(&sets, &i).unwrap();
+        assert_eq!(by_date.rule_set, "gta-2012@1");
+        i.rule_version = Some(2);
+        let e = evaluate(&sets, &i).unwrap();
+        assert_eq!(e.rule_set, "gta-2012@2");
+        assert_eq!(e.entitlement.unwrap().amount_minor, 300000);
+        i.rule_version = Some(9);
+        assert_eq!(evaluate(&sets, &i), Err(EvaluationError::UnknownVersion));
     }
 
     #[test]

@@ -173,6 +173,7 @@ impl ReferralFacts {
         };
         EvaluationInput {
             programme: programme.to_string(),
+            rule_version: None,
             application_date,
             residence_region: self.residence_region.clone(),
             claim: ClaimFacts {

@@ -14,6 +14,9 @@ pub struct ProblemField {
     pub field: String,
     pub code: String,
     pub message: String,
+    /// What the code alone cannot say (a line and column, the next version).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// RFC 9457 problem details.
@@ -83,6 +86,7 @@ impl ApiError {
                             field: e.field.clone(),
                             code: e.code.clone(),
                             message: t.error(&e.code),
+                            detail: e.detail.clone(),
                         })
                         .collect()
                 })

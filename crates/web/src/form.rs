@@ -58,7 +58,10 @@ impl FormState {
     pub fn add_invalid(&mut self, t: &Tr, inv: &Invalid, prefix: &str) {
         for e in &inv.errors {
             let f = e.field.strip_prefix(prefix).unwrap_or(&e.field).to_string();
-            self.errors.entry(f).or_insert_with(|| t.error(&e.code));
+            self.errors.entry(f).or_insert_with(|| match &e.detail {
+                Some(d) => format!("{} ({d})", t.error(&e.code)),
+                None => t.error(&e.code),
+            });
         }
     }
 

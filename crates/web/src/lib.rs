@@ -61,8 +61,6 @@ pub struct WebConfig {
 pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
-    /// Eligibility rule sets of every programme.
-    pub rules: Arc<Vec<homeward_domain::eligibility::RuleSet>>,
 }
 
 /// Largest request body accepted (forms and JSON).
@@ -71,7 +69,6 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 /// The whole application: pages, API, health and metrics.
 pub fn app(store: Store, config: WebConfig) -> Router {
     let state = AppState {
-        rules: store.rules.clone(),
         store,
         config: Arc::new(config),
     };

@@ -83,6 +83,13 @@ pub struct ProgrammeInput {
     pub letterhead: Option<String>,
     /// Who signs its letters.
     pub signatory: Option<String>,
+    /// The first rule document, when creating a programme (the format of
+    /// `docs/rules.md`); checked by [`rules::check`], not by [`ProgrammeInput::check`].
+    #[schema(value_type = Option<Object>)]
+    pub rules: Option<serde_json::Value>,
+    /// The programme's `version` as read, when changing one (a stale one is
+    /// refused).
+    pub version: Option<i64>,
 }
 
 /// A programme's checked settings.

@@ -82,6 +82,9 @@ pub fn check(v: &Value, ctx: &Context<'_>) -> Result<RuleSet, Invalid> {
     let Some(obj) = v.as_object() else {
         return Err(Invalid::one("rules", "not-an-object"));
     };
+    if v.to_string().len() > MAX_DOCUMENT_BYTES {
+        return Err(Invalid::one("rules", "too-long"));
+    }
     unknown_keys(&mut inv, "rules", obj, TOP);
     let mut r = Reader {
         inv: &mut inv,

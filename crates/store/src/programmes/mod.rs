@@ -400,6 +400,8 @@ pub fn input_of(p: &Programme) -> ProgrammeInput {
         case_prefix: Some(p.case_prefix.clone()),
         letterhead: p.letterhead.clone(),
         signatory: p.signatory.clone(),
+        rules: None,
+        version: Some(p.version),
     }
 }
 

@@ -82,6 +82,7 @@ pub fn refusal(e: EvaluationError) -> Invalid {
     let mut inv = Invalid::default();
     match e {
         EvaluationError::UnknownProgramme => inv.add("programme", "unknown-programme"),
+        EvaluationError::UnknownVersion => inv.add("rule_version", "unknown-version"),
     }
     inv
 }
@@ -95,7 +96,8 @@ pub async fn evaluate(
     ctx: Ctx,
     ApiJson(input): ApiJson<EvaluationInput>,
 ) -> Result<Json<EvaluationAnswer>, ApiError> {
-    match eligibility::evaluate(&state.rules, &input) {
+    let sets = homeward_store::programmes::rules::all(&state.store).await?;
+    match eligibility::evaluate(&sets, &input) {
         Ok(e) => Ok(Json(answer(&ctx.tr(), e))),
         Err(e) => Err(ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,

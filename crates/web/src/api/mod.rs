@@ -17,6 +17,7 @@ pub mod persons;
 pub mod reintegration;
 pub mod reports;
 pub mod schema;
+pub mod programmes;
 pub mod search;
 pub mod tokens;
 pub mod travel;
@@ -58,6 +59,8 @@ use utoipa_swagger_ui::SwaggerUi;
         duplicates::list, duplicates::merge, duplicates::not_duplicates, duplicates::history, duplicates::undo,
         search::search,
         tokens::list, tokens::revoke,
+        programmes::get, programmes::create, programmes::update, programmes::in_force, programmes::versions,
+        programmes::version, programmes::add, programmes::preview,
     ),
     components(schemas(
         crate::error::Problem, crate::error::ProblemField,
@@ -67,6 +70,8 @@ use utoipa_swagger_ui::SwaggerUi;
         homeward_store::search::Results, homeward_store::search::PersonHit, homeward_store::search::CaseHit,
         homeward_store::search::CaseRef, homeward_store::search::MatchedField, homeward_domain::search::Segment,
         homeward_store::persons::Person, homeward_store::persons::Contact, homeward_store::programmes::Programme,
+        homeward_domain::programme::ProgrammeInput, homeward_domain::programme::AuthorityInput, homeward_domain::programme::Authority,
+        homeward_store::programmes::rules::RuleVersion, homeward_store::programmes::rules::Change, programmes::Preview,
         homeward_store::audit::AuditRow, homeward_store::users::User,
         homeward_domain::eligibility::EvaluationInput, homeward_domain::eligibility::ClaimFacts,
         homeward_domain::eligibility::ClaimOutcome, homeward_domain::eligibility::Criminality, homeward_domain::eligibility::Outcome,
@@ -243,7 +248,27 @@ pub fn routes() -> Router<AppState> {
             "/duplicates/{a}/{b}/not-duplicates",
             axum::routing::post(duplicates::not_duplicates),
         )
-        .route("/programmes", get(misc::programmes))
+        .route(
+            "/programmes",
+            get(misc::programmes).post(programmes::create),
+        )
+        .route(
+            "/programmes/{code}",
+            get(programmes::get).patch(programmes::update),
+        )
+        .route("/programmes/{code}/rules", get(programmes::in_force))
+        .route(
+            "/programmes/{code}/rules/versions",
+            get(programmes::versions).post(programmes::add),
+        )
+        .route(
+            "/programmes/{code}/rules/versions/{version}",
+            get(programmes::version),
+        )
+        .route(
+            "/programmes/{code}/rules/preview",
+            axum::routing::post(programmes::preview),
+        )
         .route("/audit", get(misc::audit))
         .route(
             "/eligibility/evaluate",

@@ -3,7 +3,7 @@
 use crate::api::eligibility::{answer, refusal, EvaluationAnswer};
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
-use crate::frame::{render, Layout, PageForm};
+use crate::frame::{render, store_error, Layout, PageForm};
 use crate::i18n::Tr;
 use crate::AppState;
 use askama::Template;
@@ -11,7 +11,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::NaiveDate;
-use homeward_domain::eligibility::{self, ClaimFacts, ClaimOutcome, Criminality, EvaluationInput};
+use homeward_domain::eligibility::{
+    self, ClaimFacts, ClaimOutcome, Criminality, EvaluationInput, RuleSet,
+};
+use homeward_store::programmes;
 use homeward_domain::Invalid;
 use std::collections::HashMap;
 
@@ -21,6 +24,8 @@ struct Page {
     l: Layout,
     f: FormState,
     programmes: Vec<(String, String)>,
+    /// The versions of the rules a what-if may name.
+    versions: Vec<(String, String)>,
     outcomes: Vec<(String, String)>,
     criminality: Vec<(String, String)>,
     tristate: Vec<(String, String)>,
@@ -29,19 +34,33 @@ struct Page {
 }
 
 fn page(
-    state: &AppState,
+    sets: &[RuleSet],
     ctx: &Ctx,
     f: FormState,
     result: Option<EvaluationAnswer>,
     status: StatusCode,
 ) -> Response {
     let t = ctx.tr();
-    let mut programmes: Vec<(String, String)> = state
-        .rules
+    let mut programmes: Vec<(String, String)> = sets
         .iter()
         .map(|r| (r.programme.clone(), r.programme.clone()))
         .collect();
+    programmes.sort();
     programmes.dedup();
+    let mut versions = vec![(String::new(), t.t("eligibility-version-in-force"))];
+    versions.extend(sets.iter().map(|r| {
+        (
+            r.version.to_string(),
+            t.ta(
+                "eligibility-version-option",
+                &[
+                    ("programme", r.programme.clone()),
+                    ("version", r.version.to_string()),
+                    ("from", r.effective_from.to_string()),
+                ],
+            ),
+        )
+    }));
     let opts = |group: &str, vals: &[&str]| -> Vec<(String, String)> {
         vals.iter()
             .map(|v| (v.to_string(), t.choice(group, v)))
@@ -59,6 +78,7 @@ fn page(
             l,
             f,
             programmes,
+            versions,
             outcomes: opts(
                 "outcome",
                 &["rejected", "withdrawn", "abandoned", "pending", "accepted"],
@@ -84,7 +104,11 @@ pub async fn form(State(state): State<AppState>, PageUser(_, ctx): PageUser) -> 
     ] {
         f.values.insert(k.into(), v.into());
     }
-    page(&state, &ctx, f, None, StatusCode::OK)
+    let sets = match programmes::rules::all(&state.store).await {
+        Ok(s) => s,
+        Err(e) => return store_error(&ctx, e),
+    };
+    page(&sets, &ctx, f, None, StatusCode::OK)
 }
 
 fn parse(t: &Tr, form: &HashMap<String, String>) -> Result<EvaluationInput, FormState> {
@@ -130,9 +154,20 @@ fn parse(t: &Tr, form: &HashMap<String, String>) -> Result<EvaluationInput, Form
         Some("confirmed") => Some(Criminality::Confirmed),
         _ => None,
     };
+    let rule_version = match form.get("rule_version").map(|v| v.trim()) {
+        None | Some("") => None,
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                inv.add("rule_version", "unknown-version");
+                None
+            }
+        },
+    };
     match (inv.errors.is_empty(), application_date, outcome) {
         (true, Some(application_date), Some(outcome)) => Ok(EvaluationInput {
             programme: form.get("programme").cloned().unwrap_or_default(),
+            rule_version,
             application_date,
             residence_region: form.get("residence_region").cloned(),
             claim: ClaimFacts {
@@ -166,11 +201,15 @@ pub async fn evaluate(
     PageForm(form): PageForm,
 ) -> Response {
     let t = ctx.tr();
+    let sets = match programmes::rules::all(&state.store).await {
+        Ok(s) => s,
+        Err(e) => return store_error(&ctx, e),
+    };
     match parse(&t, &form) {
-        Err(f) => page(&state, &ctx, f, None, StatusCode::UNPROCESSABLE_ENTITY),
-        Ok(input) => match eligibility::evaluate(&state.rules, &input) {
+        Err(f) => page(&sets, &ctx, f, None, StatusCode::UNPROCESSABLE_ENTITY),
+        Ok(input) => match eligibility::evaluate(&sets, &input) {
             Ok(e) => page(
-                &state,
+                &sets,
                 &ctx,
                 FormState::with(form),
                 Some(answer(&t, e)),
@@ -180,7 +219,7 @@ pub async fn evaluate(
                 let mut f = FormState::with(form);
                 f.add_invalid(&t, &refusal(e), "");
                 f.general = Some(t.t("form-has-errors"));
-                page(&state, &ctx, f, None, StatusCode::UNPROCESSABLE_ENTITY)
+                page(&sets, &ctx, f, None, StatusCode::UNPROCESSABLE_ENTITY)
             }
         },
     }

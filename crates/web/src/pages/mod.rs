@@ -18,6 +18,7 @@ pub mod login;
 pub mod monitoring;
 pub mod persons;
 pub mod privacy;
+pub mod programme_setup;
 pub mod programmes;
 pub mod reintegration;
 pub mod reports;
@@ -83,6 +84,18 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/new", get(admin::new_form))
         .route("/admin/users/{id}/active", post(admin::set_active))
         .route("/admin/programmes", get(programmes::list))
+        .route(
+            "/admin/programmes/new",
+            get(programme_setup::new_form).post(programme_setup::create),
+        )
+        .route(
+            "/admin/programmes/{code}/setup",
+            get(programme_setup::show).post(programme_setup::update),
+        )
+        .route(
+            "/admin/programmes/{code}/rules",
+            axum::routing::post(programme_setup::rules),
+        )
         .route(
             "/admin/programmes/{code}/followups",
             post(programmes::set_followups),

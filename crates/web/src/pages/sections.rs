@@ -327,9 +327,26 @@ pub async fn read_upload(
 /// `file_field` (named as the client named it, or after the field), refusing
 /// a file over `max` bytes or a text field over 10,000.
 pub(crate) async fn read_multipart(
+    m: Multipart,
+    file_field: &str,
+    max: usize,
+) -> Result<
+    (
+        std::collections::HashMap<String, String>,
+        Option<(String, Vec<u8>)>,
+    ),
+    (&'static str, StatusCode),
+> {
+    read_multipart_limited(m, file_field, max, 10_000).await
+}
+
+/// As [`read_multipart`], with text fields up to `max_text` bytes (a rule
+/// document typed in a form is longer than any other field).
+pub(crate) async fn read_multipart_limited(
     mut m: Multipart,
     file_field: &str,
     max: usize,
+    max_text: usize,
 ) -> Result<
     (
         std::collections::HashMap<String, String>,
@@ -371,7 +388,7 @@ pub(crate) async fn read_multipart(
             file = Some((fname, bytes));
         } else {
             let text = field.text().await.map_err(|_| bad)?;
-            if text.len() > 10_000 {
+            if text.len() > max_text {
                 return Err(bad);
             }
             fields.insert(name, text);
