@@ -6,31 +6,14 @@ mod support;
 
 use homeward_store::{both_databases, on_db, Store};
 use reqwest::StatusCode;
-use support::{browser, hidden, sign_in_csrf, start, App, PW};
+use support::{browser, post_sign_in, sign_in_csrf, start, App, PW};
 
 const NEW: &str = "Tamarind-harbour-1987";
 
 /// Signs in with `password` through the real form; the status of the answer.
 async fn try_sign_in(app: &App, email: &str, password: &str) -> StatusCode {
-    let c = browser();
-    let page = c
-        .get(app.url("/login"))
-        .send()
+    post_sign_in(app, &browser(), email, password, "/")
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    c.post(app.url("/login"))
-        .form(&[
-            ("_login_csrf", hidden(&page, "_login_csrf").as_str()),
-            ("email", email),
-            ("password", password),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .unwrap()
         .status()
 }
 

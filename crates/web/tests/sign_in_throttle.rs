@@ -10,30 +10,12 @@ use reqwest::{Client, StatusCode};
 
 mod support;
 
-use support::{browser as client, hidden, meta_csrf, start, App, PW};
+use support::{browser as client, hidden, meta_csrf, post_sign_in, start, App, PW};
 
 /// One sign-in through the real form: the status, and the page with the
 /// per-request form token and the typed email blanked out (to compare answers).
 async fn attempt(app: &App, c: &Client, email: &str, password: &str) -> (StatusCode, String) {
-    let page = c
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = c
-        .post(app.url("/login"))
-        .form(&[
-            ("_login_csrf", hidden(&page, "_login_csrf").as_str()),
-            ("email", email),
-            ("password", password),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = post_sign_in(app, c, email, password, "/").await;
     let status = res.status();
     let signed_in = res
         .headers()

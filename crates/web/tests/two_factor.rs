@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 mod support;
 
-use support::{browser, hidden, meta_csrf, start_with, App, Options, PW};
+use support::{browser, hidden, meta_csrf, sign_in_to, start_with, App, Options, PW};
 
 fn required() -> Options {
     Options {
@@ -56,19 +56,7 @@ fn location(r: &reqwest::Response) -> String {
 
 /// The password step: returns the client and where it was sent.
 async fn password(app: &App, email: &str) -> (Client, String) {
-    let c = browser();
-    let (_, page) = text(&c, &app.url("/login")).await;
-    let r = c
-        .post(app.url("/login"))
-        .form(&[
-            ("_login_csrf", hidden(&page, "_login_csrf").as_str()),
-            ("email", email),
-            ("password", PW),
-            ("next", "/cases"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let (c, r) = sign_in_to(app, email, "/cases").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "password of {email}");
     let to = location(&r);
     (c, to)

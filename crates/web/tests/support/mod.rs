@@ -1,15 +1,16 @@
 //! What the HTTP tests share: the real server on a free port (with the job
-//! worker when a test needs one), users and API tokens, and signing in
-//! through the real form.
+//! worker when a test needs one), users and API tokens, signing in through
+//! the real form, and reading pages and API answers.
 #![allow(dead_code)]
 
 pub mod data;
 
 use homeward_store::users::{self, NewUser};
-use homeward_store::{tokens, Store};
+use homeward_store::{on_db, tokens, Actor, Store};
 use homeward_web::jobs::{spawn_worker, Shutdown, Wake, WorkerConfig};
 use reqwest::redirect::Policy;
-use reqwest::{Client, StatusCode};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::Value;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -136,6 +137,31 @@ impl App {
         let id = self.user(email, role, country).await;
         tokens::create(&self.store, id).await.unwrap()
     }
+
+    /// The number of rows in `table`.
+    pub async fn rows(&self, table: &str) -> i64 {
+        let q = format!("SELECT COUNT(*) FROM {table}");
+        on_db!(&self.store.db, p => sqlx::query_scalar::<_, i64>(&q).fetch_one(p).await).unwrap()
+    }
+
+    /// The numbers of cases, persons and case transitions: what a refused
+    /// request must leave as they were.
+    pub async fn counts(&self) -> (i64, i64, i64) {
+        (
+            self.rows("cases").await,
+            self.rows("persons").await,
+            self.rows("case_transitions").await,
+        )
+    }
+}
+
+/// The user with `email`, as the store acts for them.
+pub async fn actor_of(app: &App, email: &str) -> Actor {
+    users::by_email(&app.store, email)
+        .await
+        .unwrap()
+        .expect("user")
+        .actor(None)
 }
 
 /// A client that keeps cookies and does not follow redirects.
@@ -157,6 +183,15 @@ pub fn hidden(html: &str, name: &str) -> String {
     html[i..].split('"').next().unwrap().to_string()
 }
 
+/// The hidden field `name` that first follows `anchor` (such as part of a
+/// form's `action`).
+pub fn hidden_after(html: &str, anchor: &str, name: &str) -> String {
+    let i = html
+        .find(anchor)
+        .unwrap_or_else(|| panic!("no {anchor} in page"));
+    hidden(&html[i..], name)
+}
+
 /// The session's CSRF token from a page's meta tag.
 pub fn meta_csrf(html: &str) -> String {
     let pat = "<meta name=\"csrf-token\" content=\"";
@@ -164,9 +199,16 @@ pub fn meta_csrf(html: &str) -> String {
     html[i..].split('"').next().unwrap().to_string()
 }
 
-/// Posts the real sign-in form with `next`; the client and the answer.
-pub async fn sign_in_to(app: &App, email: &str, next: &str) -> (Client, reqwest::Response) {
-    let c = browser();
+/// Posts the real sign-in form from `c` (read first for its double-submit
+/// token) with `password` and `next`; the answer. Every sign-in of the
+/// tests goes through here.
+pub async fn post_sign_in(
+    app: &App,
+    c: &Client,
+    email: &str,
+    password: &str,
+    next: &str,
+) -> Response {
     let page = c
         .get(app.url("/login"))
         .send()
@@ -175,24 +217,42 @@ pub async fn sign_in_to(app: &App, email: &str, next: &str) -> (Client, reqwest:
         .text()
         .await
         .unwrap();
-    let res = c
-        .post(app.url("/login"))
+    c.post(app.url("/login"))
         .form(&[
             ("_login_csrf", hidden(&page, "_login_csrf").as_str()),
             ("email", email),
-            ("password", PW),
+            ("password", password),
             ("next", next),
         ])
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// Posts the real sign-in form with [`PW`] and `next` from a new client;
+/// the client and the answer.
+pub async fn sign_in_to(app: &App, email: &str, next: &str) -> (Client, Response) {
+    let c = browser();
+    let res = post_sign_in(app, &c, email, PW, next).await;
     (c, res)
 }
 
-/// Signs in through the real form.
+/// Signs in through the real form; the session cookie it sets is
+/// `HttpOnly` and `SameSite=Lax`.
 pub async fn sign_in(app: &App, email: &str) -> Client {
     let (c, res) = sign_in_to(app, email, "/").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("hw_session="));
+    let cookie = cookie.expect("session cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     c
 }
 
@@ -215,4 +275,30 @@ pub async fn sign_in_home(app: &App, email: &str) -> (Client, String, String) {
         .await
         .unwrap();
     (c, meta_csrf(&home), home)
+}
+
+/// An API refusal: `status`, as problem+json; its body.
+pub async fn problem(r: Response, status: StatusCode) -> Value {
+    assert_eq!(r.status(), status);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    r.json().await.unwrap()
+}
+
+/// The new-case form for Ana `family`, born `dob`, returning to `country`.
+pub fn case_form<'a>(
+    csrf: &'a str,
+    family: &'a str,
+    dob: &'a str,
+    country: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("_csrf", csrf),
+        ("programme", "gta-2012"),
+        ("family_name", family),
+        ("given_names", "Ana"),
+        ("date_of_birth", dob),
+        ("country_of_return", country),
+        ("sex", "female"),
+        ("nationalities", "HU"),
+    ]
 }
