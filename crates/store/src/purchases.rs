@@ -110,7 +110,8 @@ pub async fn request(
     let mut tx = store.begin().await?;
     // Takes the case row (a no-op update) so a closure running at the same
     // time either sees this request or makes it fail here: no request is
-    // left open on a closed case (see `closure::close`).
+    // left open on a closed case (see `closure::close`). The statuses are
+    // those of `reintegration::takes_purchases`.
     let open = on_tx!(&mut tx, c => sqlx::query(
         "UPDATE cases SET status = status WHERE id = $1 AND status IN ('departed', 'reintegrating', 'monitoring')")
         .bind(case_id).execute(c).await.map(|r| r.rows_affected()))?;
