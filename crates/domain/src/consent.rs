@@ -53,6 +53,16 @@ pub fn may_record_health_data(in_force: &[&str]) -> bool {
     in_force.contains(&COLLECT_HEALTH_DATA)
 }
 
+/// Refuses recording health data without consent to collect it in force
+/// (`consent`: `needs-health-consent`).
+pub fn check_health_data(in_force: &[&str]) -> Result<(), crate::Invalid> {
+    if may_record_health_data(in_force) {
+        Ok(())
+    } else {
+        Err(crate::Invalid::one("consent", "needs-health-consent"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,6 +91,16 @@ mod tests {
             ] {
                 assert!(!may_read(never, r, &PURPOSES), "{never:?} {r:?}");
             }
+        }
+    }
+
+    #[test]
+    fn health_data_needs_consent_to_collect_it() {
+        assert_eq!(check_health_data(&[COLLECT_HEALTH_DATA]), Ok(()));
+        for without in [&[][..], &[SHARE_WITH_CBSA, SHARE_WITH_MISSION][..]] {
+            let e = check_health_data(without).unwrap_err();
+            assert_eq!(e.for_field("consent"), Some("needs-health-consent"));
+            assert_eq!(e.errors.len(), 1);
         }
     }
 

@@ -5,6 +5,7 @@
 
 pub mod airports;
 pub mod booking;
+pub mod case_input;
 pub mod case_number;
 pub mod consent;
 pub mod dashboard;

@@ -19,12 +19,12 @@ use crate::audit::{self, Entry};
 use crate::cases::scope::{self, CaseRef};
 use crate::{attachments, on_db, on_tx, plans, vendors, Error, Result, Store};
 use chrono::{DateTime, NaiveDate, Utc};
-use homeward_domain::money::{Currency, Money};
+use homeward_domain::money::Money;
 use homeward_domain::reintegration::{
-    self, Category, Dimension, Ledger, PlanComponent, PurchaseContext, PurchaseLine,
-    PurchaseRequestInput, PurchaseStatus,
+    self, Category, Dimension, Ledger, PlanComponent, PurchaseLine, PurchaseMoveFacts,
+    PurchaseRequestFacts, PurchaseRequestInput, PurchaseStatus,
 };
-use homeward_domain::{Action, CaseStatus, Invalid, Resource};
+use homeward_domain::{Action, CaseStatus, Resource};
 use serde::Serialize;
 use serde_json::json;
 use sha2::Digest;
@@ -70,7 +70,8 @@ const SELECT: &str = "SELECT p.id, p.case_id, p.category, p.description, p.local
 
 /// Records a purchase request for a returned case, from a registered vendor
 /// (`vendor`: `required`, `unknown-vendor`, `vendor-inactive`,
-/// `vendor-other-country`, `vendor-category`).
+/// `vendor-other-country`, `vendor-category`), as
+/// `reintegration::decide_purchase_request` decides.
 ///
 /// Who may: the mission officer of the case's country.
 pub async fn request(
@@ -84,57 +85,33 @@ pub async fn request(
         return Err(Error::Forbidden);
     }
     let case = scope::summary(store, actor, case_id.into()).await?;
-    let status = CaseStatus::parse(&case.status).ok_or(Error::NotFound)?;
-    if !status.is_after_departure() || status == CaseStatus::Closed {
-        return Err(Error::invalid("case", "case-not-returned"));
-    }
-    let Some(cap) = crate::entitlement::entitlement(store, case_id).await? else {
-        return Err(Error::invalid("case", "no-entitlement"));
+    let case_status = CaseStatus::parse(&case.status).ok_or(Error::NotFound)?;
+    let entitlement = crate::entitlement::entitlement(store, case_id).await?;
+    let vendor = match input.vendor_id {
+        Some(vid) => vendors::find(store, vid)
+            .await?
+            .map(|v| (v.to_domain(), v.active)),
+        None => None,
     };
-    let today = crate::now().date_naive();
-    let checked = reintegration::validate_purchase_request(input, cap.currency, today);
-    let mut inv = match &checked {
-        Ok(_) => Invalid::default(),
-        Err(e) => e.clone(),
-    };
-    match input.vendor_id {
-        None => inv.add("vendor", "required"),
-        Some(vid) => match vendors::find(store, vid).await? {
-            None => inv.add("vendor", "unknown-vendor"),
-            Some(v) => {
-                let category = input
-                    .category
-                    .as_deref()
-                    .and_then(|c| Category::parse(c.trim()));
-                let country = case.country_of_return.as_deref().unwrap_or("");
-                let vendor = v.to_domain();
-                // An unknown category is reported on its own field; then only
-                // the vendor's state and country are checked here.
-                let cat = category
-                    .or_else(|| vendor.categories.first().copied())
-                    .unwrap_or(Category::Housing);
-                let result =
-                    reintegration::check_vendor_for_purchase(&vendor, v.active, country, cat);
-                if let Err(e) = result {
-                    inv.errors.extend(e.errors);
-                }
-            }
+    let d = reintegration::decide_purchase_request(
+        input,
+        &PurchaseRequestFacts {
+            case_status,
+            entitlement,
+            country_of_return: case.country_of_return.as_deref(),
+            vendor: vendor.as_ref().map(|(v, active)| (v, *active)),
+            today: crate::now().date_naive(),
         },
-    }
-    inv.into_result()?;
-    let (Ok(r), Some(vendor_id)) = (checked, input.vendor_id) else {
-        return Err(Error::invalid("vendor", "required"));
-    };
+    )?;
+    let (r, cap, vendor_id) = (&d.request, d.entitlement, d.vendor_id);
+    let (num, den) = (d.rate_numerator, d.rate_denominator);
     let id = Uuid::new_v4();
     let now = crate::now();
-    let num = i64::try_from(r.rate.numerator())
-        .map_err(|_| Error::invalid("rate", "rate-out-of-range"))?;
-    let den = i64::try_from(r.rate.denominator())
-        .map_err(|_| Error::invalid("rate", "rate-out-of-range"))?;
     let mut tx = store.begin().await?;
     // Takes the case row (a no-op update) so a closure running at the same
     // time either sees this request or makes it fail here: no request is
-    // left open on a closed case (see `closure::close`).
+    // left open on a closed case (see `closure::close`). The statuses are
+    // those of `reintegration::takes_purchases`.
     let open = on_tx!(&mut tx, c => sqlx::query(
         "UPDATE cases SET status = status WHERE id = $1 AND status IN ('departed', 'reintegrating', 'monitoring')")
         .bind(case_id).execute(c).await.map(|r| r.rows_affected()))?;
@@ -223,24 +200,18 @@ pub async fn decide(
 ) -> Result<Purchase> {
     actor.require(Resource::Reintegration, Action::Update)?;
     let p = get(store, actor, id).await?;
-    let Some(to) = PurchaseStatus::parse(to) else {
-        return Err(Error::invalid("to", "invalid-choice"));
-    };
+    let to = reintegration::purchase_target(to)?;
     let from = PurchaseStatus::parse(&p.status).ok_or(Error::NotFound)?;
     if version.is_some_and(|v| v != p.version) {
         return Err(Error::Conflict);
     }
-    let reason = homeward_domain::validation::clean(reason);
-    if reason.as_deref().is_some_and(|r| r.chars().count() > 2000) {
-        return Err(Error::invalid("reason", "too-long"));
-    }
-    let ctx = PurchaseContext {
+    let facts = PurchaseMoveFacts {
+        from,
+        role: actor.role,
         actor_is_requester: p.requested_by == actor.user_id,
-        reason: reason.as_deref(),
         has_receipt: p.receipt_attachment_id.is_some(),
     };
-    reintegration::check_purchase_transition(from, to, actor.role, &ctx)
-        .map_err(|e| Error::invalid("to", e.code()))?;
+    let reason = reintegration::decide_purchase_move(&facts, to, reason)?;
     let now = crate::now();
     let mut tx = store.begin().await?;
     // The lock: concurrent decisions on one case queue here.
@@ -248,23 +219,18 @@ pub async fn decide(
         "UPDATE reintegration_budgets SET version = version + 1, updated_at = $1 WHERE case_id = $2")
         .bind(now).bind(p.case_id).execute(c).await.map(|r| r.rows_affected()))?;
     if to == PurchaseStatus::Approved {
-        let cap: Option<(i64, String)> = on_tx!(&mut tx, c => sqlx::query_as(
+        let budget: Option<(i64, String)> = on_tx!(&mut tx, c => sqlx::query_as(
             "SELECT entitlement_minor, currency FROM reintegration_budgets WHERE case_id = $1")
             .bind(p.case_id).fetch_optional(c).await)?;
-        let (cap_minor, cur) = cap.ok_or_else(|| Error::invalid("case", "no-entitlement"))?;
         let spent: i64 = on_tx!(&mut tx, c => sqlx::query_scalar(
             "SELECT CAST(COALESCE(SUM(programme_minor), 0) AS BIGINT) FROM purchases WHERE case_id = $1 \
              AND status IN ('approved', 'paid', 'delivered')")
             .bind(p.case_id).fetch_one(c).await)?;
-        let currency = Currency::parse(&cur).map_err(|e| Error::invalid("currency", e.code()))?;
-        let fits = reintegration::fits_under_cap(
-            Money::new(cap_minor, currency),
-            Money::new(spent, currency),
-            Money::new(p.programme_minor, currency),
-        );
-        if !fits {
-            return Err(Error::invalid("amount", "purchase-exceeds-entitlement"));
-        }
+        reintegration::decide_approval(
+            budget.as_ref().map(|(minor, cur)| (*minor, cur.as_str())),
+            spent,
+            p.programme_minor,
+        )?;
     }
     let n = on_tx!(&mut tx, c => sqlx::query(
         "UPDATE purchases SET status = $1, reason = COALESCE($2, reason), version = version + 1, \
@@ -368,14 +334,13 @@ pub async fn pay(
     if version.is_some_and(|v| v != p.version) {
         return Err(Error::Conflict);
     }
-    let ctx = PurchaseContext {
+    let facts = PurchaseMoveFacts {
+        from,
+        role: actor.role,
         actor_is_requester: p.requested_by == actor.user_id,
-        reason: None,
-        has_receipt: true,
+        has_receipt: p.receipt_attachment_id.is_some(),
     };
-    reintegration::check_purchase_transition(from, PurchaseStatus::Paid, actor.role, &ctx)
-        .map_err(|e| Error::invalid("to", e.code()))?;
-    let content_type = homeward_domain::files::check_upload("receipt", bytes)?;
+    let content_type = reintegration::decide_payment(&facts, bytes)?;
     let attachment_id = Uuid::new_v4();
     let key = Uuid::new_v4().simple().to_string();
     let sha = hex::encode(sha2::Sha256::digest(bytes));

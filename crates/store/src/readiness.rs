@@ -12,9 +12,8 @@ use crate::{consents, on_db, on_tx, Error, Result, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use homeward_domain::consent;
 use homeward_domain::readiness::{self, Blocker, Traveller};
-use homeward_domain::validation::{self, clean};
 use homeward_domain::{Action, Invalid, Resource};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -24,17 +23,7 @@ pub(crate) const FITNESS: &str = "fitness_checks";
 /// Purpose of the keyed hash of a vulnerability's kind.
 pub(crate) const KIND_HASH: &str = "vulnerabilities.kind";
 
-/// A vulnerability as typed.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(default, deny_unknown_fields)]
-#[schema(examples(json!({"person_id": "5b0c1e2d-3f4a-4b5c-8d6e-7f8091a2b3c4", "kind": "medical_condition",
-    "details": "Insulin-dependent diabetes", "follow_up": "Two months of insulin and a cool bag for the flight"})))]
-pub struct VulnerabilityInput {
-    pub person_id: Option<Uuid>,
-    pub kind: Option<String>,
-    pub details: Option<String>,
-    pub follow_up: Option<String>,
-}
+pub use homeward_domain::readiness::{DocumentInput, FitnessInput, VulnerabilityInput};
 
 /// A recorded vulnerability.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -46,24 +35,6 @@ pub struct Vulnerability {
     pub details: Option<String>,
     pub follow_up: Option<String>,
     pub recorded_at: DateTime<Utc>,
-}
-
-/// A fitness check as typed.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(default, deny_unknown_fields)]
-#[schema(examples(json!({"person_id": "5b0c1e2d-3f4a-4b5c-8d6e-7f8091a2b3c4", "status": "fit_with_escort",
-    "checked_at": "2012-10-01T14:30:00Z", "medical_escort": true, "special_assistance": ["WCHR"],
-    "notes": "Escort to carry the insulin."})))]
-pub struct FitnessInput {
-    pub person_id: Option<Uuid>,
-    /// pending, fit, fit_with_escort or unfit.
-    pub status: Option<String>,
-    /// When the check was made (RFC 3339), if it was.
-    pub checked_at: Option<DateTime<Utc>>,
-    pub medical_escort: bool,
-    /// IATA codes: WCHR, WCHS, WCHC, MEDA, ...
-    pub special_assistance: Vec<String>,
-    pub notes: Option<String>,
 }
 
 /// A recorded fitness check.
@@ -78,25 +49,6 @@ pub struct FitnessCheck {
     pub special_assistance: String,
     pub notes: Option<String>,
     pub recorded_at: DateTime<Utc>,
-}
-
-/// A travel document as typed.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(default, deny_unknown_fields)]
-#[schema(examples(json!({"person_id": "5b0c1e2d-3f4a-4b5c-8d6e-7f8091a2b3c4", "kind": "emergency_travel_document",
-    "issuing_country": "HU", "etd_requested_on": "2012-09-10", "consulate": "Consulate General of Hungary, Toronto"})))]
-pub struct DocumentInput {
-    pub person_id: Option<Uuid>,
-    /// passport or emergency_travel_document.
-    pub kind: Option<String>,
-    pub number: Option<String>,
-    /// ISO 3166-1 alpha-2.
-    pub issuing_country: Option<String>,
-    pub expires_on: Option<String>,
-    /// Emergency travel documents: when it was requested from the consulate.
-    pub etd_requested_on: Option<String>,
-    pub etd_issued_on: Option<String>,
-    pub consulate: Option<String>,
 }
 
 /// A recorded travel document.
@@ -115,23 +67,14 @@ pub struct Document {
     pub recorded_at: DateTime<Utc>,
 }
 
-async fn on_case(
-    store: &Store,
-    case_id: Uuid,
-    person_id: Option<Uuid>,
-    inv: &mut Invalid,
-) -> Result<Option<Uuid>> {
+/// Whether `person_id` is on the case (false when none is named).
+async fn on_case(store: &Store, case_id: Uuid, person_id: Option<Uuid>) -> Result<bool> {
     let Some(pid) = person_id else {
-        inv.add("person_id", "required");
-        return Ok(None);
+        return Ok(false);
     };
     let n: i64 = on_db!(&store.db, p => sqlx::query_scalar("SELECT COUNT(*) FROM case_members WHERE case_id = $1 AND person_id = $2")
         .bind(case_id).bind(pid).fetch_one(p).await)?;
-    if n == 0 {
-        inv.add("person_id", "not-on-case");
-        return Ok(None);
-    }
-    Ok(Some(pid))
+    Ok(n > 0)
 }
 
 /// Restricted reads: counsellor and supervisor; the mission with consent.
@@ -139,30 +82,15 @@ async fn may_read_restricted(store: &Store, actor: &Actor, case_id: Uuid) -> Res
     consents::may_read_restricted(store, actor, case_id, Resource::Counselling).await
 }
 
+/// Refuses health data unless the person's consent to collect it is in force.
 async fn require_health_consent(store: &Store, case_id: Uuid) -> Result<()> {
     let health = consents::in_force(store, case_id, consent::COLLECT_HEALTH_DATA).await?;
-    if consent::may_record_health_data(if health {
+    let in_force: &[&str] = if health {
         &[consent::COLLECT_HEALTH_DATA]
     } else {
         &[]
-    }) {
-        Ok(())
-    } else {
-        let mut inv = Invalid::default();
-        inv.add("consent", "needs-health-consent");
-        Err(inv.into())
-    }
-}
-
-fn date(inv: &mut Invalid, field: &str, v: &Option<String>) -> Option<NaiveDate> {
-    let s = clean(v.as_deref())?;
-    match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
-        Ok(d) => Some(d),
-        Err(_) => {
-            inv.add(field, "invalid-date");
-            None
-        }
-    }
+    };
+    Ok(consent::check_health_data(in_force)?)
 }
 
 /// Records a vulnerability.
@@ -174,42 +102,26 @@ pub async fn add_vulnerability(
 ) -> Result<Vec<Vulnerability>> {
     actor.require(Resource::Counselling, Action::Create)?;
     scope::summary(store, actor, case_id.into()).await?;
-    let mut inv = Invalid::default();
-    let pid = on_case(store, case_id, i.person_id, &mut inv).await?;
-    let kind = clean(i.kind.as_deref());
-    if !kind
-        .as_deref()
-        .is_some_and(|k| readiness::VULNERABILITIES.contains(&k))
-    {
-        inv.add("kind", "invalid-choice");
-    }
-    validation::text(&mut inv, "details", i.details.as_deref(), false, 5000);
-    validation::text(&mut inv, "follow_up", i.follow_up.as_deref(), false, 5000);
-    inv.into_result()?;
-    if kind.as_deref() == Some("medical_condition") {
+    let on_case = on_case(store, case_id, i.person_id).await?;
+    let v = readiness::decide_vulnerability(i, on_case)?;
+    if v.health_data {
         require_health_consent(store, case_id).await?;
     }
     let id = Uuid::new_v4();
     // Sealed at rest, the kind too (a trafficking flag is itself restricted);
     // its keyed hash lets a query find a kind without reading it (ADR 0028).
     let k = &store.keys;
-    let kind_hash = kind
-        .as_deref()
-        .map(|v| k.index_hash(KIND_HASH, v))
-        .transpose()?;
-    let sealed_kind = k.seal_opt(&aad(VULNERABILITIES, "kind", id), kind.as_deref())?;
-    let details = k.seal_opt(
-        &aad(VULNERABILITIES, "details", id),
-        clean(i.details.as_deref()).as_deref(),
-    )?;
+    let kind_hash = k.index_hash(KIND_HASH, &v.kind)?;
+    let sealed_kind = k.seal(&aad(VULNERABILITIES, "kind", id), &v.kind)?;
+    let details = k.seal_opt(&aad(VULNERABILITIES, "details", id), v.details.as_deref())?;
     let follow_up = k.seal_opt(
         &aad(VULNERABILITIES, "follow_up", id),
-        clean(i.follow_up.as_deref()).as_deref(),
+        v.follow_up.as_deref(),
     )?;
     let mut tx = store.begin().await?;
     on_tx!(&mut tx, c => sqlx::query(
         "INSERT INTO vulnerabilities (id, case_id, person_id, kind, kind_hash, details, follow_up, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-        .bind(id).bind(case_id).bind(pid).bind(&sealed_kind).bind(&kind_hash).bind(&details).bind(&follow_up)
+        .bind(id).bind(case_id).bind(v.person_id).bind(&sealed_kind).bind(&kind_hash).bind(&details).bind(&follow_up)
         .bind(actor.user_id).bind(crate::now()).execute(c).await.map(|r| r.rows_affected()))?;
     audit::record(
         &mut tx,
@@ -220,7 +132,7 @@ pub async fn add_vulnerability(
             entity_id: Some(id.to_string()),
             case_id: Some(case_id),
             before: None,
-            after: Some(json!({"person_id": pid})),
+            after: Some(json!({"person_id": v.person_id})),
         },
     )
     .await?;
@@ -314,49 +226,24 @@ pub async fn add_fitness(
 ) -> Result<Vec<FitnessCheck>> {
     actor.require(Resource::Counselling, Action::Create)?;
     scope::summary(store, actor, case_id.into()).await?;
-    let mut inv = Invalid::default();
-    let pid = on_case(store, case_id, i.person_id, &mut inv).await?;
-    let status = clean(i.status.as_deref());
-    if !status
-        .as_deref()
-        .is_some_and(|k| readiness::FITNESS.contains(&k))
-    {
-        inv.add("status", "invalid-choice");
+    let on_case = on_case(store, case_id, i.person_id).await?;
+    let f = readiness::decide_fitness(i, on_case, Utc::now())?;
+    if f.health_data {
+        require_health_consent(store, case_id).await?;
     }
-    if i.checked_at
-        .is_some_and(|t| t > Utc::now() + chrono::Duration::minutes(5))
-    {
-        inv.add("checked_at", "date-in-future");
-    }
-    let codes: Vec<String> = i
-        .special_assistance
-        .iter()
-        .map(|c| c.trim().to_ascii_uppercase())
-        .filter(|c| !c.is_empty())
-        .collect();
-    if codes
-        .iter()
-        .any(|c| !readiness::SPECIAL_ASSISTANCE.contains(&c.as_str()))
-    {
-        inv.add("special_assistance", "invalid-choice");
-    }
-    validation::text(&mut inv, "notes", i.notes.as_deref(), false, 5000);
-    inv.into_result()?;
-    require_health_consent(store, case_id).await?;
     let id = Uuid::new_v4();
     let special = store.keys.seal(
         &aad(FITNESS, "special_assistance", id),
-        &json!(codes).to_string(),
+        &json!(f.special_assistance).to_string(),
     )?;
-    let notes = store.keys.seal_opt(
-        &aad(FITNESS, "notes", id),
-        clean(i.notes.as_deref()).as_deref(),
-    )?;
+    let notes = store
+        .keys
+        .seal_opt(&aad(FITNESS, "notes", id), f.notes.as_deref())?;
     let mut tx = store.begin().await?;
     on_tx!(&mut tx, c => sqlx::query(
         "INSERT INTO fitness_checks (id, case_id, person_id, status, checked_at, medical_escort, special_assistance, notes, recorded_by, recorded_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-        .bind(id).bind(case_id).bind(pid).bind(&status).bind(i.checked_at).bind(i.medical_escort).bind(&special)
+        .bind(id).bind(case_id).bind(f.person_id).bind(&f.status).bind(f.checked_at).bind(f.medical_escort).bind(&special)
         .bind(&notes).bind(actor.user_id).bind(crate::now()).execute(c).await.map(|r| r.rows_affected()))?;
     audit::record(
         &mut tx,
@@ -367,7 +254,7 @@ pub async fn add_fitness(
             entity_id: Some(id.to_string()),
             case_id: Some(case_id),
             before: None,
-            after: Some(json!({"person_id": pid, "status": status})),
+            after: Some(json!({"person_id": f.person_id, "status": f.status})),
         },
     )
     .await?;
@@ -423,50 +310,19 @@ pub async fn add_document(
 ) -> Result<Vec<Document>> {
     actor.require(Resource::Case, Action::Update)?;
     scope::summary(store, actor, case_id.into()).await?;
-    let mut inv = Invalid::default();
-    let pid = on_case(store, case_id, i.person_id, &mut inv).await?;
-    let kind = clean(i.kind.as_deref());
-    if !kind
-        .as_deref()
-        .is_some_and(|k| readiness::DOCUMENT_KINDS.contains(&k))
-    {
-        inv.add("kind", "invalid-choice");
-    }
-    validation::text(&mut inv, "number", i.number.as_deref(), false, 40);
-    validation::text(&mut inv, "consulate", i.consulate.as_deref(), false, 200);
-    let country = clean(i.issuing_country.as_deref()).map(|c| c.to_ascii_uppercase());
-    if country
-        .as_deref()
-        .is_some_and(|c| !validation::is_country_code(c))
-    {
-        inv.add("issuing_country", "invalid-country");
-    }
-    let expires = date(&mut inv, "expires_on", &i.expires_on);
-    let requested = date(&mut inv, "etd_requested_on", &i.etd_requested_on);
-    let issued = date(&mut inv, "etd_issued_on", &i.etd_issued_on);
-    if kind.as_deref() == Some("passport")
-        && expires.is_none()
-        && !inv.errors.iter().any(|e| e.field == "expires_on")
-    {
-        inv.add("expires_on", "required");
-    }
-    if let (Some(r), Some(s)) = (requested, issued) {
-        if s < r {
-            inv.add("etd_issued_on", "date-before-request");
-        }
-    }
-    inv.into_result()?;
+    let on_case = on_case(store, case_id, i.person_id).await?;
+    let d = readiness::decide_document(i, on_case)?;
     let id = Uuid::new_v4();
     let mut tx = store.begin().await?;
     on_tx!(&mut tx, c => sqlx::query(
         "INSERT INTO travel_documents (id, case_id, person_id, kind, number, issuing_country, expires_on, etd_requested_on, etd_issued_on, consulate, recorded_by, recorded_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
-        .bind(id).bind(case_id).bind(pid).bind(&kind).bind(clean(i.number.as_deref()).map(|n| n.to_uppercase())).bind(&country)
-        .bind(expires).bind(requested).bind(issued).bind(clean(i.consulate.as_deref())).bind(actor.user_id).bind(crate::now())
+        .bind(id).bind(case_id).bind(d.person_id).bind(&d.kind).bind(&d.number).bind(&d.issuing_country)
+        .bind(d.expires_on).bind(d.etd_requested_on).bind(d.etd_issued_on).bind(&d.consulate).bind(actor.user_id).bind(crate::now())
         .execute(c).await.map(|r| r.rows_affected()))?;
     audit::record(&mut tx, Some(actor), Entry {
         action: "create", entity: "travel_document", entity_id: Some(id.to_string()), case_id: Some(case_id), before: None,
-        after: Some(json!({"person_id": pid, "kind": kind, "issuing_country": country, "expires_on": expires})),
+        after: Some(json!({"person_id": d.person_id, "kind": d.kind, "issuing_country": d.issuing_country, "expires_on": d.expires_on})),
     }).await?;
     tx.commit().await?;
     documents(store, actor, case_id).await

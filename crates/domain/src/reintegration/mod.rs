@@ -8,13 +8,14 @@
 //! the vendor against a receipt; the mission officer confirms delivery with
 //! the returnee. The entitlement decided at eligibility caps what is planned
 //! and what is spent. These are the rules; the store applies them inside its
-//! transactions (see [`fits_under_cap`]).
+//! transactions (see [`fits_under_cap`], [`decide_approval`]).
 
 mod arrival;
 mod category;
 mod closure;
 mod ledger;
 mod plan;
+mod purchase_decisions;
 mod purchases;
 mod vendors;
 
@@ -23,6 +24,7 @@ pub use category::*;
 pub use closure::*;
 pub use ledger::*;
 pub use plan::*;
+pub use purchase_decisions::*;
 pub use purchases::*;
 pub use vendors::*;
 

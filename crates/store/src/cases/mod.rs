@@ -16,62 +16,15 @@ use crate::programmes;
 use crate::sql::{Param, Sql};
 use crate::{bind_params, on_db, on_tx, Error, Result, Store, Tx};
 use chrono::{DateTime, Datelike, Utc};
-use homeward_domain::person::{validate_case_fields, PersonInput, RELATIONSHIPS};
+use homeward_domain::case_input::{self, CaseFields, NewCase, NewCaseFacts, Principal};
+use homeward_domain::person::PersonInput;
 use homeward_domain::workflow::{self, CaseStatus, TransitionContext};
-use homeward_domain::{Action, CaseNumber, Invalid, Resource, Role};
-use serde::{Deserialize, Serialize};
+use homeward_domain::{Action, CaseNumber, Invalid, Resource};
+use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-/// What a user sends to open a case.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(default, deny_unknown_fields)]
-#[schema(examples(json!({"programme": "gta-2012", "country_of_return": "HU", "destination_locality": "Miskolc",
-    "principal": {"given_names": "Ana", "family_name": "Horváth", "sex": "female", "date_of_birth": "1988-04-12",
-    "nationalities": ["HU"], "preferred_languages": ["hu"], "interpreter_needed": true},
-    "referral": {"residence_region": "GTA", "claim_filed_on": "2011-05-02", "claim_outcome": "rejected",
-    "irb_decided_on": "2012-01-17", "criminality": "none"}})))]
-pub struct CaseInput {
-    /// Programme code; defaults to `gta-2012`.
-    pub programme: Option<String>,
-    /// A new principal applicant...
-    pub principal: Option<PersonInput>,
-    /// ...or an existing person.
-    pub principal_person_id: Option<Uuid>,
-    /// ISO 3166-1 alpha-2.
-    pub country_of_return: Option<String>,
-    pub destination_locality: Option<String>,
-    /// Only supervisors may choose; counsellors are assigned their own cases.
-    pub counsellor_id: Option<Uuid>,
-    /// The immigration facts of a CBSA referral.
-    pub referral: Option<homeward_domain::referral::ReferralInput>,
-}
-
-/// A change to a case's editable fields. An absent field stays as it is;
-/// `null` clears it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(examples(json!({"version": 4, "country_of_return": "HU", "destination_locality": "Debrecen"})))]
-pub struct CaseUpdate {
-    /// The version the client read; a stale one is refused.
-    pub version: i64,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    pub country_of_return: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    pub destination_locality: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Uuid>)]
-    pub counsellor_id: Option<Option<Uuid>>,
-}
-
-/// Tells an explicit `null` (Some(None)) from an absent field (None).
-fn present<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
+pub use homeward_domain::case_input::{CaseInput, CaseUpdate};
 
 /// A person on a case.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -148,89 +101,50 @@ async fn next_case_number(
 /// Opens a case in `referred` with its principal applicant.
 pub async fn create(store: &Store, actor: &Actor, input: &CaseInput) -> Result<CaseDetail> {
     actor.require(Resource::Case, Action::Create)?;
-    let mut inv = Invalid::default();
-    let code = input
-        .programme
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .unwrap_or("gta-2012");
-    let programme = match programmes::by_code(store, code).await {
+    let programme = match programmes::by_code(store, case_input::programme_code(input)).await {
         Ok(p) => Some(p),
-        Err(Error::NotFound) => {
-            inv.add("programme", "unknown-programme");
-            None
-        }
+        Err(Error::NotFound) => None,
         Err(e) => return Err(e),
     };
-    let (country, locality) = validate_case_fields(
-        &mut inv,
-        input.country_of_return.as_deref(),
-        input.destination_locality.as_deref(),
-    );
-    let principal = match (&input.principal, input.principal_person_id) {
-        (Some(p), None) => match p.validate(Utc::now().date_naive()) {
-            Ok(d) => Some(d),
-            Err(e) => {
-                for fe in e.errors {
-                    inv.add(&format!("principal.{}", fe.field), &fe.code);
-                }
-                None
-            }
+    let principal_known = match case_input::existing_principal(input) {
+        Some(id) => match persons::get_row(store, actor, id).await {
+            Ok(_) => true,
+            Err(Error::NotFound) => false,
+            Err(e) => return Err(e),
         },
-        (None, Some(id)) => {
-            persons::get_row(store, actor, id)
-                .await
-                .map_err(|e| match e {
-                    Error::NotFound => {
-                        let mut i = Invalid::default();
-                        i.add("principal_person_id", "unknown-person");
-                        Error::Invalid(i)
-                    }
-                    e => e,
-                })?;
-            None
-        }
-        _ => {
-            inv.add("principal", "principal-required");
-            None
-        }
+        None => false,
     };
-    let counsellor = match (actor.role, input.counsellor_id) {
-        (Role::Counsellor, _) => Some(actor.user_id),
-        (Role::Supervisor, Some(id)) => {
-            if !assignable_counsellor(store, id).await? {
-                inv.add("counsellor_id", "not-a-counsellor");
-            }
-            Some(id)
-        }
-        (_, Some(_)) => {
-            inv.add("counsellor_id", "cannot-assign");
-            None
-        }
-        (_, None) => None,
+    let counsellor_assignable = match input.counsellor_id {
+        Some(id) => assignable_counsellor(store, id).await?,
+        None => false,
     };
-    let referral = match &input.referral {
-        None => None,
-        Some(r) => match r.validate(Utc::now().date_naive(), "referral.") {
-            Ok(f) => Some(f),
-            Err(e) => {
-                inv.errors.extend(e.errors);
-                None
-            }
+    let new = case_input::decide_new_case(
+        input,
+        &NewCaseFacts {
+            programme_known: programme.is_some(),
+            principal_known,
+            counsellor_assignable,
+            role: actor.role,
+            actor_id: actor.user_id,
+            today: Utc::now().date_naive(),
         },
-    };
-    inv.into_result()?;
+    )?;
+    // Refused above as `unknown-programme`.
     let Some(programme) = programme else {
         return Err(Error::NotFound);
     };
-
+    let NewCase {
+        country_of_return: country,
+        destination_locality: locality,
+        principal,
+        counsellor_id: counsellor,
+        referral,
+    } = new;
     let now = crate::now();
     let mut tx = store.begin().await?;
-    let person_id = match (principal, input.principal_person_id) {
-        (Some(d), _) => persons::insert(&mut tx, actor, &d).await?,
-        (None, Some(id)) => id,
-        (None, None) => return Err(Error::NotFound),
+    let person_id = match principal {
+        Principal::New(d) => persons::insert(&mut tx, actor, &d).await?,
+        Principal::Existing(id) => id,
     };
     let number =
         next_case_number(&mut tx, programme.id, &programme.case_prefix, now.year()).await?;
@@ -561,28 +475,20 @@ pub async fn counts_by_status(store: &Store, actor: &Actor) -> Result<Vec<(Strin
 pub async fn update(store: &Store, actor: &Actor, id: Uuid, u: &CaseUpdate) -> Result<CaseDetail> {
     actor.require(Resource::Case, Action::Update)?;
     let before = summary(store, actor, id).await?;
-    let mut inv = Invalid::default();
-    let country_in = u
-        .country_of_return
-        .clone()
-        .unwrap_or_else(|| before.country_of_return.clone());
-    let locality_in = u
-        .destination_locality
-        .clone()
-        .unwrap_or_else(|| before.destination_locality.clone());
-    let counsellor = u.counsellor_id.unwrap_or(before.counsellor_id);
-    let (country, locality) =
-        validate_case_fields(&mut inv, country_in.as_deref(), locality_in.as_deref());
-    if counsellor != before.counsellor_id {
-        if !actor.role.can(Resource::Case, Action::Assign) {
-            inv.add("counsellor_id", "cannot-assign");
-        } else if let Some(cid) = counsellor {
-            if !assignable_counsellor(store, cid).await? {
-                inv.add("counsellor_id", "not-a-counsellor");
-            }
-        }
-    }
-    inv.into_result()?;
+    let stored = CaseFields {
+        country_of_return: before.country_of_return.clone(),
+        destination_locality: before.destination_locality.clone(),
+        counsellor_id: before.counsellor_id,
+    };
+    let counsellor_assignable = match case_input::new_counsellor(u, before.counsellor_id) {
+        Some(cid) => assignable_counsellor(store, cid).await?,
+        None => false,
+    };
+    let CaseFields {
+        country_of_return: country,
+        destination_locality: locality,
+        counsellor_id: counsellor,
+    } = case_input::decide_case_update(u, &stored, actor.role, counsellor_assignable)?;
     let mut tx = store.begin().await?;
     let n = on_tx!(&mut tx, c => sqlx::query(
         "UPDATE cases SET country_of_return = $1, destination_locality = $2, counsellor_id = $3, version = version + 1, updated_at = $4 \
@@ -715,24 +621,12 @@ pub async fn add_member(
     actor.require(Resource::Case, Action::Update)?;
     actor.require(Resource::Person, Action::Create)?;
     let case = summary(store, actor, case_id).await?;
-    let mut inv = Invalid::default();
-    if relationship == "principal" || !RELATIONSHIPS.contains(&relationship) {
-        inv.add("relationship", "invalid-choice");
-    }
-    if CaseStatus::parse(&case.status).is_some_and(|s| s.is_after_departure() || s.is_terminal()) {
-        inv.add("relationship", "case-closed-to-members");
-    }
-    let d = match input.validate(Utc::now().date_naive()) {
-        Ok(d) => Some(d),
-        Err(e) => {
-            inv.errors.extend(e.errors);
-            None
-        }
-    };
-    inv.into_result()?;
-    let Some(d) = d else {
-        return Err(Error::NotFound);
-    };
+    let d = case_input::decide_member(
+        relationship,
+        CaseStatus::parse(&case.status),
+        input,
+        Utc::now().date_naive(),
+    )?;
     let mut tx = store.begin().await?;
     let pid = persons::insert(&mut tx, actor, &d).await?;
     on_tx!(&mut tx, c => sqlx::query("INSERT INTO case_members (case_id, person_id, relationship) VALUES ($1, $2, $3)")
