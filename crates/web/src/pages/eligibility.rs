@@ -14,8 +14,8 @@ use chrono::NaiveDate;
 use homeward_domain::eligibility::{
     self, ClaimFacts, ClaimOutcome, Criminality, EvaluationInput, RuleSet,
 };
-use homeward_store::programmes;
 use homeward_domain::Invalid;
+use homeward_store::programmes;
 use std::collections::HashMap;
 
 #[derive(Template)]

@@ -67,7 +67,11 @@ fn entries(v: Option<&String>) -> Option<Vec<String>> {
 /// Reads the settings form; what is not a number is reported on its field.
 fn input_of_form(form: &HashMap<String, String>) -> Result<ProgrammeInput, Invalid> {
     let mut inv = Invalid::default();
-    let text = |k: &str| form.get(k).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let text = |k: &str| {
+        form.get(k)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
     let mut number = |k: &str| match text(k) {
         None => None,
         Some(v) => match v.parse::<i64>() {
@@ -117,10 +121,16 @@ fn values_of(p: &Programme) -> FormState {
         ("time_zone", p.time_zone.clone()),
         ("currency", p.currency.clone()),
         ("authority_name", p.referring_authority.name.clone()),
-        ("authority_short_name", p.referring_authority.short_name.clone()),
+        (
+            "authority_short_name",
+            p.referring_authority.short_name.clone(),
+        ),
         ("referral_facts", p.referral_facts.join(", ")),
         ("opens_on", p.opens_on.to_string()),
-        ("closes_on", p.closes_on.map(|d| d.to_string()).unwrap_or_default()),
+        (
+            "closes_on",
+            p.closes_on.map(|d| d.to_string()).unwrap_or_default(),
+        ),
         ("regions", p.regions.join(", ")),
         ("contact_hours", p.contact_hours.to_string()),
         ("departure_target_days", p.departure_target_days.to_string()),
@@ -168,7 +178,8 @@ fn refused(
             }
         }
         if !problems.is_empty() {
-            f.errors.insert("document".into(), t.t("rules-have-problems"));
+            f.errors
+                .insert("document".into(), t.t("rules-have-problems"));
         }
     }
     Some((f, problems, status))
@@ -262,7 +273,10 @@ async fn programme_page(
     let mut amounts = HashMap::new();
     if let Some((_, _, changes)) = &preview {
         for c in changes {
-            for a in [c.old_amount_minor, c.new_amount_minor].into_iter().flatten() {
+            for a in [c.old_amount_minor, c.new_amount_minor]
+                .into_iter()
+                .flatten()
+            {
                 amounts
                     .entry(a.to_string())
                     .or_insert_with(|| t.money(a, &c.currency));
@@ -311,7 +325,18 @@ pub async fn show(
     if let Err(r) = require(&auth, &ctx, Resource::Programme, Action::Manage) {
         return r;
     }
-    programme_page(&state, &ctx, &auth.actor, &code, None, None, Vec::new(), None, StatusCode::OK).await
+    programme_page(
+        &state,
+        &ctx,
+        &auth.actor,
+        &code,
+        None,
+        None,
+        Vec::new(),
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// POST /admin/programmes/{code}/setup: changes the settings.
@@ -335,7 +360,18 @@ pub async fn update(
         Ok(_) => Redirect::to(&format!("/admin/programmes/{code}/setup")).into_response(),
         Err(e) => match refused(&ctx, form, &e) {
             Some((f, _, status)) => {
-                programme_page(&state, &ctx, &auth.actor, &code, Some(f), None, Vec::new(), None, status).await
+                programme_page(
+                    &state,
+                    &ctx,
+                    &auth.actor,
+                    &code,
+                    Some(f),
+                    None,
+                    Vec::new(),
+                    None,
+                    status,
+                )
+                .await
             }
             None => store_error(&ctx, e),
         },
@@ -367,7 +403,18 @@ pub async fn rules(
                 at: String::new(),
                 message: t.error(code_),
             }];
-            return programme_page(&state, &ctx, &auth.actor, &code, None, None, problems, None, status).await;
+            return programme_page(
+                &state,
+                &ctx,
+                &auth.actor,
+                &code,
+                None,
+                None,
+                problems,
+                None,
+                status,
+            )
+            .await;
         }
     };
     if let Some((_, bytes)) = file.filter(|(_, b)| !b.is_empty()) {
@@ -415,12 +462,33 @@ pub async fn rules(
         Ok(None) => Redirect::to(&format!("/admin/programmes/{code}/setup#rules")).into_response(),
         Ok(Some(preview)) => {
             let rf = FormState::with(fields);
-            programme_page(&state, &ctx, &auth.actor, &code, None, Some(rf), Vec::new(), Some(preview), StatusCode::OK)
-                .await
+            programme_page(
+                &state,
+                &ctx,
+                &auth.actor,
+                &code,
+                None,
+                Some(rf),
+                Vec::new(),
+                Some(preview),
+                StatusCode::OK,
+            )
+            .await
         }
         Err(e) => match refused(&ctx, fields, &e) {
             Some((rf, problems, status)) => {
-                programme_page(&state, &ctx, &auth.actor, &code, None, Some(rf), problems, None, status).await
+                programme_page(
+                    &state,
+                    &ctx,
+                    &auth.actor,
+                    &code,
+                    None,
+                    Some(rf),
+                    problems,
+                    None,
+                    status,
+                )
+                .await
             }
             None => store_error(&ctx, e),
         },
