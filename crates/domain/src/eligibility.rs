@@ -77,7 +77,7 @@ fn default_programme() -> String {
 }
 
 /// Amounts by the stage at which the person applies to AVRR, in minor units.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Tiers {
     pub before_federal_court_leave: i64,
     pub before_prra_application: i64,
@@ -86,14 +86,22 @@ pub struct Tiers {
 }
 
 /// A transitional rule: applications up to a date get a fixed amount.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Transitional {
     pub applications_up_to: NaiveDate,
     pub amount_minor: i64,
 }
 
-/// One version of a programme's rules, valid between two dates.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One version of a programme's rules, valid between two dates: the rule
+/// document of docs/rules.md. `programme` and `version` may be left out of
+/// an upload (they are filled in).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(examples(json!({"effective_from": "2027-01-01", "currency": "EUR",
+    "residence_regions": ["Brussels", "Flanders", "Wallonia"], "eligible_claim_outcomes": ["rejected", "withdrawn"],
+    "excluded_criminality": ["confirmed"], "requires_compliance": true, "prior_assistance_excludes": true,
+    "tiered_claims_before": "2027-06-01",
+    "tiers": {"before_federal_court_leave": 150000, "before_prra_application": 100000, "prra_pending": 75000, "after_prra_decision": 50000},
+    "later_claims_tiers": {"before_federal_court_leave": 120000, "before_prra_application": 90000, "prra_pending": 60000, "after_prra_decision": 40000}})))]
 pub struct RuleSet {
     pub programme: String,
     pub version: u32,

@@ -346,11 +346,14 @@ mod coverage {
                 ("region", "GTA".to_string()),
                 ("regions", "GTA".to_string()),
                 ("date", "2012-07-13".to_string()),
+                ("from", "2012-06-29".to_string()),
+                ("to", "2015-03-31".to_string()),
             ];
             for k in &keys {
                 assert_ne!(t.ta(k, &args), *k, "{lang:?} lacks {k}");
             }
             for id in [
+                "programme-period",
                 "residence",
                 "failed-claim",
                 "compliance",

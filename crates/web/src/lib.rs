@@ -9,6 +9,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod case_access;
 pub mod charts;
 pub mod csrf;
 pub mod error;

@@ -52,6 +52,9 @@ pub struct Authority {
 /// optional so that each missing one is reported by name.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schema(examples(json!({"code": "be-2027", "name": "AVRR Belgium", "host_country": "BE",
+    "time_zone": "Europe/Brussels", "currency": "EUR", "referring_authority": {"name": "Fedasil", "short_name": "Fedasil"},
+    "opens_on": "2027-01-01", "closes_on": null, "regions": ["Brussels", "Flanders", "Wallonia"], "languages": ["fr", "nl"]})))]
 pub struct ProgrammeInput {
     /// Lower-case letters, digits and hyphens (`be-2027`); fixed once created.
     pub code: Option<String>,

@@ -1,9 +1,10 @@
 //! Referral facts, the stored evaluation, counselling, consent and
-//! attachments of a case. Who may use each: see `pages::sections`; the store
+//! attachments of a case. Who may use each: see `pages::before_departure`; the store
 //! enforces it, so the API and the pages agree.
 
 use super::extract::{parse_id, ApiJson};
 use crate::auth::ApiUser;
+use crate::case_access::{need, CaseIn};
 use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Multipart, Path, State};
@@ -12,7 +13,6 @@ use axum::response::Response;
 use axum::Json;
 use homeward_domain::referral::ReferralInput;
 use homeward_domain::Invalid;
-use homeward_domain::{Action, Resource};
 use homeward_store::attachments::{self, Attachment};
 use homeward_store::consents::{self, Consent};
 use homeward_store::counselling::{self, Session, SessionInput};
@@ -82,20 +82,13 @@ pub async fn get_referral(
     responses((status = 200, body = Referral), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn put_referral(
     State(s): State<AppState>,
-    ApiUser(a): ApiUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: ApiUser(a),
+        id,
+        ..
+    }: CaseIn<ApiUser, need::UpdateReferral>,
     body: Result<ApiJson<ReferralUpdate>, ApiError>,
 ) -> Result<Json<Referral>, ApiError> {
-    let id = parse_id(&id)?;
-    // Role and scope before the body: a refused caller's answer never
-    // depends on what they sent (docs/access-matrix.md).
-    super::extract::before_body(
-        &s.store,
-        &a.actor,
-        Some(id),
-        &[(Resource::Referral, Action::Update)],
-    )
-    .await?;
     let ApiJson(b) = body?;
     Ok(Json(
         referrals::update(&s.store, &a.actor, id, b.version, &b.facts).await?,
@@ -163,23 +156,17 @@ pub async fn list_consents(
     responses((status = 201, body = Vec<Consent>), (status = 422, body = crate::error::Problem)))]
 pub async fn give_consent(
     State(s): State<AppState>,
-    ApiUser(a): ApiUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: ApiUser(a),
+        id,
+        ..
+    }: CaseIn<ApiUser, need::GiveConsent>,
     body: Result<ApiJson<ConsentBody>, ApiError>,
 ) -> Result<(StatusCode, Json<Vec<Consent>>), ApiError> {
-    // Role and scope before the body: a refused caller's answer never
-    // depends on what they sent (docs/access-matrix.md).
-    super::extract::before_body(
-        &s.store,
-        &a.actor,
-        Some(parse_id(&id)?),
-        &[(Resource::Consent, Action::Create)],
-    )
-    .await?;
     let ApiJson(b) = body?;
     Ok((
         StatusCode::CREATED,
-        Json(consents::give(&s.store, &a.actor, parse_id(&id)?, &b.purpose).await?),
+        Json(consents::give(&s.store, &a.actor, id, &b.purpose).await?),
     ))
 }
 
@@ -188,29 +175,17 @@ pub async fn give_consent(
     responses((status = 200, body = Vec<Consent>), (status = 404, body = crate::error::Problem)))]
 pub async fn withdraw_consent(
     State(s): State<AppState>,
-    ApiUser(a): ApiUser,
-    Path((id, cid)): Path<(String, String)>,
+    CaseIn {
+        caller: ApiUser(a),
+        id,
+        ..
+    }: CaseIn<ApiUser, need::WithdrawConsent>,
+    Path((_, cid)): Path<(String, String)>,
     body: Result<ApiJson<WithdrawBody>, ApiError>,
 ) -> Result<Json<Vec<Consent>>, ApiError> {
-    // Role and scope before the body: a refused caller's answer never
-    // depends on what they sent (docs/access-matrix.md).
-    super::extract::before_body(
-        &s.store,
-        &a.actor,
-        Some(parse_id(&id)?),
-        &[(Resource::Consent, Action::Update)],
-    )
-    .await?;
     let ApiJson(b) = body?;
     Ok(Json(
-        consents::withdraw(
-            &s.store,
-            &a.actor,
-            parse_id(&id)?,
-            parse_id(&cid)?,
-            &b.reason,
-        )
-        .await?,
+        consents::withdraw(&s.store, &a.actor, id, parse_id(&cid)?, &b.reason).await?,
     ))
 }
 
@@ -233,37 +208,32 @@ pub async fn list_attachments(
     responses((status = 201, body = Attachment), (status = 413, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn upload(
     State(s): State<AppState>,
-    ApiUser(a): ApiUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: ApiUser(a),
+        id,
+        ..
+    }: CaseIn<ApiUser, need::AddAttachment>,
     m: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<Attachment>), ApiError> {
-    let id = parse_id(&id)?;
     // Role and scope before the body (docs/access-matrix.md).
-    super::extract::before_body(
-        &s.store,
-        &a.actor,
-        Some(id),
-        &[(Resource::Attachment, Action::Create)],
-    )
-    .await?;
+
     let m = m.map_err(|_| ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "multipart"))?;
-    let (kind, name, bytes) =
-        crate::pages::sections::read_upload(m)
-            .await
-            .map_err(|(code, status)| {
-                let mut inv = Invalid::default();
-                inv.add("file", code);
-                ApiError {
-                    status,
-                    code: if status == StatusCode::PAYLOAD_TOO_LARGE {
-                        "too-large"
-                    } else {
-                        "bad-request"
-                    },
-                    detail: None,
-                    invalid: Some(inv),
-                }
-            })?;
+    let (kind, name, bytes) = crate::pages::before_departure::read_upload(m)
+        .await
+        .map_err(|(code, status)| {
+            let mut inv = Invalid::default();
+            inv.add("file", code);
+            ApiError {
+                status,
+                code: if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    "too-large"
+                } else {
+                    "bad-request"
+                },
+                detail: None,
+                invalid: Some(inv),
+            }
+        })?;
     Ok((
         StatusCode::CREATED,
         Json(attachments::add(&s.store, &a.actor, id, &kind, &name, &bytes).await?),
@@ -282,7 +252,7 @@ pub async fn download(
 ) -> Result<Response, ApiError> {
     let (att, bytes) =
         attachments::open(&s.store, &a.actor, parse_id(&id)?, parse_id(&aid)?).await?;
-    Ok(crate::pages::sections::file_response(&att, bytes))
+    Ok(crate::pages::before_departure::file_response(&att, bytes))
 }
 
 use homeward_store::readiness::{

@@ -5,6 +5,7 @@
 
 use super::extract::{int_param, parse_id, ApiJson};
 use crate::auth::ApiUser;
+use crate::case_access::{need, CaseIn};
 use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -12,7 +13,6 @@ use axum::http::StatusCode;
 use axum::Json;
 use homeward_domain::person::PersonInput;
 use homeward_domain::CaseStatus;
-use homeward_domain::{Action, Resource};
 use homeward_store::cases::{
     self, CaseDetail, CaseFilter, CaseInput, CaseSummary, CaseUpdate, TimelineEntry,
 };
@@ -150,20 +150,13 @@ pub async fn get(
     responses((status = 200, body = CaseDetail), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn update(
     State(state): State<AppState>,
-    ApiUser(a): ApiUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: ApiUser(a),
+        id,
+        ..
+    }: CaseIn<ApiUser, need::UpdateCase>,
     body: Result<ApiJson<CaseUpdate>, ApiError>,
 ) -> Result<Json<CaseDetail>, ApiError> {
-    let id = parse_id(&id)?;
-    // Role and scope before the body: a refused caller's answer never
-    // depends on what they sent (docs/access-matrix.md).
-    super::extract::before_body(
-        &state.store,
-        &a.actor,
-        Some(id),
-        &[(Resource::Case, Action::Update)],
-    )
-    .await?;
     let ApiJson(u) = body?;
     Ok(Json(cases::update(&state.store, &a.actor, id, &u).await?))
 }
@@ -185,20 +178,13 @@ pub async fn timeline(
     responses((status = 200, body = CaseDetail), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn transition(
     State(state): State<AppState>,
-    ApiUser(a): ApiUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: ApiUser(a),
+        id,
+        ..
+    }: CaseIn<ApiUser, need::TransitionCase>,
     body: Result<ApiJson<TransitionBody>, ApiError>,
 ) -> Result<Json<CaseDetail>, ApiError> {
-    let id = parse_id(&id)?;
-    // Role and scope before the body: a refused caller's answer never
-    // depends on what they sent (docs/access-matrix.md).
-    super::extract::before_body(
-        &state.store,
-        &a.actor,
-        Some(id),
-        &[(Resource::Case, Action::Transition)],
-    )
-    .await?;
     let ApiJson(b) = body?;
     Ok(Json(
         cases::transition(
@@ -218,23 +204,13 @@ pub async fn transition(
     responses((status = 201, body = CaseDetail), (status = 422, body = crate::error::Problem)))]
 pub async fn add_member(
     State(state): State<AppState>,
-    ApiUser(a): ApiUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: ApiUser(a),
+        id,
+        ..
+    }: CaseIn<ApiUser, need::AddMember>,
     body: Result<ApiJson<MemberBody>, ApiError>,
 ) -> Result<(StatusCode, Json<CaseDetail>), ApiError> {
-    let id = parse_id(&id)?;
-    // Role and scope before the body: a refused caller's answer never
-    // depends on what they sent (docs/access-matrix.md).
-    super::extract::before_body(
-        &state.store,
-        &a.actor,
-        Some(id),
-        &[
-            (Resource::Case, Action::Update),
-            (Resource::Person, Action::Create),
-        ],
-    )
-    .await?;
     let ApiJson(b) = body?;
     Ok((
         StatusCode::CREATED,

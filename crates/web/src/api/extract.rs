@@ -84,14 +84,3 @@ pub fn int_param(
         },
     }
 }
-
-/// Refuses, before the body is read, a caller whose role may not do this
-/// (403) or who cannot see the case (404); see `cases::may_act`.
-pub async fn before_body(
-    store: &homeward_store::Store,
-    actor: &homeward_store::Actor,
-    case: Option<Uuid>,
-    need: &[(homeward_domain::Resource, homeward_domain::Action)],
-) -> Result<(), ApiError> {
-    Ok(homeward_store::cases::may_act(store, actor, case, need).await?)
-}

@@ -121,7 +121,7 @@ pub async fn version(
 /// document, taking effect on its `effective_from`. Stored evaluations keep
 /// the version that made them. Admins only.
 #[utoipa::path(post, path = "/api/v1/programmes/{code}/rules/versions", operation_id = "add_rule_version", params(("code" = String, Path)),
-    request_body = Object,
+    request_body = homeward_domain::eligibility::RuleSet,
     responses((status = 201, body = RuleVersion), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
               (status = 422, body = crate::error::Problem)))]
 pub async fn add(
@@ -150,7 +150,7 @@ pub struct Preview {
 /// would answer differently (eligibility or amount); nothing is written.
 /// Admins only.
 #[utoipa::path(post, path = "/api/v1/programmes/{code}/rules/preview", operation_id = "preview_rule_version", params(("code" = String, Path)),
-    request_body = Object,
+    request_body = homeward_domain::eligibility::RuleSet,
     responses((status = 200, body = Preview), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
               (status = 422, body = crate::error::Problem)))]
 pub async fn preview(

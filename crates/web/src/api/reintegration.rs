@@ -5,6 +5,7 @@
 
 use super::extract::{parse_id, ApiJson, ApiQuery};
 use crate::auth::ApiUser;
+use crate::case_access::{need, CaseIn};
 use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Multipart, Path, State};
@@ -263,20 +264,13 @@ pub async fn add_component(
     responses((status = 200, body = Plan), (status = 409, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
 pub async fn approve_plan(
     State(s): State<AppState>,
-    ApiUser(a): ApiUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: ApiUser(a),
+        id,
+        ..
+    }: CaseIn<ApiUser, need::ReadReintegration>,
     body: Result<ApiJson<ApprovalBody>, ApiError>,
 ) -> Result<Json<Plan>, ApiError> {
-    let id = parse_id(&id)?;
-    // Role and scope before the body: a refused caller's answer never
-    // depends on what they sent (docs/access-matrix.md).
-    super::extract::before_body(
-        &s.store,
-        &a.actor,
-        Some(id),
-        &[(Resource::Reintegration, Action::Read)],
-    )
-    .await?;
     if !homeward_domain::reintegration::may_approve_plan(a.actor.role) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden"));
     }
@@ -394,7 +388,7 @@ pub async fn pay(
     // The role before the body (docs/access-matrix.md).
     a.actor.require(Resource::Reintegration, Action::Update)?;
     let m = m.map_err(|_| ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "multipart"))?;
-    let (fields, file) = crate::pages::sections::read_multipart(
+    let (fields, file) = crate::pages::before_departure::read_multipart(
         m,
         "receipt",
         homeward_store::attachments::MAX_BYTES,
@@ -440,7 +434,7 @@ pub async fn receipt(
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let (att, bytes) = purchases::receipt(&s.store, &a.actor, id).await?;
-    Ok(crate::pages::sections::file_response(&att, bytes))
+    Ok(crate::pages::before_departure::file_response(&att, bytes))
 }
 
 /// The vendor registry (mission officers: their country; finance and supervisors: all).
@@ -570,20 +564,13 @@ pub async fn list_surveys(
     responses((status = 201, body = Survey), (status = 422, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
 pub async fn record_survey(
     State(s): State<AppState>,
-    ApiUser(a): ApiUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: ApiUser(a),
+        id,
+        ..
+    }: CaseIn<ApiUser, need::CreateReintegration>,
     body: Result<ApiJson<SurveyBody>, ApiError>,
 ) -> Result<(StatusCode, Json<Survey>), ApiError> {
-    let id = parse_id(&id)?;
-    // Role and scope before the body: a refused caller's answer never
-    // depends on what they sent (docs/access-matrix.md).
-    super::extract::before_body(
-        &s.store,
-        &a.actor,
-        Some(id),
-        &[(Resource::Reintegration, Action::Create)],
-    )
-    .await?;
     if a.actor.role != homeward_domain::Role::MissionOfficer {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden"));
     }
@@ -611,15 +598,15 @@ pub async fn closures(
     responses((status = 204), (status = 422, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
 pub async fn close(
     State(s): State<AppState>,
-    ApiUser(a): ApiUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: ApiUser(a),
+        id,
+        ..
+    }: CaseIn<ApiUser, need::InScope>,
     body: Result<ApiJson<CloseBody>, ApiError>,
 ) -> Result<StatusCode, ApiError> {
-    let id = parse_id(&id)?;
-    // Role and scope before the body: a refused caller's answer never
-    // depends on what they sent (docs/access-matrix.md).
     homeward_store::closure::may_close(&a.actor)?;
-    super::extract::before_body(&s.store, &a.actor, Some(id), &[]).await?;
+
     let ApiJson(b) = body?;
     closure::close(&s.store, &a.actor, id, &b.reason, b.note.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -630,15 +617,15 @@ pub async fn close(
     responses((status = 204), (status = 422, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
 pub async fn reopen(
     State(s): State<AppState>,
-    ApiUser(a): ApiUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: ApiUser(a),
+        id,
+        ..
+    }: CaseIn<ApiUser, need::InScope>,
     body: Result<ApiJson<ReopenBody>, ApiError>,
 ) -> Result<StatusCode, ApiError> {
-    let id = parse_id(&id)?;
-    // Role and scope before the body: a refused caller's answer never
-    // depends on what they sent (docs/access-matrix.md).
     homeward_store::closure::may_close(&a.actor)?;
-    super::extract::before_body(&s.store, &a.actor, Some(id), &[]).await?;
+
     let ApiJson(b) = body?;
     closure::reopen(&s.store, &a.actor, id, &b.reason).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -4,6 +4,7 @@
 
 use super::extract::{parse_id, ApiJson, ApiQuery};
 use crate::auth::ApiUser;
+use crate::case_access::{need, CaseIn};
 use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -186,20 +187,13 @@ pub async fn list_letters(
     responses((status = 201, body = Letter), (status = 422, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
 pub async fn make_letter(
     State(s): State<AppState>,
-    ApiUser(a): ApiUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: ApiUser(a),
+        id,
+        ..
+    }: CaseIn<ApiUser, need::MakeLetter>,
     body: Result<ApiJson<LetterBody>, ApiError>,
 ) -> Result<(StatusCode, Json<Letter>), ApiError> {
-    let id = parse_id(&id)?;
-    // Role and scope before the body: a refused caller's answer never
-    // depends on what they sent (docs/access-matrix.md).
-    super::extract::before_body(
-        &s.store,
-        &a.actor,
-        Some(id),
-        &[(Resource::Letter, Action::Create)],
-    )
-    .await?;
     let ApiJson(b) = body?;
     Ok((
         StatusCode::CREATED,

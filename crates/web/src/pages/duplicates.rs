@@ -11,7 +11,7 @@
 //! shows identity details and case statuses only, never restricted data
 //! (counselling, health, vulnerability).
 
-use super::sections::parse_id;
+use super::before_departure::parse_id;
 use crate::auth::{Ctx, PageUser};
 use crate::frame::{error_page, render, store_error, Layout, PageForm};
 use crate::i18n::Tr;

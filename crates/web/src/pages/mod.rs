@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod before_departure;
 pub mod case_page;
 pub mod cases;
 pub mod dashboard;
@@ -23,7 +24,6 @@ pub mod programmes;
 pub mod reintegration;
 pub mod reports;
 pub mod search;
-pub mod sections;
 pub mod tasks;
 pub mod tokens;
 pub mod travel;
@@ -108,27 +108,36 @@ pub fn routes() -> Router<AppState> {
         .route("/tasks", get(tasks::list))
         .route(
             "/cases/{id}/referral",
-            get(sections::referral_form).post(sections::referral_save),
+            get(before_departure::referral_form).post(before_departure::referral_save),
         )
-        .route("/cases/{id}/counselling", post(sections::add_session))
-        .route("/cases/{id}/consents", post(sections::give_consent))
-        .route("/cases/{id}/documents", post(sections::add_document))
+        .route(
+            "/cases/{id}/counselling",
+            post(before_departure::add_session),
+        )
+        .route("/cases/{id}/consents", post(before_departure::give_consent))
+        .route(
+            "/cases/{id}/documents",
+            post(before_departure::add_document),
+        )
         .route(
             "/cases/{id}/vulnerabilities",
-            post(sections::add_vulnerability),
+            post(before_departure::add_vulnerability),
         )
-        .route("/cases/{id}/fitness", post(sections::add_fitness))
+        .route("/cases/{id}/fitness", post(before_departure::add_fitness))
         .route(
             "/cases/{id}/consents/{cid}/withdraw",
-            post(sections::withdraw_consent),
+            post(before_departure::withdraw_consent),
         )
         .route(
             "/cases/{id}/attachments",
-            post(sections::upload).layer(axum::extract::DefaultBodyLimit::max(
+            post(before_departure::upload).layer(axum::extract::DefaultBodyLimit::max(
                 homeward_store::attachments::MAX_BYTES + 64 * 1024,
             )),
         )
-        .route("/cases/{id}/attachments/{aid}", get(sections::download))
+        .route(
+            "/cases/{id}/attachments/{aid}",
+            get(before_departure::download),
+        )
         .route(
             "/eligibility",
             get(eligibility::form).post(eligibility::evaluate),

@@ -7,10 +7,11 @@
 //! returnee's life and wellbeing), nor do CBSA and the others. The store
 //! enforces all of it again.
 
+use super::before_departure::{parse_id, side_refused};
 use super::case_page::sections::SideForms;
 use super::reintegration::{date, v};
-use super::sections::{parse_id, side_refused};
 use crate::auth::PageUser;
+use crate::case_access::{need, CaseIn};
 use crate::frame::PageForm;
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -27,28 +28,13 @@ use uuid::Uuid;
 /// contact (`followup` names which of the case's follow-ups).
 pub async fn record_followup(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::UpdateReintegration>,
     PageForm(form): PageForm,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    // Role and scope before the form (docs/access-matrix.md).
-    if let Err(e) = homeward_store::cases::may_act(
-        &state.store,
-        &auth.actor,
-        Some(id),
-        &[(
-            homeward_domain::Resource::Reintegration,
-            homeward_domain::Action::Update,
-        )],
-    )
-    .await
-    {
-        return crate::frame::store_error(&ctx, e);
-    }
     if auth.actor.role != homeward_domain::Role::MissionOfficer {
         return crate::frame::store_error(&ctx, homeward_store::Error::Forbidden);
     }

@@ -8,10 +8,11 @@
 //! supervisors read the money of every case. CBSA, counsellors and the
 //! others see no reintegration detail. The store enforces all of it again.
 
+use super::before_departure::{parse_id, side_refused};
 use super::case_page::sections::SideForms;
 use super::case_page::{case_page, CaseForms};
-use super::sections::{parse_id, side_refused};
 use crate::auth::{Ctx, PageUser};
+use crate::case_access::{need, CaseIn};
 use crate::form::FormState;
 use crate::frame::store_error;
 use crate::frame::PageForm;
@@ -106,28 +107,13 @@ pub async fn add_component(
 /// POST /cases/{id}/plan/approval: the supervisor approves the plan.
 pub async fn approve_plan(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::ReadReintegration>,
     PageForm(form): PageForm,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    // Role and scope before the form (docs/access-matrix.md).
-    if let Err(e) = homeward_store::cases::may_act(
-        &state.store,
-        &auth.actor,
-        Some(id),
-        &[(
-            homeward_domain::Resource::Reintegration,
-            homeward_domain::Action::Read,
-        )],
-    )
-    .await
-    {
-        return store_error(&ctx, e);
-    }
     if !homeward_domain::reintegration::may_approve_plan(auth.actor.role) {
         return store_error(&ctx, homeward_store::Error::Forbidden);
     }
@@ -262,8 +248,12 @@ pub async fn pay(
     };
     let parsed = match multipart {
         Ok(m) => {
-            super::sections::read_multipart(m, "receipt", homeward_store::attachments::MAX_BYTES)
-                .await
+            super::before_departure::read_multipart(
+                m,
+                "receipt",
+                homeward_store::attachments::MAX_BYTES,
+            )
+            .await
         }
         Err(_) => Err(("bad-request", StatusCode::BAD_REQUEST)),
     };
@@ -319,7 +309,7 @@ pub async fn receipt(
         Err(r) => return r,
     };
     match purchases::receipt(&state.store, &auth.actor, pid).await {
-        Ok((a, bytes)) => super::sections::file_response(&a, bytes),
+        Ok((a, bytes)) => super::before_departure::file_response(&a, bytes),
         Err(e) => store_error(&ctx, e),
     }
 }

@@ -7,9 +7,9 @@
 //! user's own; the airport search is for any signed-in user. The store
 //! enforces all of it again.
 
+use super::before_departure::{parse_id, side_refused};
 use super::case_page::sections::SideForms;
 use super::case_page::{case_page, CaseForms};
-use super::sections::{parse_id, side_refused};
 use crate::auth::PageUser;
 use crate::form::{esc, FormState};
 use crate::frame::{error_page, render, store_error, Layout, PageForm};

@@ -4,7 +4,7 @@
 //! and switch them off and on; finance does the same for every country;
 //! supervisors read. Everyone else is refused (the store checks it again).
 
-use super::sections::parse_id;
+use super::before_departure::parse_id;
 use crate::auth::{Ctx, PageUser};
 use crate::form::FormState;
 use crate::frame::{error_page, render, store_error, Layout, PageForm};

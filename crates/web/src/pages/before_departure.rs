@@ -10,6 +10,7 @@ use super::case_page::sections::SideForms;
 use super::case_page::{case_page, CaseForms};
 use super::fields::{referral_input, referral_values, ReferralChoices};
 use crate::auth::{Ctx, PageUser};
+use crate::case_access::{need, CaseIn};
 use crate::form::FormState;
 use crate::frame::{refilled, render, require, store_error, Layout, PageForm};
 use crate::AppState;
@@ -240,28 +241,13 @@ pub async fn withdraw_consent(
 /// POST /cases/{id}/attachments (multipart; the CSRF token rides in the query).
 pub async fn upload(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::AddAttachment>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    // Role and scope before the form (docs/access-matrix.md).
-    if let Err(e) = homeward_store::cases::may_act(
-        &state.store,
-        &auth.actor,
-        Some(id),
-        &[(
-            homeward_domain::Resource::Attachment,
-            homeward_domain::Action::Create,
-        )],
-    )
-    .await
-    {
-        return store_error(&ctx, e);
-    }
     let t = ctx.tr();
     let refused = |code: &str, status: StatusCode| {
         let mut f = FormState::default();
