@@ -18,6 +18,12 @@ use uuid::Uuid;
 /// What a route does to a case: the permissions it needs.
 pub trait Need: Send + Sync + 'static {
     const NEED: &'static [(Resource, Action)];
+
+    /// A role check beyond the permissions, made before the case's scope
+    /// (so a role that may never do this is forbidden, whatever the case).
+    fn allows(_actor: &Actor) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 macro_rules! needs {
@@ -49,6 +55,15 @@ pub mod need {
         ReadReintegration = [(Reintegration, Read)];
         CreateReintegration = [(Reintegration, Create)];
         UpdateReintegration = [(Reintegration, Update)];
+    }
+
+    /// Closing or reopening a returned case (`closure::may_close`).
+    pub struct CloseCase;
+    impl Need for CloseCase {
+        const NEED: &'static [(Resource, Action)] = &[];
+        fn allows(actor: &Actor) -> Result<(), StoreError> {
+            homeward_store::closure::may_close(actor)
+        }
     }
 }
 
@@ -108,6 +123,9 @@ where
         let Some(id) = id else {
             return Err(caller.refusal(StoreError::NotFound));
         };
+        if let Err(e) = N::allows(caller.actor()) {
+            return Err(caller.refusal(e));
+        }
         if let Err(e) =
             homeward_store::cases::may_act(&state.store, caller.actor(), Some(id), N::NEED).await
         {

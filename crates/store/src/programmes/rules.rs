@@ -2,7 +2,7 @@
 //! ever added: an evaluation's `rule_set` (`code@version`) always names the
 //! document that decided it, and a new version never rewrites one.
 
-use super::{by_code, Programme};
+use super::stored::{by_code, Programme};
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
 use crate::{on_db, on_tx, Error, Result, Store, Tx};

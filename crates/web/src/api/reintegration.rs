@@ -602,11 +602,9 @@ pub async fn close(
         caller: ApiUser(a),
         id,
         ..
-    }: CaseIn<ApiUser, need::InScope>,
+    }: CaseIn<ApiUser, need::CloseCase>,
     body: Result<ApiJson<CloseBody>, ApiError>,
 ) -> Result<StatusCode, ApiError> {
-    homeward_store::closure::may_close(&a.actor)?;
-
     let ApiJson(b) = body?;
     closure::close(&s.store, &a.actor, id, &b.reason, b.note.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -621,11 +619,9 @@ pub async fn reopen(
         caller: ApiUser(a),
         id,
         ..
-    }: CaseIn<ApiUser, need::InScope>,
+    }: CaseIn<ApiUser, need::CloseCase>,
     body: Result<ApiJson<ReopenBody>, ApiError>,
 ) -> Result<StatusCode, ApiError> {
-    homeward_store::closure::may_close(&a.actor)?;
-
     let ApiJson(b) = body?;
     closure::reopen(&s.store, &a.actor, id, &b.reason).await?;
     Ok(StatusCode::NO_CONTENT)
