@@ -103,7 +103,11 @@ pub struct Transitional {
     "tiers": {"before_federal_court_leave": 150000, "before_prra_application": 100000, "prra_pending": 75000, "after_prra_decision": 50000},
     "later_claims_tiers": {"before_federal_court_leave": 120000, "before_prra_application": 90000, "prra_pending": 60000, "after_prra_decision": 40000}})))]
 pub struct RuleSet {
+    /// Filled in from the programme when an upload leaves it out.
+    #[serde(default)]
     pub programme: String,
+    /// Assigned (the next number) when an upload leaves it out.
+    #[serde(default)]
     pub version: u32,
     pub effective_from: NaiveDate,
     pub effective_to: Option<NaiveDate>,
