@@ -96,7 +96,7 @@ pub struct Transitional {
 /// document of docs/rules.md. `programme` and `version` may be left out of
 /// an upload (they are filled in).
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-#[schema(examples(json!({"effective_from": "2027-01-01", "currency": "EUR",
+#[schema(examples(json!({"programme": "be-2027", "version": 2, "effective_from": "2027-01-01", "currency": "EUR",
     "residence_regions": ["Brussels", "Flanders", "Wallonia"], "eligible_claim_outcomes": ["rejected", "withdrawn"],
     "excluded_criminality": ["confirmed"], "requires_compliance": true, "prior_assistance_excludes": true,
     "tiered_claims_before": "2027-06-01",
