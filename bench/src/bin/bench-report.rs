@@ -67,7 +67,7 @@ where
 /// The donor report's figures for the whole programme by hand-written SQL:
 /// event counts, departures with mean days from referral, money, RSS means.
 async fn floor(store: &Store, p: &Period) -> Result<(i64, i64, f64, i64, f64)> {
-    let (start, end) = p.utc_bounds();
+    let (start, end) = p.utc_bounds(homeward_domain::report::PROGRAMME_TZ);
     let counts: i64 = on_db!(&store.db, c => sqlx::query_scalar(
         "SELECT CAST(COUNT(*) AS BIGINT) FROM ( \
            SELECT c.id FROM cases c WHERE c.referred_at >= $1 AND c.referred_at < $2 \
@@ -107,7 +107,7 @@ async fn floor(store: &Store, p: &Period) -> Result<(i64, i64, f64, i64, f64)> {
 /// SQL: cases by status (the kept counts), departures and mean days in the
 /// period, paid spending by category, RSS means of the period's surveys.
 async fn dashboard_floor(store: &Store, p: &Period) -> Result<(i64, i64, usize, f64)> {
-    let (start, end) = p.utc_bounds();
+    let (start, end) = p.utc_bounds(homeward_domain::report::PROGRAMME_TZ);
     let statuses: Vec<(String, i64)> = on_db!(&store.db, c => sqlx::query_as(
         "SELECT status, CAST(SUM(n) AS BIGINT) FROM case_counts GROUP BY status")
         .fetch_all(c).await)?;
@@ -227,7 +227,7 @@ async fn main() -> Result<()> {
         let r = time(
             &format!("donor report {key} (store)"),
             a.iterations,
-            || async { Ok(reports::donor(&store, &actor, &period).await?) },
+            || async { Ok(reports::donor(&store, &actor, &period, None).await?) },
         )
         .await?;
         let f = time(

@@ -47,6 +47,7 @@ async fn main() -> Result<()> {
                 country: None,
                 language: None,
                 password: "a long benchmark password".into(),
+                programmes: Vec::new(),
             },
         )
         .await?;

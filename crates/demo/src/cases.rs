@@ -462,6 +462,7 @@ pub async fn ensure_users(store: &Store) -> Result<Vec<(String, Uuid, String)>> 
                         country: country.map(str::to_string),
                         language: None,
                         password: DEMO_PASSWORD.to_string(),
+                        programmes: Vec::new(),
                     },
                 )
                 .await?

@@ -342,7 +342,7 @@ async fn the_demo_reads_as_the_store_writes(store: Store) {
     // next dates the latest survey of each case.
     let period =
         homeward_domain::report::Period::range(NaiveDate::from_ymd_opt(2012, 1, 1).unwrap(), today);
-    let report = reports::donor(&store, &fin, &period).await.unwrap();
+    let report = reports::donor(&store, &fin, &period, None).await.unwrap();
     let got = &report.total;
     let at = |k: &str| want.get(k).copied().unwrap_or(0);
     assert_eq!(

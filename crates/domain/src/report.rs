@@ -12,8 +12,9 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// The zone the programme's days are counted in (the GTA pilot's office).
-pub const PROGRAMME_TZ: chrono_tz::Tz = chrono_tz::America::Toronto;
+/// The zone days are counted in where no one programme's office applies
+/// (de-identified exports, medians across programmes): the default office's.
+pub const PROGRAMME_TZ: chrono_tz::Tz = crate::programme::DEFAULT_TIME_ZONE;
 
 /// The longest period a report may cover, so one request cannot ask for
 /// centuries of nothing.
@@ -67,6 +68,15 @@ impl Period {
         })
     }
 
+    /// A calendar year.
+    pub fn year(year: i32) -> Option<Period> {
+        Some(Period {
+            key: format!("{year:04}"),
+            from: NaiveDate::from_ymd_opt(year, 1, 1)?,
+            to: NaiveDate::from_ymd_opt(year, 12, 31)?,
+        })
+    }
+
     /// Any range of whole days, `to` included.
     pub fn range(from: NaiveDate, to: NaiveDate) -> Period {
         Period {
@@ -76,9 +86,12 @@ impl Period {
         }
     }
 
-    /// Parses `2026-10`, `2026-Q4` (or `2026-q4`) or `2026-10-01..2026-12-31`.
+    /// Parses `2026`, `2026-10`, `2026-Q4` (or `2026-q4`) or `2026-10-01..2026-12-31`.
     pub fn parse_key(s: &str) -> Option<Period> {
         let s = s.trim();
+        if s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()) {
+            return Period::year(s.parse().ok()?);
+        }
         if let Some((a, b)) = s.split_once("..") {
             let from = NaiveDate::parse_from_str(a.trim(), "%Y-%m-%d").ok()?;
             let to = NaiveDate::parse_from_str(b.trim(), "%Y-%m-%d").ok()?;
@@ -148,11 +161,11 @@ impl Period {
     }
 
     /// The period in UTC: from midnight of `from` to midnight after `to`, in
-    /// the programme's zone (end excluded).
-    pub fn utc_bounds(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+    /// the programme office's zone `tz` (end excluded).
+    pub fn utc_bounds(&self, tz: chrono_tz::Tz) -> (DateTime<Utc>, DateTime<Utc>) {
         (
-            local_midnight(self.from),
-            local_midnight(self.to + Duration::days(1)),
+            local_midnight(self.from, tz),
+            local_midnight(self.to + Duration::days(1), tz),
         )
     }
 
@@ -161,7 +174,9 @@ impl Period {
     pub fn previous(&self) -> Period {
         let y = self.from.year();
         let m = self.from.month();
-        if self.key.contains('Q') {
+        if !self.key.contains('-') {
+            Period::year(y - 1).unwrap_or_else(|| self.clone())
+        } else if self.key.contains('Q') {
             let q = (m - 1) / 3 + 1;
             let (y, q) = if q == 1 { (y - 1, 4) } else { (y, q - 1) };
             Period::quarter(y, q).unwrap_or_else(|| self.clone())
@@ -176,15 +191,22 @@ fn nonblank(s: Option<&str>) -> Option<&str> {
     s.map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// Midnight of `d` in the programme's zone, in UTC (the earliest instant
-/// of that local day, so a DST gap at midnight cannot lose it).
-fn local_midnight(d: NaiveDate) -> DateTime<Utc> {
+/// Midnight of `d` in zone `tz`, in UTC (the earliest instant of that
+/// local day, so a DST gap at midnight cannot lose it).
+fn local_midnight(d: NaiveDate, tz: chrono_tz::Tz) -> DateTime<Utc> {
     let naive = d.and_hms_opt(0, 0, 0).unwrap_or_default();
-    match PROGRAMME_TZ.from_local_datetime(&naive) {
+    match tz.from_local_datetime(&naive) {
         chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
             t.with_timezone(&Utc)
         }
-        chrono::LocalResult::None => Utc.from_utc_datetime(&(naive + Duration::hours(5))),
+        // Midnight skipped: the first hour that exists that day.
+        chrono::LocalResult::None => (1..=3)
+            .find_map(|h| {
+                tz.from_local_datetime(&(naive + Duration::hours(h)))
+                    .earliest()
+            })
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|| Utc.from_utc_datetime(&naive)),
     }
 }
 
@@ -528,13 +550,35 @@ mod tests {
     }
 
     #[test]
-    fn bounds_are_toronto_midnights() {
+    fn bounds_are_the_office_midnights() {
+        let toronto = chrono_tz::America::Toronto;
         let p = Period::parse_key("2026-07").unwrap();
-        let (a, b) = p.utc_bounds();
+        let (a, b) = p.utc_bounds(toronto);
         assert_eq!(a.to_rfc3339(), "2026-07-01T04:00:00+00:00");
         assert_eq!(b.to_rfc3339(), "2026-08-01T04:00:00+00:00");
-        let w = Period::parse_key("2026-01").unwrap().utc_bounds();
+        let w = Period::parse_key("2026-01").unwrap().utc_bounds(toronto);
         assert_eq!(w.0.to_rfc3339(), "2026-01-01T05:00:00+00:00");
+        // Brussels is ahead of UTC: its July starts the evening before.
+        let (a, _) = p.utc_bounds(chrono_tz::Europe::Brussels);
+        assert_eq!(a.to_rfc3339(), "2026-06-30T22:00:00+00:00");
+        // Where midnight is skipped (Santiago, clocks forward at 00:00 on
+        // 6 September 2026), the day starts at its first hour.
+        let d = Period::parse_key("2026-09-06..2026-09-06").unwrap();
+        let (a, b) = d.utc_bounds(chrono_tz::America::Santiago);
+        assert_eq!(a.to_rfc3339(), "2026-09-06T04:00:00+00:00");
+        assert!(b > a);
+    }
+
+    #[test]
+    fn a_year_is_a_period() {
+        let y = Period::parse_key("2014").unwrap();
+        assert_eq!(
+            (y.from.to_string(), y.to.to_string()),
+            ("2014-01-01".into(), "2014-12-31".into())
+        );
+        assert_eq!(y.previous().key, "2013");
+        assert!(Period::parse_key("214").is_none());
+        assert!(Period::from_input(Some("20x4"), None, None).is_err());
     }
 
     #[test]

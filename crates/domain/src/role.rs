@@ -105,6 +105,13 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
+    /// Whether this role works across every programme (admins set them up,
+    /// auditors check them all); every other role sees only the cases,
+    /// counts and money of the programmes its user belongs to.
+    pub fn across_programmes(self) -> bool {
+        matches!(self, Role::Admin | Role::Auditor)
+    }
+
     /// Whether this role needs a country (mission officers serve one country of return).
     pub fn needs_country(self) -> bool {
         self == Role::MissionOfficer

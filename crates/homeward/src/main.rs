@@ -489,6 +489,7 @@ async fn main() -> Result<()> {
                     country,
                     language: None,
                     password: password.clone(),
+                    programmes: Vec::new(),
                 },
             )
             .await

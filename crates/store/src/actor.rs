@@ -13,6 +13,12 @@ pub struct Actor {
     pub role: Role,
     pub team: Option<String>,
     pub country: Option<String>,
+    /// The programmes whose cases, counts and money the actor may see:
+    /// `None` across every programme (admins, auditors), else these ids.
+    pub programmes: Option<Vec<Uuid>>,
+    /// The zone of the actor's office (their first programme's), where
+    /// their days are counted and times shown.
+    pub time_zone: chrono_tz::Tz,
     /// Correlates audit entries with the request's log lines.
     pub request_id: Option<String>,
 }
@@ -33,8 +39,45 @@ impl Actor {
         }
     }
 
-    /// Appends `AND <case scope>` for the cases table aliased `c`.
+    /// The zone the actor's days are counted and times shown in: a
+    /// mission officer's country's, everyone else's office's.
+    pub fn local_zone(&self) -> chrono_tz::Tz {
+        self.country
+            .as_deref()
+            .filter(|_| self.role == Role::MissionOfficer)
+            .and_then(homeward_domain::airports::country_time_zone)
+            .unwrap_or(self.time_zone)
+    }
+
+    /// Whether the actor may see programme `id`'s cases, counts and money.
+    pub fn in_programme(&self, id: Uuid) -> bool {
+        self.programmes.as_ref().is_none_or(|ps| ps.contains(&id))
+    }
+
+    /// Appends `AND <programme scope>` on `column` (a programme id): the
+    /// programmes the actor belongs to; nothing for those across them all.
+    pub fn push_programme_scope(&self, sql: &mut Sql, column: &str) {
+        match &self.programmes {
+            None => {}
+            Some(ps) if ps.is_empty() => {
+                sql.push(" AND 1 = 0");
+            }
+            Some(ps) => {
+                sql.push(" AND ")
+                    .push(column)
+                    .push(" IN (")
+                    .bind_list(ps.iter().map(|p| Param::Uuid(*p)))
+                    .push(")");
+            }
+        }
+    }
+
+    /// Appends `AND <case scope>` for the cases table aliased `c`: the
+    /// role's record scope within the actor's programmes.
     pub fn push_case_scope(&self, sql: &mut Sql) {
+        if !matches!(self.scope(), Scope::Nothing) {
+            self.push_programme_scope(sql, "c.programme_id");
+        }
         match self.scope() {
             Scope::All => {}
             Scope::Nothing => {

@@ -41,11 +41,11 @@ pub async fn load(store: &Store, actor: &Actor, filter: &DashboardFilter) -> Res
     if !dashboard::may_read(actor.role) {
         return Err(Error::Forbidden);
     }
-    let programme_id = match &filter.programme {
-        None => None,
+    let (programme_id, zone) = match &filter.programme {
+        None => (None, actor.time_zone),
         Some(code) => match crate::programmes::by_code(store, code).await {
-            Ok(p) => Some(p.id),
-            Err(Error::NotFound) => {
+            Ok(p) if actor.in_programme(p.id) => (Some(p.id), p.tz()),
+            Ok(_) | Err(Error::NotFound) => {
                 let mut inv = Invalid::default();
                 inv.add("programme", "unknown-programme");
                 return Err(Error::Invalid(inv));
@@ -57,6 +57,7 @@ pub async fn load(store: &Store, actor: &Actor, filter: &DashboardFilter) -> Res
         actor,
         filter,
         programme_id,
+        zone,
         join: String::new(),
     };
     if q.restricts(store).await? {
@@ -88,7 +89,7 @@ pub async fn load(store: &Store, actor: &Actor, filter: &DashboardFilter) -> Res
         },
         async {
             match wants(Panel::Departures) {
-                true => monthly_target(store, programme_id).await,
+                true => monthly_target(store, actor, programme_id).await,
                 false => Ok(None),
             }
         },
@@ -129,6 +130,7 @@ struct Q<'a> {
     actor: &'a Actor,
     filter: &'a DashboardFilter,
     programme_id: Option<Uuid>,
+    zone: chrono_tz::Tz,
     /// How the period panels reach the case of each purchase, evaluation
     /// or survey for the filters and the scope (`JOIN cases c ON c.id =
     /// x.case_id`, the `x` left open), or empty when neither leaves out a
@@ -189,12 +191,16 @@ impl Q<'_> {
         } else if !dashboard::suppressed(self.actor.role) {
             // Neither case records nor suppressed aggregates: nothing.
             s.push(" AND 1 = 0");
+        } else {
+            // Analysts: their programmes whole, as aggregates the domain suppresses.
+            self.actor.push_programme_scope(s, "c.programme_id");
         }
-        // Analysts: the whole programme, as aggregates the domain suppresses.
     }
 
+    /// The period's instants: days of the chosen programme's office, or
+    /// of the reader's own office across programmes.
     fn bounds(&self) -> (DateTime<Utc>, DateTime<Utc>) {
-        self.filter.period.utc_bounds()
+        self.filter.period.utc_bounds(self.zone)
     }
 }
 
@@ -325,12 +331,16 @@ async fn departures(store: &Store, q: &Q<'_>) -> Result<Vec<DepartureTimes>> {
 
 /// The monthly departure target of the chosen programme, or the sum over
 /// the programmes that set one.
-async fn monthly_target(store: &Store, programme_id: Option<Uuid>) -> Result<Option<i64>> {
+async fn monthly_target(
+    store: &Store,
+    actor: &Actor,
+    programme_id: Option<Uuid>,
+) -> Result<Option<i64>> {
     let rows: Vec<(Uuid, Option<i64>)> = on_db!(&store.db, p => sqlx::query_as(
         "SELECT id, monthly_departure_target FROM programmes").fetch_all(p).await)?;
     let targets: Vec<i64> = rows
         .into_iter()
-        .filter(|(id, _)| programme_id.is_none_or(|p| p == *id))
+        .filter(|(id, _)| programme_id.is_none_or(|p| p == *id) && actor.in_programme(*id))
         .filter_map(|(_, t)| t)
         .collect();
     Ok((!targets.is_empty()).then(|| targets.iter().sum()))

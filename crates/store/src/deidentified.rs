@@ -290,7 +290,13 @@ fn relationship_sql(r: &str) -> String {
 /// Four levels, each computing from the one inside it: the rows counted
 /// (one per membership or case, with the raw values), their programme
 /// days, months and ages, then the grouping.
-fn aggregate_sql(spec: &Spec, dialect: &Dialect) -> (String, Vec<Param>) {
+///
+/// `programmes` are those whose cases count (`None`: every programme).
+fn aggregate_sql(
+    spec: &Spec,
+    dialect: &Dialect,
+    programmes: Option<&[Uuid]>,
+) -> (String, Vec<Param>) {
     let mut params = Params::default();
     let dims = &spec.dimensions;
     let has = |d: Dimension| dims.contains(&d);
@@ -321,8 +327,16 @@ fn aggregate_sql(spec: &Spec, dialect: &Dialect) -> (String, Vec<Param>) {
         );
     }
     let mut wh = String::from(" WHERE 1 = 1");
+    match programmes {
+        None => {}
+        Some([]) => wh.push_str(" AND 1 = 0"),
+        Some(ps) => {
+            let list: Vec<String> = ps.iter().map(|p| params.bind(Param::Uuid(*p))).collect();
+            wh.push_str(&format!(" AND c.programme_id IN ({})", list.join(", ")));
+        }
+    }
     if let Some(p) = &spec.period {
-        let (start, end) = p.period().utc_bounds();
+        let (start, end) = p.period().utc_bounds(PROGRAMME_TZ);
         let (a, b) = (
             params.bind(Param::Time(start)),
             params.bind(Param::Time(end)),
@@ -484,7 +498,8 @@ pub async fn write(
             ))
         }
     };
-    let (sql, params) = aggregate_sql(&spec, &dialect);
+    // An analyst counts the cases of their own programmes only.
+    let (sql, params) = aggregate_sql(&spec, &dialect, actor.programmes.as_deref());
 
     let dir = store.data_dir.join("exports");
     tokio::fs::create_dir_all(&dir).await.map_err(io)?;
@@ -588,7 +603,7 @@ mod tests {
         };
         let z = ZoneOffsets::between(crate::now(), crate::now() + TimeDelta::days(400));
         for d in [Dialect::Postgres, Dialect::Sqlite(z)] {
-            let (sql, _) = aggregate_sql(&spec, &d);
+            let (sql, _) = aggregate_sql(&spec, &d, None);
             for col in [
                 "display_name",
                 "given_names",

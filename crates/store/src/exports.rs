@@ -354,23 +354,11 @@ pub async fn open(store: &Store, actor: &Actor, id: Uuid) -> Result<(Export, tok
 /// Who the export runs as: its owner as they are *now* (a user deactivated
 /// or moved since the request exports only what they may see today).
 pub(crate) async fn owner_actor(store: &Store, owner: Uuid) -> Result<Actor> {
-    type U = (String, String, String, Option<String>, Option<String>, bool);
-    let u: Option<U> = on_db!(&store.db, p => sqlx::query_as(
-        "SELECT email, name, role, team, country, active FROM users WHERE id = $1")
-        .bind(owner).fetch_optional(p).await)?;
-    let (email, name, role, team, country, active) = u.ok_or(Error::NotFound)?;
-    let role = Role::parse(&role)
-        .filter(|_| active)
-        .ok_or(Error::Forbidden)?;
-    Ok(Actor {
-        user_id: owner,
-        email,
-        name,
-        role,
-        team,
-        country,
-        request_id: None,
-    })
+    let u = crate::users::get(store, owner).await?;
+    if !u.active || Role::parse(&u.role).is_none() {
+        return Err(Error::Forbidden);
+    }
+    Ok(u.actor(None))
 }
 
 /// How a column is read: its SQL (cases `c`, principal `p`) and its type.

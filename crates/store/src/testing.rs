@@ -184,6 +184,7 @@ pub async fn user(store: &Store, email: &str, role: &str, country: Option<&str>)
             country: country.map(Into::into),
             language: None,
             password: "a long test password".into(),
+            programmes: Vec::new(),
         },
     )
     .await

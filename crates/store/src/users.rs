@@ -23,6 +23,19 @@ pub struct User {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The codes of the programmes the user belongs to (admins and
+    /// auditors work across all of them whatever this holds).
+    #[sqlx(skip)]
+    pub programmes: Vec<String>,
+    /// The same programmes' ids, for the record scope.
+    #[sqlx(skip)]
+    #[serde(skip)]
+    pub programme_ids: Vec<Uuid>,
+    /// The office zone of the user's first programme (the oldest), where
+    /// their days are counted; `None` for a user of no programme.
+    #[sqlx(skip)]
+    #[serde(skip)]
+    pub time_zone: Option<String>,
 }
 
 const COLS: &str =
@@ -38,6 +51,9 @@ pub struct NewUser {
     pub country: Option<String>,
     pub language: Option<String>,
     pub password: String,
+    /// Codes of the programmes the user belongs to; none means the
+    /// office's first programme (the one created first).
+    pub programmes: Vec<String>,
 }
 
 impl User {
@@ -55,6 +71,15 @@ impl User {
             role: self.role(),
             team: self.team.clone(),
             country: self.country.clone(),
+            programmes: match self.role().across_programmes() {
+                true => None,
+                false => Some(self.programme_ids.clone()),
+            },
+            time_zone: self
+                .time_zone
+                .as_deref()
+                .and_then(|z| z.parse().ok())
+                .unwrap_or(homeward_domain::programme::DEFAULT_TIME_ZONE),
             request_id,
         }
     }
@@ -94,6 +119,7 @@ pub async fn create(store: &Store, actor: Option<&Actor>, n: &NewUser) -> Result
         a.require(Resource::User, Action::Create)?;
     }
     let (email, role, country) = validate(n)?;
+    let programme_ids = programme_ids(store, &n.programmes).await?;
     let hash = passwords::hash(store.hash_cost, &n.password);
     let now = crate::now();
     let id = Uuid::new_v4();
@@ -110,6 +136,7 @@ pub async fn create(store: &Store, actor: Option<&Actor>, n: &NewUser) -> Result
         .bind(&country).bind(language).bind(&hash).bind(now)
         .execute(c).await.map(|r| r.rows_affected()))
         .map_err(|e| map_unique(e, "email"))?;
+    let codes = insert_programmes(&mut tx, id, &programme_ids).await?;
     audit::record(
         &mut tx,
         actor,
@@ -119,7 +146,7 @@ pub async fn create(store: &Store, actor: Option<&Actor>, n: &NewUser) -> Result
             entity_id: Some(id.to_string()),
             case_id: None,
             before: None,
-            after: Some(json!({"email": email, "name": n.name.trim(), "role": role.as_str(), "team": team, "country": country})),
+            after: Some(json!({"email": email, "name": n.name.trim(), "role": role.as_str(), "team": team, "country": country, "programmes": codes})),
         },
     )
     .await?;
@@ -130,16 +157,131 @@ pub async fn create(store: &Store, actor: Option<&Actor>, n: &NewUser) -> Result
 /// Fetches a user by id.
 pub async fn get(store: &Store, id: Uuid) -> Result<User> {
     let sql = format!("SELECT {COLS} FROM users WHERE id = $1");
-    on_db!(&store.db, p => sqlx::query_as::<_, User>(&sql).bind(id).fetch_optional(p).await)?
-        .ok_or(Error::NotFound)
+    let mut u =
+        on_db!(&store.db, p => sqlx::query_as::<_, User>(&sql).bind(id).fetch_optional(p).await)?
+            .ok_or(Error::NotFound)?;
+    with_programmes(store, std::slice::from_mut(&mut u), Some(id)).await?;
+    Ok(u)
+}
+
+/// Fills in the programmes of `users`: of user `one` only, or of all.
+async fn with_programmes(store: &Store, users: &mut [User], one: Option<Uuid>) -> Result<()> {
+    let base = "SELECT up.user_id, g.id, g.code, g.time_zone FROM user_programmes up \
+        JOIN programmes g ON g.id = up.programme_id";
+    let order = "ORDER BY g.created_at, g.code";
+    let rows: Vec<(Uuid, Uuid, String, String)> = match one {
+        Some(id) => {
+            on_db!(&store.db, p => sqlx::query_as(&format!("{base} WHERE up.user_id = $1 {order}"))
+            .bind(id).fetch_all(p).await)?
+        }
+        None => on_db!(&store.db, p => sqlx::query_as(&format!("{base} {order}"))
+            .fetch_all(p).await)?,
+    };
+    for u in users.iter_mut() {
+        u.programmes.clear();
+        u.programme_ids.clear();
+        u.time_zone = None;
+        for (_, id, code, zone) in rows.iter().filter(|r| r.0 == u.id) {
+            u.programmes.push(code.clone());
+            u.programme_ids.push(*id);
+            u.time_zone.get_or_insert_with(|| zone.clone());
+        }
+    }
+    Ok(())
+}
+
+/// The ids of programmes named by `codes` (each unknown code is a problem
+/// on `programmes`); none named means the first programme created.
+async fn programme_ids(store: &Store, codes: &[String]) -> Result<Vec<Uuid>> {
+    if codes.is_empty() {
+        let first: Option<Uuid> = on_db!(&store.db, p => sqlx::query_scalar(
+            "SELECT id FROM programmes ORDER BY created_at, code LIMIT 1").fetch_optional(p).await)?;
+        return Ok(first.into_iter().collect());
+    }
+    let mut ids = Vec::new();
+    let mut inv = Invalid::default();
+    for code in codes {
+        match crate::programmes::by_code(store, code.trim()).await {
+            Ok(p) if !ids.contains(&p.id) => ids.push(p.id),
+            Ok(_) => {}
+            Err(Error::NotFound) => inv.add("programmes", "unknown-programme"),
+            Err(e) => return Err(e),
+        }
+    }
+    inv.into_result()?;
+    Ok(ids)
+}
+
+/// Makes `ids` the programmes of user `id`; their codes, for the audit trail.
+async fn insert_programmes(tx: &mut crate::Tx, user: Uuid, ids: &[Uuid]) -> Result<Vec<String>> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM user_programmes WHERE user_id = $1")
+        .bind(user).execute(c).await.map(|r| r.rows_affected()))?;
+    let mut codes = Vec::new();
+    for id in ids {
+        on_tx!(tx, c => sqlx::query("INSERT INTO user_programmes (user_id, programme_id) VALUES ($1, $2)")
+            .bind(user).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+        let code: String = on_tx!(tx, c => sqlx::query_scalar("SELECT code FROM programmes WHERE id = $1")
+            .bind(id).fetch_one(c).await)?;
+        codes.push(code);
+    }
+    codes.sort();
+    Ok(codes)
+}
+
+/// Changes the programmes user `id` belongs to (admins only). At least one
+/// is needed: a user of no programme would see nothing.
+pub async fn set_programmes(
+    store: &Store,
+    actor: &Actor,
+    id: Uuid,
+    codes: &[String],
+    version: i64,
+) -> Result<User> {
+    actor.require(Resource::User, Action::Manage)?;
+    if codes.iter().all(|c| c.trim().is_empty()) {
+        let mut inv = Invalid::default();
+        inv.add("programmes", "required");
+        return Err(inv.into());
+    }
+    let ids = programme_ids(store, codes).await?;
+    let before = get(store, id).await?;
+    let mut tx = store.begin().await?;
+    let n = on_tx!(&mut tx, c => sqlx::query(
+        "UPDATE users SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3")
+        .bind(crate::now()).bind(id).bind(version).execute(c).await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(Error::Conflict);
+    }
+    let codes = insert_programmes(&mut tx, id, &ids).await?;
+    audit::record(
+        &mut tx,
+        Some(actor),
+        Entry {
+            action: "change_programmes",
+            entity: "user",
+            entity_id: Some(id.to_string()),
+            case_id: None,
+            before: Some(json!({"programmes": before.programmes})),
+            after: Some(json!({"programmes": codes})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, id).await
 }
 
 /// Fetches a user by email (any case).
 pub async fn by_email(store: &Store, email: &str) -> Result<Option<User>> {
     let sql = format!("SELECT {COLS} FROM users WHERE email = $1");
-    Ok(
-        on_db!(&store.db, p => sqlx::query_as::<_, User>(&sql).bind(email.trim().to_lowercase()).fetch_optional(p).await)?,
-    )
+    let u = on_db!(&store.db, p => sqlx::query_as::<_, User>(&sql).bind(email.trim().to_lowercase()).fetch_optional(p).await)?;
+    match u {
+        Some(mut u) => {
+            let id = u.id;
+            with_programmes(store, std::slice::from_mut(&mut u), Some(id)).await?;
+            Ok(Some(u))
+        }
+        None => Ok(None),
+    }
 }
 
 /// Checks an email and password. Unknown emails cost the same time as known ones.
@@ -160,15 +302,23 @@ pub async fn authenticate(store: &Store, email: &str, password: &str) -> Result<
 pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<User>> {
     actor.require(Resource::User, Action::Read)?;
     let sql = format!("SELECT {COLS} FROM users ORDER BY name, email");
-    Ok(on_db!(&store.db, p => sqlx::query_as::<_, User>(&sql).fetch_all(p).await)?)
+    let mut users = on_db!(&store.db, p => sqlx::query_as::<_, User>(&sql).fetch_all(p).await)?;
+    with_programmes(store, &mut users, None).await?;
+    Ok(users)
 }
 
-/// Lists active counsellors, for assignment.
-pub async fn counsellors(store: &Store) -> Result<Vec<User>> {
-    let sql = format!(
-        "SELECT {COLS} FROM users WHERE role = 'counsellor' AND active = TRUE ORDER BY name"
-    );
-    Ok(on_db!(&store.db, p => sqlx::query_as::<_, User>(&sql).fetch_all(p).await)?)
+/// Lists active counsellors who work in a programme of `actor`'s, for
+/// assignment and the dashboard's filter.
+pub async fn counsellors(store: &Store, actor: &Actor) -> Result<Vec<User>> {
+    let mut q = crate::sql::Sql::new(&format!(
+        "SELECT {COLS} FROM users WHERE role = 'counsellor' AND active = TRUE \
+         AND EXISTS (SELECT 1 FROM user_programmes up WHERE up.user_id = users.id"
+    ));
+    actor.push_programme_scope(&mut q, "up.programme_id");
+    q.push(") ORDER BY name");
+    Ok(
+        on_db!(&store.db, p => crate::bind_params!(sqlx::query_as::<_, User>(&q.text), q.params).fetch_all(p).await)?,
+    )
 }
 
 /// Activates or deactivates a user; deactivation ends their sessions and tokens.

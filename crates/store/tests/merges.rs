@@ -561,6 +561,7 @@ async fn roles_and_scope_refused(store: Store) {
             country: None,
             language: None,
             password: "a long test password".into(),
+            programmes: Vec::new(),
         },
     )
     .await

@@ -26,6 +26,7 @@ async fn user(
             country: country.map(Into::into),
             language: None,
             password: "a long test password".into(),
+            programmes: Vec::new(),
         },
     )
     .await

@@ -43,16 +43,10 @@ pub struct Ctx {
 impl Ctx {
     /// A translator for the request's language.
     /// Mission officers read times in their country's zone; everyone else
-    /// works in Toronto.
+    /// in their programme office's zone.
     pub fn tr(&self) -> Tr {
-        let zone = self
-            .auth
-            .as_ref()
-            .filter(|a| a.actor.role == homeward_domain::Role::MissionOfficer)
-            .and_then(|a| a.actor.country.as_deref())
-            .and_then(homeward_domain::airports::country_time_zone);
-        match zone {
-            Some(tz) => Tr::in_zone(self.lang, tz),
+        match &self.auth {
+            Some(a) => Tr::in_zone(self.lang, a.actor.local_zone()),
             None => Tr::new(self.lang),
         }
     }

@@ -82,11 +82,12 @@ pub struct Tr {
 }
 
 impl Tr {
-    /// Creates a translator for a reader in Toronto, where the programme runs.
+    /// Creates a translator for a reader of no programme (signed out, or
+    /// a background job): the default office's zone.
     pub fn new(lang: Lang) -> Tr {
         Tr {
             lang,
-            tz: chrono_tz::America::Toronto,
+            tz: homeward_domain::programme::DEFAULT_TIME_ZONE,
         }
     }
 
@@ -154,7 +155,7 @@ impl Tr {
         self.t(&format!("to-{to}"))
     }
 
-    /// A date and time in the reader's zone (Toronto, or the country of a
+    /// A date and time in the reader's zone (their office's, or the country of a
     /// mission officer), with the zone's abbreviation.
     pub fn datetime(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
         let local = t.with_timezone(&self.tz);

@@ -38,10 +38,17 @@ pub async fn data(
         .await
         .ok()
         .flatten();
-    let programme = homeward_store::programmes::by_code(store, &c.summary.programme_code)
+    let found = homeward_store::programmes::by_code(store, &c.summary.programme_code)
         .await
+        .ok();
+    // The letter's dates are the programme office's days.
+    let office = found
+        .as_ref()
+        .map(|p| p.tz())
+        .unwrap_or(homeward_domain::programme::DEFAULT_TIME_ZONE);
+    let programme = found
         .map(|p| p.name)
-        .unwrap_or_else(|_| c.summary.programme_code.clone());
+        .unwrap_or_else(|| c.summary.programme_code.clone());
     // The declaration's scan is restricted; its date is all the letter needs.
     let declared = homeward_store::attachments::list(store, actor, case_id)
         .await
@@ -49,7 +56,7 @@ pub async fn data(
         .and_then(|all| all.into_iter().find(|a| a.kind == "declaration"))
         .map(|a| {
             a.uploaded_at
-                .with_timezone(&chrono_tz::America::Toronto)
+                .with_timezone(&office)
                 .date_naive()
                 .to_string()
         });
@@ -93,9 +100,7 @@ pub async fn data(
                 .collect()
         })
         .unwrap_or_default();
-    let today = homeward_store::now()
-        .with_timezone(&chrono_tz::America::Toronto)
-        .date_naive();
+    let today = homeward_store::now().with_timezone(&office).date_naive();
     Ok(LetterData {
         case_number: c.summary.case_number.clone(),
         programme_name: programme,

@@ -29,6 +29,7 @@ impl App {
                 country: None,
                 language: None,
                 password: PW.into(),
+                programmes: Vec::new(),
             },
         )
         .await

@@ -109,6 +109,7 @@ impl App {
                 country: country.map(Into::into),
                 language: None,
                 password: PASSWORD.into(),
+                programmes: Vec::new(),
             },
         )
         .await

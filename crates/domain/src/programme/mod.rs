@@ -10,6 +10,11 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+/// The zone of a reader who belongs to no programme, and of a programme
+/// whose stored zone no longer parses: the first programme's office
+/// (the GTA pilot, Toronto). Every other zone comes from a programme.
+pub const DEFAULT_TIME_ZONE: Tz = chrono_tz::America::Toronto;
+
 /// The facts a referral can record (the pilot's immigration facts). A
 /// programme says which of them its referral form asks for.
 pub const REFERRAL_FACTS: [&str; 12] = [

@@ -73,10 +73,12 @@ pub struct CaseFilter {
 /// Sort keys the list accepts.
 pub const SORTS: [&str; 5] = ["updated_at", "case_number", "name", "status", "referred_at"];
 
-async fn assignable_counsellor(store: &Store, id: Uuid) -> Result<bool> {
+/// Whether user `id` is an active counsellor of programme `programme`.
+async fn assignable_counsellor(store: &Store, id: Uuid, programme: Uuid) -> Result<bool> {
     let n: i64 = on_db!(&store.db, p => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users WHERE id = $1 AND role = 'counsellor' AND active = TRUE")
-        .bind(id).fetch_one(p).await)?;
+        "SELECT COUNT(*) FROM users u JOIN user_programmes up ON up.user_id = u.id \
+         WHERE u.id = $1 AND u.role = 'counsellor' AND u.active = TRUE AND up.programme_id = $2")
+        .bind(id).bind(programme).fetch_one(p).await)?;
     Ok(n > 0)
 }
 
@@ -101,8 +103,14 @@ async fn next_case_number(
 /// Opens a case in `referred` with its principal applicant.
 pub async fn create(store: &Store, actor: &Actor, input: &CaseInput) -> Result<CaseDetail> {
     actor.require(Resource::Case, Action::Create)?;
-    let programme = match programmes::by_code(store, case_input::programme_code(input)).await {
-        Ok(p) => Some(p),
+    // Left out, the programme is the caller's own when they belong to one
+    // only; a programme the caller does not work in is as unknown.
+    let found = match (&input.programme, &actor.programmes) {
+        (None, Some(ps)) if ps.len() == 1 => programmes::by_id(store, ps[0]).await,
+        _ => programmes::by_code(store, case_input::programme_code(input)).await,
+    };
+    let programme = match found {
+        Ok(p) => Some(p).filter(|p| actor.in_programme(p.id)),
         Err(Error::NotFound) => None,
         Err(e) => return Err(e),
     };
@@ -114,9 +122,9 @@ pub async fn create(store: &Store, actor: &Actor, input: &CaseInput) -> Result<C
         },
         None => false,
     };
-    let counsellor_assignable = match input.counsellor_id {
-        Some(id) => assignable_counsellor(store, id).await?,
-        None => false,
+    let counsellor_assignable = match (input.counsellor_id, &programme) {
+        (Some(id), Some(p)) => assignable_counsellor(store, id, p.id).await?,
+        _ => false,
     };
     let new = case_input::decide_new_case(
         input,
@@ -481,7 +489,10 @@ pub async fn update(store: &Store, actor: &Actor, id: Uuid, u: &CaseUpdate) -> R
         counsellor_id: before.counsellor_id,
     };
     let counsellor_assignable = match case_input::new_counsellor(u, before.counsellor_id) {
-        Some(cid) => assignable_counsellor(store, cid).await?,
+        Some(cid) => {
+            let programme = programmes::by_code(store, &before.programme_code).await?;
+            assignable_counsellor(store, cid, programme.id).await?
+        }
         None => false,
     };
     let CaseFields {

@@ -51,7 +51,7 @@ impl Programme {
     /// parses: names are checked when written).
     pub fn tz(&self) -> chrono_tz::Tz {
         homeward_domain::programme::time_zone(&self.time_zone)
-            .unwrap_or(chrono_tz::America::Toronto)
+            .unwrap_or(homeward_domain::programme::DEFAULT_TIME_ZONE)
     }
 }
 

@@ -34,7 +34,9 @@ pub async fn get(
     if !dashboard::may_read(a.actor.role) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden"));
     }
-    let today = homeward_domain::report::programme_day(homeward_store::now());
+    let today = homeward_store::now()
+        .with_timezone(&a.actor.local_zone())
+        .date_naive();
     let filter = DashboardFilter::from_input(&filter_input(&q), today)
         .map_err(|inv| ApiError::from(homeward_store::Error::Invalid(inv)))?;
     Ok(Json(

@@ -77,7 +77,7 @@ pub async fn tasks(
     ApiUser(a): ApiUser,
 ) -> Result<Json<Vec<homeward_store::tasks::Task>>, ApiError> {
     let now = chrono::Utc::now();
-    let today = now.with_timezone(&chrono_tz::America::Toronto).date_naive();
+    let today = now.with_timezone(&a.actor.local_zone()).date_naive();
     Ok(Json(
         homeward_store::tasks::list(&state.store, &a.actor, now, today).await?,
     ))

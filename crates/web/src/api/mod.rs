@@ -21,6 +21,7 @@ pub mod schema;
 pub mod search;
 pub mod tokens;
 pub mod travel;
+pub mod users;
 
 use crate::AppState;
 use axum::routing::get;
@@ -61,6 +62,8 @@ use utoipa_swagger_ui::SwaggerUi;
         tokens::list, tokens::revoke,
         programmes::get, programmes::create, programmes::update, programmes::in_force, programmes::versions,
         programmes::version, programmes::add, programmes::preview,
+        users::list, users::create, users::get, users::set_role, users::set_programmes, users::set_active,
+        users::reset_two_factor,
     ),
     components(schemas(
         crate::error::Problem, crate::error::ProblemField,
@@ -73,6 +76,7 @@ use utoipa_swagger_ui::SwaggerUi;
         homeward_domain::programme::ProgrammeInput, homeward_domain::programme::AuthorityInput, homeward_domain::programme::Authority,
         homeward_store::programmes::rules::RuleVersion, homeward_domain::eligibility::RuleSet,
         homeward_domain::eligibility::Tiers, homeward_domain::eligibility::Transitional, homeward_store::programmes::rules::Change, programmes::Preview,
+        users::NewUserBody, users::RoleBody, users::ProgrammesBody, users::ActiveBody,
         homeward_store::audit::AuditRow, homeward_store::users::User,
         homeward_domain::eligibility::EvaluationInput, homeward_domain::eligibility::ClaimFacts,
         homeward_domain::eligibility::ClaimOutcome, homeward_domain::eligibility::Criminality, homeward_domain::eligibility::Outcome,
@@ -224,6 +228,18 @@ impl utoipa::Modify for ProblemResponses {
 pub fn routes() -> Router<AppState> {
     let v1 = Router::new()
         .route("/me", get(misc::me))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{id}", get(users::get))
+        .route("/users/{id}/role", axum::routing::put(users::set_role))
+        .route(
+            "/users/{id}/programmes",
+            axum::routing::put(users::set_programmes),
+        )
+        .route("/users/{id}/active", axum::routing::put(users::set_active))
+        .route(
+            "/users/{id}/two-factor",
+            axum::routing::delete(users::reset_two_factor),
+        )
         .route("/tokens", get(tokens::list))
         .route("/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/exports", axum::routing::post(exports::create))

@@ -68,24 +68,58 @@ struct NewPage {
     l: Layout,
     f: FormState,
     roles: Vec<(String, String)>,
+    /// (checkbox name `programme:<code>`, programme name).
+    programmes: Vec<(String, String)>,
 }
 
-fn new_page(ctx: &Ctx, f: FormState, status: StatusCode) -> Response {
+/// Checkbox names of the programmes: `programme:<code>`.
+const PROGRAMME_BOX: &str = "programme:";
+
+async fn programme_boxes(state: &AppState) -> Vec<(String, String)> {
+    homeward_store::programmes::list(&state.store)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| (format!("{PROGRAMME_BOX}{}", p.code), p.name))
+        .collect()
+}
+
+/// The programme codes ticked in a form.
+fn ticked(form: &std::collections::HashMap<String, String>) -> Vec<String> {
+    let mut codes: Vec<String> = form
+        .iter()
+        .filter(|(_, v)| matches!(v.as_str(), "on" | "true" | "1"))
+        .filter_map(|(k, _)| k.strip_prefix(PROGRAMME_BOX).map(str::to_string))
+        .collect();
+    codes.sort();
+    codes
+}
+
+async fn new_page(state: &AppState, ctx: &Ctx, f: FormState, status: StatusCode) -> Response {
     let t = ctx.tr();
     let roles = Role::ALL
         .iter()
         .map(|r| (r.as_str().to_string(), t.role(r.as_str())))
         .collect();
+    let programmes = programme_boxes(state).await;
     let l = Layout::new(ctx, t.t("new-user"), "/admin/users");
-    render(status, NewPage { l, f, roles })
+    render(
+        status,
+        NewPage {
+            l,
+            f,
+            roles,
+            programmes,
+        },
+    )
 }
 
 /// GET /admin/users/new.
-pub async fn new_form(PageUser(auth, ctx): PageUser) -> Response {
+pub async fn new_form(State(state): State<AppState>, PageUser(auth, ctx): PageUser) -> Response {
     if let Err(r) = require(&auth, &ctx, Resource::User, Action::Manage) {
         return r;
     }
-    new_page(&ctx, FormState::default(), StatusCode::OK)
+    new_page(&state, &ctx, FormState::default(), StatusCode::OK).await
 }
 
 /// POST /admin/users.
@@ -107,13 +141,14 @@ pub async fn create(
         country: form.get("country").cloned(),
         language: form.get("language").cloned(),
         password: g("password"),
+        programmes: ticked(&form),
     };
     let mut values = form.clone();
     values.remove("password");
     match users::create(&state.store, Some(&auth.actor), &n).await {
         Ok(_) => Redirect::to("/admin/users").into_response(),
         Err(e) => match refilled(&t, values, &e, "") {
-            Some((f, status)) => new_page(&ctx, f, status),
+            Some((f, status)) => new_page(&state, &ctx, f, status).await,
             None => store_error(&ctx, e),
         },
     }
@@ -196,5 +231,95 @@ pub async fn reset_two_factor(
     match homeward_store::two_factor::reset(&state.store, &auth.actor, uid).await {
         Ok(()) => Redirect::to("/admin/users").into_response(),
         Err(e) => store_error(&ctx, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_user_programmes.html")]
+struct ProgrammesPage {
+    l: Layout,
+    f: FormState,
+    user: User,
+    programmes: Vec<(String, String)>,
+}
+
+async fn programmes_page(
+    state: &AppState,
+    ctx: &Ctx,
+    user: User,
+    f: FormState,
+    status: StatusCode,
+) -> Response {
+    let t = ctx.tr();
+    let programmes = programme_boxes(state).await;
+    let l = Layout::new(ctx, t.t("user-programmes"), "/admin/users");
+    render(
+        status,
+        ProgrammesPage {
+            l,
+            f,
+            user,
+            programmes,
+        },
+    )
+}
+
+/// GET /admin/users/{id}/programmes: the programmes a user works in, to
+/// change. Admins only.
+pub async fn programmes_form(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(r) = require(&auth, &ctx, Resource::User, Action::Manage) {
+        return r;
+    }
+    let Ok(uid) = Uuid::parse_str(id.trim()) else {
+        return crate::frame::error_page(&ctx, StatusCode::NOT_FOUND, "not-found");
+    };
+    let user = match users::get(&state.store, uid).await {
+        Ok(u) => u,
+        Err(e) => return store_error(&ctx, e),
+    };
+    let values = user
+        .programmes
+        .iter()
+        .map(|c| (format!("{PROGRAMME_BOX}{c}"), "on".to_string()))
+        .collect();
+    programmes_page(&state, &ctx, user, FormState::with(values), StatusCode::OK).await
+}
+
+/// POST /admin/users/{id}/programmes: changes them (at least one),
+/// audited. Admins only.
+pub async fn set_programmes(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+    PageForm(form): PageForm,
+) -> Response {
+    if let Err(r) = require(&auth, &ctx, Resource::User, Action::Manage) {
+        return r;
+    }
+    let Ok(uid) = Uuid::parse_str(id.trim()) else {
+        return crate::frame::error_page(&ctx, StatusCode::NOT_FOUND, "not-found");
+    };
+    let version = form
+        .get("version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(-1);
+    let codes = ticked(&form);
+    match users::set_programmes(&state.store, &auth.actor, uid, &codes, version).await {
+        Ok(_) => Redirect::to("/admin/users").into_response(),
+        Err(e) => {
+            let user = match users::get(&state.store, uid).await {
+                Ok(u) => u,
+                Err(e) => return store_error(&ctx, e),
+            };
+            let t = ctx.tr();
+            match refilled(&t, form, &e, "") {
+                Some((f, status)) => programmes_page(&state, &ctx, user, f, status).await,
+                None => store_error(&ctx, e),
+            }
+        }
     }
 }

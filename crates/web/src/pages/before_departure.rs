@@ -517,9 +517,9 @@ pub async fn add_fitness(
         Ok(id) => id,
         Err(r) => return r,
     };
-    // Typed in Toronto time, where the check is made; the 72-hour window
-    // before a flight needs the hour, not only the day.
-    let toronto = chrono_tz::America::Toronto;
+    // Typed in the office's time, where the check is made; the 72-hour
+    // window before a flight needs the hour, not only the day.
+    let office = auth.actor.time_zone;
     let checked_at = match form
         .get("checked_at")
         .map(|s| s.trim())
@@ -527,7 +527,7 @@ pub async fn add_fitness(
     {
         None => None,
         Some(s) => match homeward_domain::itinerary::parse_local(s)
-            .map(|l| homeward_domain::itinerary::to_utc(l, toronto))
+            .map(|l| homeward_domain::itinerary::to_utc(l, office))
         {
             Some(Ok(t)) => Some(t),
             _ => {

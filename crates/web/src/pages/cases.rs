@@ -17,7 +17,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use homeward_domain::{Action, CaseStatus, Resource, Role};
+use homeward_domain::{Action, CaseStatus, Resource};
 use homeward_store::cases::{self, CaseFilter, CaseInput, CaseSummary, CaseUpdate};
 use homeward_store::{audit, programmes, users};
 use std::collections::HashMap;
@@ -200,20 +200,23 @@ pub async fn person_matches(
 async fn new_page(
     state: &AppState,
     ctx: &Ctx,
-    auth_role: Role,
+    actor: &homeward_store::Actor,
     f: FormState,
     status: StatusCode,
 ) -> Response {
     let t = ctx.tr();
+    let auth_role = actor.role;
+    // Only the programmes the caller works in.
     let programmes = programmes::list(&state.store)
         .await
         .unwrap_or_default()
         .into_iter()
+        .filter(|p| actor.in_programme(p.id))
         .map(|p| (p.code, p.name))
         .collect();
     let can_assign = auth_role.can(Resource::Case, Action::Assign);
     let counsellors = if can_assign {
-        users::counsellors(&state.store)
+        users::counsellors(&state.store, actor)
             .await
             .unwrap_or_default()
             .into_iter()
@@ -261,7 +264,7 @@ pub async fn new_form(
         f.values
             .insert("person_q".into(), pq.chars().take(100).collect());
     }
-    new_page(&state, &ctx, auth.actor.role, f, StatusCode::OK).await
+    new_page(&state, &ctx, &auth.actor, f, StatusCode::OK).await
 }
 
 /// POST /cases.
@@ -288,7 +291,7 @@ pub async fn create(
                 return new_page(
                     &state,
                     &ctx,
-                    auth.actor.role,
+                    &auth.actor,
                     f,
                     StatusCode::UNPROCESSABLE_ENTITY,
                 )
@@ -321,7 +324,7 @@ pub async fn create(
                 return new_page(
                     &state,
                     &ctx,
-                    auth.actor.role,
+                    &auth.actor,
                     f,
                     StatusCode::UNPROCESSABLE_ENTITY,
                 )
@@ -341,7 +344,7 @@ pub async fn create(
     match cases::create(&state.store, &auth.actor, &input).await {
         Ok(d) => Redirect::to(&format!("/cases/{}", d.summary.id)).into_response(),
         Err(e) => match refilled(&t, form, &e, "principal.") {
-            Some((f, status)) => new_page(&state, &ctx, auth.actor.role, f, status).await,
+            Some((f, status)) => new_page(&state, &ctx, &auth.actor, f, status).await,
             None => store_error(&ctx, e),
         },
     }
@@ -460,14 +463,15 @@ struct EditPage {
 async fn edit_page(
     state: &AppState,
     ctx: &Ctx,
-    role: Role,
+    actor: &homeward_store::Actor,
     c: CaseSummary,
     f: FormState,
     status: StatusCode,
 ) -> Response {
     let t: Tr = ctx.tr();
+    let role = actor.role;
     let can_assign = role.can(Resource::Case, Action::Assign);
-    let counsellors = users::counsellors(&state.store)
+    let counsellors = users::counsellors(&state.store, actor)
         .await
         .unwrap_or_default()
         .into_iter()
@@ -519,7 +523,7 @@ pub async fn edit_form(
                 c.counsellor_id.map(|u| u.to_string()).unwrap_or_default(),
             );
             f.values.insert("version".into(), c.version.to_string());
-            edit_page(&state, &ctx, auth.actor.role, c, f, StatusCode::OK).await
+            edit_page(&state, &ctx, &auth.actor, c, f, StatusCode::OK).await
         }
         Err(e) => store_error(&ctx, e),
     }
@@ -559,7 +563,7 @@ pub async fn edit(
                 return edit_page(
                     &state,
                     &ctx,
-                    auth.actor.role,
+                    &auth.actor,
                     current,
                     f,
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -584,7 +588,7 @@ pub async fn edit(
                 // After a conflict, saving again deliberately applies these values.
                 f.values
                     .insert("version".into(), current.version.to_string());
-                edit_page(&state, &ctx, auth.actor.role, current, f, status).await
+                edit_page(&state, &ctx, &auth.actor, current, f, status).await
             }
             None => store_error(&ctx, e),
         },

@@ -17,7 +17,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use homeward_domain::dashboard::{self as dash, Dashboard, DashboardFilter, FilterInput, Panel};
-use homeward_domain::report::{self, Period};
+use homeward_domain::report::Period;
 use homeward_domain::{Action, Resource, Role};
 use homeward_store::cases::{self, CaseFilter, CaseSummary};
 use std::collections::HashMap;
@@ -64,8 +64,9 @@ struct DashboardPage {
     quick: Vec<(String, String)>,
 }
 
-fn today() -> chrono::NaiveDate {
-    report::programme_day(homeward_store::now())
+/// Today in the reader's zone (their office's, or a mission's country's).
+fn today(tz: chrono_tz::Tz) -> chrono::NaiveDate {
+    homeward_store::now().with_timezone(&tz).date_naive()
 }
 
 /// The filter input from a query string (unknown parameters ignored).
@@ -147,18 +148,24 @@ pub async fn show(
     let mut counsellors = Vec::new();
     if has_panels {
         match homeward_store::programmes::list(&state.store).await {
-            Ok(ps) => programmes = ps.into_iter().map(|p| (p.code, p.name)).collect(),
+            Ok(ps) => {
+                programmes = ps
+                    .into_iter()
+                    .filter(|p| auth.actor.in_programme(p.id))
+                    .map(|p| (p.code, p.name))
+                    .collect()
+            }
             Err(e) => return store_error(&ctx, e),
         }
         if role == Role::Supervisor {
-            match homeward_store::users::counsellors(&state.store).await {
+            match homeward_store::users::counsellors(&state.store, &auth.actor).await {
                 Ok(us) => {
                     counsellors = us.into_iter().map(|u| (u.id.to_string(), u.name)).collect()
                 }
                 Err(e) => return store_error(&ctx, e),
             }
         }
-        let loaded = match DashboardFilter::from_input(&filter_input(&q), today()) {
+        let loaded = match DashboardFilter::from_input(&filter_input(&q), today(t.tz)) {
             Ok(filter) => homeward_store::dashboard::load(&state.store, &auth.actor, &filter).await,
             Err(inv) => Err(homeward_store::Error::Invalid(inv)),
         };
@@ -217,7 +224,7 @@ fn subtitle_of(t: &Tr, p: &Period) -> String {
 }
 
 fn quick_links(t: &Tr) -> Vec<(String, String)> {
-    let d = today();
+    let d = today(t.tz);
     let (y, m) = (chrono::Datelike::year(&d), chrono::Datelike::month(&d));
     let mut out = Vec::new();
     if let Some(p) = Period::month(y, m) {

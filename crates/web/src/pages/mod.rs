@@ -83,6 +83,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users", get(admin::list).post(admin::create))
         .route("/admin/users/new", get(admin::new_form))
         .route("/admin/users/{id}/active", post(admin::set_active))
+        .route(
+            "/admin/users/{id}/programmes",
+            get(admin::programmes_form).post(admin::set_programmes),
+        )
         .route("/admin/programmes", get(programmes::list))
         .route(
             "/admin/programmes/new",

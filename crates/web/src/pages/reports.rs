@@ -242,13 +242,14 @@ fn subtitle(t: &Tr, p: &Period) -> String {
         &[
             ("from", p.from.to_string()),
             ("to", p.to.to_string()),
-            ("made", today().to_string()),
+            ("made", today(t.tz).to_string()),
         ],
     )
 }
 
-fn today() -> chrono::NaiveDate {
-    report::programme_day(homeward_store::now())
+/// Today in the reader's zone (their office's, or a mission's country's).
+fn today(tz: chrono_tz::Tz) -> chrono::NaiveDate {
+    homeward_store::now().with_timezone(&tz).date_naive()
 }
 
 /// The report as CSV: a title line, then each table under its title,
@@ -365,7 +366,7 @@ fn pdf_doc(t: &Tr, r: &DonorReport) -> ReportDoc {
         footer: format!("{} · {}", t.t("report-title"), r.period.key),
         org: t.t("report-org"),
         org_short: t.t("report-org-short"),
-        issued_on: today().to_string(),
+        issued_on: today(t.tz).to_string(),
         tables: tables(t, r).iter().map(|tb| shown(t, tb)).collect(),
     }
 }
@@ -376,13 +377,15 @@ pub struct ReportQuery {
     pub period: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// A programme's code; left out, every programme of the reader's.
+    pub programme: Option<String>,
 }
 
 /// The period asked for; the current quarter when nothing is asked.
-pub fn period_of(q: &ReportQuery) -> Result<Period, homeward_domain::Invalid> {
+pub fn period_of(q: &ReportQuery, tz: chrono_tz::Tz) -> Result<Period, homeward_domain::Invalid> {
     let blank = |s: &Option<String>| s.as_deref().is_none_or(|s| s.trim().is_empty());
     if blank(&q.period) && blank(&q.from) && blank(&q.to) {
-        let d = today();
+        let d = today(tz);
         let quarter = (chrono::Datelike::month(&d) - 1) / 3 + 1;
         if let Some(p) = Period::quarter(chrono::Datelike::year(&d), quarter) {
             return Ok(p);
@@ -398,6 +401,10 @@ struct DonorPage {
     f: FormState,
     /// The period's key for the download links (when the report was made).
     key: Option<String>,
+    /// `&programme=<code>` for the download links, or empty.
+    programme_q: String,
+    /// (code, name) of the reader's programmes, "all" first.
+    programmes: Vec<(String, String)>,
     subtitle: String,
     tables: Vec<(&'static str, ReportTable)>,
     /// (href query, label) quick choices.
@@ -405,7 +412,7 @@ struct DonorPage {
 }
 
 fn quick_links(t: &Tr) -> Vec<(String, String)> {
-    let d = today();
+    let d = today(t.tz);
     let y = chrono::Datelike::year(&d);
     let m = chrono::Datelike::month(&d);
     let mut out = Vec::new();
@@ -422,7 +429,12 @@ fn quick_links(t: &Tr) -> Vec<(String, String)> {
 
 fn form_values(q: &ReportQuery) -> HashMap<String, String> {
     let mut v = HashMap::new();
-    for (k, x) in [("period", &q.period), ("from", &q.from), ("to", &q.to)] {
+    for (k, x) in [
+        ("period", &q.period),
+        ("from", &q.from),
+        ("to", &q.to),
+        ("programme", &q.programme),
+    ] {
         if let Some(x) = x {
             v.insert(k.to_string(), x.clone());
         }
@@ -431,7 +443,12 @@ fn form_values(q: &ReportQuery) -> HashMap<String, String> {
 }
 
 /// The form again with what is wrong with the period (422).
-fn invalid_page(ctx: &Ctx, q: &ReportQuery, inv: &homeward_domain::Invalid) -> Response {
+fn invalid_page(
+    ctx: &Ctx,
+    q: &ReportQuery,
+    inv: &homeward_domain::Invalid,
+    programmes: Vec<(String, String)>,
+) -> Response {
     let t = ctx.tr();
     let mut f = FormState::with(form_values(q));
     f.add_invalid(&t, inv, "");
@@ -444,6 +461,8 @@ fn invalid_page(ctx: &Ctx, q: &ReportQuery, inv: &homeward_domain::Invalid) -> R
             l,
             f,
             key: None,
+            programme_q: String::new(),
+            programmes,
             subtitle: String::new(),
             tables: Vec::new(),
         },
@@ -456,14 +475,38 @@ async fn load(
     auth: &Auth,
     ctx: &Ctx,
     q: &ReportQuery,
-) -> Result<DonorReport, Response> {
+) -> Result<(DonorReport, Vec<(String, String)>), Response> {
     if !report::may_read(auth.actor.role) {
         return Err(error_page(ctx, StatusCode::FORBIDDEN, "forbidden"));
     }
-    let period = period_of(q).map_err(|inv| invalid_page(ctx, q, &inv))?;
-    homeward_store::reports::donor(&state.store, &auth.actor, &period)
+    let choices = programme_choices(state, auth, ctx).await?;
+    let period = period_of(q, auth.actor.local_zone())
+        .map_err(|inv| invalid_page(ctx, q, &inv, choices.clone()))?;
+    match homeward_store::reports::donor(&state.store, &auth.actor, &period, q.programme.as_deref())
         .await
-        .map_err(|e| store_error(ctx, e))
+    {
+        Ok(r) => Ok((r, choices)),
+        Err(homeward_store::Error::Invalid(inv)) => Err(invalid_page(ctx, q, &inv, choices)),
+        Err(e) => Err(store_error(ctx, e)),
+    }
+}
+
+/// The programmes the reader may report on: "all of mine" first.
+async fn programme_choices(
+    state: &AppState,
+    auth: &Auth,
+    ctx: &Ctx,
+) -> Result<Vec<(String, String)>, Response> {
+    let all = homeward_store::programmes::list(&state.store)
+        .await
+        .map_err(|e| store_error(ctx, e))?;
+    let mut out = vec![(String::new(), ctx.tr().t("report-all-programmes"))];
+    out.extend(
+        all.into_iter()
+            .filter(|p| auth.actor.in_programme(p.id))
+            .map(|p| (p.code, p.name)),
+    );
+    Ok(out)
 }
 
 /// GET /reports/donor?period=2026-Q4 (or `from` and `to`): the report on
@@ -475,12 +518,16 @@ pub async fn page(
     PageUser(auth, ctx): PageUser,
     Query(q): Query<ReportQuery>,
 ) -> Response {
-    let r = match load(&state, &auth, &ctx, &q).await {
+    let (r, programmes) = match load(&state, &auth, &ctx, &q).await {
         Ok(r) => r,
         Err(resp) => return resp,
     };
     let t = ctx.tr();
     let l = Layout::new(&ctx, t.t("report-title"), "/reports/donor");
+    let programme_q = match q.programme.as_deref().map(str::trim) {
+        Some(code) if !code.is_empty() => format!("&programme={}", urlencoding_code(code)),
+        _ => String::new(),
+    };
     let mut values = form_values(&q);
     values.insert("period".into(), r.period.key.clone());
     values.remove("from");
@@ -492,6 +539,8 @@ pub async fn page(
             l,
             f: FormState::with(values),
             key: Some(r.period.key.clone()),
+            programme_q,
+            programmes,
             subtitle: subtitle(&t, &r.period),
             tables: tables(&t, &r)
                 .iter()
@@ -499,6 +548,14 @@ pub async fn page(
                 .collect(),
         },
     )
+}
+
+/// A programme code for a link's query: codes are checked to be lowercase
+/// letters, digits and hyphens, but a code from the address bar is not.
+fn urlencoding_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect()
 }
 
 fn download(bytes: Vec<u8>, content_type: &'static str, period: &Period, ext: &str) -> Response {
@@ -536,7 +593,7 @@ pub async fn xlsx_download(
     if let Err(r) = crate::reauth::guard_get(&auth, &uri) {
         return r;
     }
-    let r = match load(&state, &auth, &ctx, &q).await {
+    let (r, _) = match load(&state, &auth, &ctx, &q).await {
         Ok(r) => r,
         Err(resp) => return resp,
     };
@@ -564,7 +621,7 @@ pub async fn csv_download(
     if let Err(r) = crate::reauth::guard_get(&auth, &uri) {
         return r;
     }
-    let r = match load(&state, &auth, &ctx, &q).await {
+    let (r, _) = match load(&state, &auth, &ctx, &q).await {
         Ok(r) => r,
         Err(resp) => return resp,
     };
@@ -588,7 +645,7 @@ pub async fn pdf_download(
     if let Err(r) = crate::reauth::guard_get(&auth, &uri) {
         return r;
     }
-    let r = match load(&state, &auth, &ctx, &q).await {
+    let (r, _) = match load(&state, &auth, &ctx, &q).await {
         Ok(r) => r,
         Err(resp) => return resp,
     };

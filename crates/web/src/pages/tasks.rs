@@ -24,7 +24,7 @@ pub async fn list(State(state): State<AppState>, PageUser(auth, ctx): PageUser) 
         return r;
     }
     let now = chrono::Utc::now();
-    let today = now.with_timezone(&chrono_tz::America::Toronto).date_naive();
+    let today = now.with_timezone(&auth.actor.local_zone()).date_naive();
     match tasks::list(&state.store, &auth.actor, now, today).await {
         Ok(tasks) => {
             let l = Layout::new(&ctx, ctx.tr().t("nav-tasks"), "/tasks");

@@ -125,6 +125,7 @@ impl App {
                 country: country.map(Into::into),
                 language: None,
                 password: PW.into(),
+                programmes: Vec::new(),
             },
         )
         .await
