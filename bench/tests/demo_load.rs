@@ -108,7 +108,10 @@ both_databases!(bulk_load, the_load_leaves_the_schema_as_migrated);
 /// foreign keys hold as without.
 async fn the_load_with_returns_fills_reintegration(store: Store) {
     let before = schema(&store).await;
-    let opts = demo::LoadOptions { returns: true };
+    let opts = demo::LoadOptions {
+        returns: true,
+        ..Default::default()
+    };
     let n = demo::load_with(&store, 400, 11, opts, &mut |_| {})
         .await
         .unwrap();

@@ -61,7 +61,10 @@ async fn main() -> Result<()> {
     let start = Instant::now();
     let mut last = 0u64;
     // Reports and dashboards need money and scores after return at scale.
-    let opts = demo::LoadOptions { returns: true };
+    let opts = demo::LoadOptions {
+        returns: true,
+        ..Default::default()
+    };
     let n = demo::load_with(&store, a.cases, a.seed, opts, &mut |w| {
         if w - last >= 50_000 {
             let s = start.elapsed().as_secs_f64();

@@ -1126,6 +1126,12 @@ pub struct LoadOptions {
     /// at any size. The benchmarks use it; `homeward demo` writes these
     /// (with receipts, follow-ups and closures) with `demo_returns` instead.
     pub returns: bool,
+    /// The programme's code; the GTA pilot's when `None`.
+    pub programme: Option<&'static str>,
+    /// Referrals from this instant over this many days, and no event after
+    /// now (a case goes only as far as its dates have reached); the pilot's
+    /// years when `None`.
+    pub window: Option<(DateTime<Utc>, i64)>,
 }
 
 /// [`load`], with options.
@@ -1137,7 +1143,7 @@ pub async fn load_with(
     progress: Progress<'_>,
 ) -> Result<u64> {
     programmes::ensure_defaults(store).await?;
-    let programme = programmes::by_code(store, "gta-2012").await?;
+    let programme = programmes::by_code(store, opts.programme.unwrap_or("gta-2012")).await?;
     let rule_sets = programmes::rules::all(store).await?;
     let people = ensure_users(store).await?;
     let counsellors: Vec<Uuid> = people
@@ -1172,11 +1178,16 @@ pub async fn load_with(
         .enumerate()
         .map(|(i, p)| (i, p.weight))
         .collect();
-    let start = Utc
+    let pilot_start = Utc
         .with_ymd_and_hms(2012, 6, 29, 14, 0, 0)
         .single()
         .unwrap_or_else(Utc::now);
-    let span_secs = 1000 * 86_400i64; // referrals over the pilot's years
+    // Referrals over the pilot's years, or the window asked for.
+    let (start, span_secs) = match opts.window {
+        Some((from, days)) => (from, days * 86_400),
+        None => (pilot_start, 1000 * 86_400i64),
+    };
+    let now = Utc::now();
     let mut seq_by_year: std::collections::HashMap<i32, i64> = Default::default();
     // Cases generated between writes (the statements are cut to size by
     // `bulk::Table::write`).
@@ -1257,17 +1268,28 @@ pub async fn load_with(
         }
         let case_id = ids.next();
         let creator = cbsa.unwrap_or(counsellors[0]);
-        let path = path_to(status);
+        let mut path = path_to(status);
+        let mut times = Vec::with_capacity(path.len());
         let mut at = referred;
+        for k in 0..path.len() {
+            if k > 0 {
+                at += Duration::hours(rng.gen_range(12..24 * 8));
+            }
+            times.push(at);
+        }
+        // A live window: the case has gone as far as today allows.
+        if opts.window.is_some() {
+            let reached = times.iter().take_while(|t| **t <= now).count().max(1);
+            path.truncate(reached);
+            times.truncate(reached);
+        }
+        let status = path.last().copied().unwrap_or(CaseStatus::Referred);
         let mut updated = referred;
         let mut prev: Option<CaseStatus> = None;
         let mut applied_at: Option<DateTime<Utc>> = None;
         let mut contacted_at: Option<DateTime<Utc>> = None;
         let mut departed_at: Option<DateTime<Utc>> = None;
-        for s in &path {
-            if prev.is_some() {
-                at += Duration::hours(rng.gen_range(12..24 * 8));
-            }
+        for (s, at) in path.iter().zip(times.iter().copied()) {
             let actor = match s {
                 CaseStatus::Referred => Some(creator),
                 CaseStatus::Eligible | CaseStatus::Ineligible => cbsa,

@@ -6,6 +6,8 @@
 //!   with their families, referrals, timelines, evaluations and flights (and
 //!   for the benchmarks, optionally, what follows return), up to a million
 //!   cases in one transaction;
+//! - [`live`]: a second programme whose referrals run up to today, so the
+//!   demo's first screens show current work;
 //! - [`returns`]: what the missions and finance would have recorded for the
 //!   demo's returned cases (arrivals, follow-ups, plans, purchases with
 //!   receipt files, surveys, closures), after [`cases::load`].
@@ -16,4 +18,5 @@
 //! the store's own functions.
 
 pub mod cases;
+pub mod live;
 pub mod returns;

@@ -131,7 +131,10 @@ both_databases!(demo_data, demo_data_covers_every_status);
 /// surveys' next dates that the load computes in bulk, counts what the
 /// timelines, flights and surveys say.
 async fn the_demo_reads_as_the_store_writes(store: Store) {
-    let opts = demo::LoadOptions { returns: true };
+    let opts = demo::LoadOptions {
+        returns: true,
+        ..Default::default()
+    };
     let n = demo::load_with(&store, 150, 21, opts, &mut |_| {})
         .await
         .unwrap();

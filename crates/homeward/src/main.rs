@@ -304,6 +304,13 @@ async fn load_demo(store: &Store, cases: u64) -> Result<u64> {
         }
     })
     .await?;
+    // Beside the pilot's history, a programme with today's work.
+    let live =
+        homeward_demo::live::load(store, (cases / 2).clamp(1, 5000), 2026, &mut |_| {}).await?;
+    println!(
+        "Loaded {live} cases of the live programme ({}).",
+        homeward_demo::live::CODE
+    );
     // What the missions and finance recorded after return (not for bench-gen,
     // which calls `demo::load` alone).
     let start = std::time::Instant::now();

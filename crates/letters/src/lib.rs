@@ -149,6 +149,15 @@ pub struct LetterData {
     pub departure_confirmed_by: Option<String>,
     pub mission_contact: Option<String>,
     pub data_version: i64,
+    /// Where the programme's office is, as a place line reads it ("Toronto").
+    #[serde(default)]
+    pub office: Option<String>,
+    /// The referring authority, as addressed ("Canada Border Services Agency (CBSA)").
+    #[serde(default)]
+    pub authority: Option<String>,
+    /// ISO 3166 code of the host country the travellers leave ("CA").
+    #[serde(default)]
+    pub host_country: Option<String>,
 }
 
 /// One person travelling on the case.
@@ -478,6 +487,9 @@ fn build_input(kind: LetterKind, lang: &str, data: &LetterData) -> Result<Vec<u8
         "declaration_signed_on": non_empty(&data.declaration_signed_on).map(|d| format_date(d, file)),
         "country": country,
         "destination": destination,
+        "office": non_empty(&data.office),
+        "authority": non_empty(&data.authority),
+        "host_country": non_empty(&data.host_country).map(|c| country_name(c, file)),
         "many": data.travellers.len() > 1,
     });
     let input = serde_json::json!({

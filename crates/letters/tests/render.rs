@@ -73,7 +73,38 @@ fn sample() -> LetterData {
         departure_confirmed_by: Some("Maria Ionescu (IOM Toronto)".into()),
         mission_contact: Some("IOM Budapest, +36 1 000 0000".into()),
         data_version: 17,
+        office: Some("Toronto".into()),
+        authority: Some("Canada Border Services Agency (CBSA)".into()),
+        host_country: Some("CA".into()),
     }
+}
+
+/// A programme's letters name its own office, authority and host country:
+/// nothing of Toronto's is written into them.
+#[test]
+fn letters_name_the_programmes_office_and_authority() {
+    let data = LetterData {
+        office: Some("Brussels".into()),
+        authority: Some("Fedasil".into()),
+        host_country: Some("BE".into()),
+        case_number: "BRU-2027-00001".into(),
+        segments: Vec::new(),
+        departure_confirmed_by: Some("An Peeters (IOM Brussels)".into()),
+        ..sample()
+    };
+    for kind in [LetterKind::DepartureConfirmation, LetterKind::Application] {
+        let text = text_of(&render(kind, "en", &data).unwrap().pdf);
+        assert_contains(&text, "Brussels", kind.as_str());
+        assert_contains(&text, "Fedasil", kind.as_str());
+        assert!(!text.contains("Toronto"), "{}: {text}", kind.as_str());
+        assert!(
+            !text.contains("CBSA") && !text.contains("Canad"),
+            "{}: {text}",
+            kind.as_str()
+        );
+    }
+    let text = text_of(&render(LetterKind::TravelLetter, "fr", &data).unwrap().pdf);
+    assert_contains(&text, "Brussels, le", "the French place line");
 }
 
 fn strings(lang: &str) -> Value {

@@ -23,7 +23,7 @@ use homeward_domain::dashboard::{
     self, CategorySpend, Dashboard, DashboardFilter, DepartureTimes, Gathered, KeyCount, Panel,
     TierSums,
 };
-use homeward_domain::report::{self, RssSums};
+use homeward_domain::report::RssSums;
 use homeward_domain::{Action, Invalid, Resource};
 use uuid::Uuid;
 
@@ -246,27 +246,37 @@ async fn overdue(store: &Store, q: &Q<'_>, now: DateTime<Utc>) -> Result<Vec<Key
         n: count(store, &s).await?,
     });
 
-    // Open cases referred before the cut-off: every open case (counter
-    // table) less the open cases referred since (an index range of a
-    // month), rather than a walk over every open case.
-    let cut = now - Duration::days(crate::tasks::DEPARTURE_TARGET_DAYS);
-    let mut all = Sql::new(&format!(
-        "SELECT CAST(SUM(c.n) AS BIGINT) FROM case_counts c WHERE c.status IN {OPEN}"
-    ));
-    q.push(&mut all);
-    let mut recent = Sql::new("SELECT COUNT(*) FROM cases c WHERE c.referred_at >= ");
-    recent
-        .bind(Param::Time(cut))
-        .push(&format!(" AND c.status IN {OPEN}"));
-    q.push(&mut recent);
+    // Open cases referred before their programme's departure target:
+    // every open case (counter table) less the open cases referred since
+    // (an index range of a month), rather than a walk over every open
+    // case; programme by programme, each with its own target.
+    let mut late = 0;
+    for p in crate::programmes::list(store).await? {
+        if q.programme_id.is_some_and(|id| id != p.id) || !q.actor.in_programme(p.id) {
+            continue;
+        }
+        let cut = now - Duration::days(p.departure_target_days);
+        let mut all = Sql::new(&format!(
+            "SELECT CAST(SUM(c.n) AS BIGINT) FROM case_counts c WHERE c.status IN {OPEN} AND c.programme_id = "
+        ));
+        all.bind(Param::Uuid(p.id));
+        q.push(&mut all);
+        let mut recent = Sql::new("SELECT COUNT(*) FROM cases c WHERE c.referred_at >= ");
+        recent
+            .bind(Param::Time(cut))
+            .push(&format!(" AND c.status IN {OPEN} AND c.programme_id = "))
+            .bind(Param::Uuid(p.id));
+        q.push(&mut recent);
+        late += (count(store, &all).await? - count(store, &recent).await?).max(0);
+    }
     out.push(KeyCount {
         key: "past-departure-target".into(),
-        n: (count(store, &all).await? - count(store, &recent).await?).max(0),
+        n: late,
     });
 
     let schedules = crate::programmes::followup_schedules(store).await?;
     if !schedules.is_empty() {
-        let today = report::programme_day(now);
+        let today = now.with_timezone(&q.zone).date_naive();
         let mut s = Sql::new(
             "SELECT COUNT(*) FROM followups f JOIN cases c ON c.id = f.case_id \
              WHERE f.completed_at IS NULL AND c.status || '' IN ('reintegrating', 'monitoring') AND (",

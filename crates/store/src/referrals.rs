@@ -8,7 +8,7 @@ use crate::sql::{Param, Sql};
 use crate::{bind_params, on_db, on_tx, Error, Result, Store, Tx};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use homeward_domain::eligibility::{self, Evaluation};
-use homeward_domain::referral::{ReferralFacts, ReferralInput, CONTACT_HOURS};
+use homeward_domain::referral::{ReferralFacts, ReferralInput};
 use homeward_domain::{Action, Resource};
 use serde::Serialize;
 use serde_json::json;
@@ -77,13 +77,15 @@ impl Row {
     }
 }
 
-/// Stores a new case's referral facts and starts the contact clock.
+/// Stores a new case's referral facts and starts the contact clock: the
+/// programme's `contact_hours` from the referral.
 pub async fn insert(
     tx: &mut Tx,
     actor: &Actor,
     case_id: Uuid,
     f: &ReferralFacts,
     referred_at: DateTime<Utc>,
+    contact_hours: i64,
 ) -> Result<()> {
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO referrals (case_id, claim_filed_on, claim_outcome, irb_decided_on, designated_country_of_origin, \
@@ -93,7 +95,7 @@ pub async fn insert(
         .bind(case_id).bind(f.claim_filed_on).bind(&f.claim_outcome).bind(f.irb_decided_on).bind(f.designated_country_of_origin)
         .bind(f.federal_court_leave_filed_on).bind(f.prra_applied_on).bind(f.prra_decided_on).bind(f.removal_order)
         .bind(f.compliant_with_conditions).bind(&f.criminality).bind(&f.residence_region).bind(f.prior_avrr_assistance)
-        .bind(actor.user_id).bind(referred_at + Duration::hours(CONTACT_HOURS)).bind(referred_at)
+        .bind(actor.user_id).bind(referred_at + Duration::hours(contact_hours)).bind(referred_at)
         .execute(c).await.map(|r| r.rows_affected()))?;
     audit::record(
         tx,
@@ -164,9 +166,14 @@ pub async fn update(
     let case = scope::summary(store, actor, case_id.into()).await?;
     let f = input.validate(Utc::now().date_naive(), "")?;
     let before = row(store, case_id).await?;
+    let contact_hours = crate::programmes::by_code(store, &case.programme_code)
+        .await?
+        .contact_hours;
     let mut tx = store.begin().await?;
     match &before {
-        None if version == 0 => insert(&mut tx, actor, case_id, &f, case.referred_at).await?,
+        None if version == 0 => {
+            insert(&mut tx, actor, case_id, &f, case.referred_at, contact_hours).await?
+        }
         None => return Err(Error::Conflict),
         Some(_) => {
             let n = on_tx!(&mut tx, c => sqlx::query(

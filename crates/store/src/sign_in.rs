@@ -36,7 +36,7 @@ const ADDRESS: &str = "address";
 #[derive(Debug)]
 pub enum Outcome {
     /// The email and password are right and the user is active.
-    SignedIn(User),
+    SignedIn(Box<User>),
     /// Wrong password, unknown email or inactive user (one answer for all).
     Refused,
     /// Too many recent failures: the password was not checked. Try again at `until`.
@@ -231,7 +231,7 @@ pub async fn check_password(
         return Ok(Outcome::Throttled { until });
     }
     match users::authenticate(store, email, password).await? {
-        Some(user) => Ok(Outcome::SignedIn(user)),
+        Some(user) => Ok(Outcome::SignedIn(Box::new(user))),
         None => {
             record_failure(store, email, address, now).await?;
             Ok(Outcome::Refused)

@@ -9,7 +9,8 @@ use homeward_domain::{Action, Resource};
 use serde::Serialize;
 use uuid::Uuid;
 
-/// Days from referral to departure the programme aims for.
+/// The departure target of a programme that sets none, and the window in
+/// which a travel document's expiry is flagged.
 pub const DEPARTURE_TARGET_DAYS: i64 = 30;
 
 /// One thing to do.
@@ -82,17 +83,34 @@ pub async fn list(
             &format!("{base} JOIN referrals r ON r.case_id = c.id WHERE c.status = 'referred' AND r.contacted_at IS NULL AND r.contact_due_at < $1"),
             vec![Param::Time(now)], "overdue-contact").await?,
     );
-    out.extend(
-        query(
-            store,
-            actor,
-            &format!("{head}, c.referred_at AS due, NULL AS about"),
-            &format!("{base} WHERE c.status IN {OPEN} AND c.referred_at < $1"),
-            vec![Param::Time(now - Duration::days(DEPARTURE_TARGET_DAYS))],
-            "past-departure-target",
-        )
-        .await?,
-    );
+    // Each programme's own departure target.
+    let mut late = Vec::new();
+    let mut params = Vec::new();
+    for p in crate::programmes::list(store).await? {
+        params.push(Param::Uuid(p.id));
+        params.push(Param::Time(now - Duration::days(p.departure_target_days)));
+        late.push(format!(
+            "(c.programme_id = ${} AND c.referred_at < ${})",
+            params.len() - 1,
+            params.len()
+        ));
+    }
+    if !late.is_empty() {
+        out.extend(
+            query(
+                store,
+                actor,
+                &format!("{head}, c.referred_at AS due, NULL AS about"),
+                &format!(
+                    "{base} WHERE c.status IN {OPEN} AND ({})",
+                    late.join(" OR ")
+                ),
+                params,
+                "past-departure-target",
+            )
+            .await?,
+        );
+    }
     let mut expiring = query(store, actor, &format!("{head}, NULL AS due, d.number AS about"),
         &format!("{base} JOIN travel_documents d ON d.case_id = c.id WHERE c.status IN {OPEN} AND d.expires_on IS NOT NULL AND d.expires_on < $1"),
         vec![Param::Date(today + Duration::days(crate::tasks::DEPARTURE_TARGET_DAYS))], "document-expiring").await?;

@@ -191,3 +191,19 @@ pub async fn user(store: &Store, email: &str, role: &str, country: Option<&str>)
     .expect("create a test user")
     .actor(None)
 }
+
+/// `actor`'s user also works in programme `code` (as an admin would have
+/// set it); the actor as the store now builds it.
+pub async fn join_programme(store: &Store, actor: &crate::Actor, code: &str) -> crate::Actor {
+    let p = crate::programmes::by_code(store, code)
+        .await
+        .expect("the programme");
+    crate::on_db!(&store.db, c => sqlx::query(
+        "INSERT INTO user_programmes (user_id, programme_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(actor.user_id).bind(p.id).execute(c).await.map(|_| ()))
+    .expect("join the programme");
+    crate::users::get(store, actor.user_id)
+        .await
+        .expect("the user")
+        .actor(None)
+}

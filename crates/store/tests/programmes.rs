@@ -135,6 +135,10 @@ async fn programmes_as_data(store: Store) {
         .unwrap();
     assert_eq!(in_force.version, 1);
 
+    // Its staff: the pilot's CBSA officer and counsellor work in it too.
+    let cbsa = homeward_store::testing::join_programme(&store, &cbsa, "be-2026").await;
+    let counsellor = homeward_store::testing::join_programme(&store, &counsellor, "be-2026").await;
+
     // A case of the new programme is evaluated by its rules, in its currency.
     let input = cases::CaseInput {
         programme: Some("be-2026".into()),

@@ -154,6 +154,8 @@ async fn world(store: &Store) -> World {
          VALUES ($1, 'keep-2016', 'Kept', 'GTA', 'KEP', $2, 'CAD', 1, $3, $3)")
         .bind(Uuid::new_v4()).bind(d("2016-01-01")).bind(homeward_store::now()).execute(p).await.map(|_| ()))
     .unwrap();
+    // CBSA refers to both programmes.
+    let cbsa = testing::join_programme(store, &cbsa, "keep-2016").await;
     retention::set_years(store, &admin, "gta-2012", Some(5))
         .await
         .unwrap();

@@ -46,6 +46,21 @@ pub async fn data(
         .as_ref()
         .map(|p| p.tz())
         .unwrap_or(homeward_domain::programme::DEFAULT_TIME_ZONE);
+    // The office's place: its zone's city ("America/Toronto" → "Toronto").
+    let office_place = found.as_ref().and_then(|p| {
+        p.time_zone
+            .rsplit('/')
+            .next()
+            .map(|city| city.replace('_', " "))
+    });
+    let authority = found.as_ref().map(|p| {
+        let a = &p.referring_authority;
+        match a.short_name.is_empty() || a.short_name == a.name {
+            true => a.name.clone(),
+            false => format!("{} ({})", a.name, a.short_name),
+        }
+    });
+    let host_country = found.as_ref().map(|p| p.host_country.clone());
     let programme = found
         .map(|p| p.name)
         .unwrap_or_else(|| c.summary.programme_code.clone());
@@ -124,6 +139,9 @@ pub async fn data(
         departure_confirmed_by: it.and_then(|i| i.departure_confirmed_by.clone()),
         mission_contact: None,
         data_version: c.summary.version,
+        office: office_place,
+        authority,
+        host_country,
     })
 }
 

@@ -23,63 +23,91 @@ struct Caller {
     column: &'static str,
     role: Option<&'static str>,
     country: Option<&'static str>,
+    /// The one programme the caller works in, when not the pilot.
+    programme: Option<&'static str>,
 }
 
-const CALLERS: [Caller; 11] = [
+/// The second programme: staff of it alone see none of the pilot's cases.
+const OTHER: &str = "be-2026";
+
+const CALLERS: [Caller; 13] = [
     Caller {
         column: "anonymous",
         role: None,
         country: None,
+        programme: None,
     },
     Caller {
         column: "counsellor",
         role: Some("counsellor"),
         country: None,
+        programme: None,
     },
     Caller {
         column: "counsellor, not theirs",
         role: Some("counsellor"),
         country: None,
+        programme: None,
     },
     Caller {
         column: "supervisor",
         role: Some("supervisor"),
         country: None,
+        programme: None,
     },
     Caller {
         column: "cbsa_officer",
         role: Some("cbsa_officer"),
         country: None,
+        programme: None,
     },
     Caller {
         column: "mission_officer HU",
         role: Some("mission_officer"),
         country: Some("HU"),
+        programme: None,
     },
     Caller {
         column: "mission_officer MX",
         role: Some("mission_officer"),
         country: Some("MX"),
+        programme: None,
     },
     Caller {
         column: "finance",
         role: Some("finance"),
         country: None,
+        programme: None,
     },
     Caller {
         column: "analyst",
         role: Some("analyst"),
         country: None,
+        programme: None,
     },
     Caller {
         column: "admin",
         role: Some("admin"),
         country: None,
+        programme: None,
     },
     Caller {
         column: "auditor",
         role: Some("auditor"),
         country: None,
+        programme: None,
+    },
+    Caller {
+        column: "supervisor, other programme",
+        role: Some("supervisor"),
+        country: None,
+        programme: Some(OTHER),
+    },
+    Caller {
+        column: "finance, other programme",
+        role: Some("finance"),
+        country: None,
+        programme: Some(OTHER),
     },
 ];
 
@@ -271,6 +299,38 @@ async fn matrix(store: Store) {
         };
         let email = format!("u{n}@iom.int");
         let uid = app.user(&email, role, c.country).await;
+        if let Some(code) = c.programme {
+            let admin = &actors["admin"];
+            if homeward_store::programmes::by_code(&store, code)
+                .await
+                .is_err()
+            {
+                let input = homeward_domain::programme::ProgrammeInput {
+                    code: Some(code.into()),
+                    name: Some("AVRR Belgium".into()),
+                    host_country: Some("BE".into()),
+                    time_zone: Some("Europe/Brussels".into()),
+                    currency: Some("EUR".into()),
+                    referring_authority: Some(homeward_domain::programme::AuthorityInput::Named {
+                        name: Some("Fedasil".into()),
+                        short_name: None,
+                    }),
+                    opens_on: Some("2026-01-01".into()),
+                    regions: Some(vec!["Brussels".into()]),
+                    ..Default::default()
+                };
+                homeward_store::programmes::create(&store, admin, &input, None)
+                    .await
+                    .unwrap();
+            }
+            let version = homeward_store::users::get(&store, uid)
+                .await
+                .unwrap()
+                .version;
+            homeward_store::users::set_programmes(&store, admin, uid, &[code.to_string()], version)
+                .await
+                .unwrap();
+        }
         let token = homeward_store::tokens::create(&store, uid).await.unwrap();
         let (client, csrf) = sign_in_csrf(&app, &email).await;
         sessions.push(Session {
@@ -409,6 +469,12 @@ async fn matrix(store: Store) {
     );
 
     // The cases the issue names, spelled out.
+    // (The pages' answer is in the matrix: the pass above signed out.)
+    let other = &sessions[11];
+    assert_eq!(
+        call(&app, other, "GET", &format!("/api/v1/cases/{case}")).await,
+        "404"
+    );
     let mx = &sessions[6];
     let hu_case = format!("/api/v1/cases/{case}");
     assert_eq!(call(&app, mx, "GET", &hu_case).await, "404");
@@ -426,7 +492,9 @@ here, or a change in who may do what, fails that test. Rewrite with
 
 The dataset: one Hungarian family's case, eligible for return, taken by *counsellor*; *counsellor,
 not theirs* is another counsellor; *mission_officer HU* is the mission of the case's country of
-return, *mission_officer MX* another mission. Pages are called with a signed-in session and its
+return, *mission_officer MX* another mission; *supervisor, other programme* and *finance, other
+programme* work in a second programme (be-2026) only, and so see none of the pilot's cases, counts
+or money (issue 21, docs/adr/0047). Pages are called with a signed-in session and its
 CSRF token, `/api/v1` with the same user's API token, each with an empty form or `{}` body and
 placeholder ids that are real where the dataset has them (case, person, user, attachment,
 consent) and match nothing elsewhere.

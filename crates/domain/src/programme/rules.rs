@@ -57,21 +57,24 @@ pub struct Context<'a> {
 /// `field`: `rules` for the document as a whole, `rules.tiers.prra_pending`
 /// for one value.
 pub fn parse(text: &str, ctx: &Context<'_>) -> Result<RuleSet, Invalid> {
+    check(&read(text)?, ctx)
+}
+
+/// Reads a rule document's text as JSON, unchecked: `rules` `too-long`, or
+/// `json-syntax` with the line and column of the first error.
+pub fn read(text: &str) -> Result<Value, Invalid> {
     if text.len() > MAX_DOCUMENT_BYTES {
         return Err(Invalid::one("rules", "too-long"));
     }
-    match serde_json::from_str::<Value>(text) {
-        Ok(v) => check(&v, ctx),
-        Err(e) => {
-            let mut inv = Invalid::default();
-            inv.add_detail(
-                "rules",
-                "json-syntax",
-                format!("line {}, column {}", e.line(), e.column()),
-            );
-            Err(inv)
-        }
-    }
+    serde_json::from_str::<Value>(text).map_err(|e| {
+        let mut inv = Invalid::default();
+        inv.add_detail(
+            "rules",
+            "json-syntax",
+            format!("line {}, column {}", e.line(), e.column()),
+        );
+        inv
+    })
 }
 
 /// Checks a rule document already parsed as JSON (the API's `rules` member).

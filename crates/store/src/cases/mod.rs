@@ -185,7 +185,7 @@ pub async fn create(store: &Store, actor: &Actor, input: &CaseInput) -> Result<C
     )
     .await?;
     if let Some(f) = &referral {
-        crate::referrals::insert(&mut tx, actor, id, f, now).await?;
+        crate::referrals::insert(&mut tx, actor, id, f, now, programme.contact_hours).await?;
     }
     tx.commit().await?;
     get(store, actor, id).await

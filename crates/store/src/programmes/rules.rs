@@ -260,8 +260,9 @@ pub async fn preview(
 ) -> Result<(RuleSet, Vec<Change>)> {
     actor.require(Resource::Programme, Action::Manage)?;
     let (p, rs) = check(store, code, doc).await?;
-    let open: Vec<(Uuid, String, String, String, bool, Option<i64>)> = on_db!(&store.db, c => sqlx::query_as(
-        "SELECT c.id, c.case_number, c.status, e.rule_set, e.eligible, e.amount_minor \
+    type Open = (Uuid, String, String, String, bool, Option<i64>, NaiveDate);
+    let open: Vec<Open> = on_db!(&store.db, c => sqlx::query_as(
+        "SELECT c.id, c.case_number, c.status, e.rule_set, e.eligible, e.amount_minor, e.application_date \
          FROM cases c JOIN eligibility_evaluations e ON e.case_id = c.id \
          WHERE c.programme_id = $1 AND c.status NOT IN ('closed', 'withdrawn', 'ineligible', 'departed', 'reintegrating', 'monitoring') \
          AND e.evaluated_at = (SELECT MAX(e2.evaluated_at) FROM eligibility_evaluations e2 WHERE e2.case_id = c.id) \
@@ -269,14 +270,8 @@ pub async fn preview(
         .bind(p.id).fetch_all(c).await)?;
     let mut changes = Vec::new();
     let sets = [rs.clone()];
-    for (case_id, case_number, status, old_rule_set, old_eligible, old_amount) in open {
+    for (case_id, case_number, status, old_rule_set, old_eligible, old_amount, date) in open {
         let Some(facts) = crate::referrals::facts_of(store, case_id).await? else {
-            continue;
-        };
-        let application_date: Option<NaiveDate> = on_db!(&store.db, c => sqlx::query_scalar(
-            "SELECT application_date FROM eligibility_evaluations WHERE case_id = $1 ORDER BY evaluated_at DESC LIMIT 1")
-            .bind(case_id).fetch_optional(c).await)?;
-        let Some(date) = application_date else {
             continue;
         };
         let mut input: EvaluationInput = facts.evaluation_input(&p.code, date);

@@ -235,18 +235,7 @@ fn document(text: Option<&String>) -> Result<Option<serde_json::Value>, Invalid>
     let Some(text) = text.map(|s| s.trim()).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
-    if text.len() > homeward_domain::programme::rules::MAX_DOCUMENT_BYTES {
-        return Err(Invalid::one("rules", "too-long"));
-    }
-    serde_json::from_str(text).map(Some).map_err(|e| {
-        let mut inv = Invalid::default();
-        inv.add_detail(
-            "rules",
-            "json-syntax",
-            format!("line {}, column {}", e.line(), e.column()),
-        );
-        inv
-    })
+    homeward_domain::programme::rules::read(text).map(Some)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -1,0 +1,97 @@
+//! The demo's live programme: beside the GTA pilot's history (2012–2015),
+//! a programme whose referrals run up to today, so that every role's first
+//! screen, the dashboard's current month and the donor report's current
+//! quarter show work to do. It is set up as an administrator would (the
+//! store's own use cases: the programme with its first rule document, then
+//! the demo staff's programmes), and its cases are written by the bulk
+//! loader with a window that ends now ([`cases::LoadOptions::window`]).
+
+use crate::cases::{self, LoadOptions, Progress};
+use chrono::{Duration, Utc};
+use homeward_domain::programme::{AuthorityInput, ProgrammeInput};
+use homeward_store::{programmes, users, Error, Result, Store};
+use serde_json::json;
+
+/// The live programme's code.
+pub const CODE: &str = "gta-live";
+
+/// Days of referrals up to today.
+const DAYS: i64 = 420;
+
+fn input() -> ProgrammeInput {
+    ProgrammeInput {
+        code: Some(CODE.into()),
+        name: Some("AVRR Greater Toronto Area (demo, current dates)".into()),
+        host_country: Some("CA".into()),
+        time_zone: Some("America/Toronto".into()),
+        currency: Some("CAD".into()),
+        referring_authority: Some(AuthorityInput::Named {
+            name: Some("Canada Border Services Agency".into()),
+            short_name: Some("CBSA".into()),
+        }),
+        opens_on: Some("2025-01-01".into()),
+        regions: Some(vec!["GTA".into()]),
+        languages: Some(vec!["en".into(), "fr".into(), "es".into()]),
+        case_prefix: Some("GTL".into()),
+        letterhead: Some(
+            "International Organization for Migration (IOM)\nOffice in Toronto (demo)".into(),
+        ),
+        ..Default::default()
+    }
+}
+
+/// The pilot's criteria and amounts, in force from the live programme's
+/// opening and without an end.
+fn rules() -> serde_json::Value {
+    json!({
+        "programme": CODE, "version": 1, "effective_from": "2025-01-01", "currency": "CAD",
+        "residence_regions": ["GTA"], "eligible_claim_outcomes": ["rejected"],
+        "excluded_criminality": ["declared", "confirmed"], "requires_compliance": true,
+        "prior_assistance_excludes": true, "dco_amount_minor": 50000,
+        "tiered_claims_before": "2012-12-15",
+        "tiers": {"before_federal_court_leave": 200000, "before_prra_application": 150000,
+                  "prra_pending": 100000, "after_prra_decision": 100000},
+        "later_claims_tiers": {"before_federal_court_leave": 200000, "before_prra_application": 150000,
+                               "prra_pending": 100000, "after_prra_decision": 100000},
+    })
+}
+
+/// Creates the live programme (if missing) as the demo administrator, and
+/// puts every demo user in both programmes.
+pub async fn ensure_programme(store: &Store) -> Result<()> {
+    programmes::ensure_defaults(store).await?;
+    let people = cases::ensure_users(store).await?;
+    let admin_id = people
+        .iter()
+        .find(|(_, _, role)| role == "admin")
+        .map(|(_, id, _)| *id)
+        .ok_or(Error::NotFound)?;
+    let admin = users::get(store, admin_id).await?.actor(None);
+    match programmes::by_code(store, CODE).await {
+        Ok(_) => {}
+        Err(Error::NotFound) => {
+            programmes::create(store, &admin, &input(), Some(&rules())).await?;
+        }
+        Err(e) => return Err(e),
+    }
+    let both = ["gta-2012".to_string(), CODE.to_string()];
+    for (_, id, _) in &people {
+        let u = users::get(store, *id).await?;
+        if u.programmes.len() < both.len() {
+            users::set_programmes(store, &admin, *id, &both, u.version).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Loads `n_cases` cases of the live programme, referred over the last
+/// 420 days; none goes further than today allows.
+pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>) -> Result<u64> {
+    ensure_programme(store).await?;
+    let opts = LoadOptions {
+        returns: false,
+        programme: Some(CODE),
+        window: Some((Utc::now() - Duration::days(DAYS), DAYS - 1)),
+    };
+    cases::load_with(store, n_cases, seed, opts, progress).await
+}
