@@ -525,6 +525,7 @@ pub async fn write(
         select.push(format!("{expr} AS x{i}"));
         reads.push(read);
     }
+    let zone = actor.local_zone();
     let mut w = Sql::new(" WHERE 1 = 1");
     push_where(&actor, &e.filter, &mut w);
     let from = " FROM cases c JOIN persons p ON p.id = c.principal_person_id";
@@ -566,8 +567,9 @@ pub async fn write(
                         Cell::Text(items.join("; "))
                     }),
                     Read::Date => r.try_get::<Option<NaiveDate>, _>(i)?.map(|d| Cell::Text(d.to_string())),
+                    // The owner's day (their office's, or their mission's).
                     Read::Time => r.try_get::<Option<DateTime<Utc>>, _>(i)?
-                        .map(|t| Cell::Text(t.date_naive().to_string())),
+                        .map(|t| Cell::Text(t.with_timezone(&zone).date_naive().to_string())),
                     Read::Count => r.try_get::<Option<i64>, _>(i)?.map(Cell::Number),
                 };
                 cells.push(cell.unwrap_or(Cell::Empty));

@@ -166,7 +166,7 @@ pub async fn update(
     let case = scope::summary(store, actor, case_id.into()).await?;
     let f = input.validate(Utc::now().date_naive(), "")?;
     let before = row(store, case_id).await?;
-    let contact_hours = crate::programmes::by_code(store, &case.programme_code)
+    let contact_hours = crate::programmes::stored::by_code(store, &case.programme_code)
         .await?
         .contact_hours;
     let mut tx = store.begin().await?;

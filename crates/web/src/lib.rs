@@ -24,6 +24,7 @@ pub mod pages;
 pub mod reauth;
 pub mod security_headers;
 pub mod subject_access;
+pub mod uploads;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;

@@ -19,6 +19,8 @@ fn brussels() -> Value {
         "code": "be-2026", "name": "AVRR Belgium", "host_country": "BE",
         "time_zone": "Europe/Brussels", "currency": "EUR", "referring_authority": "Fedasil",
         "opens_on": "2026-01-01", "closes_on": null, "regions": ["Brussels", "Flanders", "Wallonia"],
+        "referral_facts": ["residence_region", "claim_filed_on", "claim_outcome", "irb_decided_on",
+            "compliant_with_conditions", "criminality", "prior_avrr_assistance"],
     })
 }
 
@@ -352,6 +354,29 @@ async fn staff_of_programmes(store: Store) {
         gta_page.contains(&toronto_time),
         "{toronto_time} on the Toronto page"
     );
+
+    // The referral form asks what the programme records: Belgium has no
+    // PRRA, so its counsellors are not asked about one.
+    let form = |email: &'static str| {
+        let app = &app;
+        async move {
+            sign_in(app, email)
+                .await
+                .get(app.url("/cases/new"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let be_form = form("be-counsellor@iom.int").await;
+    assert!(be_form.contains("name=\"referral.claim_outcome\""));
+    assert!(!be_form.contains("name=\"referral.prra_applied_on\""));
+    assert!(!be_form.contains("name=\"referral.federal_court_leave_filed_on\""));
+    let gta_form = form("gta-c@iom.int").await;
+    assert!(gta_form.contains("name=\"referral.prra_applied_on\""));
 
     // Changing a user's programmes: stale versions and none at all refused.
     let (sup, _) = &be["supervisor"];

@@ -6,7 +6,7 @@
 //! monthly departure target, retention).
 
 pub mod rules;
-mod stored;
+pub(crate) mod stored;
 
 pub use stored::{by_code, by_id, list, Programme};
 

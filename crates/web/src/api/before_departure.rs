@@ -252,7 +252,7 @@ pub async fn download(
 ) -> Result<Response, ApiError> {
     let (att, bytes) =
         attachments::open(&s.store, &a.actor, parse_id(&id)?, parse_id(&aid)?).await?;
-    Ok(crate::pages::before_departure::file_response(&att, bytes))
+    Ok(crate::uploads::file_response(&att, bytes))
 }
 
 use homeward_store::readiness::{

@@ -388,26 +388,23 @@ pub async fn pay(
     // The role before the body (docs/access-matrix.md).
     a.actor.require(Resource::Reintegration, Action::Update)?;
     let m = m.map_err(|_| ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "multipart"))?;
-    let (fields, file) = crate::pages::before_departure::read_multipart(
-        m,
-        "receipt",
-        homeward_store::attachments::MAX_BYTES,
-    )
-    .await
-    .map_err(|(code, status)| {
-        let mut inv = Invalid::default();
-        inv.add("receipt", code);
-        ApiError {
-            status,
-            code: if status == StatusCode::PAYLOAD_TOO_LARGE {
-                "too-large"
-            } else {
-                "bad-request"
-            },
-            detail: None,
-            invalid: Some(inv),
-        }
-    })?;
+    let (fields, file) =
+        crate::uploads::read_multipart(m, "receipt", homeward_store::attachments::MAX_BYTES)
+            .await
+            .map_err(|(code, status)| {
+                let mut inv = Invalid::default();
+                inv.add("receipt", code);
+                ApiError {
+                    status,
+                    code: if status == StatusCode::PAYLOAD_TOO_LARGE {
+                        "too-large"
+                    } else {
+                        "bad-request"
+                    },
+                    detail: None,
+                    invalid: Some(inv),
+                }
+            })?;
     let version = match fields.get("version").map(|v| v.trim()) {
         None | Some("") => None,
         Some(v) => Some(v.parse::<i64>().map_err(|_| {
@@ -434,7 +431,7 @@ pub async fn receipt(
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let (att, bytes) = purchases::receipt(&s.store, &a.actor, id).await?;
-    Ok(crate::pages::before_departure::file_response(&att, bytes))
+    Ok(crate::uploads::file_response(&att, bytes))
 }
 
 /// The vendor registry (mission officers: their country; finance and supervisors: all).

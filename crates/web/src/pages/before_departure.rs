@@ -13,13 +13,14 @@ use crate::auth::{Ctx, PageUser};
 use crate::case_access::{need, CaseIn};
 use crate::form::FormState;
 use crate::frame::{refilled, render, require, store_error, Layout, PageForm};
+use crate::uploads::{file_response, read_multipart};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use homeward_domain::{Action, Resource};
-use homeward_store::attachments::{self, Attachment};
+use homeward_store::attachments::{self};
 use homeward_store::consents::{self};
 use homeward_store::counselling::{self, SessionInput};
 use homeward_store::readiness::{self, DocumentInput, FitnessInput, VulnerabilityInput};
@@ -56,6 +57,11 @@ async fn referral_page(
         Err(e) => return store_error(ctx, e),
     };
     let t = ctx.tr();
+    // The facts the case's programme records.
+    let rc = match homeward_store::programmes::by_code(&state.store, &c.programme_code).await {
+        Ok(p) => ReferralChoices::for_programmes(&t, &[&p]),
+        Err(e) => return store_error(ctx, e),
+    };
     let l = Layout::new(
         ctx,
         format!("{} · {}", t.t("section-referral"), c.case_number),
@@ -68,7 +74,7 @@ async fn referral_page(
             id,
             case_number: c.case_number,
             f,
-            rc: ReferralChoices::new(&t),
+            rc,
         },
     )
 }
@@ -309,80 +315,6 @@ pub async fn read_upload(
     Ok((kind, name, bytes))
 }
 
-/// Reads a multipart form: the text fields, and the file sent as
-/// `file_field` (named as the client named it, or after the field), refusing
-/// a file over `max` bytes or a text field over 10,000.
-pub(crate) async fn read_multipart(
-    m: Multipart,
-    file_field: &str,
-    max: usize,
-) -> Result<
-    (
-        std::collections::HashMap<String, String>,
-        Option<(String, Vec<u8>)>,
-    ),
-    (&'static str, StatusCode),
-> {
-    read_multipart_limited(m, file_field, max, 10_000).await
-}
-
-/// As [`read_multipart`], with text fields up to `max_text` bytes (a rule
-/// document typed in a form is longer than any other field).
-pub(crate) async fn read_multipart_limited(
-    mut m: Multipart,
-    file_field: &str,
-    max: usize,
-    max_text: usize,
-) -> Result<
-    (
-        std::collections::HashMap<String, String>,
-        Option<(String, Vec<u8>)>,
-    ),
-    (&'static str, StatusCode),
-> {
-    let mut fields = std::collections::HashMap::new();
-    let mut file = None;
-    let too_large = ("file-too-large", StatusCode::PAYLOAD_TOO_LARGE);
-    let bad = ("bad-request", StatusCode::BAD_REQUEST);
-    loop {
-        let field = match m.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large),
-            Err(_) => return Err(bad),
-        };
-        let Some(name) = field.name().map(str::to_string) else {
-            continue;
-        };
-        if name == file_field {
-            let fname = field.file_name().unwrap_or(file_field).to_string();
-            let mut bytes = Vec::new();
-            let mut field = field;
-            loop {
-                match field.chunk().await {
-                    Ok(Some(c)) => {
-                        if bytes.len() + c.len() > max {
-                            return Err(too_large);
-                        }
-                        bytes.extend_from_slice(&c);
-                    }
-                    Ok(None) => break,
-                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large),
-                    Err(_) => return Err(bad),
-                }
-            }
-            file = Some((fname, bytes));
-        } else {
-            let text = field.text().await.map_err(|_| bad)?;
-            if text.len() > max_text {
-                return Err(bad);
-            }
-            fields.insert(name, text);
-        }
-    }
-    Ok((fields, file))
-}
-
 /// GET /cases/{id}/attachments/{aid}: the file, after the same checks as the case data.
 pub async fn download(
     State(state): State<AppState>,
@@ -397,27 +329,6 @@ pub async fn download(
         Ok((a, bytes)) => file_response(&a, bytes),
         Err(e) => store_error(&ctx, e),
     }
-}
-
-/// A file download that browsers will not run or sniff.
-pub fn file_response(a: &Attachment, bytes: Vec<u8>) -> Response {
-    let disposition = format!(
-        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
-        a.file_name.replace(
-            |c: char| !c.is_ascii_alphanumeric() && !".-_ ".contains(c),
-            "_"
-        ),
-        percent_encoding::utf8_percent_encode(&a.file_name, percent_encoding::NON_ALPHANUMERIC)
-    );
-    (
-        [
-            (header::CONTENT_TYPE, a.content_type.clone()),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response()
 }
 
 fn person_of(form: &std::collections::HashMap<String, String>) -> Option<Uuid> {

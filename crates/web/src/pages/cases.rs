@@ -207,13 +207,15 @@ async fn new_page(
     let t = ctx.tr();
     let auth_role = actor.role;
     // Only the programmes the caller works in.
-    let programmes = programmes::list(&state.store)
+    let mine: Vec<_> = programmes::list(&state.store)
         .await
         .unwrap_or_default()
         .into_iter()
         .filter(|p| actor.in_programme(p.id))
-        .map(|p| (p.code, p.name))
         .collect();
+    // The referral asks what any of the caller's programmes records.
+    let rc = super::fields::ReferralChoices::for_programmes(&t, &mine.iter().collect::<Vec<_>>());
+    let programmes = mine.into_iter().map(|p| (p.code, p.name)).collect();
     let can_assign = auth_role.can(Resource::Case, Action::Assign);
     let counsellors = if can_assign {
         users::counsellors(&state.store, actor)
@@ -243,7 +245,7 @@ async fn new_page(
             counsellors,
             can_assign,
             show_referral: auth_role.can(Resource::Referral, Action::Update),
-            rc: super::fields::ReferralChoices::new(&t),
+            rc,
         },
     )
 }

@@ -120,6 +120,9 @@ pub struct ReferralChoices {
     pub outcomes: Vec<(String, String)>,
     pub criminality: Vec<(String, String)>,
     pub tristate: Vec<(String, String)>,
+    /// The facts the programme's referral records (`REFERRAL_FACTS` names);
+    /// empty: every one.
+    pub facts: Vec<String>,
 }
 
 impl ReferralChoices {
@@ -134,7 +137,33 @@ impl ReferralChoices {
             outcomes: opts("outcome", &homeward_domain::referral::OUTCOMES),
             criminality: opts("criminality", &homeward_domain::referral::CRIMINALITY),
             tristate: opts("tristate", &["unknown", "yes", "no"]),
+            facts: Vec::new(),
         }
+    }
+
+    /// The choices for the referral of `programmes` (one, or every
+    /// programme the reader may open a case in): the facts any of them
+    /// records, or every fact when one of them names none.
+    pub fn for_programmes(t: &Tr, programmes: &[&homeward_store::programmes::Programme]) -> Self {
+        let mut facts: Vec<String> = Vec::new();
+        if !programmes.iter().any(|p| p.referral_facts.is_empty()) {
+            for p in programmes {
+                for f in &p.referral_facts {
+                    if !facts.contains(f) {
+                        facts.push(f.clone());
+                    }
+                }
+            }
+        }
+        ReferralChoices {
+            facts,
+            ..ReferralChoices::new(t)
+        }
+    }
+
+    /// Whether the form asks for fact `name`.
+    pub fn asks(&self, name: &str) -> bool {
+        self.facts.is_empty() || self.facts.iter().any(|f| f == name)
     }
 }
 

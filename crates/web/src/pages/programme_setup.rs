@@ -381,7 +381,7 @@ pub async fn rules(
     }
     let max = homeward_domain::programme::rules::MAX_DOCUMENT_BYTES;
     let read = match multipart {
-        Ok(m) => crate::pages::before_departure::read_multipart_limited(m, "file", max, max).await,
+        Ok(m) => crate::uploads::read_multipart_limited(m, "file", max, max).await,
         Err(_) => Err(("bad-request", StatusCode::BAD_REQUEST)),
     };
     let (mut fields, file) = match read {

@@ -248,12 +248,8 @@ pub async fn pay(
     };
     let parsed = match multipart {
         Ok(m) => {
-            super::before_departure::read_multipart(
-                m,
-                "receipt",
-                homeward_store::attachments::MAX_BYTES,
-            )
-            .await
+            crate::uploads::read_multipart(m, "receipt", homeward_store::attachments::MAX_BYTES)
+                .await
         }
         Err(_) => Err(("bad-request", StatusCode::BAD_REQUEST)),
     };
@@ -309,7 +305,7 @@ pub async fn receipt(
         Err(r) => return r,
     };
     match purchases::receipt(&state.store, &auth.actor, pid).await {
-        Ok((a, bytes)) => super::before_departure::file_response(&a, bytes),
+        Ok((a, bytes)) => crate::uploads::file_response(&a, bytes),
         Err(e) => store_error(&ctx, e),
     }
 }
