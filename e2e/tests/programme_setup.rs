@@ -95,6 +95,7 @@ async fn steps(c: &Client, base: &str, store: &homeward_store::Store) {
     for at in ["tiers.before_federal_court_leave", "bonus", "effective_to"] {
         assert!(problems.contains(at), "{at} named in: {problems}");
     }
+    assert_accessible_on_phone(c, "new programme, refused").await;
     assert_eq!(
         value_of(c, "f-name").await,
         "AVRR Belgium",
@@ -139,12 +140,21 @@ async fn steps(c: &Client, base: &str, store: &homeward_store::Store) {
         1,
         "a preview keeps nothing"
     );
+    assert_accessible_on_phone(c, "programme setup with a preview").await;
     set_value(c, "f-document", &document("2027-07-01", json!(120000))).await;
     click_and_load(c, "#add-rules").await;
     wait_until("version 2 listed", || async {
         (texts_of(c, "#rules > .table-wrap tbody tr").await.len() == 2).then_some(())
     })
     .await;
+
+    // The users page and a user's programmes, where staff join it.
+    open(c, base, "/admin/users").await;
+    assert_accessible_on_phone(c, "users").await;
+    let link = wait_css(c, "a[href^='/admin/users/'][href$='/programmes']").await;
+    link.click().await.expect("open a user's programmes");
+    wait_css(c, "input[name='programme:be-2027']").await;
+    assert_accessible_on_phone(c, "a user's programmes").await;
 
     // 4. Not for a counsellor.
     sign_out(c).await;

@@ -798,3 +798,69 @@ pub async fn assert_no_raw_keys(c: &Client, page: &str) {
         "{page} shows untranslated keys {raw:?}:\n{text}"
     );
 }
+
+/// axe-core's script, installed from the npm registry into `e2e/axe` by
+/// `npm ci` (scripts/test and .ci/run do it).
+fn axe_script() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("axe/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run `npm ci` in e2e/axe (scripts/test does)",
+            path.display()
+        )
+    })
+}
+
+/// Checks the page on screen at a phone's width (390 px): no WCAG 2.0 and
+/// 2.1 A or AA violation that axe-core finds, and nothing wider than the
+/// screen. The window is put back afterwards. `page` names it in failures.
+pub async fn assert_accessible_on_phone(c: &Client, page: &str) {
+    let (w, h) = c.get_window_size().await.expect("window size");
+    c.set_window_size(390, 844).await.expect("a phone's window");
+    wait_until("the phone-width layout", || async {
+        let v = c.execute("return window.innerWidth", vec![]).await.ok()?;
+        (v.as_f64().unwrap_or(0.0) <= 400.0).then_some(())
+    })
+    .await;
+    let wide = c
+        .execute(
+            "const over = document.documentElement.scrollWidth - window.innerWidth;\
+             const what = Array.from(document.querySelectorAll('body *'))\
+               .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)\
+               .slice(0, 6).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')\
+                 + (e.className ? '.' + String(e.className).split(' ').join('.') : ''));\
+             return {over, what};",
+            vec![],
+        )
+        .await
+        .expect("measure the page");
+    assert!(
+        wide["over"].as_f64().unwrap_or(0.0) <= 1.0,
+        "{page}: {} px wider than a 390 px screen: {}",
+        wide["over"],
+        wide["what"]
+    );
+    c.execute(&format!("{}\n;return true;", axe_script()), vec![])
+        .await
+        .expect("load axe-core");
+    let v = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})\
+               .then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,\
+                 nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))))\
+               .catch(e => done([{id: 'axe-error', help: String(e)}]));",
+            vec![],
+        )
+        .await
+        .expect("run axe-core");
+    c.set_window_size(w as u32, h as u32)
+        .await
+        .expect("restore the window");
+    let violations = v.as_array().cloned().unwrap_or_default();
+    assert!(
+        violations.is_empty(),
+        "{page}: WCAG 2.1 AA violations at 390 px: {}",
+        serde_json::to_string_pretty(&violations).unwrap_or_default()
+    );
+}
