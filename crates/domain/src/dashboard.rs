@@ -298,6 +298,9 @@ pub struct Gathered {
     pub tiers: Vec<TierSums>,
     pub spending: Vec<CategorySpend>,
     pub rss: report::RssSums,
+    /// The zone whose days the medians count (the chosen programme's
+    /// office, or the reader's); the default office's when `None`.
+    pub zone: Option<chrono_tz::Tz>,
 }
 
 // ---- The dashboard ----
@@ -442,21 +445,19 @@ impl Dashboard {
         });
 
         let days = show(Panel::Days).then(|| {
+            let zone = g.zone.unwrap_or(report::PROGRAMME_TZ);
+            let day = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&zone).date_naive();
             let from_referral: Vec<i64> = g
                 .departures
                 .iter()
-                .map(|d| {
-                    (report::programme_day(d.departed_at) - report::programme_day(d.referred_at))
-                        .num_days()
-                })
+                .map(|d| (day(d.departed_at) - day(d.referred_at)).num_days())
                 .collect();
             let from_registration: Vec<i64> = g
                 .departures
                 .iter()
                 .filter_map(|d| {
-                    d.registered_at.map(|r| {
-                        (report::programme_day(d.departed_at) - report::programme_day(r)).num_days()
-                    })
+                    d.registered_at
+                        .map(|r| (day(d.departed_at) - day(r)).num_days())
                 })
                 .collect();
             let n_reg = from_registration.len() as i64;
@@ -813,6 +814,7 @@ mod tests {
                 psychosocial: 0.9,
                 composite: 1.2,
             },
+            zone: None,
         }
     }
 

@@ -50,6 +50,58 @@ pub struct ReferralFacts {
     pub prior_avrr_assistance: Option<bool>,
 }
 
+impl ReferralFacts {
+    /// The names (as in `programme::REFERRAL_FACTS`) of the facts given.
+    pub fn given(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let mut add = |name: &'static str, set: bool| {
+            if set {
+                out.push(name);
+            }
+        };
+        add("residence_region", self.residence_region.is_some());
+        add("claim_filed_on", self.claim_filed_on.is_some());
+        add("claim_outcome", self.claim_outcome.is_some());
+        add("irb_decided_on", self.irb_decided_on.is_some());
+        add(
+            "designated_country_of_origin",
+            self.designated_country_of_origin.is_some(),
+        );
+        add(
+            "federal_court_leave_filed_on",
+            self.federal_court_leave_filed_on.is_some(),
+        );
+        add("prra_applied_on", self.prra_applied_on.is_some());
+        add("prra_decided_on", self.prra_decided_on.is_some());
+        add("removal_order", self.removal_order.is_some());
+        add(
+            "compliant_with_conditions",
+            self.compliant_with_conditions.is_some(),
+        );
+        add("criminality", self.criminality.is_some());
+        add(
+            "prior_avrr_assistance",
+            self.prior_avrr_assistance.is_some(),
+        );
+        out
+    }
+
+    /// Refuses facts the programme does not record (`recorded`, its
+    /// `referral_facts`; empty: it records every one): each such fact is
+    /// `<prefix><fact>` `not-recorded-by-programme`.
+    pub fn check_recorded(&self, recorded: &[String], prefix: &str) -> Result<(), Invalid> {
+        let mut inv = Invalid::default();
+        if !recorded.is_empty() {
+            for f in self.given() {
+                if !recorded.iter().any(|r| r == f) {
+                    inv.add(&format!("{prefix}{f}"), "not-recorded-by-programme");
+                }
+            }
+        }
+        inv.into_result()
+    }
+}
+
 /// Claim outcome codes.
 pub const OUTCOMES: [&str; 5] = ["rejected", "withdrawn", "abandoned", "pending", "accepted"];
 /// Criminality codes.
@@ -189,6 +241,32 @@ impl ReferralFacts {
             compliant_with_conditions: self.compliant_with_conditions,
             prior_avrr_assistance: self.prior_avrr_assistance,
         }
+    }
+}
+
+#[cfg(test)]
+mod recorded_tests {
+    use super::*;
+
+    #[test]
+    fn facts_a_programme_does_not_record_are_refused_by_name() {
+        let f = ReferralFacts {
+            residence_region: Some("Brussels".into()),
+            prra_applied_on: NaiveDate::from_ymd_opt(2026, 1, 5),
+            ..Default::default()
+        };
+        assert!(
+            f.check_recorded(&[], "").is_ok(),
+            "every fact when none is named"
+        );
+        let only = vec!["residence_region".to_string(), "claim_outcome".to_string()];
+        let inv = f.check_recorded(&only, "referral.").unwrap_err();
+        assert_eq!(
+            inv.for_field("referral.prra_applied_on"),
+            Some("not-recorded-by-programme")
+        );
+        assert_eq!(inv.for_field("referral.residence_region"), None);
+        assert_eq!(f.given().len(), 2);
     }
 }
 

@@ -158,6 +158,13 @@ pub struct LetterData {
     /// ISO 3166 code of the host country the travellers leave ("CA").
     #[serde(default)]
     pub host_country: Option<String>,
+    /// The programme's letterhead: its lines, the first in bold (IOM's
+    /// name and the programme's when none).
+    #[serde(default)]
+    pub letterhead: Option<String>,
+    /// Who signs for IOM (a name and title), under the signature line.
+    #[serde(default)]
+    pub signatory: Option<String>,
 }
 
 /// One person travelling on the case.
@@ -490,6 +497,8 @@ fn build_input(kind: LetterKind, lang: &str, data: &LetterData) -> Result<Vec<u8
         "office": non_empty(&data.office),
         "authority": non_empty(&data.authority),
         "host_country": non_empty(&data.host_country).map(|c| country_name(c, file)),
+        "letterhead": non_empty(&data.letterhead),
+        "signatory": non_empty(&data.signatory),
         "many": data.travellers.len() > 1,
     });
     let input = serde_json::json!({

@@ -76,6 +76,8 @@ fn sample() -> LetterData {
         office: Some("Toronto".into()),
         authority: Some("Canada Border Services Agency (CBSA)".into()),
         host_country: Some("CA".into()),
+        letterhead: None,
+        signatory: None,
     }
 }
 
@@ -105,6 +107,20 @@ fn letters_name_the_programmes_office_and_authority() {
     }
     let text = text_of(&render(LetterKind::TravelLetter, "fr", &data).unwrap().pdf);
     assert_contains(&text, "Brussels, le", "the French place line");
+    // Its letterhead and signatory, when it has them.
+    let headed = LetterData {
+        letterhead: Some("IOM Belgium and Luxembourg\nRue Montoyer 40, 1000 Brussels".into()),
+        signatory: Some("An Peeters, Programme Manager".into()),
+        ..data
+    };
+    let text = text_of(&render(LetterKind::TravelLetter, "en", &headed).unwrap().pdf);
+    assert_contains(
+        &text,
+        "IOM Belgium and Luxembourg",
+        "the letterhead's first line",
+    );
+    assert_contains(&text, "Rue Montoyer 40", "the letterhead's second line");
+    assert_contains(&text, "An Peeters, Programme Manager", "the signatory");
 }
 
 fn strings(lang: &str) -> Value {

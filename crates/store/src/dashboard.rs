@@ -120,6 +120,7 @@ pub async fn load(store: &Store, actor: &Actor, filter: &DashboardFilter) -> Res
         tiers,
         spending,
         rss: rss.unwrap_or_default(),
+        zone: Some(zone),
     };
     Ok(Dashboard::build(actor.role, filter.clone(), &g))
 }

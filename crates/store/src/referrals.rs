@@ -166,9 +166,9 @@ pub async fn update(
     let case = scope::summary(store, actor, case_id.into()).await?;
     let f = input.validate(Utc::now().date_naive(), "")?;
     let before = row(store, case_id).await?;
-    let contact_hours = crate::programmes::stored::by_code(store, &case.programme_code)
-        .await?
-        .contact_hours;
+    let programme = crate::programmes::stored::by_code(store, &case.programme_code).await?;
+    f.check_recorded(&programme.referral_facts, "")?;
+    let contact_hours = programme.contact_hours;
     let mut tx = store.begin().await?;
     match &before {
         None if version == 0 => {

@@ -61,6 +61,8 @@ pub async fn data(
         }
     });
     let host_country = found.as_ref().map(|p| p.host_country.clone());
+    let letterhead = found.as_ref().and_then(|p| p.letterhead.clone());
+    let signatory = found.as_ref().and_then(|p| p.signatory.clone());
     let programme = found
         .map(|p| p.name)
         .unwrap_or_else(|| c.summary.programme_code.clone());
@@ -142,6 +144,8 @@ pub async fn data(
         office: office_place,
         authority,
         host_country,
+        letterhead,
+        signatory,
     })
 }
 

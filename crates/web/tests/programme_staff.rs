@@ -210,6 +210,21 @@ async fn staff_of_programmes(store: Store) {
     .await;
     assert_eq!(p["errors"][0]["code"], "unknown-programme");
     assert_eq!(app.rows("cases").await, cases_before);
+    // A fact its referrals do not record (Belgium has no PRRA) is refused
+    // by name, whoever sends it.
+    let p = problem(
+        open(
+            be_token.clone(),
+            json!({"principal": {"family_name": "Janssens"}, "country_of_return": "CO",
+                "referral": {"residence_region": "Brussels", "prra_applied_on": "2026-03-01"}}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "referral.prra_applied_on");
+    assert_eq!(p["errors"][0]["code"], "not-recorded-by-programme");
+    assert_eq!(app.rows("cases").await, cases_before);
 
     // One programme's staff never see the other's cases: 404, as for any
     // case out of scope; lists hold their own programme's only.

@@ -148,6 +148,9 @@ pub async fn create(store: &Store, actor: &Actor, input: &CaseInput) -> Result<C
         counsellor_id: counsellor,
         referral,
     } = new;
+    if let Some(f) = &referral {
+        f.check_recorded(&programme.referral_facts, "referral.")?;
+    }
     let now = crate::now();
     let mut tx = store.begin().await?;
     let person_id = match principal {

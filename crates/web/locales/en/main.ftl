@@ -1281,3 +1281,4 @@ hint-programmes = The programmes whose cases, figures and money this person work
 change-programmes = Change programmes
 user-programmes = A user's programmes
 report-all-programmes = All my programmes
+error-not-recorded-by-programme = This programme's referrals do not record this.

@@ -1281,3 +1281,4 @@ hint-programmes = Les programmes dont cette personne traite les dossiers, les ch
 change-programmes = Modifier les programmes
 user-programmes = Programmes d'un utilisateur
 report-all-programmes = Tous mes programmes
+error-not-recorded-by-programme = Les orientations de ce programme n'enregistrent pas cette information.
