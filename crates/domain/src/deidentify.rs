@@ -425,11 +425,10 @@ pub struct ZoneOffsets {
 }
 
 impl ZoneOffsets {
-    /// Offsets from `from` to `to`.
-    pub fn between(from: DateTime<Utc>, to: DateTime<Utc>) -> ZoneOffsets {
+    /// Offsets of zone `tz` from `from` to `to`.
+    pub fn between(tz: chrono_tz::Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> ZoneOffsets {
         let offset = |t: DateTime<Utc>| {
-            PROGRAMME_TZ
-                .offset_from_utc_datetime(&t.naive_utc())
+            tz.offset_from_utc_datetime(&t.naive_utc())
                 .fix()
                 .local_minus_utc()
         };
@@ -658,7 +657,11 @@ mod tests {
 
     #[test]
     fn toronto_offsets_change_twice_a_year() {
-        let z = ZoneOffsets::between(t("2012-01-01T00:00:00Z"), t("2013-01-01T00:00:00Z"));
+        let z = ZoneOffsets::between(
+            PROGRAMME_TZ,
+            t("2012-01-01T00:00:00Z"),
+            t("2013-01-01T00:00:00Z"),
+        );
         assert_eq!(z.first, -5 * 3600);
         assert_eq!(
             z.changes,
@@ -668,5 +671,22 @@ mod tests {
             ]
         );
         assert_eq!(z.bounds(), (-5 * 3600, -4 * 3600));
+    }
+
+    #[test]
+    fn another_office_has_its_own_offsets() {
+        let z = ZoneOffsets::between(
+            chrono_tz::Europe::Brussels,
+            t("2027-01-01T00:00:00Z"),
+            t("2028-01-01T00:00:00Z"),
+        );
+        assert_eq!(z.first, 3600);
+        assert_eq!(
+            z.changes,
+            vec![
+                (t("2027-03-28T01:00:00Z"), 2 * 3600),
+                (t("2027-10-31T01:00:00Z"), 3600),
+            ]
+        );
     }
 }

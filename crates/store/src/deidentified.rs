@@ -171,8 +171,8 @@ fn lit(s: &str) -> String {
 
 /// The two dialects' ways to turn instants into programme days.
 enum Dialect {
-    /// PostgreSQL knows time zones.
-    Postgres,
+    /// PostgreSQL knows time zones: days in this one.
+    Postgres(chrono_tz::Tz),
     /// SQLite does not: the zone's offsets over the data's range, from the
     /// domain ([`ZoneOffsets`]).
     Sqlite(ZoneOffsets),
@@ -182,10 +182,9 @@ impl Dialect {
     /// The programme day (a date; text `YYYY-MM-DD` on SQLite) of instant `x`.
     fn local_day(&self, x: &str, params: &mut Params) -> String {
         match self {
-            Dialect::Postgres => format!(
-                "CAST(({x} AT TIME ZONE {}) AS DATE)",
-                lit(PROGRAMME_TZ.name())
-            ),
+            Dialect::Postgres(tz) => {
+                format!("CAST(({x} AT TIME ZONE {}) AS DATE)", lit(tz.name()))
+            }
             Dialect::Sqlite(z) => {
                 let (lo, hi) = z.bounds();
                 let m = |o: i32| lit(&format!("{o} seconds"));
@@ -218,7 +217,7 @@ impl Dialect {
     /// `YYYY-MM` of a day.
     fn month(&self, day: &str) -> String {
         match self {
-            Dialect::Postgres => format!("to_char({day}, 'YYYY-MM')"),
+            Dialect::Postgres(_) => format!("to_char({day}, 'YYYY-MM')"),
             Dialect::Sqlite(_) => format!("substr({day}, 1, 7)"),
         }
     }
@@ -227,7 +226,7 @@ impl Dialect {
     /// `dob`), as [`deidentify::age_on`] counts them.
     fn age(&self, day: &str, dob: &str) -> String {
         match self {
-            Dialect::Postgres => format!(
+            Dialect::Postgres(_) => format!(
                 "(CAST(EXTRACT(YEAR FROM {day}) AS INTEGER) - CAST(EXTRACT(YEAR FROM {dob}) AS INTEGER) \
                  - CASE WHEN to_char({day}, 'MM-DD') < to_char({dob}, 'MM-DD') THEN 1 ELSE 0 END)"
             ),
@@ -241,7 +240,7 @@ impl Dialect {
     /// The collation that sorts text by its bytes (SQLite's default).
     fn bytewise(&self) -> &'static str {
         match self {
-            Dialect::Postgres => " COLLATE \"C\"",
+            Dialect::Postgres(_) => " COLLATE \"C\"",
             Dialect::Sqlite(_) => "",
         }
     }
@@ -250,7 +249,7 @@ impl Dialect {
     /// values it computes are computed once per row, not once per use.
     fn fence(&self) -> &'static str {
         match self {
-            Dialect::Postgres => " OFFSET 0",
+            Dialect::Postgres(_) => " OFFSET 0",
             Dialect::Sqlite(_) => " LIMIT -1",
         }
     }
@@ -291,11 +290,13 @@ fn relationship_sql(r: &str) -> String {
 /// (one per membership or case, with the raw values), their programme
 /// days, months and ages, then the grouping.
 ///
-/// `programmes` are those whose cases count (`None`: every programme).
+/// `programmes` are those whose cases count (`None`: every programme);
+/// the period is whole days of zone `zone`, as the dialect's days are.
 fn aggregate_sql(
     spec: &Spec,
     dialect: &Dialect,
     programmes: Option<&[Uuid]>,
+    zone: chrono_tz::Tz,
 ) -> (String, Vec<Param>) {
     let mut params = Params::default();
     let dims = &spec.dimensions;
@@ -336,7 +337,7 @@ fn aggregate_sql(
         }
     }
     if let Some(p) = &spec.period {
-        let (start, end) = p.period().utc_bounds(PROGRAMME_TZ);
+        let (start, end) = p.period().utc_bounds(zone);
         let (a, b) = (
             params.bind(Param::Time(start)),
             params.bind(Param::Time(end)),
@@ -486,20 +487,23 @@ pub async fn write(
         "UPDATE exports SET status = 'running', rows_written = 0, total_rows = NULL, error = NULL WHERE id = $1")
         .bind(id).execute(p).await.map(|r| r.rows_affected()))?;
 
+    // Days and months are the exporter's office's (their programme's zone).
+    let zone = actor.time_zone;
     let dialect = match &store.db {
-        Db::Postgres(_) => Dialect::Postgres,
+        Db::Postgres(_) => Dialect::Postgres(zone),
         Db::Sqlite(_) => {
             let now = crate::now();
             let (lo, hi) = time_range(store).await?.unwrap_or((now, now));
             // A day either side: the offsets must cover every instant read.
             Dialect::Sqlite(ZoneOffsets::between(
+                zone,
                 lo - TimeDelta::days(1),
                 hi + TimeDelta::days(1),
             ))
         }
     };
     // An analyst counts the cases of their own programmes only.
-    let (sql, params) = aggregate_sql(&spec, &dialect, actor.programmes.as_deref());
+    let (sql, params) = aggregate_sql(&spec, &dialect, actor.programmes.as_deref(), zone);
 
     let dir = store.data_dir.join("exports");
     tokio::fs::create_dir_all(&dir).await.map_err(io)?;
@@ -601,9 +605,13 @@ mod tests {
             dimensions: Dimension::ALL.to_vec(),
             period: None,
         };
-        let z = ZoneOffsets::between(crate::now(), crate::now() + TimeDelta::days(400));
-        for d in [Dialect::Postgres, Dialect::Sqlite(z)] {
-            let (sql, _) = aggregate_sql(&spec, &d, None);
+        let z = ZoneOffsets::between(
+            PROGRAMME_TZ,
+            crate::now(),
+            crate::now() + TimeDelta::days(400),
+        );
+        for d in [Dialect::Postgres(PROGRAMME_TZ), Dialect::Sqlite(z)] {
+            let (sql, _) = aggregate_sql(&spec, &d, None, PROGRAMME_TZ);
             for col in [
                 "display_name",
                 "given_names",

@@ -309,6 +309,29 @@ async fn staff_of_programmes(store: Store) {
     let report: Value = r.json().await.unwrap();
     assert_eq!(report["period"]["from"], "2026-01-01");
     assert_eq!(report["period"]["to"], "2026-12-31");
+    // Without a programme, each reader's report counts their own
+    // programmes' referrals only: one case each this year.
+    for (token, who, zone) in [
+        (&be_finance, "Brussels finance", chrono_tz::Europe::Brussels),
+        (
+            &gta_supervisor,
+            "Toronto supervisor",
+            chrono_tz::America::Toronto,
+        ),
+    ] {
+        // The year as the reader's office counts it.
+        let year = Utc::now().with_timezone(&zone).format("%Y").to_string();
+        let r: Value = c
+            .get(url(&format!("/api/v1/reports/donor?period={year}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(r["total"]["referrals"], 1, "{who}: {r}");
+    }
     assert_eq!(
         status(
             &be_supervisor,
