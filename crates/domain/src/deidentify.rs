@@ -13,7 +13,7 @@
 //! Pure: the store groups and counts in SQL, built from the tables and
 //! constants here.
 
-use crate::report::{programme_day, Period, PROGRAMME_TZ};
+use crate::report::{programme_day, Period};
 use crate::role::Role;
 use crate::validation::Invalid;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, TimeZone, Utc};
@@ -658,7 +658,7 @@ mod tests {
     #[test]
     fn toronto_offsets_change_twice_a_year() {
         let z = ZoneOffsets::between(
-            PROGRAMME_TZ,
+            crate::report::PROGRAMME_TZ,
             t("2012-01-01T00:00:00Z"),
             t("2013-01-01T00:00:00Z"),
         );

@@ -20,7 +20,6 @@ use crate::{bind_params, on_db, on_tx, Db, Error, Result, Store};
 use chrono::{DateTime, TimeDelta, Utc};
 use futures_util::TryStreamExt;
 use homeward_domain::deidentify::{self, Dimension, Spec, Suppressor, Unit, ZoneOffsets};
-use homeward_domain::report::PROGRAMME_TZ;
 use homeward_domain::Invalid;
 use homeward_exports::{Cell, Format, Sink};
 use serde::{Deserialize, Serialize};
@@ -606,12 +605,15 @@ mod tests {
             period: None,
         };
         let z = ZoneOffsets::between(
-            PROGRAMME_TZ,
+            homeward_domain::report::PROGRAMME_TZ,
             crate::now(),
             crate::now() + TimeDelta::days(400),
         );
-        for d in [Dialect::Postgres(PROGRAMME_TZ), Dialect::Sqlite(z)] {
-            let (sql, _) = aggregate_sql(&spec, &d, None, PROGRAMME_TZ);
+        for d in [
+            Dialect::Postgres(homeward_domain::report::PROGRAMME_TZ),
+            Dialect::Sqlite(z),
+        ] {
+            let (sql, _) = aggregate_sql(&spec, &d, None, homeward_domain::report::PROGRAMME_TZ);
             for col in [
                 "display_name",
                 "given_names",
