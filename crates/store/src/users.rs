@@ -119,7 +119,7 @@ pub async fn create(store: &Store, actor: Option<&Actor>, n: &NewUser) -> Result
         a.require(Resource::User, Action::Create)?;
     }
     let (email, role, country) = validate(n)?;
-    let programme_ids = programme_ids(store, &n.programmes).await?;
+    let programmes = named_programmes(store, &n.programmes).await?;
     let hash = passwords::hash(store.hash_cost, &n.password);
     let now = crate::now();
     let id = Uuid::new_v4();
@@ -136,7 +136,7 @@ pub async fn create(store: &Store, actor: Option<&Actor>, n: &NewUser) -> Result
         .bind(&country).bind(language).bind(&hash).bind(now)
         .execute(c).await.map(|r| r.rows_affected()))
         .map_err(|e| map_unique(e, "email"))?;
-    let codes = insert_programmes(&mut tx, id, &programme_ids).await?;
+    let codes = insert_programmes(&mut tx, id, &programmes).await?;
     audit::record(
         &mut tx,
         actor,
@@ -190,40 +190,42 @@ async fn with_programmes(store: &Store, users: &mut [User], one: Option<Uuid>) -
     Ok(())
 }
 
-/// The ids of programmes named by `codes` (each unknown code is a problem
-/// on `programmes`); none named means the first programme created.
-async fn programme_ids(store: &Store, codes: &[String]) -> Result<Vec<Uuid>> {
+/// The programmes named by `codes`, as (id, code) (each unknown code is a
+/// problem on `programmes`); none named means the first programme created.
+async fn named_programmes(store: &Store, codes: &[String]) -> Result<Vec<(Uuid, String)>> {
     if codes.is_empty() {
-        let first: Option<Uuid> = on_db!(&store.db, p => sqlx::query_scalar(
-            "SELECT id FROM programmes ORDER BY created_at, code LIMIT 1").fetch_optional(p).await)?;
+        let first: Option<(Uuid, String)> = on_db!(&store.db, p => sqlx::query_as(
+            "SELECT id, code FROM programmes ORDER BY created_at, code LIMIT 1").fetch_optional(p).await)?;
         return Ok(first.into_iter().collect());
     }
-    let mut ids = Vec::new();
+    let mut out: Vec<(Uuid, String)> = Vec::new();
     let mut inv = Invalid::default();
     for code in codes {
         match crate::programmes::by_code(store, code.trim()).await {
-            Ok(p) if !ids.contains(&p.id) => ids.push(p.id),
+            Ok(p) if !out.iter().any(|(id, _)| *id == p.id) => out.push((p.id, p.code)),
             Ok(_) => {}
             Err(Error::NotFound) => inv.add("programmes", "unknown-programme"),
             Err(e) => return Err(e),
         }
     }
     inv.into_result()?;
-    Ok(ids)
+    Ok(out)
 }
 
-/// Makes `ids` the programmes of user `id`; their codes, for the audit trail.
-async fn insert_programmes(tx: &mut crate::Tx, user: Uuid, ids: &[Uuid]) -> Result<Vec<String>> {
+/// Makes `programmes` those of user `user`; their codes, sorted, for the
+/// audit trail.
+async fn insert_programmes(
+    tx: &mut crate::Tx,
+    user: Uuid,
+    programmes: &[(Uuid, String)],
+) -> Result<Vec<String>> {
     on_tx!(tx, c => sqlx::query("DELETE FROM user_programmes WHERE user_id = $1")
         .bind(user).execute(c).await.map(|r| r.rows_affected()))?;
-    let mut codes = Vec::new();
-    for id in ids {
+    for (id, _) in programmes {
         on_tx!(tx, c => sqlx::query("INSERT INTO user_programmes (user_id, programme_id) VALUES ($1, $2)")
             .bind(user).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
-        let code: String = on_tx!(tx, c => sqlx::query_scalar("SELECT code FROM programmes WHERE id = $1")
-            .bind(id).fetch_one(c).await)?;
-        codes.push(code);
     }
+    let mut codes: Vec<String> = programmes.iter().map(|(_, code)| code.clone()).collect();
     codes.sort();
     Ok(codes)
 }
@@ -243,7 +245,7 @@ pub async fn set_programmes(
         inv.add("programmes", "required");
         return Err(inv.into());
     }
-    let ids = programme_ids(store, codes).await?;
+    let programmes = named_programmes(store, codes).await?;
     let before = get(store, id).await?;
     let mut tx = store.begin().await?;
     let n = on_tx!(&mut tx, c => sqlx::query(
@@ -252,7 +254,7 @@ pub async fn set_programmes(
     if n == 0 {
         return Err(Error::Conflict);
     }
-    let codes = insert_programmes(&mut tx, id, &ids).await?;
+    let codes = insert_programmes(&mut tx, id, &programmes).await?;
     audit::record(
         &mut tx,
         Some(actor),
