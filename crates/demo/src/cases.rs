@@ -10,11 +10,11 @@
 //! would have.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use homeward_domain::eligibility;
 use homeward_domain::person::{display_name, PersonData};
 use homeward_domain::referral::ReferralFacts;
 use homeward_domain::reintegration::Category;
 use homeward_domain::CaseStatus;
+use homeward_domain::{consent, eligibility};
 use homeward_store::bulk::{self, Table};
 use homeward_store::sql::Param;
 use homeward_store::users::{self, NewUser};
@@ -486,6 +486,7 @@ struct Rows {
     cases: Table,
     members: Table,
     transitions: Table,
+    consents: Table,
     referrals: Table,
     evaluations: Table,
     itineraries: Table,
@@ -507,6 +508,7 @@ impl Rows {
             cases: Table::new("INSERT INTO cases (id, case_number, programme_id, principal_person_id, principal_name, country_of_return, destination_locality, counsellor_id, status, created_by, referred_at, version, created_at, updated_at) VALUES "),
             members: Table::new("INSERT INTO case_members (case_id, person_id, relationship) VALUES "),
             transitions: Table::new("INSERT INTO case_transitions (id, case_id, from_status, to_status, reason, actor_id, at) VALUES "),
+            consents: Table::new("INSERT INTO consents (id, case_id, person_id, given_by_person_id, purpose, given_at, recorded_by) VALUES "),
             referrals: Table::new("INSERT INTO referrals (case_id, claim_filed_on, claim_outcome, irb_decided_on, designated_country_of_origin, federal_court_leave_filed_on, prra_applied_on, prra_decided_on, removal_order, compliant_with_conditions, criminality, residence_region, prior_avrr_assistance, referred_by, contact_due_at, contacted_at, version, updated_at) VALUES "),
             evaluations: Table::new("INSERT INTO eligibility_evaluations (id, case_id, evaluated_at, application_date, rule_set, eligible, determined, amount_minor, currency, tier, result_json, actor_id) VALUES "),
             itineraries: Table::new("INSERT INTO itineraries (id, case_id, status, booking_reference, fare_minor, fare_currency, departure_assistance, transit_assistance, arrival_reception, departs_at, arrives_at, origin, destination, departed_at, departure_confirmed_by, created_by, created_at, updated_at) VALUES "),
@@ -533,6 +535,7 @@ impl Rows {
                 self.cases,
                 self.members,
                 self.transitions,
+                self.consents,
                 self.referrals,
                 self.evaluations,
                 self.itineraries,
@@ -571,11 +574,12 @@ fn opt(v: &Option<String>) -> Param {
 }
 
 /// The tables the load writes, parents first.
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 17] = [
     "persons",
     "cases",
     "case_members",
     "case_transitions",
+    "consents",
     "referrals",
     "eligibility_evaluations",
     "itineraries",
@@ -1289,6 +1293,7 @@ pub async fn load_with(
         let mut applied_at: Option<DateTime<Utc>> = None;
         let mut contacted_at: Option<DateTime<Utc>> = None;
         let mut departed_at: Option<DateTime<Utc>> = None;
+        let mut counselled_at: Option<DateTime<Utc>> = None;
         for (s, at) in path.iter().zip(times.iter().copied()) {
             let actor = match s {
                 CaseStatus::Referred => Some(creator),
@@ -1319,6 +1324,7 @@ pub async fn load_with(
             updated = at;
             match s {
                 CaseStatus::Intake => contacted_at = Some(at),
+                CaseStatus::Counselling => counselled_at = Some(at),
                 CaseStatus::Applied => applied_at = Some(at),
                 CaseStatus::Departed => departed_at = Some(at),
                 _ => {}
@@ -1369,6 +1375,35 @@ pub async fn load_with(
                 Param::Uuid(pid),
                 Param::Text(rel.to_string()),
             ]);
+        }
+        // Consents the principal gave at counselling: to collect health data
+        // and to share with the mission (most), with CBSA (many); a few
+        // withdrew their consent to share with the mission later.
+        if let Some(at) = counselled_at {
+            let by = counsellor.unwrap_or(creator);
+            // Rolled from the case's id, not drawn from `rng`: the rest of
+            // the data stays what each seed always gave.
+            for (k, (purpose, p)) in [
+                (consent::COLLECT_HEALTH_DATA, 0.97),
+                (consent::SHARE_WITH_MISSION, 0.95),
+                (consent::SHARE_WITH_CBSA, 0.7),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                if f64::from(case_id.as_bytes()[k]) / 256.0 >= p {
+                    continue;
+                }
+                rows.consents.row(vec![
+                    Param::Uuid(ids.next()),
+                    Param::Uuid(case_id),
+                    Param::Uuid(principal_id),
+                    Param::OptUuid(None),
+                    Param::Text(purpose.to_string()),
+                    Param::Time(at),
+                    Param::Uuid(by),
+                ]);
+            }
         }
         let country = if rng.gen_bool(0.97) {
             Some(pool.country.to_string())

@@ -99,7 +99,19 @@ impl Actor {
             Scope::Country(cc) => {
                 sql.push(" AND c.country_of_return = ")
                     .bind(Param::Text(cc));
+                push_mission_role(sql);
             }
+        }
+    }
+
+    /// The case counter table (migration 0002) aliased `c`, or, when the
+    /// actor's scope tests more than its columns (a mission's part in a case
+    /// depends on consents and history), the cases themselves with `n = 1`:
+    /// `SUM(c.n)` and the case scope read the same from either.
+    pub fn counts_table(&self) -> &'static str {
+        match self.scope() {
+            Scope::Country(_) => "(SELECT cs.*, 1 AS n FROM cases cs) c",
+            _ => "case_counts c",
         }
     }
 
@@ -120,4 +132,23 @@ impl Actor {
             }
         }
     }
+}
+
+/// Appends the mission's part of a case (`consent::mission_sees`): from
+/// departure preparation on (a closed case only if it was closed after
+/// return: it left a status after departure), and only while the principal's consent to share with the
+/// mission is in force.
+fn push_mission_role(sql: &mut Sql) {
+    use homeward_domain::consent::{MISSION_STATUSES, SHARE_WITH_MISSION};
+    sql.push(" AND (c.status IN (")
+        .bind_list(
+            MISSION_STATUSES
+                .iter()
+                .map(|s| Param::Text(s.as_str().to_string())),
+        )
+        .push(") OR (c.status = 'closed' AND EXISTS (SELECT 1 FROM case_transitions mt WHERE mt.case_id = c.id \
+               AND mt.from_status IN ('departed', 'reintegrating', 'monitoring'))))")
+        .push(" AND EXISTS (SELECT 1 FROM consents mk WHERE mk.case_id = c.id AND mk.person_id = c.principal_person_id AND mk.purpose = ")
+        .bind(Param::Text(SHARE_WITH_MISSION.to_string()))
+        .push(" AND mk.withdrawn_at IS NULL)");
 }

@@ -154,7 +154,10 @@ impl Q<'_> {
         {
             return Ok(true);
         }
-        let mut s = Sql::new("SELECT COUNT(*) FROM case_counts c WHERE c.n > 0 AND NOT (1 = 1");
+        let mut s = Sql::new(&format!(
+            "SELECT COUNT(*) FROM {} WHERE c.n > 0 AND NOT (1 = 1",
+            self.actor.counts_table()
+        ));
         self.push(&mut s);
         s.push(")");
         Ok(count(store, &s).await? > 0)
@@ -221,8 +224,10 @@ async fn count(store: &Store, s: &Sql) -> Result<i64> {
 
 /// Cases by status now, from the counter table.
 async fn statuses(store: &Store, q: &Q<'_>) -> Result<Vec<KeyCount>> {
-    let mut s =
-        Sql::new("SELECT c.status, CAST(SUM(c.n) AS BIGINT) FROM case_counts c WHERE 1 = 1");
+    let mut s = Sql::new(&format!(
+        "SELECT c.status, CAST(SUM(c.n) AS BIGINT) FROM {} WHERE 1 = 1",
+        q.actor.counts_table()
+    ));
     q.push(&mut s);
     s.push(" GROUP BY c.status");
     key_counts(store, &s).await
@@ -258,7 +263,8 @@ async fn overdue(store: &Store, q: &Q<'_>, now: DateTime<Utc>) -> Result<Vec<Key
         }
         let cut = now - Duration::days(p.departure_target_days);
         let mut all = Sql::new(&format!(
-            "SELECT CAST(SUM(c.n) AS BIGINT) FROM case_counts c WHERE c.status IN {OPEN} AND c.programme_id = "
+            "SELECT CAST(SUM(c.n) AS BIGINT) FROM {} WHERE c.status IN {OPEN} AND c.programme_id = ",
+            q.actor.counts_table()
         ));
         all.bind(Param::Uuid(p.id));
         q.push(&mut all);

@@ -42,7 +42,7 @@ struct Move {
 /// people on purpose).
 /// A new table referencing persons must be added here: the store test
 /// `merges` checks this list against the database's foreign keys.
-const MOVES: [Move; 6] = [
+const MOVES: [Move; 8] = [
     Move {
         table: "cases",
         key: "id",
@@ -71,6 +71,18 @@ const MOVES: [Move; 6] = [
         table: "travel_documents",
         key: "id",
         person: "person_id",
+        shared: None,
+    },
+    Move {
+        table: "consents",
+        key: "id",
+        person: "person_id",
+        shared: None,
+    },
+    Move {
+        table: "consents",
+        key: "id",
+        person: "given_by_person_id",
         shared: None,
     },
     Move {

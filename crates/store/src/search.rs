@@ -381,10 +381,10 @@ async fn person_ids(
     limit: i64,
 ) -> Result<(Vec<Uuid>, bool)> {
     let cap = store.search_scan_cap;
-    // A mission officer's scope is the people on cases returning to their
-    // country: that country's copy of the terms (migration 0047) holds them
-    // and no one else, so every candidate is in scope and a person of the
-    // country is never hidden behind other countries' namesakes.
+    // A mission officer's scope is within the people on cases returning to
+    // their country: that country's copy of the terms (migration 0047)
+    // holds them and no one else, so a person of the country is never
+    // hidden behind other countries' namesakes.
     let country = match actor.scope() {
         Scope::Country(cc) => Some(cc),
         _ => None,
@@ -415,14 +415,13 @@ async fn person_ids(
         q.push(")");
     }
     // People merged into another record are hidden, as everywhere
-    // (docs/adr/0032); then the record scope, unless the country's terms
-    // already are it.
+    // (docs/adr/0032); then the record scope. The country's terms narrow a
+    // mission's candidates, but its part in each case (departure
+    // preparation on, with consent) is checked here like any scope.
     q.push(
         " AND EXISTS (SELECT 1 FROM persons p WHERE p.id = t.person_id AND p.merged_into IS NULL",
     );
-    if country.is_none() {
-        actor.push_person_scope(&mut q);
-    }
+    actor.push_person_scope(&mut q);
     q.push(")");
     // A person may match through several terms (`maria`, `mariam`): read a
     // few more rows than needed, keep each person once. No ORDER BY outside:

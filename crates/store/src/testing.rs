@@ -86,7 +86,8 @@ macro_rules! both_databases {
 
 /// A family (mother and son, Horváth) referred by `cbsa` and taken through
 /// counselling, application and CBSA's approval by `counsellor`, with valid
-/// passports and consent to health data: ready for flights to be booked.
+/// passports and the mother's consent to health data and to share with the
+/// mission: ready for flights to be booked.
 /// Returns (case id, mother's person id, son's person id).
 pub async fn eligible_family(
     store: &Store,
@@ -164,9 +165,11 @@ pub async fn eligible_family(
         .await
         .expect("passport");
     }
-    consents::give(store, counsellor, id, "collect_health_data")
-        .await
-        .expect("consent");
+    for purpose in ["collect_health_data", "share_with_mission"] {
+        consents::give(store, counsellor, id, purpose)
+            .await
+            .expect("consent");
+    }
     (id, mother, son)
 }
 

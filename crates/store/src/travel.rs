@@ -246,6 +246,13 @@ pub async fn list(
         "ORDER BY i.created_at DESC, i.id",
     )
     .await?;
+    // CBSA reads travel plans only with consent to share with it (the
+    // departure confirmation reaches it whatever the consents).
+    if let Some(r) = rows.first() {
+        if !crate::consents::may_read_restricted(store, actor, r.case_id, Resource::Travel).await? {
+            return Ok(Vec::new());
+        }
+    }
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         out.push(complete(store, r).await?);
@@ -260,6 +267,9 @@ pub async fn get(store: &Store, actor: &Actor, id: Uuid) -> Result<Itinerary> {
         .bind(id).fetch_optional(p).await)?;
     let row = row.ok_or(Error::NotFound)?;
     scope::summary(store, actor, row.case_id.into()).await?;
+    if !crate::consents::may_read_restricted(store, actor, row.case_id, Resource::Travel).await? {
+        return Err(Error::NotFound);
+    }
     complete(store, row).await
 }
 
@@ -531,6 +541,13 @@ pub async fn manifests(
         .push(" AND s.departs_at < ")
         .bind(Param::Time(to));
     actor.push_case_scope(&mut q);
+    if let homeward_domain::consent::ReadRule::WhileConsented(purpose) =
+        homeward_domain::consent::read_rule(actor.role, Resource::Travel)
+    {
+        q.push(" AND EXISTS (SELECT 1 FROM consents k WHERE k.case_id = c.id AND k.person_id = c.principal_person_id AND k.withdrawn_at IS NULL AND k.purpose = ")
+            .bind(Param::Text(purpose.to_string()))
+            .push(")");
+    }
     q.push(" ORDER BY s.departs_at, s.carrier, s.flight_number, c.case_number, p.display_name LIMIT 5000");
     let rows: Vec<ManifestRow> = on_db!(&store.db, p => crate::bind_params!(sqlx::query_as::<_, ManifestRow>(&q.text), q.params).fetch_all(p).await)?;
     let sees_health = actor.role.can(Resource::Counselling, Action::Read);

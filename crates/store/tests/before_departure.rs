@@ -184,9 +184,19 @@ async fn counselling_notes_are_restricted(store: Store) {
         counselling::list(&store, &fin, id).await,
         Err(Error::Forbidden)
     ));
+    // Before departure preparation the case is not the mission's at all.
     assert!(matches!(
         counselling::list(&store, &hu, id).await,
-        Err(Error::Forbidden)
+        Err(Error::NotFound)
+    ));
+    // Preparing departure: the mission sees the case (with consent), and
+    // its notes while that consent is in force.
+    on_db!(&store.db, p => sqlx::query("UPDATE cases SET status = 'preparing_departure' WHERE id = $1")
+        .bind(id).execute(p).await.map(|_| ()))
+    .unwrap();
+    assert!(matches!(
+        counselling::list(&store, &hu, id).await,
+        Err(Error::NotFound)
     ));
     let ks = consents::give(&store, &c, id, "share_with_mission")
         .await
@@ -198,7 +208,7 @@ async fn counselling_notes_are_restricted(store: Store) {
     assert!(
         matches!(
             counselling::list(&store, &hu, id).await,
-            Err(Error::Forbidden)
+            Err(Error::NotFound)
         ),
         "withdrawal takes effect at once"
     );

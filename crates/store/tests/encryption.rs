@@ -366,6 +366,10 @@ async fn vulnerabilities_are_found_by_keyed_hash_within_need_to_know(store: Stor
     consents::give(&store, &c, id, "share_with_mission")
         .await
         .unwrap();
+    // ... once the case is the mission's: preparing departure.
+    on_db!(&store.db, p => sqlx::query("UPDATE cases SET status = 'preparing_departure' WHERE id = $1")
+        .bind(id).execute(p).await.map(|_| ()))
+    .unwrap();
     assert_eq!(
         readiness::cases_with_vulnerability(&store, &hu, "victim_of_trafficking")
             .await

@@ -31,7 +31,11 @@ async fn arrival_and_plan(store: Store) {
         arrived_on: Some(today),
         place: Some("Budapest Liszt Ferenc airport".into()),
     };
-    // Not before the case has departed.
+    // Not before the case has departed (preparing departure, the mission
+    // already sees it).
+    on_db!(&store.db, p => sqlx::query("UPDATE cases SET status = 'preparing_departure' WHERE id = $1")
+        .bind(id).execute(p).await.map(|_| ()))
+    .unwrap();
     let Err(Error::Invalid(inv)) = plans::confirm_arrival(&store, &hu, id, &arrival).await else {
         panic!()
     };

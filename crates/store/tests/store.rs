@@ -136,6 +136,18 @@ async fn record_scope_is_applied_in_every_query(store: Store) {
     .await
     .unwrap();
     assert_eq!(total, 2, "a supervisor sees the team");
+    // A referral is not the mission's (issue 22): the Hungarian case is
+    // once it prepares departure with its principal's consent to share.
+    assert!(matches!(
+        cases::get(&store, &hu, mine.summary.id).await,
+        Err(Error::NotFound)
+    ));
+    on_db!(&store.db, p => sqlx::query("UPDATE cases SET status = 'preparing_departure' WHERE id = $1")
+        .bind(mine.summary.id).execute(p).await.map(|_| ()))
+    .unwrap();
+    homeward_store::consents::give(&store, &c1, mine.summary.id, "share_with_mission")
+        .await
+        .unwrap();
     let (rows, total) = cases::list(
         &store,
         &hu,
@@ -342,9 +354,11 @@ async fn the_workflow_is_enforced_and_recorded(store: Store) {
         .await
         .unwrap();
     // Departed only through a departure confirmation (tested in travel.rs).
-    homeward_store::consents::give(&store, &c, id, "collect_health_data")
-        .await
-        .unwrap();
+    for purpose in ["collect_health_data", "share_with_mission"] {
+        homeward_store::consents::give(&store, &c, id, purpose)
+            .await
+            .unwrap();
+    }
     homeward_store::readiness::add_fitness(
         &store,
         &c,

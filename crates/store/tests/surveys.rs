@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDate};
 use homeward_domain::reintegration::ArrivalInput;
 use homeward_domain::rss::{self, Questionnaire};
 use homeward_store::testing::{self, user};
-use homeward_store::{both_databases, on_db, plans, surveys, Actor, Error, Store};
+use homeward_store::{both_databases, cases, on_db, plans, surveys, Actor, Error, Store};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -228,6 +228,9 @@ async fn bad_answers(store: Store) {
     };
     assert_eq!(inv.for_field("case"), Some("case-not-in-reintegration"));
     let (other, _, _) = testing::eligible_family(&store, &cbsa, &c).await;
+    cases::transition(&store, &c, other, "preparing_departure", None, None)
+        .await
+        .unwrap();
     let Err(Error::Invalid(inv)) = surveys::record(&store, &hu, other, None, &by_hand()).await
     else {
         panic!("recorded before departure")

@@ -210,8 +210,17 @@ async fn booking_departure_and_cbsa_inbox(store: Store) {
 
     // Who sees it: CBSA, the mission of the country of return and finance read;
     // only IOM Toronto books; another country's mission does not see the case.
+    // CBSA reads the plan only with the consent to share with it, the
+    // mission once the case prepares departure (issue 22).
+    assert!(travel::list(&store, &cbsa, id).await.unwrap().is_empty());
+    assert!(matches!(
+        travel::list(&store, &hu, id).await,
+        Err(Error::NotFound)
+    ));
+    homeward_store::consents::give(&store, &c, id, "share_with_cbsa")
+        .await
+        .unwrap();
     assert_eq!(travel::list(&store, &cbsa, id).await.unwrap().len(), 1);
-    assert_eq!(travel::list(&store, &hu, id).await.unwrap().len(), 1);
     assert_eq!(
         travel::list(&store, &fin, id).await.unwrap()[0].fare_minor,
         Some(184_250)
@@ -265,6 +274,7 @@ async fn booking_departure_and_cbsa_inbox(store: Store) {
     cases::transition(&store, &c, id, "preparing_departure", None, None)
         .await
         .unwrap();
+    assert_eq!(travel::list(&store, &hu, id).await.unwrap().len(), 1);
     let toronto: Tz = "America/Toronto".parse().unwrap();
     let budapest: Tz = "Europe/Budapest".parse().unwrap();
     let dep = Utc::now() + Duration::hours(1);
@@ -504,7 +514,15 @@ async fn letters_follow_who_may_read_them(store: Store) {
     letters::content(&store, &cbsa, confirmation.id)
         .await
         .unwrap();
-    // The mission gets the travel letter; finance no letters at all.
+    // The mission gets the travel letter (once the case prepares
+    // departure, issue 22); finance no letters at all.
+    assert!(matches!(
+        letters::content(&store, &hu, travel_letter.id).await,
+        Err(Error::NotFound)
+    ));
+    cases::transition(&store, &c, id, "preparing_departure", None, None)
+        .await
+        .unwrap();
     letters::content(&store, &hu, travel_letter.id)
         .await
         .unwrap();

@@ -407,7 +407,8 @@ pub async fn list_page(store: &Store, actor: &Actor, f: &CaseFilter) -> Result<C
         // case_counts keeps (migration 0002), so the total is a sum over a few
         // hundred groups rather than a count over every case in scope.
         format!(
-            "SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) FROM case_counts c{}",
+            "SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) FROM {}{}",
+            actor.counts_table(),
             w.text
         )
     };
@@ -458,8 +459,10 @@ pub async fn list_page(store: &Store, actor: &Actor, f: &CaseFilter) -> Result<C
 /// Counts of the actor's cases by status (every status, zeros included).
 pub async fn counts_by_status(store: &Store, actor: &Actor) -> Result<Vec<(String, i64)>> {
     // case_counts (migration 0002) keeps every column a scope tests.
-    let mut w =
-        Sql::new("SELECT c.status, CAST(SUM(c.n) AS BIGINT) FROM case_counts c WHERE 1 = 1");
+    let mut w = Sql::new(&format!(
+        "SELECT c.status, CAST(SUM(c.n) AS BIGINT) FROM {} WHERE 1 = 1",
+        actor.counts_table()
+    ));
     if actor.role.can(Resource::Case, Action::Read) {
         actor.push_case_scope(&mut w);
     } else if !actor.role.can(Resource::Statistics, Action::Read) {

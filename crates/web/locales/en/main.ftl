@@ -1011,7 +1011,7 @@ retention-password = Your password
 retention-purge = Delete these records
 retention-purged = Deleted so far
 retention-none-purged = Nothing has been deleted yet.
-retention-wrong-password = The password is not right. Nothing was deleted.
+retention-wrong-password = The password or the two-factor code is not right. Nothing was deleted.
 retention-deleted = { $count ->
     [one] The records of one person were deleted.
    *[other] The records of { $count } persons were deleted.
@@ -1282,3 +1282,13 @@ change-programmes = Change programmes
 user-programmes = A user's programmes
 report-all-programmes = All my programmes
 error-not-recorded-by-programme = This programme's referrals do not record this.
+
+## Consent per person (issue 22)
+consent-person = Person
+consent-given-by = given by
+consent-receipt = Receipt
+field-given_by_person_id = Given by (parent or guardian, for a child)
+error-adult-consents-themselves = An adult gives their own consent: leave "given by" empty.
+error-guardian-required = A child's consent is given by an adult member of the case: choose who gives it.
+error-guardian-not-adult = The person giving consent for a child must be an adult.
+retention-throttled = Too many wrong attempts: wait a few minutes and try again. Nothing was deleted.

@@ -1011,7 +1011,7 @@ retention-password = Votre mot de passe
 retention-purge = Supprimer ces données
 retention-purged = Déjà supprimé
 retention-none-purged = Rien n'a encore été supprimé.
-retention-wrong-password = Le mot de passe est incorrect. Rien n'a été supprimé.
+retention-wrong-password = Le mot de passe ou le code de double authentification est incorrect. Rien n'a été supprimé.
 retention-deleted = { $count ->
     [one] Les données d'une personne ont été supprimées.
    *[other] Les données de { $count } personnes ont été supprimées.
@@ -1282,3 +1282,13 @@ change-programmes = Modifier les programmes
 user-programmes = Programmes d'un utilisateur
 report-all-programmes = Tous mes programmes
 error-not-recorded-by-programme = Les orientations de ce programme n'enregistrent pas cette information.
+
+## Consent per person (issue 22)
+consent-person = Personne
+consent-given-by = donné par
+consent-receipt = Reçu
+field-given_by_person_id = Donné par (parent ou tuteur, pour un enfant)
+error-adult-consents-themselves = Un adulte donne son propre consentement : laissez « donné par » vide.
+error-guardian-required = Le consentement d’un enfant est donné par un adulte membre du dossier : choisissez qui le donne.
+error-guardian-not-adult = La personne qui consent pour un enfant doit être majeure.
+retention-throttled = Trop de tentatives erronées : attendez quelques minutes et réessayez. Rien n'a été supprimé.

@@ -38,6 +38,12 @@ pub struct ReferralUpdate {
 pub struct ConsentBody {
     /// share_with_cbsa, share_with_mission or collect_health_data.
     pub purpose: String,
+    /// The member of the case it is about (the principal if left out).
+    #[serde(default)]
+    pub person_id: Option<uuid::Uuid>,
+    /// For a child: the adult member of the case who gives it.
+    #[serde(default)]
+    pub given_by_person_id: Option<uuid::Uuid>,
 }
 
 /// Why a consent is withdrawn.
@@ -166,7 +172,19 @@ pub async fn give_consent(
     let ApiJson(b) = body?;
     Ok((
         StatusCode::CREATED,
-        Json(consents::give(&s.store, &a.actor, id, &b.purpose).await?),
+        Json(
+            consents::give_for(
+                &s.store,
+                &a.actor,
+                id,
+                &consents::NewConsent {
+                    purpose: b.purpose,
+                    person_id: b.person_id,
+                    given_by_person_id: b.given_by_person_id,
+                },
+            )
+            .await?,
+        ),
     ))
 }
 

@@ -219,8 +219,26 @@ pub async fn give_consent(
         Ok(id) => id,
         Err(r) => return r,
     };
-    let purpose = form.get("purpose").cloned().unwrap_or_default();
-    match consents::give(&state.store, &auth.actor, id, &purpose).await {
+    let person = |name: &str| -> Result<Option<uuid::Uuid>, homeward_store::Error> {
+        match form.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => v
+                .parse()
+                .map(Some)
+                .map_err(|_| homeward_domain::Invalid::one(name, "not-on-case").into()),
+        }
+    };
+    let new = match (person("person_id"), person("given_by_person_id")) {
+        (Ok(person_id), Ok(given_by_person_id)) => consents::NewConsent {
+            purpose: form.get("purpose").cloned().unwrap_or_default(),
+            person_id,
+            given_by_person_id,
+        },
+        (Err(e), _) | (_, Err(e)) => {
+            return side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| s.consent = f).await
+        }
+    };
+    match consents::give_for(&state.store, &auth.actor, id, &new).await {
         Ok(_) => Redirect::to(&format!("/cases/{id}#consent")).into_response(),
         Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| s.consent = f).await,
     }

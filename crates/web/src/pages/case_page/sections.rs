@@ -207,19 +207,9 @@ pub async fn load(
         .iter()
         .map(|v| (v.to_string(), t.choice("topic", v)))
         .collect();
-    let in_force: Vec<String> = x
-        .consents
-        .as_ref()
-        .map(|ks| {
-            ks.iter()
-                .filter(|k| k.withdrawn_at.is_none())
-                .map(|k| k.purpose.clone())
-                .collect()
-        })
-        .unwrap_or_default();
+    // Consent is per person: every purpose stays on offer for the others.
     x.purposes = consents::PURPOSES
         .iter()
-        .filter(|v| !in_force.iter().any(|p| p == *v))
         .map(|v| (v.to_string(), t.choice("purpose", v)))
         .collect();
     x.kinds = attachments::KINDS
