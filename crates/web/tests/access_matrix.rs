@@ -349,6 +349,11 @@ async fn matrix(store: Store) {
     let cbsa = &actors["cbsa_officer"];
     let counsellor = &actors["counsellor"];
     let (case, person, _) = testing::eligible_family(&store, cbsa, counsellor).await;
+    // Preparing departure, with the principal's consent to share with the
+    // mission: the Hungarian mission has its part in the case (issue 22).
+    homeward_store::cases::transition(&store, counsellor, case, "preparing_departure", None, None)
+        .await
+        .unwrap();
     let attachment = attachments::list(&store, counsellor, case).await.unwrap()[0].id;
     let consent = consents::list(&store, counsellor, case).await.unwrap()[0].id;
     let target = app.user("target@iom.int", "counsellor", None).await;
@@ -490,9 +495,13 @@ checked by `crates/web/tests/access_matrix.rs` on SQLite and PostgreSQL: a new r
 here, or a change in who may do what, fails that test. Rewrite with
 `HOMEWARD_WRITE_ACCESS_MATRIX=1 cargo test -p homeward-web --test access_matrix` and review the diff.
 
-The dataset: one Hungarian family's case, eligible for return, taken by *counsellor*; *counsellor,
-not theirs* is another counsellor; *mission_officer HU* is the mission of the case's country of
-return, *mission_officer MX* another mission; *supervisor, other programme* and *finance, other
+The dataset: one Hungarian family's case, preparing departure, taken by *counsellor*, whose
+principal consented to collect health data and to share with the mission (not with CBSA);
+*counsellor, not theirs* is another counsellor; *mission_officer HU* is the mission of the case's
+country of return, which has its part in the case from departure preparation on and only with that
+consent (issue 22: before then, or after a withdrawal, it answers 404 like any case out of scope,
+as `crates/store/tests/consent_per_person.rs` and `crates/web/tests/mission_role.rs` test),
+*mission_officer MX* another mission; *supervisor, other programme* and *finance, other
 programme* work in a second programme (be-2026) only, and so see none of the pilot's cases, counts
 or money (issue 21, docs/adr/0047). Pages are called with a signed-in session and its
 CSRF token, `/api/v1` with the same user's API token, each with an empty form or `{}` body and

@@ -439,7 +439,8 @@ async fn dashboard_figures_and_roles(store: Store) {
         .text()
         .await
         .unwrap();
-    assert_eq!(row(&html, "statuses", "Withdrawn"), s(&["Withdrawn", "1"]));
+    // A withdrawn case never prepared departure: not the mission's (issue 22).
+    assert_eq!(row(&html, "statuses", "Withdrawn"), s(&["Withdrawn", "0"]));
     assert_eq!(
         row(&html, "statuses", "Reintegrating"),
         s(&["Reintegrating", "0"])

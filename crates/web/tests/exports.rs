@@ -208,7 +208,14 @@ async fn scope_columns_neutralisation_and_owners(store: Store) {
         "{text}"
     );
 
-    // A Hungarian mission officer's XLSX: Hungarian cases only, neutralised.
+    // A Hungarian mission officer's XLSX: Hungarian cases only (once they
+    // prepare departure with consent to share, issue 22), neutralised.
+    on_db!(&store.db, p => sqlx::query("UPDATE cases SET status = 'preparing_departure' WHERE country_of_return = 'HU'")
+        .execute(p).await.map(|_| ())).unwrap();
+    on_db!(&store.db, p => sqlx::query(
+        "INSERT INTO consents (id, case_id, person_id, purpose, given_at) \
+         SELECT id, id, principal_person_id, 'share_with_mission', referred_at FROM cases WHERE country_of_return = 'HU'")
+        .execute(p).await.map(|_| ())).unwrap();
     let mo = testing::user(&store, "m@iom.int", "mission_officer", Some("HU")).await;
     let tm = token(&store, &mo).await;
     let (s, e) = post_export(

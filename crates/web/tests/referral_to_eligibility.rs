@@ -158,7 +158,8 @@ async fn the_path_from_referral_to_eligibility(store: Store) {
             .await
             .unwrap()
             .status(),
-        StatusCode::FORBIDDEN
+        StatusCode::NOT_FOUND,
+        "a case in counselling is not the mission's"
     );
     let r = c
         .post(app.url(&format!("{case_url}/consents")))
@@ -167,6 +168,10 @@ async fn the_path_from_referral_to_eligibility(store: Store) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // ... and once the case is the mission's: preparing departure (issue 22).
+    homeward_store::on_db!(&app.store.db, p => sqlx::query("UPDATE cases SET status = 'preparing_departure' WHERE id = $1")
+        .bind(uuid::Uuid::parse_str(&id).unwrap()).execute(p).await.map(|_| ()))
+    .unwrap();
     let notes: Value = Client::new()
         .get(&cn)
         .bearer_auth(&hu_tok)
@@ -177,6 +182,10 @@ async fn the_path_from_referral_to_eligibility(store: Store) {
         .await
         .unwrap();
     assert_eq!(notes[0]["notes"], "Fears for her son's schooling.");
+    // Back to counselling, where the rest of this walk goes on.
+    homeward_store::on_db!(&app.store.db, p => sqlx::query("UPDATE cases SET status = 'counselling' WHERE id = $1")
+        .bind(uuid::Uuid::parse_str(&id).unwrap()).execute(p).await.map(|_| ()))
+    .unwrap();
 
     // The declaration: uploads need the CSRF token and a real PDF, PNG or JPEG.
     let up = |name: &str, bytes: &[u8]| {

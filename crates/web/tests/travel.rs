@@ -29,6 +29,10 @@ async fn travel_letters_departure_and_inbox(store: Store) {
     );
     let (id, mother, son) =
         homeward_store::testing::eligible_family(&app.store, &cbsa, &couns).await;
+    // The family consents to share its travel plans with CBSA (issue 22).
+    homeward_store::consents::give(&app.store, &couns, id, "share_with_cbsa")
+        .await
+        .unwrap();
     let case_url = format!("/cases/{id}");
     let (c, csrf) = sign_in(&app, "c@iom.int").await;
     let get = |cl: &Client, p: &str| {
@@ -118,7 +122,8 @@ async fn travel_letters_departure_and_inbox(store: Store) {
     let its: Value = read(&cbsa_tok).await.unwrap().json().await.unwrap();
     assert_eq!(its[0]["segments"][0]["departs_at"], "2027-03-14T03:00:00Z");
     assert_eq!(its[0]["segments"][1]["departs_at"], "2027-03-14T11:45:00Z");
-    assert_eq!(read(&hu_tok).await.unwrap().status(), StatusCode::OK);
+    // Not the mission's before the case prepares departure (issue 22).
+    assert_eq!(read(&hu_tok).await.unwrap().status(), StatusCode::NOT_FOUND);
     assert_eq!(read(&fin_tok).await.unwrap().status(), StatusCode::OK);
     assert_eq!(read(&mx_tok).await.unwrap().status(), StatusCode::NOT_FOUND);
     assert_eq!(read(&an_tok).await.unwrap().status(), StatusCode::FORBIDDEN);
@@ -230,7 +235,11 @@ async fn travel_letters_departure_and_inbox(store: Store) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_FOUND,
+        "not the mission's before departure preparation"
+    );
     let r = api
         .post(app.url(&format!("/api/v1/cases/{id}/letters")))
         .bearer_auth(&c_tok)

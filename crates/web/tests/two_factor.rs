@@ -628,3 +628,45 @@ async fn reauthentication_asks_for_a_code(store: Store) {
     assert_eq!(location(&r), wanted);
 }
 both_databases!(reauth_code, reauthentication_asks_for_a_code);
+
+/// The retention purge asks for the password and, for an admin with
+/// two-factor on, the code, every time; wrong answers go through the sign-in
+/// throttle (docs/asvs.md 3.7.1). Nothing is deleted until both are right.
+async fn purge_asks_for_the_code(store: Store) {
+    let app = start_with(store, required()).await;
+    app.user("admin@iom.int", "admin", None).await;
+    let (c, secret, _) = enrol(&app, "admin@iom.int").await;
+    let (s, page) = text(&c, &app.url("/admin/retention")).await;
+    assert_eq!(s, StatusCode::OK);
+    let csrf = meta_csrf(&page);
+    let purge = |code: String| {
+        c.post(app.url("/admin/retention/purge"))
+            .form(&[
+                ("_csrf", csrf.clone()),
+                ("password", PW.to_string()),
+                ("code", code),
+            ])
+            .send()
+    };
+    // The password alone, or with a wrong code: refused, the form again.
+    for code in [String::new(), wrong_code(&secret), "9".repeat(5000)] {
+        let r = purge(code).await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let body = r.text().await.unwrap();
+        assert!(body.contains("Nothing was deleted"), "{body}");
+    }
+    forget_last_step(&app.store, "admin@iom.int").await;
+    let r = purge(code(&secret, 0)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Wrong answers count towards the throttle: after five, even the
+    // right code is refused for a while.
+    for _ in 0..5 {
+        let r = purge(wrong_code(&secret)).await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+    forget_last_step(&app.store, "admin@iom.int").await;
+    let r = purge(code(&secret, 0)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("Too many wrong attempts"));
+}
+both_databases!(purge_code, purge_asks_for_the_code);
