@@ -317,7 +317,7 @@ async fn steps(c: &Client, base: &str, db: &str) {
         )
         .await;
         assert_eq!(path_of(c).await, case_path);
-        let given = texts_of(c, "#consent tbody tr td:first-child").await;
+        let given = texts_of(c, "#consent tbody tr td:nth-child(2)").await;
         assert!(
             given.iter().any(|g| g == label),
             "consent {label:?} is recorded: {given:?}"
@@ -483,7 +483,7 @@ async fn steps(c: &Client, base: &str, db: &str) {
         "the mission has none of IOM Toronto's steps"
     );
     assert!(
-        texts_of(c, "#consent tbody tr td:first-child")
+        texts_of(c, "#consent tbody tr td:nth-child(2)")
             .await
             .iter()
             .any(|g| g == MISSION_LABEL),
