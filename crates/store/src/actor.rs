@@ -136,19 +136,29 @@ impl Actor {
 
 /// Appends the mission's part of a case (`consent::mission_sees`): from
 /// departure preparation on (a closed case only if it was closed after
-/// return: it left a status after departure), and only while the principal's consent to share with the
-/// mission is in force.
+/// return: it left a status after departure), and only while the
+/// principal's consent to share with the mission is in force.
 fn push_mission_role(sql: &mut Sql) {
     use homeward_domain::consent::{MISSION_STATUSES, SHARE_WITH_MISSION};
+    use homeward_domain::CaseStatus;
+    let text = |s: &CaseStatus| Param::Text(s.as_str().to_string());
     sql.push(" AND (c.status IN (")
+        .bind_list(MISSION_STATUSES.iter().map(text))
+        .push(") OR (c.status = 'closed' AND EXISTS (SELECT 1 FROM case_transitions mt WHERE mt.case_id = c.id AND mt.from_status IN (")
         .bind_list(
-            MISSION_STATUSES
+            CaseStatus::ALL
                 .iter()
-                .map(|s| Param::Text(s.as_str().to_string())),
+                .filter(|s| s.is_after_departure())
+                .map(text),
         )
-        .push(") OR (c.status = 'closed' AND EXISTS (SELECT 1 FROM case_transitions mt WHERE mt.case_id = c.id \
-               AND mt.from_status IN ('departed', 'reintegrating', 'monitoring'))))")
-        .push(" AND EXISTS (SELECT 1 FROM consents mk WHERE mk.case_id = c.id AND mk.person_id = c.principal_person_id AND mk.purpose = ")
-        .bind(Param::Text(SHARE_WITH_MISSION.to_string()))
-        .push(" AND mk.withdrawn_at IS NULL)");
+        .push("))))");
+    push_principal_consent(sql, SHARE_WITH_MISSION);
+}
+
+/// Appends `AND` the principal's consent for `purpose` is in force, for
+/// the cases table aliased `c`.
+pub(crate) fn push_principal_consent(sql: &mut Sql, purpose: &str) {
+    sql.push(" AND EXISTS (SELECT 1 FROM consents mk WHERE mk.case_id = c.id AND mk.person_id = c.principal_person_id AND mk.withdrawn_at IS NULL AND mk.purpose = ")
+        .bind(Param::Text(purpose.to_string()))
+        .push(")");
 }

@@ -84,23 +84,15 @@ macro_rules! both_databases {
     };
 }
 
-/// A family (mother and son, Horváth) referred by `cbsa` and taken through
-/// counselling, application and CBSA's approval by `counsellor`, with valid
-/// passports and the mother's consent to health data and to share with the
-/// mission: ready for flights to be booked.
-/// Returns (case id, mother's person id, son's person id).
-pub async fn eligible_family(
-    store: &Store,
-    cbsa: &crate::Actor,
-    counsellor: &crate::Actor,
-) -> (Uuid, Uuid, Uuid) {
-    use crate::{attachments, cases, consents, readiness};
+/// CBSA's referral of `given` Horváth to Hungary: a failed claim of 2012,
+/// every fact the pilot asks for recorded.
+pub fn hungarian_referral(given: &str) -> crate::cases::CaseInput {
     use homeward_domain::person::PersonInput;
     use homeward_domain::referral::ReferralInput;
-    let input = cases::CaseInput {
+    crate::cases::CaseInput {
         principal: Some(PersonInput {
             family_name: Some("Horváth".into()),
-            given_names: Some("Ágnes".into()),
+            given_names: Some(given.into()),
             ..Default::default()
         }),
         country_of_return: Some("HU".into()),
@@ -116,7 +108,37 @@ pub async fn eligible_family(
             ..Default::default()
         }),
         ..Default::default()
-    };
+    }
+}
+
+/// Gives the mission of the case's country its part in it, as the test's
+/// setting (issue 22): the case prepares departure and its principal
+/// consents to share with the mission. Written directly, without the
+/// workflow's checks.
+pub async fn give_mission_its_part(store: &Store, case_id: Uuid) {
+    crate::on_db!(&store.db, p => sqlx::query("UPDATE cases SET status = 'preparing_departure' WHERE id = $1")
+        .bind(case_id).execute(p).await.map(|_| ()))
+    .expect("status");
+    crate::on_db!(&store.db, p => sqlx::query(
+        "INSERT INTO consents (id, case_id, person_id, purpose, given_at) \
+         SELECT $1, id, principal_person_id, 'share_with_mission', $2 FROM cases WHERE id = $3")
+        .bind(Uuid::new_v4()).bind(crate::now()).bind(case_id).execute(p).await.map(|_| ()))
+    .expect("consent");
+}
+
+/// A family (mother and son, Horváth) referred by `cbsa` and taken through
+/// counselling, application and CBSA's approval by `counsellor`, with valid
+/// passports and the mother's consent to health data and to share with the
+/// mission: ready for flights to be booked.
+/// Returns (case id, mother's person id, son's person id).
+pub async fn eligible_family(
+    store: &Store,
+    cbsa: &crate::Actor,
+    counsellor: &crate::Actor,
+) -> (Uuid, Uuid, Uuid) {
+    use crate::{attachments, cases, consents, readiness};
+    use homeward_domain::person::PersonInput;
+    let input = hungarian_referral("Ágnes");
     let id = cases::create(store, cbsa, &input)
         .await
         .expect("refer")

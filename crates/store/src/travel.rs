@@ -544,9 +544,7 @@ pub async fn manifests(
     if let homeward_domain::consent::ReadRule::WhileConsented(purpose) =
         homeward_domain::consent::read_rule(actor.role, Resource::Travel)
     {
-        q.push(" AND EXISTS (SELECT 1 FROM consents k WHERE k.case_id = c.id AND k.person_id = c.principal_person_id AND k.withdrawn_at IS NULL AND k.purpose = ")
-            .bind(Param::Text(purpose.to_string()))
-            .push(")");
+        crate::actor::push_principal_consent(&mut q, purpose);
     }
     q.push(" ORDER BY s.departs_at, s.carrier, s.flight_number, c.case_number, p.display_name LIMIT 5000");
     let rows: Vec<ManifestRow> = on_db!(&store.db, p => crate::bind_params!(sqlx::query_as::<_, ManifestRow>(&q.text), q.params).fetch_all(p).await)?;

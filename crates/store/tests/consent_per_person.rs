@@ -97,26 +97,7 @@ async fn a_new_referral_is_not_the_missions(store: Store) {
     let cbsa = user(&store, "cbsa@example.org", "cbsa_officer", None).await;
     let c = user(&store, "c@example.org", "counsellor", None).await;
     let hu = user(&store, "hu@example.org", "mission_officer", Some("HU")).await;
-    let input = cases::CaseInput {
-        principal: Some(homeward_domain::person::PersonInput {
-            family_name: Some("Horváth".into()),
-            given_names: Some("Ferenc".into()),
-            ..Default::default()
-        }),
-        country_of_return: Some("HU".into()),
-        referral: Some(homeward_domain::referral::ReferralInput {
-            claim_filed_on: Some("2012-03-01".into()),
-            claim_outcome: Some("rejected".into()),
-            irb_decided_on: Some("2012-06-01".into()),
-            designated_country_of_origin: Some(false),
-            compliant_with_conditions: Some(true),
-            criminality: Some("none".into()),
-            residence_region: Some("GTA".into()),
-            prior_avrr_assistance: Some(false),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
+    let input = homeward_store::testing::hungarian_referral("Ferenc");
     let id = cases::create(&store, &cbsa, &input)
         .await
         .unwrap()

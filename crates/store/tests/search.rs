@@ -35,15 +35,8 @@ async fn register(
     };
     let c = cases::create(store, actor, &input).await.expect("case");
     let (id, person) = (c.summary.id, c.members[0].person.id);
-    // The mission of the country has a part in it: preparing departure,
-    // with the principal's consent to share with it.
-    on_db!(&store.db, p => sqlx::query("UPDATE cases SET status = 'preparing_departure' WHERE id = $1")
-        .bind(id).execute(p).await.map(|_| ()))
-    .expect("status");
-    on_db!(&store.db, p => sqlx::query(
-        "INSERT INTO consents (id, case_id, person_id, purpose, given_at) VALUES ($1, $2, $3, 'share_with_mission', $4)")
-        .bind(Uuid::new_v4()).bind(id).bind(person).bind(homeward_store::now()).execute(p).await.map(|_| ()))
-    .expect("consent");
+    // The mission of the country has a part in it.
+    homeward_store::testing::give_mission_its_part(store, id).await;
     (id, c.summary.case_number, person)
 }
 

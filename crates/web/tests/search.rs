@@ -30,15 +30,8 @@ async fn register(store: &Store, given: &str, family: &str, country: &str) -> St
         ..Default::default()
     };
     let c = cases::create(store, &sup, &input).await.expect("case");
-    // The mission of the country has its part in it: preparing departure,
-    // with the principal's consent to share (issue 22).
-    homeward_store::on_db!(&store.db, p => sqlx::query("UPDATE cases SET status = 'preparing_departure' WHERE id = $1")
-        .bind(c.summary.id).execute(p).await.map(|_| ()))
-    .expect("status");
-    homeward_store::on_db!(&store.db, p => sqlx::query(
-        "INSERT INTO consents (id, case_id, person_id, purpose, given_at) VALUES ($1, $1, $2, 'share_with_mission', $3)")
-        .bind(c.summary.id).bind(c.summary.principal_person_id).bind(homeward_store::now()).execute(p).await.map(|_| ()))
-    .expect("consent");
+    // The mission of the country has its part in it (issue 22).
+    homeward_store::testing::give_mission_its_part(store, c.summary.id).await;
     c.summary.case_number
 }
 
