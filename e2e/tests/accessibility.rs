@@ -30,7 +30,7 @@ const ROLES: [&str; 8] = [
 ];
 
 /// The screens of the day's work (with a case page, found from the list).
-const PAGES: [&str; 22] = [
+const PAGES: [&str; 24] = [
     "/",
     "/cases",
     "/cases/new",
@@ -53,6 +53,8 @@ const PAGES: [&str; 22] = [
     "/admin/jobs",
     "/admin/retention",
     "/audit",
+    "/audit/break-glass",
+    "/cases/break-glass",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

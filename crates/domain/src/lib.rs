@@ -5,6 +5,7 @@
 
 pub mod airports;
 pub mod booking;
+pub mod break_glass;
 pub mod case_input;
 pub mod case_number;
 pub mod consent;

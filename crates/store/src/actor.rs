@@ -19,6 +19,9 @@ pub struct Actor {
     /// The zone of the actor's office (their first programme's), where
     /// their days are counted and times shown.
     pub time_zone: chrono_tz::Tz,
+    /// Cases opened by breaking the glass (a supervisor's, while the
+    /// grants last): in scope whatever the record scope says.
+    pub break_glass: Vec<Uuid>,
     /// Correlates audit entries with the request's log lines.
     pub request_id: Option<String>,
 }
@@ -75,6 +78,20 @@ impl Actor {
     /// Appends `AND <case scope>` for the cases table aliased `c`: the
     /// role's record scope within the actor's programmes.
     pub fn push_case_scope(&self, sql: &mut Sql) {
+        if self.break_glass.is_empty() {
+            self.push_record_scope(sql);
+            return;
+        }
+        sql.push(" AND ((1 = 1");
+        self.push_record_scope(sql);
+        sql.push(") OR c.id IN (")
+            .bind_list(self.break_glass.iter().map(|id| Param::Uuid(*id)))
+            .push("))");
+    }
+
+    /// The role's record scope within the actor's programmes, without the
+    /// cases opened by breaking the glass.
+    fn push_record_scope(&self, sql: &mut Sql) {
         if !matches!(self.scope(), Scope::Nothing) {
             self.push_programme_scope(sql, "c.programme_id");
         }
@@ -106,11 +123,12 @@ impl Actor {
 
     /// The case counter table (migration 0002) aliased `c`, or, when the
     /// actor's scope tests more than its columns (a mission's part in a case
-    /// depends on consents and history), the cases themselves with `n = 1`:
+    /// depends on consents and history, a broken glass names cases), the
+    /// cases themselves with `n = 1`:
     /// `SUM(c.n)` and the case scope read the same from either.
     pub fn counts_table(&self) -> &'static str {
-        match self.scope() {
-            Scope::Country(_) => "(SELECT cs.*, 1 AS n FROM cases cs) c",
+        match (self.scope(), self.break_glass.is_empty()) {
+            (Scope::Country(_), _) | (_, false) => "(SELECT cs.*, 1 AS n FROM cases cs) c",
             _ => "case_counts c",
         }
     }

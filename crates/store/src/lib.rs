@@ -8,6 +8,7 @@
 pub mod actor;
 pub mod attachments;
 pub mod audit;
+pub mod break_glass;
 pub mod bulk;
 pub mod cases;
 pub mod closure;

@@ -274,6 +274,7 @@ const CASE_DELETES: &[(&str, &str)] = &[
     ("letters", "DELETE FROM letters WHERE case_id = $1"),
     ("notifications", "DELETE FROM notifications WHERE case_id = $1"),
     ("consents", "DELETE FROM consents WHERE case_id = $1"),
+    ("break_glass", "DELETE FROM break_glass WHERE case_id = $1"),
     ("counselling_sessions", "DELETE FROM counselling_sessions WHERE case_id = $1"),
     ("eligibility_evaluations", "DELETE FROM eligibility_evaluations WHERE case_id = $1"),
     ("referrals", "DELETE FROM referrals WHERE case_id = $1"),

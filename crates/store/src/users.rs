@@ -36,6 +36,11 @@ pub struct User {
     #[sqlx(skip)]
     #[serde(skip)]
     pub time_zone: Option<String>,
+    /// The cases a supervisor opened by breaking the glass, while the
+    /// grants last (read with the user for a request).
+    #[sqlx(skip)]
+    #[serde(skip)]
+    pub break_glass: Vec<Uuid>,
 }
 
 const COLS: &str =
@@ -80,6 +85,7 @@ impl User {
                 .as_deref()
                 .and_then(|z| z.parse().ok())
                 .unwrap_or(homeward_domain::programme::DEFAULT_TIME_ZONE),
+            break_glass: self.break_glass.clone(),
             request_id,
         }
     }
@@ -177,6 +183,11 @@ async fn with_programmes(store: &Store, users: &mut [User], one: Option<Uuid>) -
         None => on_db!(&store.db, p => sqlx::query_as(&format!("{base} {order}"))
             .fetch_all(p).await)?,
     };
+    if let Some(id) = one {
+        for u in users.iter_mut().filter(|u| u.id == id) {
+            u.break_glass = crate::break_glass::granted(store, u.id, u.role()).await?;
+        }
+    }
     for u in users.iter_mut() {
         u.programmes.clear();
         u.programme_ids.clear();

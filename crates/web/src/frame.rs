@@ -94,6 +94,11 @@ impl Layout {
             ));
             nav.push(("/inbox", "nav-inbox", true));
             nav.push((
+                "/cases/break-glass",
+                "nav-break-glass",
+                homeward_domain::break_glass::may_break_glass(r),
+            ));
+            nav.push((
                 "/exports/deidentified/new",
                 "nav-deidentified",
                 homeward_domain::deidentify::may_export(r),
@@ -120,6 +125,11 @@ impl Layout {
                 r.can(Resource::Programme, Action::Manage),
             ));
             nav.push(("/audit", "nav-audit", r.can(Resource::Audit, Action::Read)));
+            nav.push((
+                "/audit/break-glass",
+                "nav-break-glass-log",
+                r.can(Resource::Audit, Action::Read),
+            ));
             nav.push(("/api/docs/", "nav-api", true));
             nav.push(("/account/two-factor", "nav-two-factor", true));
             nav.push(("/account/password", "nav-password", true));

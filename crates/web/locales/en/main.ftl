@@ -1292,3 +1292,18 @@ error-adult-consents-themselves = An adult gives their own consent: leave "given
 error-guardian-required = A child's consent is given by an adult member of the case: choose who gives it.
 error-guardian-not-adult = The person giving consent for a child must be an adult.
 retention-throttled = Too many wrong attempts: wait a few minutes and try again. Nothing was deleted.
+
+## Breaking the glass (issue 22)
+nav-break-glass = Open a case (exception)
+nav-break-glass-log = Exceptions
+break-glass-title = Open a case outside your scope
+break-glass-intro = Only when you must act on a case that is not yours to see: a counsellor away, an emergency. You get the case for { $minutes } minutes. Your reason is recorded in the audit trail, the auditor sees it, and the case's counsellor is told.
+break-glass-submit = Open the case
+error-reason-too-short = Say why in a sentence (at least 15 characters).
+break-glass-log-title = Exceptions: cases opened outside scope
+break-glass-log-intro = Every time a supervisor opened a case outside their scope, with the reason they typed.
+break-glass-log-none = No case has been opened outside scope.
+break-glass-col-granted = Opened
+break-glass-col-by = By
+break-glass-col-expires = Until
+notification-break-glass = { $by } opened case { $case } outside their scope: { $reason }

@@ -1292,3 +1292,18 @@ error-adult-consents-themselves = Un adulte donne son propre consentement : lais
 error-guardian-required = Le consentement d’un enfant est donné par un adulte membre du dossier : choisissez qui le donne.
 error-guardian-not-adult = La personne qui consent pour un enfant doit être majeure.
 retention-throttled = Trop de tentatives erronées : attendez quelques minutes et réessayez. Rien n'a été supprimé.
+
+## Breaking the glass (issue 22)
+nav-break-glass = Ouvrir un dossier (exception)
+nav-break-glass-log = Exceptions
+break-glass-title = Ouvrir un dossier hors de votre périmètre
+break-glass-intro = Seulement lorsque vous devez agir sur un dossier qui ne vous est pas accessible : conseiller absent, urgence. Vous obtenez le dossier pour { $minutes } minutes. Votre motif est inscrit au journal d’audit, l’auditeur le voit et le conseiller du dossier en est informé.
+break-glass-submit = Ouvrir le dossier
+error-reason-too-short = Expliquez pourquoi en une phrase (au moins 15 caractères).
+break-glass-log-title = Exceptions : dossiers ouverts hors périmètre
+break-glass-log-intro = Chaque fois qu’un superviseur a ouvert un dossier hors de son périmètre, avec le motif saisi.
+break-glass-log-none = Aucun dossier n’a été ouvert hors périmètre.
+break-glass-col-granted = Ouvert le
+break-glass-col-by = Par
+break-glass-col-expires = Jusqu’au
+notification-break-glass = { $by } a ouvert le dossier { $case } hors de son périmètre : { $reason }

@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod before_departure;
+pub mod break_glass;
 pub mod case_page;
 pub mod cases;
 pub mod dashboard;
@@ -109,6 +110,11 @@ pub fn routes() -> Router<AppState> {
             post(programmes::set_target),
         )
         .route("/audit", get(audit::list))
+        .route("/audit/break-glass", get(break_glass::log))
+        .route(
+            "/cases/break-glass",
+            get(break_glass::form).post(break_glass::open),
+        )
         .route("/tasks", get(tasks::list))
         .route(
             "/cases/{id}/referral",

@@ -405,6 +405,14 @@ fn describe(t: &Tr, n: &Notification) -> String {
                 ],
             )
         }
+        "break-glass" => t.ta(
+            "notification-break-glass",
+            &[
+                ("case", s("case_number")),
+                ("by", s("by")),
+                ("reason", s("reason")),
+            ],
+        ),
         other => t.t(&format!("notification-{other}")),
     }
 }
