@@ -219,3 +219,47 @@ pub async fn withdraw(
     tx.commit().await?;
     list(store, actor, case_id).await
 }
+
+/// What a consent's receipt shows: the consent, its case and programme,
+/// and the languages of the person it is about (their preference first).
+#[derive(Debug, Clone)]
+pub struct Receipt {
+    pub consent: Consent,
+    pub case_number: String,
+    pub programme: String,
+    /// The referring authority's name as the programme writes it.
+    pub authority: String,
+    pub languages: Vec<String>,
+}
+
+/// The receipt of consent `consent_id` of a case in the actor's scope
+/// (the roles that read consents; not found otherwise).
+pub async fn receipt(
+    store: &Store,
+    actor: &Actor,
+    case_id: Uuid,
+    consent_id: Uuid,
+) -> Result<Receipt> {
+    let case = scope::summary(store, actor, case_id.into()).await?;
+    let consent = list(store, actor, case_id)
+        .await?
+        .into_iter()
+        .find(|k| k.id == consent_id)
+        .ok_or(Error::NotFound)?;
+    let programme = crate::programmes::by_code(store, &case.programme_code).await?;
+    let authority = programme.referring_authority.written();
+    let person = consent.person_id.unwrap_or(case.principal_person_id);
+    let langs: Option<String> = on_db!(&store.db, p => sqlx::query_scalar(
+        "SELECT preferred_languages FROM persons WHERE id = $1")
+        .bind(person).fetch_optional(p).await)?;
+    let languages = langs
+        .and_then(|l| serde_json::from_str::<Vec<String>>(&l).ok())
+        .unwrap_or_default();
+    Ok(Receipt {
+        consent,
+        case_number: case.case_number,
+        programme: programme.name,
+        authority,
+        languages,
+    })
+}

@@ -48,6 +48,7 @@ pub mod need {
         TransitionCase = [(Case, Transition)];
         AddMember = [(Case, Update), (Person, Create)];
         UpdateReferral = [(Referral, Update)];
+        ReadConsent = [(Consent, Read)];
         GiveConsent = [(Consent, Create)];
         WithdrawConsent = [(Consent, Update)];
         AddAttachment = [(Attachment, Create)];

@@ -53,13 +53,7 @@ pub async fn data(
             .next()
             .map(|city| city.replace('_', " "))
     });
-    let authority = found.as_ref().map(|p| {
-        let a = &p.referring_authority;
-        match a.short_name.is_empty() || a.short_name == a.name {
-            true => a.name.clone(),
-            false => format!("{} ({})", a.name, a.short_name),
-        }
-    });
+    let authority = found.as_ref().map(|p| p.referring_authority.written());
     let host_country = found.as_ref().map(|p| p.host_country.clone());
     let letterhead = found.as_ref().and_then(|p| p.letterhead.clone());
     let signatory = found.as_ref().and_then(|p| p.signatory.clone());

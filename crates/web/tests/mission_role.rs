@@ -155,3 +155,80 @@ async fn the_mission_sees_only_its_part(store: Store) {
     );
 }
 both_databases!(mission_part, the_mission_sees_only_its_part);
+
+/// The receipt of a consent: a real PDF in the person's language, saying
+/// what was agreed, with whom and how to withdraw, and the withdrawal once
+/// made; for the roles that read consents only.
+async fn receipts_in_the_persons_language(store: Store) {
+    let app = start(store).await;
+    app.user("cbsa@cbsa.gc.ca", "cbsa_officer", None).await;
+    app.user("c@iom.int", "counsellor", None).await;
+    app.user("fin@iom.int", "finance", None).await;
+    app.user("mx@iom.int", "mission_officer", Some("MX")).await;
+    let (cbsa, couns) = (
+        actor_of(&app, "cbsa@cbsa.gc.ca").await,
+        actor_of(&app, "c@iom.int").await,
+    );
+    let (case, mother, _son) = testing::eligible_family(&app.store, &cbsa, &couns).await;
+    homeward_store::on_db!(&app.store.db, p => sqlx::query("UPDATE persons SET preferred_languages = '[\"ro\",\"hu\"]' WHERE id = $1")
+        .bind(mother).execute(p).await.map(|_| ())).unwrap();
+    let share = consents::list(&app.store, &couns, case)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.purpose == "share_with_mission")
+        .unwrap();
+    let url = app.url(&format!("/cases/{case}/consents/{}/receipt.pdf", share.id));
+    let (c, csrf) = sign_in_csrf(&app, "c@iom.int").await;
+    let text_of = |r: reqwest::Response| async move {
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        let bytes = r.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"%PDF"));
+        pdf_extract::extract_text_from_mem(&bytes).unwrap()
+    };
+    let text = text_of(c.get(&url).send().await.unwrap()).await;
+    for want in ["hozzájárulás", "Érvényes", "Horváth", "visszavonhatja"] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    // Withdrawn: the receipt says so, with the reason.
+    let r = c
+        .post(app.url(&format!("/cases/{case}/consents/{}/withdraw", share.id)))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("reason", "Megváltoztatta a döntését"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let text = text_of(c.get(&url).send().await.unwrap()).await;
+    assert!(
+        text.contains("Visszavonva") && text.contains("Megváltoztatta"),
+        "{text}"
+    );
+    // Others: CBSA and finance never read consents; another mission, and
+    // an id of nothing, find nothing.
+    for (email, status) in [
+        ("cbsa@cbsa.gc.ca", StatusCode::FORBIDDEN),
+        ("fin@iom.int", StatusCode::FORBIDDEN),
+        ("mx@iom.int", StatusCode::NOT_FOUND),
+    ] {
+        let (o, _) = sign_in_csrf(&app, email).await;
+        assert_eq!(
+            o.get(&url).send().await.unwrap().status(),
+            status,
+            "{email}"
+        );
+    }
+    for bad in [uuid::Uuid::new_v4().to_string(), "not-an-id".into()] {
+        let u = app.url(&format!("/cases/{case}/consents/{bad}/receipt.pdf"));
+        assert_eq!(
+            c.get(&u).send().await.unwrap().status(),
+            StatusCode::NOT_FOUND,
+            "{bad}"
+        );
+    }
+}
+both_databases!(receipts, receipts_in_the_persons_language);

@@ -53,6 +53,17 @@ pub struct Authority {
     pub short_name: String,
 }
 
+impl Authority {
+    /// How letters and papers name it: "Name (SHORT)", or the name alone
+    /// when there is no other short name.
+    pub fn written(&self) -> String {
+        match self.short_name.is_empty() || self.short_name == self.name {
+            true => self.name.clone(),
+            false => format!("{} ({})", self.name, self.short_name),
+        }
+    }
+}
+
 /// A programme's settings as typed in a form or sent to the API; every value
 /// optional so that each missing one is reported by name.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]

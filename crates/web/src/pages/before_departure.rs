@@ -244,6 +244,56 @@ pub async fn give_consent(
     }
 }
 
+/// GET /cases/{id}/consents/{cid}/receipt.pdf: the consent's receipt in
+/// the person's language, for the roles that read consents on a case in
+/// their scope (counsellors, supervisors, the mission in its part); 403 for
+/// the others, 404 out of scope.
+pub async fn consent_receipt(
+    State(state): State<AppState>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::ReadConsent>,
+    Path((_, cid)): Path<(String, String)>,
+) -> Response {
+    let cid = match parse_id(&ctx, &cid) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let receipt = match consents::receipt(&state.store, &auth.actor, id, cid).await {
+        Ok(r) => r,
+        Err(e) => return store_error(&ctx, e),
+    };
+    let tz = auth.actor.local_zone();
+    let made = tokio::task::spawn_blocking(move || crate::consent_receipt::pdf(&receipt, tz)).await;
+    match made {
+        Ok(Ok((pdf, lang))) => (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/pdf".to_string(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"consent-{cid}-{lang}.pdf\""),
+                ),
+                (axum::http::header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            pdf,
+        )
+            .into_response(),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "consent receipt failed");
+            crate::frame::error_page(&ctx, StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "consent receipt task failed");
+            crate::frame::error_page(&ctx, StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+        }
+    }
+}
+
 /// POST /cases/{id}/consents/{cid}/withdraw.
 pub async fn withdraw_consent(
     State(state): State<AppState>,

@@ -126,6 +126,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/cases/{id}/consents", post(before_departure::give_consent))
         .route(
+            "/cases/{id}/consents/{cid}/receipt.pdf",
+            get(before_departure::consent_receipt),
+        )
+        .route(
             "/cases/{id}/documents",
             post(before_departure::add_document),
         )
