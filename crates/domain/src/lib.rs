@@ -27,6 +27,7 @@ pub mod referral;
 pub mod reintegration;
 pub mod report;
 pub mod retention;
+pub mod returnee_access;
 pub mod role;
 pub mod rss;
 pub mod search;

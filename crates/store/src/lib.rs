@@ -38,6 +38,7 @@ pub mod readiness;
 pub mod referrals;
 pub mod reports;
 pub mod retention;
+pub mod returnee_access;
 pub mod search;
 pub mod sessions;
 pub mod sign_in;
