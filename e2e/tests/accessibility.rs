@@ -30,7 +30,7 @@ const ROLES: [&str; 8] = [
 ];
 
 /// The screens of the day's work (with a case page, found from the list).
-const PAGES: [&str; 24] = [
+const PAGES: [&str; 25] = [
     "/",
     "/cases",
     "/cases/new",
@@ -55,6 +55,7 @@ const PAGES: [&str; 24] = [
     "/audit",
     "/audit/break-glass",
     "/cases/break-glass",
+    "/my?lang=hu",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

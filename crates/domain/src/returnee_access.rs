@@ -78,6 +78,31 @@ pub fn expired(
     closed_at.is_some_and(|c| now >= c + Duration::days(days_after_closure))
 }
 
+/// The steps a returnee's page shows, in plain words (keys `my-step-*`).
+pub const STEPS: [&str; 6] = [
+    "counselling",
+    "application",
+    "travel",
+    "arrival",
+    "support",
+    "closed",
+];
+
+/// Which of [`STEPS`] a case in `status` is at; `None` when the case
+/// stopped before return (refused or withdrawn).
+pub fn step(status: CaseStatus) -> Option<usize> {
+    use CaseStatus::*;
+    match status {
+        Referred | Intake | Counselling => Some(0),
+        Applied | Eligible => Some(1),
+        PreparingDeparture => Some(2),
+        Departed => Some(3),
+        Reintegrating | Monitoring => Some(4),
+        Closed => Some(5),
+        Ineligible | Withdrawn => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +159,20 @@ mod tests {
         assert!(!expired(None, 365, closed + Duration::days(5000)));
         assert!(!expired(Some(closed), 365, closed + Duration::days(364)));
         assert!(expired(Some(closed), 365, closed + Duration::days(365)));
+    }
+
+    #[test]
+    fn every_status_has_a_step_in_order_or_stopped() {
+        let mut last = 0;
+        for s in CaseStatus::ALL {
+            match step(s) {
+                Some(i) => {
+                    assert!(i >= last && i < STEPS.len(), "{s}");
+                    last = i;
+                }
+                None => assert!(matches!(s, CaseStatus::Ineligible | CaseStatus::Withdrawn)),
+            }
+        }
     }
 
     proptest! {

@@ -161,7 +161,11 @@ pub async fn open(
     address: Option<&str>,
 ) -> Result<Opened> {
     let now = crate::now();
-    let code = normalize(typed).unwrap_or_default();
+    // What cannot be a code, or comes without a date, can open nothing: it
+    // gets the same answer, but is no guess and counts for no throttle.
+    let (Some(code), Some(_)) = (normalize(typed), date_of_birth) else {
+        return Ok(Opened::Refused);
+    };
     let key = throttle_key(&code);
     if sign_in::throttled_until(store, &key, address, now)
         .await?
@@ -176,21 +180,15 @@ pub async fn open(
         Option<DateTime<Utc>>,
         String,
         i64,
-    )> = if code.is_empty() {
-        None
-    } else {
-        on_db!(&store.db, p => sqlx::query_as(
+    )> = on_db!(&store.db, p => sqlx::query_as(
             "SELECT a.id, a.case_id, p.date_of_birth, \
              (SELECT MAX(cl.closed_at) FROM case_closures cl WHERE cl.case_id = c.id), c.status, CAST(g.returnee_access_days AS BIGINT) \
              FROM returnee_access a JOIN persons p ON p.id = a.person_id JOIN cases c ON c.id = a.case_id \
              JOIN programmes g ON g.id = c.programme_id WHERE a.code_hash = $1 AND a.revoked_at IS NULL")
-            .bind(hash_secret(&code)).fetch_optional(p).await)?
-    };
+            .bind(hash_secret(&code)).fetch_optional(p).await)?;
     let opens = found.filter(|(_, _, dob, closed, status, days)| {
         let closed = closed.filter(|_| status == "closed");
-        date_of_birth.is_some()
-            && *dob == date_of_birth
-            && !homeward_domain::returnee_access::expired(closed, *days, now)
+        *dob == date_of_birth && !homeward_domain::returnee_access::expired(closed, *days, now)
     });
     let Some((access_id, case_id, ..)) = opens else {
         sign_in::record_failure(store, &key, address, now).await?;
@@ -275,4 +273,39 @@ pub async fn consents(store: &Store, who: &Returnee) -> Result<Vec<crate::consen
          WHERE k.case_id = $1 AND k.person_id = $2 ORDER BY k.given_at, k.id")
         .bind(who.case_id).bind(who.person_id).fetch_all(p).await)?,
     )
+}
+
+/// What the returnee's page says of their case: their name, the case
+/// number, its status, and the programme's name.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Summary {
+    pub name: String,
+    pub case_number: String,
+    pub status: String,
+    pub programme: String,
+    /// The programme's referring authority, as papers write it.
+    #[sqlx(skip)]
+    pub authority: String,
+    programme_id: Uuid,
+}
+
+/// The summary of the returnee's own case.
+pub async fn summary(store: &Store, who: &Returnee) -> Result<Summary> {
+    let mut s = on_db!(&store.db, p => sqlx::query_as::<_, Summary>(
+        "SELECT p.display_name AS name, c.case_number, c.status, g.name AS programme, c.programme_id FROM cases c \
+         JOIN persons p ON p.id = $2 JOIN programmes g ON g.id = c.programme_id WHERE c.id = $1")
+        .bind(who.case_id).bind(who.person_id).fetch_optional(p).await)?
+    .ok_or(Error::NotFound)?;
+    s.authority = crate::programmes::stored::by_id(store, s.programme_id)
+        .await?
+        .referring_authority
+        .written();
+    Ok(s)
+}
+
+/// Closes the page (its session).
+pub async fn close(store: &Store, token: &str) -> Result<()> {
+    on_db!(&store.db, p => sqlx::query("DELETE FROM returnee_sessions WHERE token_hash = $1")
+        .bind(hash_secret(token)).execute(p).await.map(|_| ()))?;
+    Ok(())
 }

@@ -501,7 +501,8 @@ principal consented to collect health data and to share with the mission (not wi
 country of return, which has its part in the case from departure preparation on and only with that
 consent (issue 22: before then, or after a withdrawal, it answers 404 like any case out of scope,
 as `crates/store/tests/consent_per_person.rs` and `crates/web/tests/mission_role.rs` test),
-*mission_officer MX* another mission; *supervisor, other programme* and *finance, other
+*mission_officer MX* another mission; `/my` is the returnee's own page: open to anyone, it shows a case only
+with a personal code and date of birth, in a session of its own (`crates/web/tests/returnee_page.rs`); *supervisor, other programme* and *finance, other
 programme* work in a second programme (be-2026) only, and so see none of the pilot's cases, counts
 or money (issue 21, docs/adr/0047). Pages are called with a signed-in session and its
 CSRF token, `/api/v1` with the same user's API token, each with an empty form or `{}` body and

@@ -1307,3 +1307,20 @@ break-glass-col-granted = Opened
 break-glass-col-by = By
 break-glass-col-expires = Until
 notification-break-glass = { $by } opened case { $case } outside their scope: { $reason }
+
+## The returnee's page codes (issue 22)
+section-returnee-access = The returnee's own page
+returnee-access-intro = Give each adult a personal code. With it and their date of birth they open a private page in their language at /my: where their case stands and their consents, which they can withdraw. The code is shown once; giving a new one replaces the old.
+returnee-access-none = No code given yet.
+returnee-access-given = Given
+returnee-access-used = Last used
+returnee-access-revoked = Revoked
+returnee-access-revoke = Revoke
+returnee-access-issue = Give a new code
+returnee-code-title = Personal code for the returnee's page
+returnee-code-once = This code is shown only now. Hand it to the person, or write it on their letter. It is stored only as a fingerprint.
+returnee-code-for = The code of { $name }:
+returnee-code-where = They open { $url } on any phone, and type the code and their date of birth.
+returnee-code-back = Back to the case
+error-child-has-no-code = A child has no code of their own: give one to the parent or guardian.
+error-date-of-birth-needed = Record the person's date of birth first: the code opens the page only with it.

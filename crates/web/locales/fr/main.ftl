@@ -1307,3 +1307,20 @@ break-glass-col-granted = Ouvert le
 break-glass-col-by = Par
 break-glass-col-expires = Jusqu’au
 notification-break-glass = { $by } a ouvert le dossier { $case } hors de son périmètre : { $reason }
+
+## The returnee's page codes (issue 22)
+section-returnee-access = La page personnelle de la personne
+returnee-access-intro = Donnez à chaque adulte un code personnel. Avec ce code et sa date de naissance, la personne ouvre une page privée dans sa langue à l’adresse /my : où en est son dossier et ses consentements, qu’elle peut retirer. Le code n’est affiché qu’une fois ; en donner un nouveau remplace l’ancien.
+returnee-access-none = Aucun code donné pour l’instant.
+returnee-access-given = Donné le
+returnee-access-used = Dernière utilisation
+returnee-access-revoked = Révoqué
+returnee-access-revoke = Révoquer
+returnee-access-issue = Donner un nouveau code
+returnee-code-title = Code personnel pour la page de la personne
+returnee-code-once = Ce code n’est affiché que maintenant. Remettez-le à la personne ou inscrivez-le sur sa lettre. Seule son empreinte est conservée.
+returnee-code-for = Le code de { $name } :
+returnee-code-where = La personne ouvre { $url } sur n’importe quel téléphone et saisit le code et sa date de naissance.
+returnee-code-back = Retour au dossier
+error-child-has-no-code = Un enfant n’a pas de code personnel : donnez-en un au parent ou au tuteur.
+error-date-of-birth-needed = Enregistrez d’abord la date de naissance de la personne : le code n’ouvre la page qu’avec elle.

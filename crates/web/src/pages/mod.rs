@@ -24,6 +24,8 @@ pub mod programme_setup;
 pub mod programmes;
 pub mod reintegration;
 pub mod reports;
+pub mod returnee;
+pub mod returnee_access;
 pub mod search;
 pub mod tasks;
 pub mod tokens;
@@ -111,6 +113,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/audit", get(audit::list))
         .route("/audit/break-glass", get(break_glass::log))
+        .route("/my", get(returnee::show).post(returnee::open))
+        .route("/my/consents/{id}/withdraw", post(returnee::withdraw))
+        .route("/my/sign-out", post(returnee::sign_out))
+        .route("/cases/{id}/returnee-access", post(returnee_access::issue))
+        .route(
+            "/cases/{id}/returnee-access/{aid}/revoke",
+            post(returnee_access::revoke),
+        )
         .route(
             "/cases/break-glass",
             get(break_glass::form).post(break_glass::open),

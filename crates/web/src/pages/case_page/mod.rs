@@ -91,6 +91,7 @@ pub(crate) async fn case_page_of(
     forms.side = sections::SideForms {
         counselling: side.counselling.prefixed("co-"),
         consent: side.consent.prefixed("cn-"),
+        returnee: side.returnee.prefixed("ra-"),
         upload: side.upload.prefixed("up-"),
         document: side.document.prefixed("doc-"),
         vulnerability: side.vulnerability.prefixed("vul-"),

@@ -39,6 +39,8 @@ pub struct CaseExtras {
     pub can_manage_consent: bool,
     pub attachments: Option<Vec<Attachment>>,
     pub can_upload: bool,
+    /// The returnee's page codes given on the case (staff who give them).
+    pub returnee_access: Option<Vec<homeward_store::returnee_access::Access>>,
     pub topics: Vec<(String, String)>,
     pub purposes: Vec<(String, String)>,
     pub kinds: Vec<(String, String)>,
@@ -62,6 +64,7 @@ pub struct CaseExtras {
 pub struct SideForms {
     pub counselling: FormState,
     pub consent: FormState,
+    pub returnee: FormState,
     pub upload: FormState,
     pub document: FormState,
     pub vulnerability: FormState,
@@ -203,6 +206,8 @@ pub async fn load(
     x.can_manage_consent = role.can(Resource::Consent, Action::Create);
     x.attachments = allowed(attachments::list(store, actor, case).await)?;
     x.can_upload = role.can(Resource::Attachment, Action::Create);
+    x.returnee_access =
+        allowed(homeward_store::returnee_access::list(store, actor, case.id()).await)?;
     x.topics = counselling::TOPICS
         .iter()
         .map(|v| (v.to_string(), t.choice("topic", v)))

@@ -1,0 +1,319 @@
+//! The returnee's own page (issue 22), at `/my`, without a staff account:
+//! the person types their code and date of birth, and sees where their case
+//! stands and their consents, each of which they may withdraw. Anyone may
+//! reach the sign-in form; the page shows only the person's own case, and
+//! nothing of staff. One answer for every failed sign-in; every response
+//! is `no-store`. The rules and the record: `homeward_store::returnee_access`.
+
+use crate::auth::cookie;
+use crate::frame::PageForm;
+use crate::reauth::ClientAddress;
+use crate::returnee_i18n::{languages, Rt};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{CookieJar, SameSite};
+use homeward_domain::returnee_access::{step, STEPS};
+use homeward_domain::CaseStatus;
+use homeward_store::returnee_access::{self, Opened, Returnee};
+use std::collections::HashMap;
+
+/// The page's cookie: its own, scoped to `/my`.
+const COOKIE: &str = "homeward_my";
+
+/// One consent as the person reads it.
+struct MyConsent {
+    id: String,
+    purpose: String,
+    what: String,
+    given: String,
+    withdrawn: Option<String>,
+}
+
+/// The signed-in part of the page.
+struct MyCase {
+    name: String,
+    case_number: String,
+    programme: String,
+    step: Option<usize>,
+    consents: Vec<MyConsent>,
+    csrf: String,
+}
+
+#[derive(Template)]
+#[template(path = "my.html")]
+struct MyPage {
+    t: Rt,
+    lang: String,
+    languages: Vec<(String, String)>,
+    steps: Vec<String>,
+    page: Option<MyCase>,
+    error: Option<String>,
+    notice: Option<String>,
+    typed_code: String,
+    typed_dob: String,
+}
+
+/// The language asked for (`lang`), else the browser's first one we have.
+fn language(asked: Option<&String>, headers: &HeaderMap, person: &[String]) -> Rt {
+    let mut prefs: Vec<String> = asked.into_iter().cloned().collect();
+    prefs.extend(person.iter().cloned());
+    if let Some(h) = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+    {
+        prefs.extend(
+            h.split(',')
+                .map(|p| p.split(';').next().unwrap_or("").to_string()),
+        );
+    }
+    Rt::for_preferences(&prefs)
+}
+
+fn page(
+    t: Rt,
+    status: StatusCode,
+    page: Option<MyCase>,
+    error: Option<String>,
+    notice: Option<String>,
+    typed: (String, String),
+) -> Response {
+    let languages = languages()
+        .into_iter()
+        .map(|code| {
+            let name = Rt::for_preferences(std::slice::from_ref(&code)).t("language-name");
+            (code, name)
+        })
+        .collect();
+    let body = MyPage {
+        lang: t.code(),
+        steps: STEPS.iter().map(|s| format!("my-step-{s}")).collect(),
+        t,
+        languages,
+        page,
+        error,
+        notice,
+        typed_code: typed.0,
+        typed_dob: typed.1,
+    };
+    match body.render() {
+        Ok(html) => (
+            status,
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            html,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "returnee page failed to render");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CACHE_CONTROL, "no-store")],
+            )
+                .into_response()
+        }
+    }
+}
+
+/// The returnee of the request's cookie, if the page is open.
+async fn who(state: &AppState, jar: &CookieJar) -> Result<Option<Returnee>, homeward_store::Error> {
+    match jar.get(COOKIE) {
+        Some(c) => returnee_access::returnee(&state.store, c.value()).await,
+        None => Ok(None),
+    }
+}
+
+/// What the person's page shows of their case.
+async fn my_case(state: &AppState, t: &Rt, r: &Returnee) -> Result<MyCase, homeward_store::Error> {
+    let s = returnee_access::summary(&state.store, r).await?;
+    let authority = s.authority.clone();
+    let consents = returnee_access::consents(&state.store, r)
+        .await?
+        .into_iter()
+        .map(|k| MyConsent {
+            id: k.id.to_string(),
+            what: t.ta(
+                &format!("purpose-what-{}", k.purpose),
+                &[("authority", authority.clone())],
+            ),
+            given: t.ta(
+                "my-consent-given",
+                &[("date", k.given_at.date_naive().to_string())],
+            ),
+            withdrawn: k.withdrawn_at.map(|w| {
+                t.ta(
+                    "my-consent-withdrawn",
+                    &[("date", w.date_naive().to_string())],
+                )
+            }),
+            purpose: k.purpose,
+        })
+        .collect();
+    Ok(MyCase {
+        name: s.name,
+        case_number: s.case_number,
+        programme: s.programme,
+        step: CaseStatus::parse(&s.status).and_then(step),
+        consents,
+        csrf: r.csrf_token.clone(),
+    })
+}
+
+fn unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::CACHE_CONTROL, "no-store")],
+    )
+        .into_response()
+}
+
+/// GET /my: the sign-in form, or the person's page while it is open.
+pub async fn show(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let notice_key = q
+        .get("done")
+        .filter(|d| *d == "withdrawn")
+        .map(|_| "my-withdrawn-done");
+    match who(&state, &jar).await {
+        Ok(Some(r)) => {
+            let t = language(q.get("lang"), &headers, &[]);
+            match my_case(&state, &t, &r).await {
+                Ok(c) => {
+                    let notice = notice_key.map(|k| t.t(k));
+                    page(t, StatusCode::OK, Some(c), None, notice, Default::default())
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "returnee page");
+                    unavailable()
+                }
+            }
+        }
+        Ok(None) => page(
+            language(q.get("lang"), &headers, &[]),
+            StatusCode::OK,
+            None,
+            None,
+            None,
+            Default::default(),
+        ),
+        Err(_) => unavailable(),
+    }
+}
+
+/// POST /my: opens the page for a code and date of birth.
+pub async fn open(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    address: ClientAddress,
+    PageForm(form): PageForm,
+) -> Response {
+    let t = language(form.get("lang"), &headers, &[]);
+    let code = form.get("code").cloned().unwrap_or_default();
+    let dob_text = form.get("date_of_birth").cloned().unwrap_or_default();
+    let dob = chrono::NaiveDate::parse_from_str(dob_text.trim(), "%Y-%m-%d").ok();
+    let typed = (
+        code.chars().take(100).collect::<String>(),
+        dob_text.chars().take(20).collect::<String>(),
+    );
+    match returnee_access::open(&state.store, &code, dob, address.0.as_deref()).await {
+        Ok(Opened::Session(token)) => {
+            let mut c = cookie(COOKIE, token, state.config.secure_cookies);
+            c.set_path("/my");
+            c.set_same_site(SameSite::Strict);
+            let lang = t.code();
+            (
+                jar.add(c),
+                [(header::CACHE_CONTROL, "no-store")],
+                Redirect::to(&format!("/my?lang={lang}")),
+            )
+                .into_response()
+        }
+        Ok(Opened::Refused) => {
+            let e = t.t("my-refused");
+            page(t, StatusCode::UNAUTHORIZED, None, Some(e), None, typed)
+        }
+        Ok(Opened::Throttled) => {
+            let e = t.t("my-throttled");
+            page(t, StatusCode::TOO_MANY_REQUESTS, None, Some(e), None, typed)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "returnee sign-in");
+            unavailable()
+        }
+    }
+}
+
+/// The page's own CSRF check: the form's `_csrf` is the session's.
+fn same_csrf(r: &Returnee, form: &HashMap<String, String>) -> bool {
+    form.get(crate::csrf::FIELD)
+        .is_some_and(|v| crate::csrf::same(v, &r.csrf_token))
+}
+
+/// POST /my/consents/{id}/withdraw: the person withdraws their own consent.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    PageForm(form): PageForm,
+) -> Response {
+    let lang = form
+        .get("lang")
+        .map(|l| {
+            l.chars()
+                .filter(char::is_ascii_alphabetic)
+                .take(8)
+                .collect::<String>()
+        })
+        .unwrap_or_default();
+    let r = match who(&state, &jar).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return Redirect::to("/my").into_response(),
+        Err(_) => return unavailable(),
+    };
+    if !same_csrf(&r, &form) {
+        return (StatusCode::FORBIDDEN, [(header::CACHE_CONTROL, "no-store")]).into_response();
+    }
+    let Ok(id) = uuid::Uuid::parse_str(&id) else {
+        return (StatusCode::NOT_FOUND, [(header::CACHE_CONTROL, "no-store")]).into_response();
+    };
+    match returnee_access::withdraw_consent(&state.store, &r, id).await {
+        Ok(()) => Redirect::to(&format!("/my?lang={lang}&done=withdrawn")).into_response(),
+        Err(homeward_store::Error::NotFound) => {
+            (StatusCode::NOT_FOUND, [(header::CACHE_CONTROL, "no-store")]).into_response()
+        }
+        Err(_) => unavailable(),
+    }
+}
+
+/// POST /my/sign-out: closes the page.
+pub async fn sign_out(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    PageForm(form): PageForm,
+) -> Response {
+    if let Ok(Some(r)) = who(&state, &jar).await {
+        if !same_csrf(&r, &form) {
+            return (StatusCode::FORBIDDEN, [(header::CACHE_CONTROL, "no-store")]).into_response();
+        }
+        if let Some(c) = jar.get(COOKIE) {
+            if returnee_access::close(&state.store, c.value())
+                .await
+                .is_err()
+            {
+                return unavailable();
+            }
+        }
+    }
+    let mut gone = cookie(COOKIE, String::new(), state.config.secure_cookies);
+    gone.set_path("/my");
+    (jar.remove(gone), Redirect::to("/my")).into_response()
+}
