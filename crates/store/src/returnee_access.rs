@@ -53,6 +53,18 @@ pub enum Opened {
     Throttled,
 }
 
+/// What a typed code finds: its access, case, the person's date of birth,
+/// when the case closed, its status and the programme's days after closure.
+#[derive(sqlx::FromRow)]
+struct CodeRow {
+    access_id: Uuid,
+    case_id: Uuid,
+    date_of_birth: Option<NaiveDate>,
+    closed_at: Option<DateTime<Utc>>,
+    status: String,
+    days: i64,
+}
+
 /// The key the sign-in throttle counts a code's failures under.
 fn throttle_key(code: &str) -> String {
     format!("returnee:{}", &hash_secret(code)[..32])
@@ -173,24 +185,22 @@ pub async fn open(
     {
         return Ok(Opened::Throttled);
     }
-    let found: Option<(
-        Uuid,
-        Uuid,
-        Option<NaiveDate>,
-        Option<DateTime<Utc>>,
-        String,
-        i64,
-    )> = on_db!(&store.db, p => sqlx::query_as(
-            "SELECT a.id, a.case_id, p.date_of_birth, \
-             (SELECT MAX(cl.closed_at) FROM case_closures cl WHERE cl.case_id = c.id), c.status, CAST(g.returnee_access_days AS BIGINT) \
-             FROM returnee_access a JOIN persons p ON p.id = a.person_id JOIN cases c ON c.id = a.case_id \
-             JOIN programmes g ON g.id = c.programme_id WHERE a.code_hash = $1 AND a.revoked_at IS NULL")
-            .bind(hash_secret(&code)).fetch_optional(p).await)?;
-    let opens = found.filter(|(_, _, dob, closed, status, days)| {
-        let closed = closed.filter(|_| status == "closed");
-        *dob == date_of_birth && !homeward_domain::returnee_access::expired(closed, *days, now)
+    let found: Option<CodeRow> = on_db!(&store.db, p => sqlx::query_as(
+        "SELECT a.id AS access_id, a.case_id, p.date_of_birth, \
+         (SELECT MAX(cl.closed_at) FROM case_closures cl WHERE cl.case_id = c.id) AS closed_at, c.status, \
+         CAST(g.returnee_access_days AS BIGINT) AS days \
+         FROM returnee_access a JOIN persons p ON p.id = a.person_id JOIN cases c ON c.id = a.case_id \
+         JOIN programmes g ON g.id = c.programme_id WHERE a.code_hash = $1 AND a.revoked_at IS NULL")
+        .bind(hash_secret(&code)).fetch_optional(p).await)?;
+    let opens = found.filter(|r| {
+        let closed = r.closed_at.filter(|_| r.status == "closed");
+        r.date_of_birth == date_of_birth
+            && !homeward_domain::returnee_access::expired(closed, r.days, now)
     });
-    let Some((access_id, case_id, ..)) = opens else {
+    let Some(CodeRow {
+        access_id, case_id, ..
+    }) = opens
+    else {
         sign_in::record_failure(store, &key, address, now).await?;
         return Ok(Opened::Refused);
     };
