@@ -33,6 +33,13 @@ pub struct Consent {
     pub withdrawal_reason: Option<String>,
 }
 
+/// The columns of a [`Consent`] from `consents k` with [`JOINS`].
+pub(crate) const COLUMNS: &str = "k.id, k.purpose, k.person_id, sp.display_name AS person_name, k.given_by_person_id, \
+     gp.display_name AS given_by_name, k.given_at, u.name AS recorded_by_name, k.withdrawn_at, k.withdrawal_reason";
+/// The names a [`Consent`] shows: the person, who gave it for them, who recorded it.
+pub(crate) const JOINS: &str = "LEFT JOIN users u ON u.id = k.recorded_by \
+     LEFT JOIN persons sp ON sp.id = k.person_id LEFT JOIN persons gp ON gp.id = k.given_by_person_id";
+
 /// A consent to record: for a member of the case (the principal when
 /// `person_id` is not given), by them or, for a child, by the adult member
 /// named in `given_by_person_id`.
@@ -96,10 +103,8 @@ pub async fn list(
         actor,
         case,
         "k.id",
-        "k.id, k.purpose, k.person_id, sp.display_name AS person_name, k.given_by_person_id, \
-         gp.display_name AS given_by_name, k.given_at, u.name AS recorded_by_name, k.withdrawn_at, k.withdrawal_reason",
-        "LEFT JOIN consents k ON k.case_id = c.id LEFT JOIN users u ON u.id = k.recorded_by \
-         LEFT JOIN persons sp ON sp.id = k.person_id LEFT JOIN persons gp ON gp.id = k.given_by_person_id",
+        COLUMNS,
+        &format!("LEFT JOIN consents k ON k.case_id = c.id {JOINS}"),
         "ORDER BY k.given_at, k.id",
     )
     .await

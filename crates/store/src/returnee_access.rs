@@ -275,14 +275,17 @@ pub async fn withdraw_consent(store: &Store, who: &Returnee, consent_id: Uuid) -
 
 /// The person's own consents on the case (for their page).
 pub async fn consents(store: &Store, who: &Returnee) -> Result<Vec<crate::consents::Consent>> {
-    Ok(
-        on_db!(&store.db, p => sqlx::query_as::<_, crate::consents::Consent>(
-        "SELECT k.id, k.purpose, k.person_id, sp.display_name AS person_name, k.given_by_person_id, \
-         gp.display_name AS given_by_name, k.given_at, CAST(NULL AS TEXT) AS recorded_by_name, k.withdrawn_at, k.withdrawal_reason \
-         FROM consents k LEFT JOIN persons sp ON sp.id = k.person_id LEFT JOIN persons gp ON gp.id = k.given_by_person_id \
-         WHERE k.case_id = $1 AND k.person_id = $2 ORDER BY k.given_at, k.id")
-        .bind(who.case_id).bind(who.person_id).fetch_all(p).await)?,
-    )
+    use crate::consents::{COLUMNS, JOINS};
+    let sql = format!(
+        "SELECT {COLUMNS} FROM consents k {JOINS} WHERE k.case_id = $1 AND k.person_id = $2 ORDER BY k.given_at, k.id"
+    );
+    let mut ks: Vec<crate::consents::Consent> = on_db!(&store.db, p => sqlx::query_as(&sql)
+        .bind(who.case_id).bind(who.person_id).fetch_all(p).await)?;
+    // Nothing of staff reaches the person's page.
+    for k in &mut ks {
+        k.recorded_by_name = None;
+    }
+    Ok(ks)
 }
 
 /// What the returnee's page says of their case: their name, the case

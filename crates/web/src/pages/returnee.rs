@@ -110,11 +110,7 @@ fn page(
             .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "returnee page failed to render");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                [(header::CACHE_CONTROL, "no-store")],
-            )
-                .into_response()
+            bare(StatusCode::INTERNAL_SERVER_ERROR)
         }
     }
 }
@@ -163,12 +159,13 @@ async fn my_case(state: &AppState, t: &Rt, r: &Returnee) -> Result<MyCase, homew
     })
 }
 
+/// An empty answer with `status`, uncached like every answer of the page.
+fn bare(status: StatusCode) -> Response {
+    (status, [(header::CACHE_CONTROL, "no-store")]).into_response()
+}
+
 fn unavailable() -> Response {
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        [(header::CACHE_CONTROL, "no-store")],
-    )
-        .into_response()
+    bare(StatusCode::SERVICE_UNAVAILABLE)
 }
 
 /// GET /my: the sign-in form, or the person's page while it is open.
@@ -280,16 +277,14 @@ pub async fn withdraw(
         Err(_) => return unavailable(),
     };
     if !same_csrf(&r, &form) {
-        return (StatusCode::FORBIDDEN, [(header::CACHE_CONTROL, "no-store")]).into_response();
+        return bare(StatusCode::FORBIDDEN);
     }
     let Ok(id) = uuid::Uuid::parse_str(&id) else {
-        return (StatusCode::NOT_FOUND, [(header::CACHE_CONTROL, "no-store")]).into_response();
+        return bare(StatusCode::NOT_FOUND);
     };
     match returnee_access::withdraw_consent(&state.store, &r, id).await {
         Ok(()) => Redirect::to(&format!("/my?lang={lang}&done=withdrawn")).into_response(),
-        Err(homeward_store::Error::NotFound) => {
-            (StatusCode::NOT_FOUND, [(header::CACHE_CONTROL, "no-store")]).into_response()
-        }
+        Err(homeward_store::Error::NotFound) => bare(StatusCode::NOT_FOUND),
         Err(_) => unavailable(),
     }
 }
@@ -302,7 +297,7 @@ pub async fn sign_out(
 ) -> Response {
     if let Ok(Some(r)) = who(&state, &jar).await {
         if !same_csrf(&r, &form) {
-            return (StatusCode::FORBIDDEN, [(header::CACHE_CONTROL, "no-store")]).into_response();
+            return bare(StatusCode::FORBIDDEN);
         }
         if let Some(c) = jar.get(COOKIE) {
             if returnee_access::close(&state.store, c.value())
