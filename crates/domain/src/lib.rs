@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod deidentify;
 pub mod duplicates;
 pub mod eligibility;
+pub mod feedback;
 pub mod files;
 pub mod followups;
 pub mod import;

@@ -22,6 +22,7 @@ pub const SEALED_COLUMNS: &[(&str, &[&str])] = &[
     (crate::readiness::FITNESS, &["notes", "special_assistance"]),
     (crate::attachments::TABLE, &["file_name"]),
     ("users", &["totp_secret"]),
+    (crate::feedback::TABLE, &["body", "answer"]),
 ];
 
 const BATCH: i64 = 500;

@@ -22,6 +22,7 @@ pub mod duplicates;
 pub mod entitlement;
 pub mod error;
 pub mod exports;
+pub mod feedback;
 pub mod followups;
 pub mod import;
 pub mod jobs;

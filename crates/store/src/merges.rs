@@ -42,7 +42,7 @@ struct Move {
 /// people on purpose).
 /// A new table referencing persons must be added here: the store test
 /// `merges` checks this list against the database's foreign keys.
-const MOVES: [Move; 9] = [
+const MOVES: [Move; 10] = [
     Move {
         table: "cases",
         key: "id",
@@ -83,6 +83,12 @@ const MOVES: [Move; 9] = [
         table: "consents",
         key: "id",
         person: "given_by_person_id",
+        shared: None,
+    },
+    Move {
+        table: "feedback",
+        key: "id",
+        person: "person_id",
         shared: None,
     },
     Move {

@@ -299,6 +299,9 @@ pub struct Summary {
     /// The programme's referring authority, as papers write it.
     #[sqlx(skip)]
     pub authority: String,
+    /// Days the programme gives itself to answer a question or complaint.
+    #[sqlx(skip)]
+    pub feedback_due_days: i64,
     programme_id: Uuid,
 }
 
@@ -309,10 +312,9 @@ pub async fn summary(store: &Store, who: &Returnee) -> Result<Summary> {
          JOIN persons p ON p.id = $2 JOIN programmes g ON g.id = c.programme_id WHERE c.id = $1")
         .bind(who.case_id).bind(who.person_id).fetch_optional(p).await)?
     .ok_or(Error::NotFound)?;
-    s.authority = crate::programmes::stored::by_id(store, s.programme_id)
-        .await?
-        .referring_authority
-        .written();
+    let programme = crate::programmes::stored::by_id(store, s.programme_id).await?;
+    s.authority = programme.referring_authority.written();
+    s.feedback_due_days = programme.feedback_due_days;
     Ok(s)
 }
 

@@ -179,6 +179,7 @@ const CASE_SECTIONS: &[(&str, &str, &str)] = &[
     ("eligibility", "eligibility_evaluations", "case_id = $1 ORDER BY evaluated_at"),
     ("counselling_sessions", "counselling_sessions", "case_id = $1 ORDER BY held_on"),
     ("consents", "consents", "case_id = $1 ORDER BY given_at"),
+    ("feedback", "feedback", "case_id = $1 ORDER BY received_at"),
     ("itineraries", "itineraries", "case_id = $1 ORDER BY created_at"),
     ("itinerary_segments", "itinerary_segments", "itinerary_id IN (SELECT id FROM itineraries WHERE case_id = $1) ORDER BY itinerary_id, position"),
     ("itinerary_events", "itinerary_events", "case_id = $1 ORDER BY at"),

@@ -17,7 +17,7 @@ pub const DEPARTURE_TARGET_DAYS: i64 = 30;
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Task {
     /// overdue-contact, past-departure-target, document-expiring, consulate-waiting, fitness-check-due, plan-due,
-    /// followup-overdue.
+    /// followup-overdue, feedback-overdue.
     pub kind: &'static str,
     pub case_id: Uuid,
     pub case_number: String,
@@ -129,6 +129,22 @@ pub async fn list(
     out.extend(fitness_before_flights(store, actor, now).await?);
     out.extend(plans_due(store, actor).await?);
     out.extend(followups_overdue(store, actor, today).await?);
+    // Questions and complaints past their answer day: the supervisor's.
+    out.extend(
+        crate::feedback::overdue(store, actor, today, 200)
+            .await?
+            .into_iter()
+            .map(
+                |(case_id, case_number, principal_name, from, due_on)| Task {
+                    kind: "feedback-overdue",
+                    case_id,
+                    case_number,
+                    principal_name,
+                    due: due_on.and_hms_opt(23, 59, 0).map(|t| t.and_utc()),
+                    about: Some(from),
+                },
+            ),
+    );
     Ok(out)
 }
 

@@ -94,6 +94,11 @@ impl Layout {
             ));
             nav.push(("/inbox", "nav-inbox", true));
             nav.push((
+                "/feedback",
+                "nav-feedback",
+                homeward_domain::feedback::may_answer(r),
+            ));
+            nav.push((
                 "/cases/break-glass",
                 "nav-break-glass",
                 homeward_domain::break_glass::may_break_glass(r),

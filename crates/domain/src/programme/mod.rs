@@ -94,6 +94,12 @@ pub struct ProgrammeInput {
     pub contact_hours: Option<i64>,
     /// Days from approval to departure the office aims for (30 when left out).
     pub departure_target_days: Option<i64>,
+    /// Days after a case closes that its returnees' codes still open their
+    /// page (365 when left out).
+    pub returnee_access_days: Option<i64>,
+    /// Days the programme gives itself to answer a question or complaint
+    /// (30 when left out).
+    pub feedback_due_days: Option<i64>,
     /// ISO 639 codes of the languages offered to returnees.
     pub languages: Option<Vec<String>>,
     /// Three capitals that start its case numbers (`TOR`).
@@ -126,6 +132,8 @@ pub struct Settings {
     pub regions: Vec<String>,
     pub contact_hours: u32,
     pub departure_target_days: u32,
+    pub returnee_access_days: u32,
+    pub feedback_due_days: u32,
     pub languages: Vec<String>,
     pub case_prefix: String,
     pub letterhead: Option<String>,
@@ -238,6 +246,22 @@ impl ProgrammeInput {
             1,
             365,
         );
+        let returnee_access_days = bounded(
+            &mut inv,
+            "returnee_access_days",
+            self.returnee_access_days,
+            365,
+            0,
+            3650,
+        );
+        let feedback_due_days = bounded(
+            &mut inv,
+            "feedback_due_days",
+            self.feedback_due_days,
+            crate::feedback::DEFAULT_DUE_DAYS as u32,
+            1,
+            365,
+        );
         let languages = list(&mut inv, "languages", self.languages.as_deref(), 3);
         for (i, l) in languages.iter().enumerate() {
             if !validation::is_language_code(l) {
@@ -306,6 +330,8 @@ impl ProgrammeInput {
             regions,
             contact_hours,
             departure_target_days,
+            returnee_access_days,
+            feedback_due_days,
             languages,
             case_prefix,
             letterhead: clean(self.letterhead.as_deref()),
@@ -423,6 +449,7 @@ mod tests {
         assert_eq!(s.authority.short_name, "Fedasil");
         assert_eq!(s.contact_hours, 24);
         assert_eq!(s.departure_target_days, 30);
+        assert_eq!((s.returnee_access_days, s.feedback_due_days), (365, 30));
         assert_eq!(s.case_prefix, "BEX");
         assert_eq!(s.referral_facts.len(), REFERRAL_FACTS.len());
         assert_eq!(s.closes_on, None);
@@ -448,6 +475,8 @@ mod tests {
             closes_on: Some("2026-01-01".into()),
             contact_hours: Some(0),
             departure_target_days: Some(9999),
+            returnee_access_days: Some(-1),
+            feedback_due_days: Some(0),
             languages: Some(vec!["French".into()]),
             case_prefix: Some("BR".into()),
             ..Default::default()
@@ -470,6 +499,8 @@ mod tests {
             ("regions", "required"),
             ("contact_hours", "out-of-range"),
             ("departure_target_days", "out-of-range"),
+            ("returnee_access_days", "out-of-range"),
+            ("feedback_due_days", "out-of-range"),
             ("languages.0", "invalid-value"),
             ("case_prefix", "invalid-case-prefix"),
         ] {

@@ -100,8 +100,8 @@ pub async fn create(
     on_tx!(&mut tx, c => sqlx::query(
         "INSERT INTO programmes (id, code, name, host_region, host_country, time_zone, currency, authority_name, \
          authority_short_name, referral_facts, regions, languages, case_prefix, starts_on, ends_on, contact_hours, \
-         departure_target_days, letterhead, signatory, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 1, $20, $20)")
+         departure_target_days, letterhead, signatory, version, created_at, updated_at, returnee_access_days, feedback_due_days) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 1, $20, $20, $21, $22)")
         .bind(id).bind(&settings.code).bind(&settings.name).bind(&settings.host_country).bind(&settings.host_country)
         .bind(settings.time_zone.name()).bind(settings.currency.code()).bind(&settings.authority.name)
         .bind(&settings.authority.short_name).bind(json!(settings.referral_facts).to_string())
@@ -109,6 +109,7 @@ pub async fn create(
         .bind(&settings.case_prefix).bind(settings.opens_on).bind(settings.closes_on)
         .bind(i64::from(settings.contact_hours)).bind(i64::from(settings.departure_target_days))
         .bind(&settings.letterhead).bind(&settings.signatory).bind(now)
+        .bind(settings.returnee_access_days as i32).bind(settings.feedback_due_days as i32)
         .execute(c).await.map(|r| r.rows_affected()))?;
     if let Some(rs) = &rule_set {
         rules::insert(&mut tx, id, rs, Some(actor), now).await?;
@@ -211,12 +212,13 @@ pub async fn update(
         "UPDATE programmes SET name = $1, host_country = $2, time_zone = $3, currency = $4, authority_name = $5, \
          authority_short_name = $6, referral_facts = $7, regions = $8, languages = $9, case_prefix = $10, starts_on = $11, \
          ends_on = $12, contact_hours = $13, departure_target_days = $14, letterhead = $15, signatory = $16, \
-         version = version + 1, updated_at = $17 WHERE id = $18 AND version = $19")
+         version = version + 1, updated_at = $17, returnee_access_days = $20, feedback_due_days = $21 WHERE id = $18 AND version = $19")
         .bind(&s.name).bind(&s.host_country).bind(s.time_zone.name()).bind(s.currency.code())
         .bind(&s.authority.name).bind(&s.authority.short_name).bind(json!(s.referral_facts).to_string())
         .bind(json!(s.regions).to_string()).bind(json!(s.languages).to_string()).bind(&s.case_prefix)
         .bind(s.opens_on).bind(s.closes_on).bind(i64::from(s.contact_hours)).bind(i64::from(s.departure_target_days))
         .bind(&s.letterhead).bind(&s.signatory).bind(crate::now()).bind(before.id).bind(version)
+        .bind(s.returnee_access_days as i32).bind(s.feedback_due_days as i32)
         .execute(c).await.map(|r| r.rows_affected()))?;
     if n == 0 {
         return Err(Error::Conflict);
@@ -259,6 +261,8 @@ pub fn input_of(p: &Programme) -> ProgrammeInput {
         regions: Some(p.regions.clone()),
         contact_hours: Some(p.contact_hours),
         departure_target_days: Some(p.departure_target_days),
+        returnee_access_days: Some(p.returnee_access_days),
+        feedback_due_days: Some(p.feedback_due_days),
         languages: Some(p.languages.clone()),
         case_prefix: Some(p.case_prefix.clone()),
         letterhead: p.letterhead.clone(),

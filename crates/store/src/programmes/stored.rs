@@ -36,6 +36,10 @@ pub struct Programme {
     pub contact_hours: i64,
     /// Days from approval to departure the office aims for.
     pub departure_target_days: i64,
+    /// Days after a case closes that its codes still open the returnee's page.
+    pub returnee_access_days: i64,
+    /// Days to answer a question or complaint.
+    pub feedback_due_days: i64,
     pub letterhead: Option<String>,
     pub signatory: Option<String>,
     /// Departures a month the programme aims for (the dashboard's target);
@@ -74,6 +78,8 @@ struct Row {
     ends_on: Option<NaiveDate>,
     contact_hours: i64,
     departure_target_days: i64,
+    returnee_access_days: i64,
+    feedback_due_days: i64,
     letterhead: Option<String>,
     signatory: Option<String>,
     monthly_departure_target: Option<i64>,
@@ -108,6 +114,8 @@ impl From<Row> for Programme {
             closes_on: r.ends_on,
             contact_hours: r.contact_hours,
             departure_target_days: r.departure_target_days,
+            returnee_access_days: r.returnee_access_days,
+            feedback_due_days: r.feedback_due_days,
             letterhead: r.letterhead,
             signatory: r.signatory,
             monthly_departure_target: r.monthly_departure_target,
@@ -120,7 +128,9 @@ impl From<Row> for Programme {
 
 const COLUMNS: &str = "id, code, name, host_country, host_region, time_zone, currency, authority_name, \
     authority_short_name, referral_facts, regions, languages, case_prefix, starts_on, ends_on, contact_hours, \
-    departure_target_days, letterhead, signatory, monthly_departure_target, version, created_at, updated_at";
+    departure_target_days, CAST(returnee_access_days AS BIGINT) AS returnee_access_days, \
+    CAST(feedback_due_days AS BIGINT) AS feedback_due_days, letterhead, signatory, monthly_departure_target, version, \
+    created_at, updated_at";
 
 /// Every programme.
 pub async fn list(store: &Store) -> Result<Vec<Programme>> {

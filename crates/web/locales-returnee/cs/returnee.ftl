@@ -53,3 +53,61 @@ my-sign-out = Zavřít stránku
 my-language = Jazyk
 my-no-consents = Není zaznamenán žádný souhlas.
 language-name = Čeština
+
+# Questions and complaints on the returnee's page.
+my-feedback = Dotazy a stížnosti
+my-feedback-intro = Zeptejte se nás na cokoli o svém návratu, nebo nám řekněte, pokud se něco nepovedlo. Vaši zprávu si přečte nadřízený pracovník a odpoví vám na této stránce do { $days } dnů. Dotaz ani stížnost nikdy nezmění pomoc, kterou dostáváte.
+my-feedback-kind = Jde o dotaz, nebo o stížnost?
+my-kind-question = Dotaz
+my-kind-complaint = Stížnost
+my-feedback-body = Vaše zpráva
+my-feedback-send = Odeslat
+my-feedback-sent = Děkujeme. Vaše zpráva byla odeslána. Odpověď se objeví na této stránce.
+my-feedback-yours = Vaše zprávy
+my-feedback-none = Zatím jste neposlali žádnou zprávu.
+my-feedback-sent-on = Odesláno { $date }
+my-feedback-answer = Naše odpověď, { $date }
+my-feedback-waiting = Odpovíme nejpozději { $date }.
+my-feedback-errors = Něco ve formuláři vyžaduje vaši pozornost.
+my-error-kind = Vyberte, zda jde o dotaz, nebo o stížnost.
+my-error-body = Napište svou zprávu.
+my-error-body-long = Vaše zpráva je příliš dlouhá. Zkraťte ji prosím na méně než { $max } znaků.
+my-error-body-characters = Vaše zpráva obsahuje znaky, které nelze odeslat. Napište ji prosím znovu.
+
+# What comes next, the journey and the support.
+my-next = Co bude dál
+my-next-contact = Kontaktujte prosím kancelář IOM nejpozději { $date }.
+my-next-counselling = Vaše poslední setkání s poradcem proběhlo { $date }.
+my-flight = Let { $flight }: { $from } → { $to }
+my-flight-departs = Odlet: { $time }, místní čas ({ $airport })
+my-flight-arrives = Přílet: { $time }, místní čas ({ $airport })
+my-arrived = Přijeli jste { $date }.
+my-next-followup = IOM se vám ozve přibližně { $date } a zeptá se, jak se máte.
+my-nothing-next = Zatím není nic naplánováno. Váš poradce vám řekne další krok.
+my-support = Vaše pomoc po návratu
+my-support-approved = Schváleno pro vás
+my-support-delivered = Předáno nebo vyplaceno
+my-support-committed = Dohodnuto, zatím nepředáno
+my-support-remaining = Ještě k dispozici
+my-support-none = Zatím nebyla schválena žádná pomoc.
+my-receipt = Potvrzení (PDF)
+
+# The copy of their information.
+my-data = Vaše údaje
+my-data-intro = Můžete si stáhnout kopii údajů, které o vás program vede. Datový soubor obsahuje vše; PDF je shrnutí ke čtení.
+my-data-pdf = Stáhnout shrnutí (PDF)
+my-data-json = Stáhnout vše jako datový soubor (JSON)
+my-data-title = Vaše údaje vedené programem
+my-data-subtitle = Shrnutí toho, co o vás program „{ $programme }“ vede. Datový soubor (JSON) na vaší stránce obsahuje vše.
+my-data-about = O vás
+my-data-name = Jméno
+my-data-dob = Datum narození
+my-data-sex = Pohlaví
+my-data-nationalities = Státní občanství
+my-data-languages = Jazyky
+my-data-phone = Telefon
+my-data-email = E-mail
+my-data-address = Adresa
+my-data-case = Váš případ
+my-data-status = V jaké fázi je váš případ
+my-data-rights = Můžete požádat o opravu čehokoli z toho. Obraťte se na svého poradce nebo kteroukoli kancelář IOM, nebo nám napište na své stránce.

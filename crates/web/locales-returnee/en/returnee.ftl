@@ -55,3 +55,61 @@ my-sign-out = Close the page
 my-language = Language
 my-no-consents = No consent is recorded.
 language-name = English
+
+# Questions and complaints on the returnee's page.
+my-feedback = Questions and complaints
+my-feedback-intro = Ask us anything about your return, or tell us if something went wrong. A supervisor reads it and answers on this page within { $days } days. Asking or complaining never changes the help you receive.
+my-feedback-kind = Is it a question or a complaint?
+my-kind-question = A question
+my-kind-complaint = A complaint
+my-feedback-body = Your message
+my-feedback-send = Send
+my-feedback-sent = Thank you. Your message is sent. The answer will appear on this page.
+my-feedback-yours = Your messages
+my-feedback-none = You have not sent a message yet.
+my-feedback-sent-on = Sent on { $date }
+my-feedback-answer = Our answer, { $date }
+my-feedback-waiting = We will answer by { $date }.
+my-feedback-errors = Something in the form needs your attention.
+my-error-kind = Choose whether it is a question or a complaint.
+my-error-body = Write your message.
+my-error-body-long = Your message is too long. Please keep it under { $max } characters.
+my-error-body-characters = Your message has characters that cannot be sent. Please type it again.
+
+# What comes next, the journey and the support.
+my-next = What comes next
+my-next-contact = Please contact the IOM office by { $date }.
+my-next-counselling = Your last meeting with your counsellor was on { $date }.
+my-flight = Flight { $flight }: { $from } to { $to }
+my-flight-departs = Leaves { $time }, local time in { $airport }
+my-flight-arrives = Arrives { $time }, local time in { $airport }
+my-arrived = You arrived on { $date }.
+my-next-followup = IOM will contact you around { $date } to ask how you are.
+my-nothing-next = Nothing is planned yet. Your counsellor will tell you the next step.
+my-support = Your support after return
+my-support-approved = Approved for you
+my-support-delivered = Delivered or paid
+my-support-committed = Agreed, not delivered yet
+my-support-remaining = Still available
+my-support-none = No support is approved yet.
+my-receipt = Receipt (PDF)
+
+# The copy of their information.
+my-data = Your information
+my-data-intro = You can download a copy of the information the programme holds about you. The data file has all of it; the PDF is a summary to read.
+my-data-pdf = Download a summary (PDF)
+my-data-json = Download everything as a data file (JSON)
+my-data-title = Your information held by the programme
+my-data-subtitle = A summary of what the programme “{ $programme }” holds about you. The data file (JSON) on your page has all of it.
+my-data-about = About you
+my-data-name = Name
+my-data-dob = Date of birth
+my-data-sex = Sex
+my-data-nationalities = Nationalities
+my-data-languages = Languages
+my-data-phone = Phone
+my-data-email = Email
+my-data-address = Address
+my-data-case = Your case
+my-data-status = Where your case stands
+my-data-rights = You may ask for any of this to be corrected. Ask your counsellor or any IOM office, or write to us on your page.

@@ -53,3 +53,61 @@ my-sign-out = Cerrar la página
 my-language = Idioma
 my-no-consents = No hay ningún consentimiento registrado.
 language-name = Español
+
+# Questions and complaints on the returnee's page.
+my-feedback = Preguntas y quejas
+my-feedback-intro = Pregúntenos lo que quiera sobre su regreso, o díganos si algo salió mal. Un supervisor lee su mensaje y le responde en esta página en un plazo de { $days } días. Hacer una pregunta o una queja nunca cambia la ayuda que usted recibe.
+my-feedback-kind = ¿Es una pregunta o una queja?
+my-kind-question = Una pregunta
+my-kind-complaint = Una queja
+my-feedback-body = Su mensaje
+my-feedback-send = Enviar
+my-feedback-sent = Gracias. Su mensaje se ha enviado. La respuesta aparecerá en esta página.
+my-feedback-yours = Sus mensajes
+my-feedback-none = Todavía no ha enviado ningún mensaje.
+my-feedback-sent-on = Enviado el { $date }
+my-feedback-answer = Nuestra respuesta del { $date }
+my-feedback-waiting = Le responderemos a más tardar el { $date }.
+my-feedback-errors = Hay algo en el formulario que necesita su atención.
+my-error-kind = Elija si es una pregunta o una queja.
+my-error-body = Escriba su mensaje.
+my-error-body-long = Su mensaje es demasiado largo. Por favor, use menos de { $max } caracteres.
+my-error-body-characters = Su mensaje tiene caracteres que no se pueden enviar. Por favor, escríbalo de nuevo.
+
+# What comes next, the journey and the support.
+my-next = Próximos pasos
+my-next-contact = Por favor, comuníquese con la oficina de la OIM a más tardar el { $date }.
+my-next-counselling = Su última reunión con su consejero fue el { $date }.
+my-flight = Vuelo { $flight }: { $from } → { $to }
+my-flight-departs = Salida: { $time }, hora local en { $airport }
+my-flight-arrives = Llegada: { $time }, hora local en { $airport }
+my-arrived = Usted llegó el { $date }.
+my-next-followup = La OIM se comunicará con usted alrededor del { $date } para saber cómo está.
+my-nothing-next = Todavía no hay nada previsto. Su consejero le dirá cuál es el siguiente paso.
+my-support = Su apoyo después del regreso
+my-support-approved = Aprobado para usted
+my-support-delivered = Entregado o pagado
+my-support-committed = Acordado, aún no entregado
+my-support-remaining = Todavía disponible
+my-support-none = Todavía no se ha aprobado ningún apoyo.
+my-receipt = Comprobante (PDF)
+
+# The copy of their information.
+my-data = Su información
+my-data-intro = Puede descargar una copia de la información que el programa tiene sobre usted. El archivo de datos la contiene toda; el PDF es un resumen para leer.
+my-data-pdf = Descargar un resumen (PDF)
+my-data-json = Descargar todo como archivo de datos (JSON)
+my-data-title = Su información en el programa
+my-data-subtitle = Un resumen de lo que el programa «{ $programme }» tiene sobre usted. El archivo de datos (JSON) de su página lo contiene todo.
+my-data-about = Sobre usted
+my-data-name = Nombre
+my-data-dob = Fecha de nacimiento
+my-data-sex = Sexo
+my-data-nationalities = Nacionalidades
+my-data-languages = Idiomas
+my-data-phone = Teléfono
+my-data-email = Correo electrónico
+my-data-address = Dirección
+my-data-case = Su caso
+my-data-status = En qué punto está su caso
+my-data-rights = Puede pedir que se corrija cualquier parte de esta información. Pídalo a su consejero o a cualquier oficina de la OIM, o escríbanos en su página.

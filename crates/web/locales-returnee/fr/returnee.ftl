@@ -53,3 +53,61 @@ my-sign-out = Fermer la page
 my-language = Langue
 my-no-consents = Aucun consentement enregistré.
 language-name = Français
+
+# Questions and complaints on the returnee's page.
+my-feedback = Questions et réclamations
+my-feedback-intro = Posez-nous toutes vos questions sur votre retour, ou dites-nous si quelque chose s’est mal passé. Un superviseur lit votre message et vous répond sur cette page sous { $days } jours. Poser une question ou faire une réclamation ne change jamais l’aide que vous recevez.
+my-feedback-kind = Est-ce une question ou une réclamation ?
+my-kind-question = Une question
+my-kind-complaint = Une réclamation
+my-feedback-body = Votre message
+my-feedback-send = Envoyer
+my-feedback-sent = Merci. Votre message est envoyé. La réponse apparaîtra sur cette page.
+my-feedback-yours = Vos messages
+my-feedback-none = Vous n’avez pas encore envoyé de message.
+my-feedback-sent-on = Envoyé le { $date }
+my-feedback-answer = Notre réponse du { $date }
+my-feedback-waiting = Nous vous répondrons au plus tard le { $date }.
+my-feedback-errors = Une partie du formulaire demande votre attention.
+my-error-kind = Indiquez s’il s’agit d’une question ou d’une réclamation.
+my-error-body = Écrivez votre message.
+my-error-body-long = Votre message est trop long. Il doit faire moins de { $max } caractères.
+my-error-body-characters = Votre message contient des caractères qui ne peuvent pas être envoyés. Veuillez le taper à nouveau.
+
+# What comes next, the journey and the support.
+my-next = La suite
+my-next-contact = Veuillez contacter le bureau de l’OIM au plus tard le { $date }.
+my-next-counselling = Votre dernier entretien avec votre conseiller a eu lieu le { $date }.
+my-flight = Vol { $flight } : { $from } → { $to }
+my-flight-departs = Départ : { $time }, heure locale à { $airport }
+my-flight-arrives = Arrivée : { $time }, heure locale à { $airport }
+my-arrived = Vous êtes arrivé(e) le { $date }.
+my-next-followup = L’OIM vous contactera vers le { $date } pour prendre de vos nouvelles.
+my-nothing-next = Rien n’est encore prévu. Votre conseiller vous indiquera la prochaine étape.
+my-support = Votre aide après le retour
+my-support-approved = Accordé pour vous
+my-support-delivered = Remis ou payé
+my-support-committed = Convenu, pas encore remis
+my-support-remaining = Encore disponible
+my-support-none = Aucune aide n’est encore accordée.
+my-receipt = Reçu (PDF)
+
+# The copy of their information.
+my-data = Vos informations
+my-data-intro = Vous pouvez télécharger une copie des informations que le programme détient sur vous. Le fichier de données contient tout ; le PDF est un résumé à lire.
+my-data-pdf = Télécharger un résumé (PDF)
+my-data-json = Tout télécharger sous forme de fichier de données (JSON)
+my-data-title = Vos informations détenues par le programme
+my-data-subtitle = Un résumé de ce que le programme « { $programme } » détient sur vous. Le fichier de données (JSON) sur votre page contient tout.
+my-data-about = À propos de vous
+my-data-name = Nom
+my-data-dob = Date de naissance
+my-data-sex = Sexe
+my-data-nationalities = Nationalités
+my-data-languages = Langues
+my-data-phone = Téléphone
+my-data-email = E-mail
+my-data-address = Adresse
+my-data-case = Votre dossier
+my-data-status = Où en est votre dossier
+my-data-rights = Vous pouvez demander que n’importe laquelle de ces informations soit corrigée. Adressez-vous à votre conseiller ou à tout bureau de l’OIM, ou écrivez-nous sur votre page.

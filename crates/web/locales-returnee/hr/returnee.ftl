@@ -53,3 +53,61 @@ my-sign-out = Zatvori stranicu
 my-language = Jezik
 my-no-consents = Nema zabilježenih privola.
 language-name = Hrvatski
+
+# Questions and complaints on the returnee's page.
+my-feedback = Pitanja i pritužbe
+my-feedback-intro = Pitajte nas bilo što o svom povratku ili nam recite ako nešto nije bilo u redu. Nadređeni službenik pročitat će vašu poruku i odgovoriti vam na ovoj stranici u roku od { $days } dana. Pitanje ili pritužba nikada ne mijenja pomoć koju dobivate.
+my-feedback-kind = Je li to pitanje ili pritužba?
+my-kind-question = Pitanje
+my-kind-complaint = Pritužba
+my-feedback-body = Vaša poruka
+my-feedback-send = Pošalji
+my-feedback-sent = Hvala vam. Vaša poruka je poslana. Odgovor će se pojaviti na ovoj stranici.
+my-feedback-yours = Vaše poruke
+my-feedback-none = Još niste poslali nijednu poruku.
+my-feedback-sent-on = Poslano { $date }
+my-feedback-answer = Naš odgovor, { $date }
+my-feedback-waiting = Odgovorit ćemo do { $date }.
+my-feedback-errors = Nešto u obrascu traži vašu pozornost.
+my-error-kind = Odaberite je li to pitanje ili pritužba.
+my-error-body = Napišite svoju poruku.
+my-error-body-long = Vaša poruka je preduga. Molimo skratite je na manje od { $max } znakova.
+my-error-body-characters = Vaša poruka sadrži znakove koji se ne mogu poslati. Molimo upišite je ponovno.
+
+# What comes next, the journey and the support.
+my-next = Što slijedi
+my-next-contact = Molimo javite se uredu IOM-a do { $date }.
+my-next-counselling = Vaš posljednji sastanak sa savjetnikom bio je { $date }.
+my-flight = Let { $flight }: { $from } → { $to }
+my-flight-departs = Polazak: { $time }, lokalno vrijeme ({ $airport })
+my-flight-arrives = Dolazak: { $time }, lokalno vrijeme ({ $airport })
+my-arrived = Stigli ste { $date }.
+my-next-followup = IOM će vam se javiti oko { $date } da pita kako ste.
+my-nothing-next = Još ništa nije planirano. Vaš savjetnik reći će vam sljedeći korak.
+my-support = Vaša pomoć nakon povratka
+my-support-approved = Odobreno za vas
+my-support-delivered = Uručeno ili isplaćeno
+my-support-committed = Dogovoreno, još nije uručeno
+my-support-remaining = Još dostupno
+my-support-none = Još nije odobrena nikakva pomoć.
+my-receipt = Potvrda (PDF)
+
+# The copy of their information.
+my-data = Vaši podaci
+my-data-intro = Možete preuzeti kopiju podataka koje program ima o vama. Podatkovna datoteka sadrži sve; PDF je sažetak za čitanje.
+my-data-pdf = Preuzmi sažetak (PDF)
+my-data-json = Preuzmi sve kao podatkovnu datoteku (JSON)
+my-data-title = Vaši podaci u programu
+my-data-subtitle = Sažetak podataka koje program „{ $programme }” ima o vama. Podatkovna datoteka (JSON) na vašoj stranici sadrži sve.
+my-data-about = O vama
+my-data-name = Ime i prezime
+my-data-dob = Datum rođenja
+my-data-sex = Spol
+my-data-nationalities = Državljanstva
+my-data-languages = Jezici
+my-data-phone = Telefon
+my-data-email = E-pošta
+my-data-address = Adresa
+my-data-case = Vaš predmet
+my-data-status = Stanje vašeg predmeta
+my-data-rights = Možete zatražiti da se bilo koji od ovih podataka ispravi. Obratite se svom savjetniku ili bilo kojem uredu IOM-a ili nam pišite na svojoj stranici.

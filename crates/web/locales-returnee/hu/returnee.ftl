@@ -53,3 +53,61 @@ my-sign-out = Oldal bezárása
 my-language = Nyelv
 my-no-consents = Nincs rögzített hozzájárulás.
 language-name = Magyar
+
+# Questions and complaints on the returnee's page.
+my-feedback = Kérdések és panaszok
+my-feedback-intro = Kérdezzen bármit a hazatéréséről, vagy jelezze nekünk, ha valami nem sikerült jól. Üzenetét egy felettes munkatárs olvassa el, és { $days } napon belül ezen az oldalon válaszol. A kérdés vagy a panasz soha nem változtat azon a támogatáson, amelyet kap.
+my-feedback-kind = Kérdésről vagy panaszról van szó?
+my-kind-question = Kérdés
+my-kind-complaint = Panasz
+my-feedback-body = Az Ön üzenete
+my-feedback-send = Küldés
+my-feedback-sent = Köszönjük. Üzenete elküldve. A választ ezen az oldalon fogja látni.
+my-feedback-yours = Az Ön üzenetei
+my-feedback-none = Még nem küldött üzenetet.
+my-feedback-sent-on = Elküldve: { $date }
+my-feedback-answer = Válaszunk: { $date }
+my-feedback-waiting = Legkésőbb ekkor válaszolunk: { $date }.
+my-feedback-errors = Az űrlapon valamit még javítania kell.
+my-error-kind = Válassza ki, hogy kérdésről vagy panaszról van-e szó.
+my-error-body = Írja meg üzenetét.
+my-error-body-long = Az üzenete túl hosszú. Kérjük, { $max } karakternél rövidebb üzenetet írjon.
+my-error-body-characters = Az üzenetében olyan karakterek vannak, amelyeket nem lehet elküldeni. Kérjük, gépelje be újra.
+
+# What comes next, the journey and the support.
+my-next = Mi következik
+my-next-contact = Kérjük, vegye fel a kapcsolatot az IOM-irodával legkésőbb ekkor: { $date }.
+my-next-counselling = Utoljára ekkor találkozott tanácsadójával: { $date }.
+my-flight = { $flight } járat: { $from } → { $to }
+my-flight-departs = Indulás: { $time }, helyi idő szerint ({ $airport })
+my-flight-arrives = Érkezés: { $time }, helyi idő szerint ({ $airport })
+my-arrived = Érkezésének napja: { $date }.
+my-next-followup = Az IOM { $date } körül felveszi Önnel a kapcsolatot, hogy megkérdezze, hogy van.
+my-nothing-next = Még nincs semmi tervezve. Tanácsadója megmondja Önnek a következő lépést.
+my-support = Támogatása hazatérése után
+my-support-approved = Önnek jóváhagyva
+my-support-delivered = Átadva vagy kifizetve
+my-support-committed = Megállapodva, még nincs átadva
+my-support-remaining = Még igénybe vehető
+my-support-none = Még nincs jóváhagyott támogatás.
+my-receipt = Igazolás (PDF)
+
+# The copy of their information.
+my-data = Az Ön adatai
+my-data-intro = Letöltheti azoknak az adatoknak a másolatát, amelyeket a program Önről tárol. Az adatfájl mindent tartalmaz; a PDF egy könnyen olvasható összefoglaló.
+my-data-pdf = Összefoglaló letöltése (PDF)
+my-data-json = Minden adat letöltése adatfájlként (JSON)
+my-data-title = A program által tárolt adatai
+my-data-subtitle = Összefoglaló arról, amit a(z) „{ $programme }” program Önről tárol. Az oldalán található adatfájl (JSON) mindent tartalmaz.
+my-data-about = Önről
+my-data-name = Név
+my-data-dob = Születési dátum
+my-data-sex = Nem
+my-data-nationalities = Állampolgárság
+my-data-languages = Nyelvek
+my-data-phone = Telefon
+my-data-email = E-mail
+my-data-address = Cím
+my-data-case = Az Ön ügye
+my-data-status = Hol tart az ügye
+my-data-rights = Bármelyik adat javítását kérheti. Forduljon tanácsadójához vagy bármely IOM-irodához, vagy írjon nekünk az oldalán.

@@ -47,6 +47,8 @@ struct DashboardPage {
     sees_counts: bool,
     /// New referrals waiting for contact, overdue first: (waiting, overdue).
     waiting: Vec<(homeward_store::referrals::Waiting, bool)>,
+    /// Questions and complaints (open, overdue) for supervisors.
+    feedback: Option<(i64, i64)>,
     /// Whether the role has programme panels (and so the filter form).
     has_panels: bool,
     /// The filter form: what was typed, and what is wrong with it.
@@ -137,6 +139,14 @@ pub async fn show(
         }
     }
     let total = counts.iter().map(|(_, _, n)| n).sum();
+    let today = chrono::Utc::now()
+        .with_timezone(&auth.actor.local_zone())
+        .date_naive();
+    let feedback =
+        match homeward_store::feedback::open_counts(&state.store, &auth.actor, today).await {
+            Ok(f) => f,
+            Err(e) => return store_error(&ctx, e),
+        };
 
     // The programme panels.
     let has_panels = dash::may_read(role);
@@ -206,6 +216,7 @@ pub async fn show(
             can_create: role.can(Resource::Case, Action::Create),
             sees_counts,
             waiting,
+            feedback,
             has_panels,
             f,
             programmes,

@@ -13,6 +13,7 @@ pub mod deidentified;
 pub mod duplicates;
 pub mod eligibility;
 pub mod exports;
+pub mod feedback;
 pub mod fields;
 pub mod import;
 pub mod jobs;
@@ -116,6 +117,11 @@ pub fn routes() -> Router<AppState> {
         .route("/my", get(returnee::show).post(returnee::open))
         .route("/my/consents/{id}/withdraw", post(returnee::withdraw))
         .route("/my/sign-out", post(returnee::sign_out))
+        .route("/my/feedback", post(returnee::send_feedback))
+        .route("/feedback", get(feedback::register))
+        .route("/feedback/{id}", get(feedback::show).post(feedback::answer))
+        .route("/cases/{id}/feedback/new", get(feedback::new_form))
+        .route("/cases/{id}/feedback", post(feedback::record))
         .route("/cases/{id}/returnee-access", post(returnee_access::issue))
         .route(
             "/cases/{id}/returnee-access/{aid}/revoke",

@@ -84,6 +84,8 @@ fn input_of_form(form: &HashMap<String, String>) -> Result<ProgrammeInput, Inval
     };
     let contact_hours = number("contact_hours");
     let departure_target_days = number("departure_target_days");
+    let returnee_access_days = number("returnee_access_days");
+    let feedback_due_days = number("feedback_due_days");
     let version = number("version");
     inv.into_result()?;
     Ok(ProgrammeInput {
@@ -102,6 +104,8 @@ fn input_of_form(form: &HashMap<String, String>) -> Result<ProgrammeInput, Inval
         regions: entries(form.get("regions")),
         contact_hours,
         departure_target_days,
+        returnee_access_days,
+        feedback_due_days,
         languages: entries(form.get("languages")),
         case_prefix: text("case_prefix"),
         letterhead: text("letterhead"),
@@ -134,6 +138,8 @@ fn values_of(p: &Programme) -> FormState {
         ("regions", p.regions.join(", ")),
         ("contact_hours", p.contact_hours.to_string()),
         ("departure_target_days", p.departure_target_days.to_string()),
+        ("returnee_access_days", p.returnee_access_days.to_string()),
+        ("feedback_due_days", p.feedback_due_days.to_string()),
         ("languages", p.languages.join(", ")),
         ("case_prefix", p.case_prefix.clone()),
         ("letterhead", p.letterhead.clone().unwrap_or_default()),
@@ -193,6 +199,8 @@ pub async fn new_form(PageUser(auth, ctx): PageUser) -> Response {
     let mut f = FormState::default();
     f.values.insert("contact_hours".into(), "24".into());
     f.values.insert("departure_target_days".into(), "30".into());
+    f.values.insert("returnee_access_days".into(), "365".into());
+    f.values.insert("feedback_due_days".into(), "30".into());
     new_page(&ctx, f, Vec::new(), StatusCode::OK)
 }
 

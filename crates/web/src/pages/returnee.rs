@@ -32,6 +32,24 @@ struct MyConsent {
     withdrawn: Option<String>,
 }
 
+/// One question or complaint as the person reads it.
+struct MyMessage {
+    kind: String,
+    body: String,
+    sent: String,
+    answer: Option<(String, String)>,
+    waiting: String,
+}
+
+/// The question-or-complaint form: what was typed and what is wrong.
+#[derive(Default)]
+struct MessageForm {
+    kind: String,
+    body: String,
+    kind_error: Option<String>,
+    body_error: Option<String>,
+}
+
 /// The signed-in part of the page.
 struct MyCase {
     name: String,
@@ -39,6 +57,9 @@ struct MyCase {
     programme: String,
     step: Option<usize>,
     consents: Vec<MyConsent>,
+    messages: Vec<MyMessage>,
+    message_form: MessageForm,
+    answer_days: i64,
     csrf: String,
 }
 
@@ -149,7 +170,30 @@ async fn my_case(state: &AppState, t: &Rt, r: &Returnee) -> Result<MyCase, homew
             purpose: k.purpose,
         })
         .collect();
+    let messages = homeward_store::feedback::mine(&state.store, r)
+        .await?
+        .into_iter()
+        .map(|m| MyMessage {
+            kind: t.t(&format!("my-kind-{}", m.kind)),
+            body: m.body,
+            sent: t.ta(
+                "my-feedback-sent-on",
+                &[("date", m.received_at.date_naive().to_string())],
+            ),
+            answer: m.answer.map(|a| {
+                let when = m.answered_at.map(|d| d.date_naive().to_string());
+                (
+                    t.ta("my-feedback-answer", &[("date", when.unwrap_or_default())]),
+                    a,
+                )
+            }),
+            waiting: t.ta("my-feedback-waiting", &[("date", m.due_on.to_string())]),
+        })
+        .collect();
     Ok(MyCase {
+        messages,
+        message_form: MessageForm::default(),
+        answer_days: s.feedback_due_days,
         name: s.name,
         case_number: s.case_number,
         programme: s.programme,
@@ -175,10 +219,11 @@ pub async fn show(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let notice_key = q
-        .get("done")
-        .filter(|d| *d == "withdrawn")
-        .map(|_| "my-withdrawn-done");
+    let notice_key = match q.get("done").map(String::as_str) {
+        Some("withdrawn") => Some("my-withdrawn-done"),
+        Some("sent") => Some("my-feedback-sent"),
+        _ => None,
+    };
     match who(&state, &jar).await {
         Ok(Some(r)) => {
             let t = language(q.get("lang"), &headers, &[]);
@@ -285,6 +330,69 @@ pub async fn withdraw(
     match returnee_access::withdraw_consent(&state.store, &r, id).await {
         Ok(()) => Redirect::to(&format!("/my?lang={lang}&done=withdrawn")).into_response(),
         Err(homeward_store::Error::NotFound) => bare(StatusCode::NOT_FOUND),
+        Err(_) => unavailable(),
+    }
+}
+
+/// POST /my/feedback: the person sends a question or complaint; on a
+/// problem the page comes back with what they typed and what is wrong.
+pub async fn send_feedback(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    PageForm(form): PageForm,
+) -> Response {
+    let t = language(form.get("lang"), &headers, &[]);
+    let r = match who(&state, &jar).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return Redirect::to("/my").into_response(),
+        Err(_) => return unavailable(),
+    };
+    if !same_csrf(&r, &form) {
+        return bare(StatusCode::FORBIDDEN);
+    }
+    let kind = form.get("kind").cloned().unwrap_or_default();
+    let body = form.get("body").cloned().unwrap_or_default();
+    match homeward_store::feedback::send(&state.store, &r, &kind, &body).await {
+        Ok(_) => {
+            Redirect::to(&format!("/my?lang={}&done=sent#my-feedback-h", t.code())).into_response()
+        }
+        Err(homeward_store::Error::Invalid(inv)) => {
+            let mut c = match my_case(&state, &t, &r).await {
+                Ok(c) => c,
+                Err(_) => return unavailable(),
+            };
+            let message = |field: &str| {
+                inv.for_field(field).map(|code| match (field, code) {
+                    ("kind", _) => t.t("my-error-kind"),
+                    (_, "too-long") => t.ta(
+                        "my-error-body-long",
+                        &[("max", homeward_domain::feedback::MAX_CHARS.to_string())],
+                    ),
+                    (_, "control-characters") => t.t("my-error-body-characters"),
+                    _ => t.t("my-error-body"),
+                })
+            };
+            c.message_form = MessageForm {
+                kind_error: message("kind"),
+                body_error: message("body"),
+                // What was typed comes back whole, up to the page's limit.
+                kind: kind.chars().take(20).collect(),
+                body: body
+                    .chars()
+                    .take(homeward_domain::feedback::MAX_CHARS * 2)
+                    .collect(),
+            };
+            let e = t.t("my-feedback-errors");
+            page(
+                t,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(c),
+                Some(e),
+                None,
+                Default::default(),
+            )
+        }
         Err(_) => unavailable(),
     }
 }

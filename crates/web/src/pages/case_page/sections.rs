@@ -41,6 +41,8 @@ pub struct CaseExtras {
     pub can_upload: bool,
     /// The returnee's page codes given on the case (staff who give them).
     pub returnee_access: Option<Vec<homeward_store::returnee_access::Access>>,
+    /// Whether the reader may write down a question or complaint.
+    pub can_record_feedback: bool,
     pub topics: Vec<(String, String)>,
     pub purposes: Vec<(String, String)>,
     pub kinds: Vec<(String, String)>,
@@ -208,6 +210,7 @@ pub async fn load(
     x.can_upload = role.can(Resource::Attachment, Action::Create);
     x.returnee_access =
         allowed(homeward_store::returnee_access::list(store, actor, case.id()).await)?;
+    x.can_record_feedback = homeward_domain::feedback::may_record(role);
     x.topics = counselling::TOPICS
         .iter()
         .map(|v| (v.to_string(), t.choice("topic", v)))
