@@ -139,14 +139,12 @@ pub async fn show(
         }
     }
     let total = counts.iter().map(|(_, _, n)| n).sum();
-    let today = chrono::Utc::now()
-        .with_timezone(&auth.actor.local_zone())
-        .date_naive();
-    let feedback =
-        match homeward_store::feedback::open_counts(&state.store, &auth.actor, today).await {
-            Ok(f) => f,
-            Err(e) => return store_error(&ctx, e),
-        };
+    let day = today(auth.actor.local_zone());
+    let feedback = match homeward_store::feedback::open_counts(&state.store, &auth.actor, day).await
+    {
+        Ok(f) => f,
+        Err(e) => return store_error(&ctx, e),
+    };
 
     // The programme panels.
     let has_panels = dash::may_read(role);
