@@ -40,6 +40,7 @@ pub mod referrals;
 pub mod reports;
 pub mod retention;
 pub mod returnee_access;
+pub mod returnee_view;
 pub mod search;
 pub mod sessions;
 pub mod sign_in;

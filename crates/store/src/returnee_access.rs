@@ -302,6 +302,9 @@ pub struct Summary {
     /// Days the programme gives itself to answer a question or complaint.
     #[sqlx(skip)]
     pub feedback_due_days: i64,
+    /// The programme's office zone (its papers' dates are in it).
+    #[sqlx(skip)]
+    pub time_zone: String,
     programme_id: Uuid,
 }
 
@@ -315,6 +318,7 @@ pub async fn summary(store: &Store, who: &Returnee) -> Result<Summary> {
     let programme = crate::programmes::stored::by_id(store, s.programme_id).await?;
     s.authority = programme.referring_authority.written();
     s.feedback_due_days = programme.feedback_due_days;
+    s.time_zone = programme.time_zone.clone();
     Ok(s)
 }
 
@@ -323,4 +327,48 @@ pub async fn close(store: &Store, token: &str) -> Result<()> {
     on_db!(&store.db, p => sqlx::query("DELETE FROM returnee_sessions WHERE token_hash = $1")
         .bind(hash_secret(token)).execute(p).await.map(|_| ()))?;
     Ok(())
+}
+
+/// The receipt of one of the person's own consents, for their page (not
+/// found for anyone else's); `languages` are the page's. The download is
+/// audited. With it, the programme's zone, which its dates are in.
+pub async fn receipt(
+    store: &Store,
+    who: &Returnee,
+    consent_id: Uuid,
+    languages: Vec<String>,
+) -> Result<(crate::consents::Receipt, chrono_tz::Tz)> {
+    let consent = consents(store, who)
+        .await?
+        .into_iter()
+        .find(|k| k.id == consent_id)
+        .ok_or(Error::NotFound)?;
+    let s = summary(store, who).await?;
+    let mut tx = store.begin().await?;
+    audit::record(
+        &mut tx,
+        None,
+        Entry {
+            action: "download",
+            entity: "consent-receipt",
+            entity_id: Some(consent_id.to_string()),
+            case_id: Some(who.case_id),
+            before: None,
+            after: Some(json!({"by": "returnee", "access_id": who.access_id})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let zone = homeward_domain::programme::time_zone(&s.time_zone)
+        .unwrap_or(homeward_domain::programme::DEFAULT_TIME_ZONE);
+    Ok((
+        crate::consents::Receipt {
+            consent,
+            case_number: s.case_number,
+            programme: s.programme,
+            authority: s.authority,
+            languages,
+        },
+        zone,
+    ))
 }

@@ -368,3 +368,130 @@ pub async fn exists(store: &Store, person_id: Uuid) -> Result<bool> {
         .bind(person_id).fetch_one(p).await)?;
     Ok(n > 0)
 }
+
+/// Columns left out of the person's own copy: who among staff did what
+/// (`*_by`, the counsellor, a user), the vendor, how the code is kept, and
+/// staff's notes on follow-ups and counselling.
+fn staff_column(table: &str, column: &str) -> bool {
+    column.ends_with("_by")
+        || matches!(
+            column,
+            "counsellor_id"
+                | "user_id"
+                | "vendor_id"
+                | "code_hash"
+                | "actor_id"
+                | "receipt_attachment_id"
+        )
+        || (matches!(
+            table,
+            "followups" | "followup_attempts" | "counselling_sessions"
+        ) && column == "notes")
+}
+
+fn without_staff(table: &str, rows: Vec<Value>) -> Value {
+    Value::Array(
+        rows.into_iter()
+            .map(|mut r| {
+                if let Value::Object(m) = &mut r {
+                    m.retain(|k, _| !staff_column(table, k));
+                }
+                r
+            })
+            .collect(),
+    )
+}
+
+/// What the person reads of each part of their case: (key, table,
+/// condition with `$1` the case id and `$2` the person id).
+const OWN_SECTIONS: &[(&str, &str, &str)] = &[
+    ("membership", "case_members", "case_id = $1 AND person_id = $2"),
+    ("consents", "consents", "case_id = $1 AND person_id = $2 ORDER BY given_at"),
+    ("consents_given_for_others", "consents", "case_id = $1 AND given_by_person_id = $2 AND person_id <> $2 ORDER BY given_at"),
+    ("travel_documents", "travel_documents", "case_id = $1 AND person_id = $2"),
+    ("fitness_checks", "fitness_checks", "case_id = $1 AND person_id = $2"),
+    ("vulnerabilities", "vulnerabilities", "case_id = $1 AND person_id = $2"),
+    ("tickets", "itinerary_travellers", "itinerary_id IN (SELECT id FROM itineraries WHERE case_id = $1) AND person_id = $2"),
+    ("flights", "itinerary_segments", "itinerary_id IN (SELECT t.itinerary_id FROM itinerary_travellers t JOIN itineraries i ON i.id = t.itinerary_id WHERE i.case_id = $1 AND t.person_id = $2) ORDER BY departs_at"),
+    ("questions_and_complaints", "feedback", "case_id = $1 AND person_id = $2 ORDER BY received_at"),
+    ("page_codes", "returnee_access", "case_id = $1 AND person_id = $2 ORDER BY created_at"),
+];
+
+/// What the case as a whole holds that is about the household's return:
+/// (key, table, condition with `$1` the case id).
+const OWN_CASE_SECTIONS: &[(&str, &str, &str)] = &[
+    (
+        "status_history",
+        "case_transitions",
+        "case_id = $1 ORDER BY at",
+    ),
+    ("arrival", "arrivals", "case_id = $1"),
+    (
+        "reintegration_plan",
+        "plan_components",
+        "case_id = $1 ORDER BY created_at",
+    ),
+    (
+        "purchases",
+        "purchases",
+        "case_id = $1 ORDER BY requested_at",
+    ),
+    ("followups", "followups", "case_id = $1 ORDER BY due_on"),
+];
+
+/// The copy a returnee downloads from their own page: their person record
+/// and what their case holds about them, without anything about staff,
+/// vendors or the other members (whose ids read "another person"). The
+/// download is audited (not its content).
+pub async fn own(store: &Store, case_id: Uuid, person_id: Uuid) -> Result<Value> {
+    let mut person = rows(store, "persons", "id = $1", person_id).await?;
+    let Some(mut person) = person.pop() else {
+        return Err(Error::NotFound);
+    };
+    if let Value::Object(m) = &mut person {
+        m.retain(|k, _| !staff_column("persons", k));
+    }
+    let mut case = Map::new();
+    let summary: Option<(String, String, Option<String>)> = on_db!(&store.db, p => sqlx::query_as(
+        "SELECT case_number, status, country_of_return FROM cases WHERE id = $1")
+        .bind(case_id).fetch_optional(p).await)?;
+    let (number, status, country) = summary.ok_or(Error::NotFound)?;
+    case.insert("case_number".into(), Value::String(number));
+    case.insert("status".into(), Value::String(status));
+    case.insert("country_of_return".into(), json!(country));
+    for (key, table, where_) in OWN_SECTIONS {
+        let v = rows_bound(store, table, where_, &[case_id, person_id]).await?;
+        case.insert((*key).into(), without_staff(table, v));
+    }
+    for (key, table, where_) in OWN_CASE_SECTIONS {
+        let v = rows(store, table, where_, case_id).await?;
+        case.insert((*key).into(), without_staff(table, v));
+    }
+    let mut doc = json!({
+        "format": "homeward-own-data-v1",
+        "generated_at": crate::now().to_rfc3339(),
+        "person": person,
+        "case": Value::Object(case),
+    });
+    let others: Vec<Uuid> = on_db!(&store.db, p => sqlx::query_scalar(
+        "SELECT person_id FROM case_members WHERE case_id = $1 AND person_id <> $2")
+        .bind(case_id).bind(person_id).fetch_all(p).await)?;
+    let others: Vec<String> = others.iter().map(Uuid::to_string).collect();
+    mask(&mut doc, &others);
+    let mut tx = store.begin().await?;
+    audit::record(
+        &mut tx,
+        None,
+        Entry {
+            action: "download",
+            entity: "own-data",
+            entity_id: Some(person_id.to_string()),
+            case_id: Some(case_id),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(doc)
+}

@@ -57,6 +57,12 @@ struct MyCase {
     programme: String,
     step: Option<usize>,
     consents: Vec<MyConsent>,
+    /// What comes next, in sentences.
+    next: Vec<String>,
+    /// Each flight: (title, leaves, arrives).
+    flights: Vec<(String, String, String)>,
+    /// (label, amount) once support is approved.
+    support: Option<Vec<(String, String)>>,
     messages: Vec<MyMessage>,
     message_form: MessageForm,
     answer_days: i64,
@@ -190,7 +196,61 @@ async fn my_case(state: &AppState, t: &Rt, r: &Returnee) -> Result<MyCase, homew
             waiting: t.ta("my-feedback-waiting", &[("date", m.due_on.to_string())]),
         })
         .collect();
+    let n = homeward_store::returnee_view::next(&state.store, r).await?;
+    let mut next = Vec::new();
+    if let Some(due) = n.contact_due {
+        next.push(t.ta("my-next-contact", &[("date", due.date_naive().to_string())]));
+    }
+    if let Some(d) = n.last_counselling {
+        next.push(t.ta("my-next-counselling", &[("date", d.to_string())]));
+    }
+    if let Some(d) = n.arrived_on {
+        next.push(t.ta("my-arrived", &[("date", d.to_string())]));
+    }
+    if let Some(d) = n.next_followup {
+        next.push(t.ta("my-next-followup", &[("date", d.to_string())]));
+    }
+    let flights = n
+        .flights
+        .into_iter()
+        .map(|f| {
+            (
+                t.ta(
+                    "my-flight",
+                    &[
+                        ("flight", f.flight),
+                        ("from", f.from.clone()),
+                        ("to", f.to.clone()),
+                    ],
+                ),
+                t.ta(
+                    "my-flight-departs",
+                    &[("time", f.departs_local), ("airport", f.from)],
+                ),
+                t.ta(
+                    "my-flight-arrives",
+                    &[("time", f.arrives_local), ("airport", f.to)],
+                ),
+            )
+        })
+        .collect();
+    let lang = t.code();
+    let amount =
+        |m: homeward_domain::money::Money| crate::i18n::money_in(m.minor, m.currency.code(), &lang);
+    let support = homeward_store::returnee_view::support(&state.store, r)
+        .await?
+        .map(|s| {
+            vec![
+                (t.t("my-support-approved"), amount(s.approved)),
+                (t.t("my-support-delivered"), amount(s.delivered)),
+                (t.t("my-support-committed"), amount(s.committed)),
+                (t.t("my-support-remaining"), amount(s.remaining)),
+            ]
+        });
     Ok(MyCase {
+        next,
+        flights,
+        support,
         messages,
         message_form: MessageForm::default(),
         answer_days: s.feedback_due_days,
@@ -419,4 +479,227 @@ pub async fn sign_out(
     let mut gone = cookie(COOKIE, String::new(), state.config.secure_cookies);
     gone.set_path("/my");
     (jar.remove(gone), Redirect::to("/my")).into_response()
+}
+
+/// A file answer of the page: uncached, downloaded under `name`.
+fn file(content_type: &str, name: &str, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The page's language for a download: `lang` if it has a translation.
+fn download_language(q: &HashMap<String, String>, headers: &HeaderMap) -> Rt {
+    language(q.get("lang"), headers, &[])
+}
+
+/// GET /my/consents/{id}/receipt.pdf: the receipt of one of the person's
+/// own consents, in the page's language.
+pub async fn receipt(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let r = match who(&state, &jar).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return Redirect::to("/my").into_response(),
+        Err(_) => return unavailable(),
+    };
+    let Ok(id) = uuid::Uuid::parse_str(&id) else {
+        return bare(StatusCode::NOT_FOUND);
+    };
+    let t = download_language(&q, &headers);
+    let (receipt, tz) = match returnee_access::receipt(&state.store, &r, id, vec![t.code()]).await {
+        Ok(k) => k,
+        Err(homeward_store::Error::NotFound) => return bare(StatusCode::NOT_FOUND),
+        Err(_) => return unavailable(),
+    };
+    match tokio::task::spawn_blocking(move || crate::consent_receipt::pdf(&receipt, tz)).await {
+        Ok(Ok((pdf, lang))) => file("application/pdf", &format!("consent-{id}-{lang}.pdf"), pdf),
+        _ => unavailable(),
+    }
+}
+
+/// GET /my/data.json: everything the programme holds about the person
+/// (`subject_access::own`), as a data file.
+pub async fn data_json(State(state): State<AppState>, jar: CookieJar) -> Response {
+    let r = match who(&state, &jar).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return Redirect::to("/my").into_response(),
+        Err(_) => return unavailable(),
+    };
+    match homeward_store::subject_access::own(&state.store, r.case_id, r.person_id).await {
+        Ok(doc) => match serde_json::to_vec_pretty(&doc) {
+            Ok(bytes) => file("application/json", "my-information.json", bytes),
+            Err(_) => unavailable(),
+        },
+        Err(_) => unavailable(),
+    }
+}
+
+/// The text of a person's field in the copy (lists joined).
+fn field(person: &serde_json::Value, key: &str) -> String {
+    match person.get(key) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => String::new(),
+    }
+}
+
+/// GET /my/data.pdf: a summary to read, in the page's language.
+pub async fn data_pdf(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    use homeward_letters::{ReportDoc, ReportTable};
+    let r = match who(&state, &jar).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return Redirect::to("/my").into_response(),
+        Err(_) => return unavailable(),
+    };
+    let t = download_language(&q, &headers);
+    let (doc, c) = match tokio::try_join!(
+        homeward_store::subject_access::own(&state.store, r.case_id, r.person_id),
+        my_case(&state, &t, &r)
+    ) {
+        Ok(x) => x,
+        Err(_) => return unavailable(),
+    };
+    let person = doc.get("person").cloned().unwrap_or_default();
+    let about = [
+        ("my-data-name", "display_name"),
+        ("my-data-dob", "date_of_birth"),
+        ("my-data-sex", "sex"),
+        ("my-data-nationalities", "nationalities"),
+        ("my-data-languages", "preferred_languages"),
+        ("my-data-phone", "phone"),
+        ("my-data-email", "email"),
+        ("my-data-address", "address"),
+    ]
+    .iter()
+    .map(|(label, key)| vec![t.t(label), field(&person, key)])
+    .collect();
+    let header = vec![t.t("receipt-label"), t.t("receipt-value")];
+    let step = c
+        .step
+        .and_then(|i| STEPS.get(i))
+        .map(|s| t.t(&format!("my-step-{s}")))
+        .unwrap_or_else(|| t.t("my-stopped"));
+    let mut tables = vec![
+        ReportTable {
+            title: t.t("my-data-about"),
+            header: header.clone(),
+            rows: about,
+            note: Some(t.t("my-data-rights")),
+        },
+        ReportTable {
+            title: t.t("my-data-case"),
+            header: header.clone(),
+            rows: vec![
+                vec![t.t("receipt-case"), c.case_number.clone()],
+                vec![t.t("my-data-status"), step],
+            ],
+            note: None,
+        },
+    ];
+    tables.push(ReportTable {
+        title: t.t("my-consents"),
+        header: header.clone(),
+        rows: c
+            .consents
+            .iter()
+            .map(|k| {
+                vec![
+                    k.what.clone(),
+                    k.withdrawn.clone().unwrap_or_else(|| k.given.clone()),
+                ]
+            })
+            .collect(),
+        note: None,
+    });
+    let mut journey: Vec<Vec<String>> = c
+        .flights
+        .iter()
+        .map(|(title, leaves, arrives)| vec![title.clone(), format!("{leaves}; {arrives}")])
+        .collect();
+    journey.extend(c.next.iter().map(|line| vec![line.clone(), String::new()]));
+    tables.push(ReportTable {
+        title: t.t("my-next"),
+        header: header.clone(),
+        rows: journey,
+        note: None,
+    });
+    if let Some(rows) = &c.support {
+        tables.push(ReportTable {
+            title: t.t("my-support"),
+            header: header.clone(),
+            rows: rows
+                .iter()
+                .map(|(l, a)| vec![l.clone(), a.clone()])
+                .collect(),
+            note: None,
+        });
+    }
+    tables.push(ReportTable {
+        title: t.t("my-feedback-yours"),
+        header,
+        rows: c
+            .messages
+            .iter()
+            .map(|m| {
+                let answer = m
+                    .answer
+                    .as_ref()
+                    .map(|(when, a)| format!("{when}: {a}"))
+                    .unwrap_or_else(|| m.waiting.clone());
+                vec![
+                    format!("{} · {}", m.kind, m.sent),
+                    format!("{}\n{answer}", m.body),
+                ]
+            })
+            .collect(),
+        note: None,
+    });
+    let issued = chrono::Utc::now().date_naive().to_string();
+    let title = t.t("my-data-title");
+    let report = ReportDoc {
+        lang: t.code(),
+        subtitle: t.ta("my-data-subtitle", &[("programme", c.programme.clone())]),
+        footer: format!("{title} · {}", c.case_number),
+        title,
+        org: t.t("receipt-org"),
+        org_short: t.t("receipt-org-short"),
+        issued_on: issued,
+        tables,
+    };
+    let lang = t.code();
+    match tokio::task::spawn_blocking(move || homeward_letters::render_report(&report)).await {
+        Ok(Ok(pdf)) => file(
+            "application/pdf",
+            &format!("my-information-{lang}.pdf"),
+            pdf,
+        ),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "own data summary failed");
+            unavailable()
+        }
+        Err(_) => unavailable(),
+    }
 }
