@@ -30,7 +30,7 @@ const ROLES: [&str; 8] = [
 ];
 
 /// The screens of the day's work (with a case page, found from the list).
-const PAGES: [&str; 25] = [
+const PAGES: [&str; 27] = [
     "/",
     "/cases",
     "/cases/new",
@@ -55,6 +55,8 @@ const PAGES: [&str; 25] = [
     "/audit",
     "/audit/break-glass",
     "/cases/break-glass",
+    "/feedback",
+    "/feedback?show=all",
     "/my?lang=hu",
 ];
 
@@ -117,6 +119,22 @@ async fn walk(c: &Client, base: &str) {
                 .expect("read the case list");
             if let Some(href) = first.as_str() {
                 pages.push(href.to_string());
+                pages.push(format!("{href}/feedback/new"));
+            }
+        }
+        // An item of the register, for the roles that read it.
+        open(c, base, "/feedback?show=all").await;
+        if page_status(c).await == 200 {
+            let first = c
+                .execute(
+                    "const a = document.querySelector('main table a[href^=\"/feedback/\"]');\
+                     return a ? a.getAttribute('href') : null;",
+                    vec![],
+                )
+                .await
+                .expect("read the register");
+            if let Some(href) = first.as_str() {
+                pages.push(href.to_string());
             }
         }
         if email.starts_with("admin") {
@@ -126,6 +144,10 @@ async fn walk(c: &Client, base: &str) {
             // The home page differs by role; every other page is checked once.
             let key = if page == "/" {
                 format!("/ as {email}")
+            } else if page.ends_with("/feedback/new") {
+                "recording a question or complaint".to_string()
+            } else if page.starts_with("/feedback/") {
+                "an item of the register".to_string()
             } else if page.starts_with("/cases/") && page != "/cases/new" {
                 "a case page".to_string()
             } else {
@@ -146,6 +168,17 @@ async fn walk(c: &Client, base: &str) {
         sign_out(c).await;
     }
     assert!(checked.len() >= 25, "too few pages reached: {checked:?}");
+    for must in [
+        "/feedback",
+        "an item of the register",
+        "recording a question or complaint",
+        "a case page",
+    ] {
+        assert!(
+            checked.iter().any(|k| k == must),
+            "{must} not reached: {checked:?}"
+        );
+    }
     assert!(
         problems.is_empty(),
         "{} problems on {} pages:\n{}",

@@ -2,8 +2,10 @@
 //! phone's width), on SQLite and PostgreSQL (issue 22): a returnee opens
 //! their page in Hungarian with their code and date of birth, sees where
 //! their case stands, withdraws their consent to share with the mission,
-//! and the mission loses the case on its next read. axe-core finds no
-//! WCAG 2.1 AA problem on either state of the page.
+//! and the mission loses the case on its next read; sends a complaint (an
+//! empty one is refused with the reason beside each field), a supervisor
+//! answers it, and the answer is on her page. axe-core finds no WCAG 2.1
+//! AA problem on any state of the page.
 //!
 //! Run: `cargo test -p homeward-e2e --test returnee_page -- --test-threads=1`.
 
@@ -29,6 +31,7 @@ struct Ctx {
     case_id: Uuid,
     code: String,
     mission: homeward_store::Actor,
+    supervisor: homeward_store::Actor,
 }
 
 async fn journey(db: Db) {
@@ -66,6 +69,10 @@ async fn journey(db: Db) {
     let code = returnee_access::issue(&app.store, &couns.actor(None), case_id, mother)
         .await
         .expect("her code");
+    let supervisor = app
+        .user("s@iom.int", "Sofia", "supervisor", Some("toronto"))
+        .await
+        .actor(None);
     let mission = mission.actor(None);
     assert!(
         cases::get(&app.store, &mission, case_id).await.is_ok(),
@@ -77,6 +84,7 @@ async fn journey(db: Db) {
         case_id,
         code,
         mission,
+        supervisor,
     };
     with_browser(
         &format!("{}-returnee-page", db.name()),
@@ -116,4 +124,33 @@ async fn steps(c: &fantoccini::Client, x: &Ctx) {
         cases::get(&x.store, &x.mission, x.case_id).await,
         Err(homeward_store::Error::NotFound)
     ));
+
+    // A complaint: sent empty, each field says what is missing.
+    click_and_load(c, "#my-feedback-form button[type='submit']").await;
+    assert!(!text_of(c, "#my-kind-error").await.is_empty());
+    assert!(!text_of(c, "#my-body-error").await.is_empty());
+    assert_accessible_on_phone(c, "the returnee's page with errors").await;
+    click(c, "input[name='kind'][value='complaint']").await;
+    let complaint = "Senki nem mondta meg, mikor indul a járatom.";
+    type_into(c, "my-body", complaint).await;
+    click_and_load(c, "#my-feedback-form button[type='submit']").await;
+    assert!(text_of(c, "#my-messages").await.contains(complaint));
+    // A supervisor answers; the answer is on her page.
+    let today = homeward_store::now().date_naive();
+    let waiting = homeward_store::feedback::register(
+        &x.store,
+        &x.supervisor,
+        homeward_store::feedback::Showing::Open,
+        today,
+        10,
+    )
+    .await
+    .expect("the register");
+    let answer = "A járata hétfőn 18:40-kor indul. Elnézést kérünk.";
+    homeward_store::feedback::answer(&x.store, &x.supervisor, waiting[0].id, answer)
+        .await
+        .expect("answered");
+    open(c, &x.base, "/my?lang=hu").await;
+    assert!(text_of(c, "#my-messages .my-answer").await.contains(answer));
+    assert_accessible_on_phone(c, "the returnee's page with an answer").await;
 }

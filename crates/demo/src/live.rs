@@ -93,5 +93,57 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
         programme: Some(CODE),
         window: Some((Utc::now() - Duration::days(DAYS), DAYS - 1)),
     };
-    cases::load_with(store, n_cases, seed, opts, progress).await
+    let n = cases::load_with(store, n_cases, seed, opts, progress).await?;
+    feedback(store).await?;
+    Ok(n)
+}
+
+/// A few questions and complaints on recent cases, written down by the demo
+/// supervisor as calls, one of them past its answer day, so the register,
+/// the supervisor's tasks and the dashboard show what they are for.
+async fn feedback(store: &Store) -> Result<()> {
+    use homeward_store::feedback::{self, NewItem};
+    let people = cases::ensure_users(store).await?;
+    let Some(sup) = people.iter().find(|(_, _, role)| role == "supervisor") else {
+        return Ok(());
+    };
+    let sup = users::get(store, sup.1).await?.actor(None);
+    let sample: Vec<(uuid::Uuid, uuid::Uuid)> = homeward_store::on_db!(&store.db, p => sqlx::query_as(
+        "SELECT c.id, c.principal_person_id FROM cases c JOIN programmes g ON g.id = c.programme_id \
+         WHERE g.code = $1 AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.case_id = c.id) \
+         ORDER BY c.referred_at DESC, c.id LIMIT 40")
+        .bind(CODE).fetch_all(p).await)?;
+    let texts = [
+        ("question", "phone", "Asked whether her daughter's school records can be translated before the flight."),
+        ("complaint", "in_person", "Said the interpreter at the last counselling meeting did not speak his dialect and he did not understand the declaration."),
+        ("question", "email", "Wants to know if the reintegration support can go towards tools for a carpentry workshop."),
+    ];
+    let mut written = Vec::new();
+    for ((case_id, person_id), (kind, channel, body)) in
+        sample.into_iter().zip(texts.iter().cycle())
+    {
+        if written.len() == texts.len() {
+            break;
+        }
+        let item = NewItem {
+            person_id: Some(person_id),
+            kind: (*kind).into(),
+            channel: (*channel).into(),
+            body: (*body).into(),
+        };
+        // Cases outside the supervisor's team are not theirs to write on.
+        match feedback::record(store, &sup, case_id, &item).await {
+            Ok(id) => written.push(id),
+            Err(Error::NotFound | Error::Forbidden) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    if let Some(late) = written.first() {
+        let received = Utc::now() - Duration::days(40);
+        homeward_store::on_db!(&store.db, p => sqlx::query(
+            "UPDATE feedback SET received_at = $1, due_on = $2 WHERE id = $3")
+            .bind(received).bind((received + Duration::days(30)).date_naive()).bind(late)
+            .execute(p).await.map(|_| ()))?;
+    }
+    Ok(())
 }

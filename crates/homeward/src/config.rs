@@ -55,6 +55,10 @@ pub struct Config {
     /// least 16 bytes; prefer `HOMEWARD_METRICS_TOKEN_FILE`); unset: the main
     /// address does not serve metrics.
     pub metrics_token: Option<String>,
+    /// The address people reach Homeward at (`https://homeward.example.org`):
+    /// printed with a QR code on a returnee's letters, to open their own
+    /// page. Unset: `http://` and `bind`.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -76,6 +80,7 @@ impl Default for Config {
             require_two_factor: true,
             metrics_bind: None,
             metrics_token: None,
+            public_url: None,
         }
     }
 }

@@ -405,6 +405,11 @@ async fn main() -> Result<()> {
                 jobs_wake: jobs::Wake::default(),
                 require_two_factor: cfg.require_two_factor,
                 metrics_token,
+                public_url: Some(
+                    cfg.public_url
+                        .clone()
+                        .unwrap_or_else(|| format!("http://{}", cfg.bind)),
+                ),
             };
             let shutdown = jobs::Shutdown::default();
             let worker = jobs::spawn_worker(

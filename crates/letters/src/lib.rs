@@ -165,6 +165,19 @@ pub struct LetterData {
     /// Who signs for IOM (a name and title), under the signature line.
     #[serde(default)]
     pub signatory: Option<String>,
+    /// The person's own page, on the papers that are theirs (the
+    /// application and the reintegration certificate); none elsewhere or
+    /// when the office has no address.
+    #[serde(default)]
+    pub returnee_page: Option<ReturneePage>,
+}
+
+/// Where the person opens their own page: its address, and the same as a
+/// QR code (an SVG document).
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct ReturneePage {
+    pub url: String,
+    pub qr_svg: String,
 }
 
 /// One person travelling on the case.

@@ -78,6 +78,7 @@ fn sample() -> LetterData {
         host_country: Some("CA".into()),
         letterhead: None,
         signatory: None,
+        returnee_page: None,
     }
 }
 
@@ -459,4 +460,48 @@ fn names_in_scripts_without_an_embedded_font_still_render() {
         assert_valid_pdf(&out.pdf, kind.as_str());
         assert_contains(&text_of(&out.pdf), "Ádám Kovács", kind.as_str());
     }
+}
+
+#[test]
+fn the_persons_own_papers_say_where_their_page_is() {
+    let mut d = sample();
+    d.returnee_page = Some(homeward_letters::ReturneePage {
+        url: "https://homeward.example.org/my".into(),
+        // A stand-in for the QR code the server draws: any SVG document.
+        qr_svg: "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 2 2\"><rect width=\"1\" height=\"1\"/></svg>".into(),
+    });
+    for (kind, lang, title) in [
+        (
+            LetterKind::ReintegrationCertificate,
+            "hu",
+            "Az Ön személyes oldala",
+        ),
+        (
+            LetterKind::ReintegrationCertificate,
+            "en",
+            "Your private page",
+        ),
+        (LetterKind::Application, "fr", "Votre page personnelle"),
+    ] {
+        let pdf = render(kind, lang, &d).unwrap().pdf;
+        let text = squash(&text_of(&pdf));
+        assert_contains(
+            &text,
+            "https://homeward.example.org/my",
+            "the page's address",
+        );
+        assert_contains(&text, &squash(title), "the block's title");
+    }
+    // Papers for others (airlines, CBSA) carry no such thing.
+    for kind in [LetterKind::TravelLetter, LetterKind::DepartureConfirmation] {
+        let text = text_of(&render(kind, "en", &d).unwrap().pdf);
+        assert!(!text.contains("homeward.example.org"), "{kind}");
+    }
+    // Without an address, no block.
+    let text = text_of(
+        &render(LetterKind::ReintegrationCertificate, "en", &sample())
+            .unwrap()
+            .pdf,
+    );
+    assert!(!text.contains("Yourprivatepage") && text.contains("Forany"));
 }

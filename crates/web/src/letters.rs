@@ -140,7 +140,18 @@ pub async fn data(
         host_country,
         letterhead,
         signatory,
+        returnee_page: None,
     })
+}
+
+/// The page's address as a QR code: an SVG document.
+fn qr_svg(url: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
+    Some(
+        code.render::<qrcode::render::svg::Color>()
+            .min_dimensions(200, 200)
+            .build(),
+    )
 }
 
 /// Renders and stores a letter; refuses a kind the actor may not have.
@@ -150,6 +161,7 @@ pub async fn make(
     case_id: Uuid,
     kind: &str,
     lang: &str,
+    returnee_page_url: Option<String>,
 ) -> Result<letters::Letter, Error> {
     actor.require(
         homeward_domain::Resource::Letter,
@@ -168,7 +180,16 @@ pub async fn make(
     if !actor.role.may_read_letter(kind) {
         return Err(Error::Forbidden);
     }
-    let d = data(store, actor, case_id, lang).await?;
+    let mut d = data(store, actor, case_id, lang).await?;
+    // The person's own papers tell them where their page is.
+    if matches!(
+        k,
+        LetterKind::Application | LetterKind::ReintegrationCertificate
+    ) {
+        d.returnee_page = returnee_page_url.and_then(|url| {
+            qr_svg(&url).map(|qr_svg| homeward_letters::ReturneePage { url, qr_svg })
+        });
+    }
     let version = d.data_version;
     let lang_owned = lang.to_string();
     let rendered =

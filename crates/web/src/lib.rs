@@ -58,6 +58,19 @@ pub struct WebConfig {
     /// The bearer token `/metrics` on the application's address answers
     /// (`None`: not served there; see `metrics_bind` in `homeward`).
     pub metrics_token: Option<String>,
+    /// The address people reach Homeward at (`https://homeward.example.org`),
+    /// without a trailing slash: the returnee's page address printed, with
+    /// its QR code, on the person's letters. `None`: no address on letters.
+    pub public_url: Option<String>,
+}
+
+impl WebConfig {
+    /// The returnee's page's full address, if the office has one.
+    pub fn returnee_page_url(&self) -> Option<String> {
+        self.public_url
+            .as_deref()
+            .map(|u| format!("{}/my", u.trim_end_matches('/')))
+    }
 }
 
 /// What every handler can reach.

@@ -222,6 +222,54 @@ async fn travel_letters_departure_and_inbox(store: Store) {
         use sha2::Digest;
         assert_eq!(ls[0]["sha256"], hex::encode(sha2::Sha256::digest(&pdf)));
     }
+    // The travel letter is for airlines and borders: no private page on it.
+    let squash = |b: &[u8]| -> String {
+        pdf_extract::extract_text_from_mem(b)
+            .unwrap()
+            .split_whitespace()
+            .collect()
+    };
+    assert!(!squash(&pdf).contains("/my"));
+    // The person's application tells them where their own page is.
+    let r = c
+        .post(app.url(&format!("{case_url}/letters")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("kind", "application"),
+            ("lang", "en"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let ls: Value = api
+        .get(app.url(&format!("/api/v1/cases/{id}/letters")))
+        .bearer_auth(&c_tok)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let application = ls
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["kind"] == "application")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bytes = c
+        .get(app.url(&format!("/letters/{application}")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let text = squash(&bytes);
+    assert!(text.contains(&app.url("/my")), "{text}");
     let r = api
         .get(app.url(&format!("/api/v1/letters/{lid}")))
         .bearer_auth(&cbsa_tok)
@@ -435,6 +483,7 @@ async fn travel_letters_departure_and_inbox(store: Store) {
         .iter()
         .map(|l| l["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, vec!["departure-confirmation"]);
+    // CBSA reads the application it decides on, never the travel letter.
+    assert_eq!(kinds, vec!["departure-confirmation", "application"]);
 }
 both_databases!(travel, travel_letters_departure_and_inbox);

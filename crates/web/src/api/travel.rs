@@ -197,7 +197,17 @@ pub async fn make_letter(
     let ApiJson(b) = body?;
     Ok((
         StatusCode::CREATED,
-        Json(crate::letters::make(&s.store, &a.actor, id, &b.kind, &b.lang).await?),
+        Json(
+            crate::letters::make(
+                &s.store,
+                &a.actor,
+                id,
+                &b.kind,
+                &b.lang,
+                s.config.returnee_page_url(),
+            )
+            .await?,
+        ),
     ))
 }
 

@@ -21,6 +21,8 @@ struct CodePage {
     code: String,
     name: String,
     url: String,
+    /// The page's address as a QR code (inline SVG), when it has one.
+    qr_svg: String,
     case_id: String,
 }
 
@@ -58,7 +60,15 @@ pub async fn issue(
                     l,
                     code,
                     name,
-                    url: "/my".into(),
+                    qr_svg: state
+                        .config
+                        .returnee_page_url()
+                        .map(|u| super::two_factor::qr_svg(&u))
+                        .unwrap_or_default(),
+                    url: state
+                        .config
+                        .returnee_page_url()
+                        .unwrap_or_else(|| "/my".into()),
                     case_id: id.to_string(),
                 },
             );

@@ -318,7 +318,16 @@ pub async fn make_letter(
     };
     let kind = form.get("kind").cloned().unwrap_or_default();
     let lang = form.get("lang").cloned().unwrap_or_default();
-    match crate::letters::make(&state.store, &auth.actor, id, &kind, &lang).await {
+    match crate::letters::make(
+        &state.store,
+        &auth.actor,
+        id,
+        &kind,
+        &lang,
+        state.config.returnee_page_url(),
+    )
+    .await
+    {
         Ok(_) => Redirect::to(&format!("/cases/{id}#letters")).into_response(),
         Err(e) => {
             side_refused(

@@ -184,8 +184,9 @@ struct CodesPage {
     codes: Vec<String>,
 }
 
-/// The QR code of `uri` as an inline SVG element (no XML declaration).
-fn qr_svg(uri: &str) -> String {
+/// The QR code of `uri` as an inline SVG element (no XML declaration),
+/// labelled by the page's element `qr-alt`.
+pub(crate) fn qr_svg(uri: &str) -> String {
     match qrcode::QrCode::new(uri.as_bytes()) {
         Ok(code) => {
             let svg = code

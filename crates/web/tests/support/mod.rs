@@ -84,6 +84,7 @@ async fn serve(store: Store, options: Options) -> App {
             require_two_factor: options.require_two_factor,
             secure_cookies: options.secure_cookies,
             metrics_token: options.metrics_token.clone(),
+            public_url: Some(format!("http://{addr}")),
             ..Default::default()
         },
     ));
