@@ -247,12 +247,19 @@ async fn programmes_as_data(store: Store) {
     assert!(all.iter().any(|r| r.id() == "be-2026@2"));
 
     // Settings change with the version read; the currency stays once rules exist.
+    assert_eq!((be.returnee_access_days, be.feedback_due_days), (365, 30));
     let mut edit = brussels();
     edit.name = Some("AVRR Belgium (Fedasil)".into());
+    edit.returnee_access_days = Some(730);
+    edit.feedback_due_days = Some(14);
     let changed = programmes::update(&store, &admin, "be-2026", &edit, be.version)
         .await
         .unwrap();
     assert_eq!(changed.name, "AVRR Belgium (Fedasil)");
+    assert_eq!(
+        (changed.returnee_access_days, changed.feedback_due_days),
+        (730, 14)
+    );
     assert!(matches!(
         programmes::update(&store, &admin, "be-2026", &edit, be.version).await,
         Err(Error::Conflict)

@@ -454,6 +454,8 @@ async fn programmes_over_http(store: Store) {
     let mut form = form.to_vec();
     form.retain(|(k, _)| *k != "document");
     form.push(("document", good.as_str()));
+    form.push(("feedback_due_days", "21"));
+    form.push(("returnee_access_days", "400"));
     let r = b
         .post(url("/admin/programmes/new"))
         .form(&form)
@@ -471,6 +473,11 @@ async fn programmes_over_http(store: Store) {
         .await
         .unwrap();
     assert!(html.contains("Europe/Amsterdam") && html.contains("DT&amp;V"));
+    assert!(
+        html.contains("name=\"feedback_due_days\" value=\"21\"")
+            && html.contains("name=\"returnee_access_days\" value=\"400\""),
+        "the returnee's settings are kept"
+    );
     // A new version through the multipart form: preview, then add.
     let next = good
         .replace("2026-03-01", "2027-01-01")
