@@ -4,6 +4,7 @@
 //! crate decides, and the web layer translates it for people and programs.
 
 pub mod airports;
+pub mod appointment;
 pub mod booking;
 pub mod break_glass;
 pub mod case_input;

@@ -6,6 +6,7 @@
 //! [`on_tx!`] macros, so the two databases never drift apart.
 
 pub mod actor;
+pub mod appointments;
 pub mod attachments;
 pub mod audit;
 pub mod break_glass;

@@ -276,6 +276,7 @@ const CASE_DELETES: &[(&str, &str)] = &[
     ("consents", "DELETE FROM consents WHERE case_id = $1"),
     ("break_glass", "DELETE FROM break_glass WHERE case_id = $1"),
     ("feedback", "DELETE FROM feedback WHERE case_id = $1"),
+    ("appointments", "DELETE FROM appointments WHERE case_id = $1"),
     ("returnee_sessions", "DELETE FROM returnee_sessions WHERE access_id IN (SELECT id FROM returnee_access WHERE case_id = $1)"),
     ("returnee_access", "DELETE FROM returnee_access WHERE case_id = $1"),
     ("counselling_sessions", "DELETE FROM counselling_sessions WHERE case_id = $1"),

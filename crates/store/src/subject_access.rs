@@ -180,6 +180,7 @@ const CASE_SECTIONS: &[(&str, &str, &str)] = &[
     ("counselling_sessions", "counselling_sessions", "case_id = $1 ORDER BY held_on"),
     ("consents", "consents", "case_id = $1 ORDER BY given_at"),
     ("feedback", "feedback", "case_id = $1 ORDER BY received_at"),
+    ("appointments", "appointments", "case_id = $1 ORDER BY starts_at"),
     ("itineraries", "itineraries", "case_id = $1 ORDER BY created_at"),
     ("itinerary_segments", "itinerary_segments", "itinerary_id IN (SELECT id FROM itineraries WHERE case_id = $1) ORDER BY itinerary_id, position"),
     ("itinerary_events", "itinerary_events", "case_id = $1 ORDER BY at"),
@@ -424,6 +425,11 @@ const OWN_CASE_SECTIONS: &[(&str, &str, &str)] = &[
         "status_history",
         "case_transitions",
         "case_id = $1 ORDER BY at",
+    ),
+    (
+        "appointments",
+        "appointments",
+        "case_id = $1 AND cancelled_at IS NULL ORDER BY starts_at",
     ),
     ("arrival", "arrivals", "case_id = $1"),
     (

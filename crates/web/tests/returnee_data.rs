@@ -76,6 +76,35 @@ async fn the_returnee_reads_and_downloads_their_own(store: Store) {
         .unwrap();
 
     let (c, csrf) = sign_in_csrf(&app, "c@iom.int").await;
+    // The next meeting, set on the case page: a bad one keeps what was typed.
+    let r = c
+        .post(app.url(&format!("/cases/{case}/appointments")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("starts_at", "2001-01-01T10:00"),
+            ("place", "IOM office, room 4"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("value=\"IOM office, room 4\"") && body.contains("in the past"));
+    let meeting = (homeward_store::now() + chrono::Duration::days(3))
+        .with_timezone(&chrono_tz::America::Toronto)
+        .format("%Y-%m-%d")
+        .to_string();
+    let r = c
+        .post(app.url(&format!("/cases/{case}/appointments")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("starts_at", format!("{meeting}T10:30").as_str()),
+            ("place", "IOM office, room 4"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let r = c
         .post(app.url(&format!("/cases/{case}/returnee-access")))
         .form(&[
@@ -118,6 +147,11 @@ async fn the_returnee_reads_and_downloads_their_own(store: Store) {
         .text()
         .await
         .unwrap();
+    // The next meeting, in the office's time.
+    assert!(
+        page.contains(&format!("{meeting} 10:30, IOM office, room 4")),
+        "{page}"
+    );
     // The flight in each airport's own time.
     assert!(page.contains("AC 876"), "{page}");
     assert!(page.contains(&format!("{day} 22:00")) && page.contains(&format!("{next} 14:15")));

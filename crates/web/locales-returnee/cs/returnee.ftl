@@ -77,6 +77,7 @@ my-error-body-characters = Vaše zpráva obsahuje znaky, které nelze odeslat. N
 # What comes next, the journey and the support.
 my-next = Co bude dál
 my-next-contact = Kontaktujte prosím kancelář IOM nejpozději { $date }.
+my-next-meeting = Vaše příští schůzka s poradcem: { $time }, { $place }.
 my-next-counselling = Vaše poslední setkání s poradcem proběhlo { $date }.
 my-flight = Let { $flight }: { $from } → { $to }
 my-flight-departs = Odlet: { $time }, místní čas ({ $airport })

@@ -79,6 +79,7 @@ my-error-body-characters = Your message has characters that cannot be sent. Plea
 # What comes next, the journey and the support.
 my-next = What comes next
 my-next-contact = Please contact the IOM office by { $date }.
+my-next-meeting = Your next meeting with your counsellor: { $time }, { $place }.
 my-next-counselling = Your last meeting with your counsellor was on { $date }.
 my-flight = Flight { $flight }: { $from } to { $to }
 my-flight-departs = Leaves { $time }, local time in { $airport }

@@ -77,6 +77,7 @@ my-error-body-characters = Su mensaje tiene caracteres que no se pueden enviar. 
 # What comes next, the journey and the support.
 my-next = Próximos pasos
 my-next-contact = Por favor, comuníquese con la oficina de la OIM a más tardar el { $date }.
+my-next-meeting = Su próxima cita con su consejero: { $time }, { $place }.
 my-next-counselling = Su última reunión con su consejero fue el { $date }.
 my-flight = Vuelo { $flight }: { $from } → { $to }
 my-flight-departs = Salida: { $time }, hora local en { $airport }

@@ -77,6 +77,7 @@ my-error-body-characters = Votre message contient des caractères qui ne peuvent
 # What comes next, the journey and the support.
 my-next = La suite
 my-next-contact = Veuillez contacter le bureau de l’OIM au plus tard le { $date }.
+my-next-meeting = Votre prochain rendez-vous avec votre conseiller : { $time }, { $place }.
 my-next-counselling = Votre dernier entretien avec votre conseiller a eu lieu le { $date }.
 my-flight = Vol { $flight } : { $from } → { $to }
 my-flight-departs = Départ : { $time }, heure locale à { $airport }

@@ -77,6 +77,7 @@ my-error-body-characters = Vaša poruka sadrži znakove koji se ne mogu poslati.
 # What comes next, the journey and the support.
 my-next = Što slijedi
 my-next-contact = Molimo javite se uredu IOM-a do { $date }.
+my-next-meeting = Vaš sljedeći sastanak sa savjetnikom: { $time }, { $place }.
 my-next-counselling = Vaš posljednji sastanak sa savjetnikom bio je { $date }.
 my-flight = Let { $flight }: { $from } → { $to }
 my-flight-departs = Polazak: { $time }, lokalno vrijeme ({ $airport })

@@ -77,6 +77,7 @@ my-error-body-characters = Az üzenetében olyan karakterek vannak, amelyeket ne
 # What comes next, the journey and the support.
 my-next = Mi következik
 my-next-contact = Kérjük, vegye fel a kapcsolatot az IOM-irodával legkésőbb ekkor: { $date }.
+my-next-meeting = Következő találkozója a tanácsadójával: { $time }, { $place }.
 my-next-counselling = Utoljára ekkor találkozott tanácsadójával: { $date }.
 my-flight = { $flight } járat: { $from } → { $to }
 my-flight-departs = Indulás: { $time }, helyi idő szerint ({ $airport })

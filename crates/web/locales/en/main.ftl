@@ -1365,3 +1365,14 @@ field-answer = Answer
 error-answered = This has an answer already.
 dashboard-feedback = Questions and complaints
 dashboard-feedback-counts = { $open } waiting for an answer, { $late } overdue.
+
+# Counselling appointments (issue 22)
+appointments = Next meetings
+no-appointments = No meeting is set.
+appointment-set = Set the next meeting
+appointment-cancel = Cancel this meeting
+appointment-hint = The person sees the date, time and place on their own page. Times are in the office's time zone.
+field-starts_at = Date and time
+error-date-in-past = This date is in the past.
+error-too-far-ahead = This is more than a year ahead.
+error-invalid-date-time = Enter a date and time.

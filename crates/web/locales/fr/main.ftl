@@ -1365,3 +1365,14 @@ field-answer = Réponse
 error-answered = Une réponse a déjà été enregistrée.
 dashboard-feedback = Questions et plaintes
 dashboard-feedback-counts = { $open } en attente de réponse, dont { $late } en retard.
+
+# Rendez-vous de conseil (issue 22)
+appointments = Prochains rendez-vous
+no-appointments = Aucun rendez-vous n'est fixé.
+appointment-set = Fixer le prochain rendez-vous
+appointment-cancel = Annuler ce rendez-vous
+appointment-hint = La personne voit la date, l'heure et le lieu sur sa propre page. Les heures sont celles du fuseau horaire du bureau.
+field-starts_at = Date et heure
+error-date-in-past = Cette date est passée.
+error-too-far-ahead = C'est plus d'un an à l'avance.
+error-invalid-date-time = Saisissez une date et une heure.

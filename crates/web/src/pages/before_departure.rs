@@ -208,6 +208,54 @@ pub async fn add_session(
     }
 }
 
+/// POST /cases/{id}/appointments: sets the next meeting (counsellors and
+/// supervisors; others 403, out of scope 404).
+pub async fn set_appointment(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path(id): Path<String>,
+    PageForm(form): PageForm,
+) -> Response {
+    let id = match parse_id(&ctx, &id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let g = |k: &str| form.get(k).cloned().unwrap_or_default();
+    match homeward_store::appointments::book(
+        &state.store,
+        &auth.actor,
+        id,
+        &g("starts_at"),
+        &g("place"),
+    )
+    .await
+    {
+        Ok(_) => Redirect::to(&format!("/cases/{id}#counselling")).into_response(),
+        Err(e) => {
+            side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| {
+                s.appointment = f
+            })
+            .await
+        }
+    }
+}
+
+/// POST /cases/{id}/appointments/{aid}/cancel (as setting one).
+pub async fn cancel_appointment(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    Path((id, aid)): Path<(String, String)>,
+) -> Response {
+    let (id, aid) = match (parse_id(&ctx, &id), parse_id(&ctx, &aid)) {
+        (Ok(id), Ok(aid)) => (id, aid),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    match homeward_store::appointments::cancel(&state.store, &auth.actor, id, aid).await {
+        Ok(()) => Redirect::to(&format!("/cases/{id}#counselling")).into_response(),
+        Err(e) => store_error(&ctx, e),
+    }
+}
+
 /// POST /cases/{id}/consents: records consent for a purpose.
 pub async fn give_consent(
     State(state): State<AppState>,

@@ -125,6 +125,14 @@ pub fn routes() -> Router<AppState> {
         .route("/feedback/{id}", get(feedback::show).post(feedback::answer))
         .route("/cases/{id}/feedback/new", get(feedback::new_form))
         .route("/cases/{id}/feedback", post(feedback::record))
+        .route(
+            "/cases/{id}/appointments",
+            post(before_departure::set_appointment),
+        )
+        .route(
+            "/cases/{id}/appointments/{aid}/cancel",
+            post(before_departure::cancel_appointment),
+        )
         .route("/cases/{id}/returnee-access", post(returnee_access::issue))
         .route(
             "/cases/{id}/returnee-access/{aid}/revoke",

@@ -201,6 +201,25 @@ async fn my_case(state: &AppState, t: &Rt, r: &Returnee) -> Result<MyCase, homew
     if let Some(due) = n.contact_due {
         next.push(t.ta("my-next-contact", &[("date", due.date_naive().to_string())]));
     }
+    if let Some(a) = homeward_store::appointments::next_for(&state.store, r).await? {
+        let zone = homeward_domain::programme::time_zone(&s.time_zone)
+            .unwrap_or(homeward_domain::programme::DEFAULT_TIME_ZONE);
+        next.push(
+            t.ta(
+                "my-next-meeting",
+                &[
+                    (
+                        "time",
+                        a.starts_at
+                            .with_timezone(&zone)
+                            .format("%Y-%m-%d %H:%M")
+                            .to_string(),
+                    ),
+                    ("place", a.place),
+                ],
+            ),
+        );
+    }
     if let Some(d) = n.last_counselling {
         next.push(t.ta("my-next-counselling", &[("date", d.to_string())]));
     }

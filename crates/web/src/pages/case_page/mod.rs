@@ -90,6 +90,7 @@ pub(crate) async fn case_page_of(
     let side = std::mem::take(&mut forms.side);
     forms.side = sections::SideForms {
         counselling: side.counselling.prefixed("co-"),
+        appointment: side.appointment.prefixed("ap-"),
         consent: side.consent.prefixed("cn-"),
         returnee: side.returnee.prefixed("ra-"),
         upload: side.upload.prefixed("up-"),

@@ -34,6 +34,8 @@ pub struct CaseExtras {
     pub can_edit_referral: bool,
     pub evaluation: Option<EvaluationView>,
     pub sessions: Option<Vec<Session>>,
+    /// The meetings to come (for those who read the counselling section).
+    pub appointments: Vec<homeward_store::appointments::Appointment>,
     pub can_add_session: bool,
     pub consents: Option<Vec<Consent>>,
     pub can_manage_consent: bool,
@@ -65,6 +67,7 @@ pub struct CaseExtras {
 #[derive(Default)]
 pub struct SideForms {
     pub counselling: FormState,
+    pub appointment: FormState,
     pub consent: FormState,
     pub returnee: FormState,
     pub upload: FormState,
@@ -200,6 +203,9 @@ pub async fn load(
     }
     x.sessions = allowed(counselling::list(store, actor, case).await)?;
     x.can_add_session = role.can(Resource::Counselling, Action::Create);
+    if x.sessions.is_some() {
+        x.appointments = homeward_store::appointments::upcoming(store, actor, case.id()).await?;
+    }
     x.consents = if role.can(Resource::Consent, Action::Read) {
         Some(consents::list(store, actor, case).await?)
     } else {
