@@ -30,7 +30,7 @@ const ROLES: [&str; 8] = [
 ];
 
 /// The screens of the day's work (with a case page, found from the list).
-const PAGES: [&str; 27] = [
+const PAGES: [&str; 29] = [
     "/",
     "/cases",
     "/cases/new",
@@ -57,6 +57,8 @@ const PAGES: [&str; 27] = [
     "/cases/break-glass",
     "/feedback",
     "/feedback?show=all",
+    "/purchases",
+    "/purchases?status=approved",
     "/my?lang=hu",
 ];
 
@@ -170,6 +172,7 @@ async fn walk(c: &Client, base: &str) {
     assert!(checked.len() >= 25, "too few pages reached: {checked:?}");
     for must in [
         "/feedback",
+        "/purchases",
         "an item of the register",
         "recording a question or complaint",
         "a case page",

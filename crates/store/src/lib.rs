@@ -42,6 +42,7 @@ pub mod reports;
 pub mod retention;
 pub mod returnee_access;
 pub mod returnee_view;
+pub mod revocation;
 pub mod search;
 pub mod sessions;
 pub mod sign_in;

@@ -59,14 +59,18 @@ pub struct Purchase {
     pub vendor_name: Option<String>,
     pub requested_by_name: Option<String>,
     pub decided_by_name: Option<String>,
+    /// Why it goes above its category's line in the plan (the approver is
+    /// warned); none when it stays within it.
+    pub over_plan_reason: Option<String>,
 }
 
-const SELECT: &str = "SELECT p.id, p.case_id, p.category, p.description, p.local_minor, p.local_currency, \
+const COLUMNS: &str = "SELECT p.id, p.case_id, p.category, p.description, p.local_minor, p.local_currency, \
     p.rate_numerator, p.rate_denominator, p.rate_source, p.rate_date, p.programme_minor, p.programme_currency, \
     p.status, p.reason, p.requested_by, p.requested_at, p.decided_by, p.decided_at, p.receipt_attachment_id, \
-    p.version, p.vendor_id, v.name AS vendor_name, ru.name AS requested_by_name, du.name AS decided_by_name \
-    FROM purchases p LEFT JOIN vendors v ON v.id = p.vendor_id LEFT JOIN users ru ON ru.id = p.requested_by \
-    LEFT JOIN users du ON du.id = p.decided_by";
+    p.version, p.vendor_id, v.name AS vendor_name, ru.name AS requested_by_name, du.name AS decided_by_name, \
+    p.over_plan_reason";
+const FROM: &str = " FROM purchases p LEFT JOIN vendors v ON v.id = p.vendor_id \
+    LEFT JOIN users ru ON ru.id = p.requested_by LEFT JOIN users du ON du.id = p.decided_by";
 
 /// Records a purchase request for a returned case, from a registered vendor
 /// (`vendor`: `required`, `unknown-vendor`, `vendor-inactive`,
@@ -93,6 +97,10 @@ pub async fn request(
             .map(|v| (v.to_domain(), v.active)),
         None => None,
     };
+    let plan_line = match (&entitlement, input.category.as_deref().map(str::trim)) {
+        (Some(cap), Some(category)) => plan_line(store, case_id, category, cap.currency).await?,
+        _ => None,
+    };
     let d = reintegration::decide_purchase_request(
         input,
         &PurchaseRequestFacts {
@@ -101,6 +109,7 @@ pub async fn request(
             country_of_return: case.country_of_return.as_deref(),
             vendor: vendor.as_ref().map(|(v, active)| (v, *active)),
             today: crate::now().date_naive(),
+            plan_line,
         },
     )?;
     let (r, cap, vendor_id) = (&d.request, d.entitlement, d.vendor_id);
@@ -126,11 +135,12 @@ pub async fn request(
     on_tx!(&mut tx, c => sqlx::query(
         "INSERT INTO purchases (id, case_id, category, description, local_minor, local_currency, rate_numerator, \
          rate_denominator, rate_source, rate_date, rate_entered_by, rate_entered_at, programme_minor, programme_currency, \
-         status, requested_by, requested_at, vendor_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'requested', $11, $12, $15)")
+         status, requested_by, requested_at, vendor_id, over_plan_reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'requested', $11, $12, $15, $16)")
         .bind(id).bind(case_id).bind(r.category.as_str()).bind(&r.description).bind(r.local.minor)
         .bind(r.local.currency.code()).bind(num).bind(den).bind(&r.rate_source).bind(r.rate_date)
         .bind(actor.user_id).bind(now).bind(r.programme.minor).bind(r.programme.currency.code()).bind(vendor_id)
+        .bind(&d.over_plan_reason)
         .execute(c).await.map(|r| r.rows_affected()))?;
     audit::record(
         &mut tx,
@@ -144,6 +154,7 @@ pub async fn request(
             after: Some(json!({
                 "local": r.local.to_plain_string(), "programme": r.programme.to_plain_string(),
                 "rate": format!("{}/{}", num, den), "rate_source": r.rate_source, "vendor_id": vendor_id,
+                "over_plan_reason": d.over_plan_reason,
             })),
         },
     )
@@ -152,12 +163,39 @@ pub async fn request(
     get(store, actor, id).await
 }
 
+/// The plan's line for `category` on the case, in the programme's
+/// `currency`: its budget (zero when the plan has components but none of
+/// this category) and what the case's live purchases already hold in it.
+/// `None` when the case has no plan components yet.
+async fn plan_line(
+    store: &Store,
+    case_id: Uuid,
+    category: &str,
+    currency: homeward_domain::money::Currency,
+) -> Result<Option<reintegration::PlanLine>> {
+    let (components, budget): (i64, Option<i64>) = on_db!(&store.db, p => sqlx::query_as(
+        "SELECT COUNT(*), CAST(SUM(CASE WHEN category = $2 AND currency = $3 THEN budget_minor ELSE 0 END) AS BIGINT) \
+         FROM plan_components WHERE case_id = $1")
+        .bind(case_id).bind(category).bind(currency.code()).fetch_one(p).await)?;
+    if components == 0 {
+        return Ok(None);
+    }
+    let used: Option<i64> = on_db!(&store.db, p => sqlx::query_scalar(
+        "SELECT CAST(SUM(programme_minor) AS BIGINT) FROM purchases WHERE case_id = $1 AND category = $2 \
+         AND status IN ('requested', 'approved', 'paid', 'delivered')")
+        .bind(case_id).bind(category).fetch_one(p).await)?;
+    Ok(Some(reintegration::PlanLine {
+        budget: Money::new(budget.unwrap_or(0), currency),
+        used: Money::new(used.unwrap_or(0), currency),
+    }))
+}
+
 /// One purchase, if its case is in the actor's scope.
 ///
 /// Who may: mission officers (their country), finance and supervisors.
 pub async fn get(store: &Store, actor: &Actor, id: Uuid) -> Result<Purchase> {
     actor.require(Resource::Reintegration, Action::Read)?;
-    let p: Option<Purchase> = on_db!(&store.db, p => sqlx::query_as::<_, Purchase>(&format!("{SELECT} WHERE p.id = $1"))
+    let p: Option<Purchase> = on_db!(&store.db, p => sqlx::query_as::<_, Purchase>(&format!("{COLUMNS}{FROM} WHERE p.id = $1"))
         .bind(id).fetch_optional(p).await)?;
     let p = p.ok_or(Error::NotFound)?;
     scope::summary(store, actor, p.case_id.into()).await?;
@@ -178,8 +216,43 @@ pub async fn list(
     scope::summary(store, actor, case).await?;
     Ok(
         on_db!(&store.db, p => sqlx::query_as::<_, Purchase>(&format!(
-        "{SELECT} WHERE p.case_id = $1 ORDER BY p.requested_at, p.id"))
+        "{COLUMNS}{FROM} WHERE p.case_id = $1 ORDER BY p.requested_at, p.id"))
         .bind(case_id).fetch_all(p).await)?,
+    )
+}
+
+/// One purchase of a queue, with its case.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Queued {
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub purchase: Purchase,
+    pub case_number: String,
+    pub principal_name: String,
+    pub country_of_return: Option<String>,
+}
+
+/// The purchases in `status` (`requested`: awaiting finance's decision;
+/// `approved`: awaiting payment) on the cases in the actor's scope, oldest
+/// first, at most `limit` (`status`: `invalid-choice` for any other).
+///
+/// Who may: as [`get`] (finance across its programmes, supervisors, the
+/// mission for its country).
+pub async fn queue(store: &Store, actor: &Actor, status: &str, limit: i64) -> Result<Vec<Queued>> {
+    actor.require(Resource::Reintegration, Action::Read)?;
+    if !matches!(status, "requested" | "approved") {
+        return Err(Error::invalid("status", "invalid-choice"));
+    }
+    let mut q = crate::sql::Sql::new(&format!(
+        "{COLUMNS}, c.case_number, c.principal_name, c.country_of_return{FROM} \
+         JOIN cases c ON c.id = p.case_id WHERE p.status = "
+    ));
+    q.bind(crate::sql::Param::Text(status.into()));
+    actor.push_case_scope(&mut q);
+    q.push(" ORDER BY p.requested_at, p.id LIMIT ")
+        .bind(crate::sql::Param::I64(limit.clamp(1, 1000)));
+    Ok(
+        on_db!(&store.db, p => crate::bind_params!(sqlx::query_as::<_, Queued>(&q.text), q.params).fetch_all(p).await)?,
     )
 }
 

@@ -328,6 +328,43 @@ pub async fn add_document(
     documents(store, actor, case_id).await
 }
 
+/// Changes a travel document through its life (the consulate issued the
+/// emergency document, a passport was renewed): the whole document as
+/// edited, checked as when it was added. Not found when it is not the
+/// case's. The change clears the tasks that waited on it.
+pub async fn update_document(
+    store: &Store,
+    actor: &Actor,
+    case_id: Uuid,
+    document_id: Uuid,
+    i: &DocumentInput,
+) -> Result<Vec<Document>> {
+    actor.require(Resource::Case, Action::Update)?;
+    let before = documents(store, actor, case_id)
+        .await?
+        .into_iter()
+        .find(|d| d.id == document_id)
+        .ok_or(Error::NotFound)?;
+    let on_case = on_case(store, case_id, i.person_id).await?;
+    let d = readiness::decide_document(i, on_case)?;
+    let mut tx = store.begin().await?;
+    on_tx!(&mut tx, c => sqlx::query(
+        "UPDATE travel_documents SET person_id = $1, kind = $2, number = $3, issuing_country = $4, expires_on = $5, \
+         etd_requested_on = $6, etd_issued_on = $7, consulate = $8 WHERE id = $9 AND case_id = $10")
+        .bind(d.person_id).bind(&d.kind).bind(&d.number).bind(&d.issuing_country).bind(d.expires_on)
+        .bind(d.etd_requested_on).bind(d.etd_issued_on).bind(&d.consulate).bind(document_id).bind(case_id)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    on_tx!(&mut tx, c => sqlx::query("UPDATE cases SET version = version + 1, updated_at = $1 WHERE id = $2")
+        .bind(crate::now()).bind(case_id).execute(c).await.map(|r| r.rows_affected()))?;
+    audit::record(&mut tx, Some(actor), Entry {
+        action: "update", entity: "travel_document", entity_id: Some(document_id.to_string()), case_id: Some(case_id),
+        before: Some(json!({"kind": before.kind, "expires_on": before.expires_on, "etd_requested_on": before.etd_requested_on, "etd_issued_on": before.etd_issued_on})),
+        after: Some(json!({"kind": d.kind, "expires_on": d.expires_on, "etd_requested_on": d.etd_requested_on, "etd_issued_on": d.etd_issued_on})),
+    }).await?;
+    tx.commit().await?;
+    documents(store, actor, case_id).await
+}
+
 /// The case's travel documents.
 pub async fn documents(
     store: &Store,

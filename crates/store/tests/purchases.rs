@@ -73,6 +73,7 @@ async fn four_eyes_and_bad_input(store: Store) {
             rate_source: Some("Magyar Nemzeti Bank".into()),
             rate_date: Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()),
             vendor_id: Some(v),
+            over_plan_reason: None,
         },
     )
     .await
@@ -444,7 +445,60 @@ async fn the_ledger_counts_the_plan(store: Store) {
     let l = purchases::ledger(&store, &fin, id).await.unwrap().unwrap();
     assert_eq!(l.budgeted.minor, 100_000);
     assert_eq!(l.requested.minor, 25_000);
-    assert_eq!(l.remaining.minor, 200_000);
+    // What remains counts the request waiting for finance.
+    assert_eq!(l.remaining.minor, 175_000);
+
+    // CAD 600 more on a CAD 800 housing line holding 250: above it, so the
+    // requester says why, and the approver reads it.
+    let before = count(&store, "purchases").await;
+    let Err(Error::Invalid(inv)) = purchases::request(&store, &hu, id, &cad("600", v)).await else {
+        panic!("above the line without a reason")
+    };
+    assert_eq!(inv.for_field("over_plan_reason"), Some("over-plan-line"));
+    assert_eq!(count(&store, "purchases").await, before, "nothing written");
+    let why = "The landlord asks for two months' deposit.";
+    let p = purchases::request(
+        &store,
+        &hu,
+        id,
+        &PurchaseRequestInput {
+            over_plan_reason: Some(why.into()),
+            ..cad("600", v)
+        },
+    )
+    .await
+    .unwrap();
+    let seen = purchases::get(&store, &fin, p.id).await.unwrap();
+    assert_eq!(seen.over_plan_reason.as_deref(), Some(why));
+    // Within the line, no warning is kept, even if a reason was typed.
+    let p = purchases::request(
+        &store,
+        &hu,
+        id,
+        &PurchaseRequestInput {
+            over_plan_reason: Some("just in case".into()),
+            category: Some("education".into()),
+            ..cad("100", v)
+        },
+    )
+    .await;
+    // (The vendor sells no education: refused for that, not for the plan.)
+    assert!(matches!(p, Err(Error::Invalid(ref i)) if i.for_field("over_plan_reason").is_none()));
+    // A category the plan has no line for is above its (empty) line.
+    let Err(Error::Invalid(inv)) = purchases::request(
+        &store,
+        &hu,
+        id,
+        &PurchaseRequestInput {
+            category: Some("daily_necessities".into()),
+            ..cad("10", v)
+        },
+    )
+    .await
+    else {
+        panic!("outside the plan without a reason")
+    };
+    assert_eq!(inv.for_field("over_plan_reason"), Some("over-plan-line"));
 }
 both_databases!(ledger_with_plan, the_ledger_counts_the_plan);
 
@@ -512,7 +566,11 @@ async fn the_cap_holds_under_racing_approvals(store: Store) {
     .unwrap();
     assert_eq!(total, 200_000);
     let l = purchases::ledger(&store, &fin, id).await.unwrap().unwrap();
-    assert_eq!(l.remaining.minor, 0);
+    // The cap holds for what is approved; the six refused are still
+    // requests, which what remains counts (so it shows they cannot all fit).
+    assert_eq!(l.committed.minor, 200_000);
+    assert_eq!(l.requested.minor, 300_000);
+    assert_eq!(l.remaining.minor, -300_000);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

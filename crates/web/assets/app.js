@@ -37,3 +37,11 @@ document.addEventListener("keydown", function (e) {
     input.focus();
   }
 });
+
+// A button marked data-print prints the page (inline handlers are not
+// allowed by the content security policy).
+document.addEventListener("click", function (e) {
+  if (e.target && e.target.closest && e.target.closest("[data-print]")) {
+    window.print();
+  }
+});

@@ -83,6 +83,11 @@ impl Layout {
                 homeward_domain::report::may_read(r),
             ));
             nav.push((
+                "/purchases",
+                "nav-purchases",
+                r.can(Resource::Reintegration, Action::Read),
+            ));
+            nav.push((
                 "/vendors",
                 "nav-vendors",
                 matches!(

@@ -159,6 +159,19 @@ async fn enrol(app: &App, email: &str) -> (Client, String, Vec<String>) {
         .map(|s| s.split('<').next().unwrap().to_string())
         .collect();
     assert_eq!(codes.len(), 10, "{body}");
+    // They can be kept: a text file to download holds every code, and the
+    // way on asks the user to say they saved them.
+    let pat = "href=\"data:text/plain;charset=utf-8,";
+    let at = body.find(pat).expect("the download link") + pat.len();
+    let href = body[at..].split('"').next().unwrap();
+    let file = percent_encoding::percent_decode_str(href)
+        .decode_utf8()
+        .unwrap()
+        .to_string();
+    assert!(codes.iter().all(|k| file.contains(k.as_str())), "{file}");
+    assert!(
+        body.contains("id=\"codes-print\"") && body.contains("name=\"saved\" value=\"1\" required")
+    );
     let (s, _) = text(&c, &app.url("/")).await;
     assert_eq!(s, StatusCode::OK, "fully signed in after enrolment");
     (c, secret, codes)
@@ -256,10 +269,13 @@ async fn enrolment_and_sign_in_with_codes(store: Store) {
     // A recovery code works, once.
     let r = submit_code(&app, &c, &recovery[3].to_uppercase()).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Told so, with how many remain.
+    assert_eq!(r.headers()["location"], "/account/two-factor?recovery=used");
     assert_eq!(audit_count(&app.store, "recovery_code_use").await, 1);
-    let (s, page) = text(&c, &app.url("/account/two-factor")).await;
+    let (s, page) = text(&c, &app.url("/account/two-factor?recovery=used")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("<strong id=\"codes-left\">9</strong>"));
+    assert!(page.contains("id=\"recovery-used\"") && page.contains("9 remain"));
     sign_out(&app, &c).await;
     let (c, _) = password(&app, "c@iom.int").await;
     let r = submit_code(&app, &c, &recovery[3]).await;

@@ -54,7 +54,8 @@ pub struct Ledger {
     pub committed: Money,
     /// Paid (including delivered).
     pub paid: Money,
-    /// entitlement − committed − paid.
+    /// entitlement − requested − committed − paid: what is left once every
+    /// request waiting for finance is counted.
     pub remaining: Money,
     /// Per local currency, sorted by code.
     pub local: Vec<LocalTotals>,
@@ -114,7 +115,10 @@ pub fn ledger(
         requested,
         committed,
         paid,
-        remaining: entitlement.checked_sub(committed)?.checked_sub(paid)?,
+        remaining: entitlement
+            .checked_sub(requested)?
+            .checked_sub(committed)?
+            .checked_sub(paid)?,
         local,
     })
 }

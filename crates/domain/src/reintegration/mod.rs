@@ -241,6 +241,7 @@ mod tests {
             rate_source: Some("Magyar Nemzeti Bank, official rate".into()),
             rate_date: Some(d("2012-09-03")),
             vendor_id: None,
+            over_plan_reason: None,
         }
     }
 
@@ -492,7 +493,7 @@ mod tests {
         assert_eq!(l.requested, cad_m(8_600));
         assert_eq!(l.committed, cad_m(30_100));
         assert_eq!(l.paid, cad_m(64_500 + 21_500 + 12_000));
-        assert_eq!(l.remaining, cad_m(200_000 - 30_100 - 98_000));
+        assert_eq!(l.remaining, cad_m(200_000 - 8_600 - 30_100 - 98_000));
         assert_eq!(l.spent().unwrap(), cad_m(128_100));
         assert_eq!(l.local.len(), 2);
         assert_eq!(l.local[0].currency, cad());
@@ -622,7 +623,7 @@ mod tests {
                 let l = ledger(ent, &[], &lines).unwrap();
                 prop_assert!(l.remaining.minor >= 0);
                 prop_assert_eq!(
-                    l.remaining.minor + l.committed.minor + l.paid.minor,
+                    l.remaining.minor + l.requested.minor + l.committed.minor + l.paid.minor,
                     ent.minor
                 );
             }

@@ -35,6 +35,19 @@ pub struct PurchaseRequestFacts<'a> {
     pub vendor: Option<(&'a Vendor, bool)>,
     /// Today, for the rate's date.
     pub today: NaiveDate,
+    /// The plan's line for the request's category: its budget and what is
+    /// already requested, approved or paid in it; `None` when the case has
+    /// no plan yet (then there is no line to stay within).
+    pub plan_line: Option<PlanLine>,
+}
+
+/// A category's line in the reintegration plan, in the programme's currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanLine {
+    /// The plan's budget for the category (zero when the plan has none).
+    pub budget: Money,
+    /// Requested, approved, paid or delivered in the category already.
+    pub used: Money,
 }
 
 /// A purchase request to write, every field checked.
@@ -47,6 +60,16 @@ pub struct DecidedPurchaseRequest {
     /// The exchange rate as stored: programme units per local unit, as a fraction.
     pub rate_numerator: i64,
     pub rate_denominator: i64,
+    /// Why it goes above its plan line, when it does.
+    pub over_plan_reason: Option<String>,
+}
+
+/// Whether `amount` goes above `line` once added to what it already holds.
+pub fn above_plan_line(line: &PlanLine, amount: Money) -> bool {
+    line.used
+        .checked_add(amount)
+        .map(|total| total.minor > line.budget.minor)
+        .unwrap_or(true)
 }
 
 /// Decides a purchase request: the case must have returned (`case`:
@@ -54,8 +77,10 @@ pub struct DecidedPurchaseRequest {
 /// each refused alone; then the request itself
 /// ([`validate_purchase_request`], in the entitlement's currency) and its
 /// vendor (`vendor`: `required`, `unknown-vendor`, `vendor-inactive`,
-/// `vendor-other-country`, `vendor-category`) are reported together. A rate
-/// too large to store is `rate`: `rate-out-of-range`.
+/// `vendor-other-country`, `vendor-category`) are reported together, with
+/// the reason a purchase above its plan line needs (`over_plan_reason`:
+/// `over-plan-line`, `too-long`). A rate too large to store is `rate`:
+/// `rate-out-of-range`.
 pub fn decide_purchase_request(
     i: &PurchaseRequestInput,
     facts: &PurchaseRequestFacts,
@@ -100,6 +125,21 @@ pub fn decide_purchase_request(
             Some(id)
         }
     };
+    let reason = i
+        .over_plan_reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    let over = match (&request, &facts.plan_line) {
+        (Some(r), Some(line)) => above_plan_line(line, r.programme),
+        _ => false,
+    };
+    if over && reason.is_none() {
+        inv.add("over_plan_reason", "over-plan-line");
+    }
+    if reason.is_some_and(|r| r.chars().count() > 2000) {
+        inv.add("over_plan_reason", "too-long");
+    }
     let (Some(request), Some(vendor_id), true) = (request, vendor_id, inv.errors.is_empty()) else {
         return Err(inv);
     };
@@ -112,6 +152,7 @@ pub fn decide_purchase_request(
         entitlement,
         rate_numerator,
         rate_denominator,
+        over_plan_reason: reason.filter(|_| over).map(str::to_string),
     })
 }
 
@@ -232,7 +273,56 @@ mod tests {
             country_of_return: Some("HU"),
             vendor,
             today: d("2027-03-21"),
+            plan_line: None,
         }
+    }
+
+    #[test]
+    fn above_its_plan_line_a_purchase_needs_a_reason_kept_for_the_approver() {
+        let v = hungarian();
+        let id = Uuid::new_v4();
+        let line = PlanLine {
+            budget: cad(120_000),
+            used: cad(115_000),
+        };
+        let f = PurchaseRequestFacts {
+            plan_line: Some(line),
+            ..facts(Some((&v, true)))
+        };
+        // CAD 100 on top of CAD 1,150 against CAD 1,200: above.
+        let e = decide_purchase_request(&input(Some(id)), &f).unwrap_err();
+        assert_eq!(codes(&e), vec![("over_plan_reason", "over-plan-line")]);
+        let with = PurchaseRequestInput {
+            over_plan_reason: Some("  The landlord asks for a deposit.  ".into()),
+            ..input(Some(id))
+        };
+        let r = decide_purchase_request(&with, &f).unwrap();
+        assert_eq!(
+            r.over_plan_reason.as_deref(),
+            Some("The landlord asks for a deposit.")
+        );
+        // Within the line, a reason typed anyway is not kept as a warning.
+        let within = PurchaseRequestFacts {
+            plan_line: Some(PlanLine {
+                budget: cad(120_000),
+                used: cad(0),
+            }),
+            ..facts(Some((&v, true)))
+        };
+        assert_eq!(
+            decide_purchase_request(&with, &within)
+                .unwrap()
+                .over_plan_reason,
+            None
+        );
+        // Exactly up to the line is within it.
+        assert!(!above_plan_line(
+            &PlanLine {
+                budget: cad(100),
+                used: cad(0)
+            },
+            cad(100)
+        ));
     }
 
     fn codes(e: &Invalid) -> Vec<(&str, &str)> {

@@ -43,6 +43,10 @@ pub struct PurchaseRequestInput {
     /// category.
     #[serde(default)]
     pub vendor_id: Option<uuid::Uuid>,
+    /// Why the purchase goes above its category's line in the plan; needed
+    /// only then (up to 2,000 characters), and shown to the approver.
+    #[serde(default)]
+    pub over_plan_reason: Option<String>,
 }
 
 /// A checked purchase request. The store adds who recorded it and when.

@@ -606,6 +606,9 @@ pub async fn transition(
     let now = crate::now();
     let mut tx = store.begin().await?;
     record_transition(&mut tx, actor, &before, to, reason, take, now).await?;
+    if crate::revocation::revokes(from, to) {
+        crate::revocation::follow(&mut tx, actor, &before, from, reason, now).await?;
+    }
     if to == CaseStatus::Intake {
         crate::referrals::mark_contacted(&mut tx, id, now).await?;
     }

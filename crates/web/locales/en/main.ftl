@@ -664,7 +664,7 @@ ledger-budgeted = Budgeted in the plan
 ledger-requested = Requested, awaiting finance
 ledger-committed = Approved, not paid yet
 ledger-paid = Paid
-ledger-remaining = Remaining
+ledger-remaining = Remaining, once requests are counted
 ledger-local = In local currency
 field-currency = Currency
 hint-currency = ISO code, for example HUF
@@ -1376,3 +1376,30 @@ field-starts_at = Date and time
 error-date-in-past = This date is in the past.
 error-too-far-ahead = This is more than a year ahead.
 error-invalid-date-time = Enter a date and time.
+
+# Money that adds up (issue 23)
+over-plan-warning = Above its line in the plan:
+hint-over_plan_reason = Needed only when the purchase goes above its category's line in the plan: say why. Finance sees it before approving.
+field-over_plan_reason = Why above the plan line
+error-over-plan-line = This purchase goes above its category's line in the plan: say why.
+purchase-queue-title = Purchases
+purchase-queue-which = Which purchases
+purchase-queue-requested = Awaiting a decision
+purchase-queue-approved = Awaiting payment
+purchase-queue-empty = Nothing is waiting here.
+purchase-queue-waiting = Requested
+purchase-queue-over-plan = Above the plan
+nav-purchases = Purchases
+notification-revoked = The approval of case { $case } was revoked. Reason: { $reason }
+notification-revoked-flights = The approval of case { $case } was revoked and its booked flights were cancelled ({ $n }). Reason: { $reason }
+
+# Travel documents through their life (issue 23)
+document-edit-title = Change a travel document
+document-edit-back = Back to the case
+document-edit-intro = Record what changed: the consulate issued the emergency document, or the passport was renewed. The tasks that waited on it clear.
+document-edit-save = Save the document
+document-edit-link = Change
+two-factor-codes-download = Download the codes (text file)
+two-factor-codes-print = Print the codes
+two-factor-codes-saved = I have saved these codes somewhere safe
+two-factor-recovery-used = You signed in with a recovery code; it cannot be used again. { $n } remain. If few remain, make new ones below.

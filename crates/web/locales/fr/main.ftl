@@ -664,7 +664,7 @@ ledger-budgeted = Budgété dans le plan
 ledger-requested = Demandé, en attente des finances
 ledger-committed = Approuvé, pas encore payé
 ledger-paid = Payé
-ledger-remaining = Reste
+ledger-remaining = Reste, une fois les demandes comptées
 ledger-local = En monnaie locale
 field-currency = Monnaie
 hint-currency = Code ISO, par exemple HUF
@@ -1376,3 +1376,30 @@ field-starts_at = Date et heure
 error-date-in-past = Cette date est passée.
 error-too-far-ahead = C'est plus d'un an à l'avance.
 error-invalid-date-time = Saisissez une date et une heure.
+
+# Des montants qui s'additionnent (issue 23)
+over-plan-warning = Au-delà de sa ligne du plan :
+hint-over_plan_reason = Nécessaire seulement quand l'achat dépasse la ligne de sa catégorie dans le plan : dites pourquoi. Les finances le voient avant d'approuver.
+field-over_plan_reason = Pourquoi au-delà de la ligne du plan
+error-over-plan-line = Cet achat dépasse la ligne de sa catégorie dans le plan : dites pourquoi.
+purchase-queue-title = Achats
+purchase-queue-which = Quels achats
+purchase-queue-requested = En attente de décision
+purchase-queue-approved = En attente de paiement
+purchase-queue-empty = Rien n'attend ici.
+purchase-queue-waiting = Demandé le
+purchase-queue-over-plan = Au-delà du plan
+nav-purchases = Achats
+notification-revoked = L'approbation du dossier { $case } a été révoquée. Motif : { $reason }
+notification-revoked-flights = L'approbation du dossier { $case } a été révoquée et ses vols réservés ont été annulés ({ $n }). Motif : { $reason }
+
+# Documents de voyage au fil du temps (issue 23)
+document-edit-title = Modifier un document de voyage
+document-edit-back = Retour au dossier
+document-edit-intro = Notez ce qui a changé : le consulat a délivré le document d'urgence, ou le passeport a été renouvelé. Les tâches qui en dépendaient disparaissent.
+document-edit-save = Enregistrer le document
+document-edit-link = Modifier
+two-factor-codes-download = Télécharger les codes (fichier texte)
+two-factor-codes-print = Imprimer les codes
+two-factor-codes-saved = J'ai enregistré ces codes en lieu sûr
+two-factor-recovery-used = Vous vous êtes connecté avec un code de secours ; il ne peut plus servir. Il en reste { $n }. S'il en reste peu, créez-en de nouveaux ci-dessous.

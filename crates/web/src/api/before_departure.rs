@@ -304,6 +304,21 @@ pub async fn add_document(
     ))
 }
 
+/// Changes a travel document through its life (the whole document as edited).
+#[utoipa::path(put, path = "/api/v1/cases/{id}/documents/{did}", params(("id" = String, Path), ("did" = String, Path)),
+    request_body = DocumentInput,
+    responses((status = 200, body = Vec<Document>), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn update_document(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path((id, did)): Path<(String, String)>,
+    ApiJson(b): ApiJson<DocumentInput>,
+) -> Result<Json<Vec<Document>>, ApiError> {
+    Ok(Json(
+        readiness::update_document(&s.store, &a.actor, parse_id(&id)?, parse_id(&did)?, &b).await?,
+    ))
+}
+
 /// Vulnerabilities (restricted).
 #[utoipa::path(get, path = "/api/v1/cases/{id}/vulnerabilities", params(("id" = String, Path)), responses((status = 200, body = Vec<Vulnerability>), (status = 403, body = crate::error::Problem)))]
 pub async fn list_vulnerabilities(

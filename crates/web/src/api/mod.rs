@@ -41,7 +41,7 @@ use utoipa_swagger_ui::SwaggerUi;
         before_departure::list_sessions, before_departure::add_session, before_departure::list_consents,
         before_departure::give_consent, before_departure::withdraw_consent, before_departure::list_attachments,
         before_departure::upload, before_departure::download,
-        before_departure::list_documents, before_departure::add_document, before_departure::list_vulnerabilities,
+        before_departure::list_documents, before_departure::add_document, before_departure::update_document, before_departure::list_vulnerabilities,
         before_departure::add_vulnerability, before_departure::list_fitness, before_departure::add_fitness,
         travel::list, travel::book, travel::get, travel::change, travel::confirm, travel::manifests,
         travel::list_letters, travel::make_letter, travel::download_letter, travel::inbox, travel::mark_read,
@@ -49,6 +49,7 @@ use utoipa_swagger_ui::SwaggerUi;
         reintegration::get_arrival, reintegration::confirm_arrival, reintegration::get_plan,
         reintegration::add_component, reintegration::approve_plan, reintegration::ledger,
         reintegration::list_purchases, reintegration::request_purchase, reintegration::get_purchase,
+        reintegration::purchase_queue,
         reintegration::decide, reintegration::pay, reintegration::receipt, reintegration::list_vendors,
         reintegration::create_vendor, reintegration::set_vendor_active, reintegration::list_followups,
         reintegration::record_followup, reintegration::questionnaire, reintegration::list_surveys,
@@ -97,7 +98,7 @@ use utoipa_swagger_ui::SwaggerUi;
         travel::ChangeBody, travel::LetterBody, travel::AirportAnswer,
         cases::CasePage, cases::TransitionBody, cases::MemberBody, persons::PersonPage, persons::PersonUpdate, misc::AuditPage,
         homeward_store::plans::Arrival, homeward_store::plans::Plan, homeward_store::plans::Component,
-        homeward_store::purchases::Purchase, homeward_store::vendors::Vendor, homeward_store::followups::FollowUp,
+        homeward_store::purchases::Purchase, homeward_store::purchases::Queued, homeward_store::vendors::Vendor, homeward_store::followups::FollowUp,
         homeward_store::surveys::Survey, homeward_store::closure::Closure,
         reintegration::Amount, reintegration::LocalAnswer, reintegration::LedgerAnswer, reintegration::ApprovalBody,
         reintegration::DecisionBody, reintegration::ActiveBody, reintegration::FollowUpBody, reintegration::SurveyBody,
@@ -349,6 +350,10 @@ pub fn routes() -> Router<AppState> {
             get(before_departure::list_documents).post(before_departure::add_document),
         )
         .route(
+            "/cases/{id}/documents/{did}",
+            axum::routing::put(before_departure::update_document),
+        )
+        .route(
             "/cases/{id}/vulnerabilities",
             get(before_departure::list_vulnerabilities).post(before_departure::add_vulnerability),
         )
@@ -400,6 +405,7 @@ pub fn routes() -> Router<AppState> {
             "/cases/{id}/purchases",
             get(reintegration::list_purchases).post(reintegration::request_purchase),
         )
+        .route("/purchases", get(reintegration::purchase_queue))
         .route("/purchases/{id}", get(reintegration::get_purchase))
         .route(
             "/purchases/{id}/decision",

@@ -434,6 +434,37 @@ pub async fn receipt(
     Ok(crate::uploads::file_response(&att, bytes))
 }
 
+/// Which purchases a queue lists.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueParams {
+    /// `requested` (awaiting a decision, the default) or `approved`
+    /// (awaiting payment).
+    pub status: Option<String>,
+}
+
+/// The purchases awaiting finance, oldest first, on the cases in the
+/// caller's scope (finance, supervisors, the mission for its country;
+/// others 403): `?status=requested` or `?status=approved`.
+#[utoipa::path(get, path = "/api/v1/purchases", params(QueueParams),
+    responses((status = 200, body = [purchases::Queued]), (status = 403, body = crate::error::Problem),
+    (status = 422, body = crate::error::Problem)))]
+pub async fn purchase_queue(
+    State(s): State<AppState>,
+    ApiUser(a): ApiUser,
+    ApiQuery(q): ApiQuery<QueueParams>,
+) -> Result<Json<Vec<purchases::Queued>>, ApiError> {
+    Ok(Json(
+        purchases::queue(
+            &s.store,
+            &a.actor,
+            q.status.as_deref().map(str::trim).unwrap_or("requested"),
+            500,
+        )
+        .await?,
+    ))
+}
+
 /// The vendor registry (mission officers: their country; finance and supervisors: all).
 #[utoipa::path(get, path = "/api/v1/vendors", params(VendorParams),
     responses((status = 200, body = [Vendor]), (status = 403, body = crate::error::Problem)))]

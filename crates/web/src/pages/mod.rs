@@ -10,6 +10,7 @@ pub mod case_page;
 pub mod cases;
 pub mod dashboard;
 pub mod deidentified;
+pub mod document_edit;
 pub mod duplicates;
 pub mod eligibility;
 pub mod exports;
@@ -23,6 +24,7 @@ pub mod persons;
 pub mod privacy;
 pub mod programme_setup;
 pub mod programmes;
+pub mod purchase_queue;
 pub mod reintegration;
 pub mod reports;
 pub mod returnee;
@@ -122,6 +124,7 @@ pub fn routes() -> Router<AppState> {
         .route("/my/data.json", get(returnee::data_json))
         .route("/my/data.pdf", get(returnee::data_pdf))
         .route("/feedback", get(feedback::register))
+        .route("/purchases", get(purchase_queue::list))
         .route("/feedback/{id}", get(feedback::show).post(feedback::answer))
         .route("/cases/{id}/feedback/new", get(feedback::new_form))
         .route("/cases/{id}/feedback", post(feedback::record))
@@ -160,6 +163,8 @@ pub fn routes() -> Router<AppState> {
             "/cases/{id}/documents",
             post(before_departure::add_document),
         )
+        .route("/cases/{id}/documents/{did}", post(document_edit::save))
+        .route("/cases/{id}/documents/{did}/edit", get(document_edit::form))
         .route(
             "/cases/{id}/vulnerabilities",
             post(before_departure::add_vulnerability),

@@ -174,6 +174,7 @@ pub async fn request_purchase(
         rate_source: v(&form, "rate_source"),
         rate_date,
         vendor_id,
+        over_plan_reason: v(&form, "over_plan_reason"),
     };
     match purchases::request(&state.store, &auth.actor, id, &input).await {
         Ok(_) => Redirect::to(&format!("/cases/{id}#purchases")).into_response(),

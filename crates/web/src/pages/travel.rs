@@ -422,6 +422,24 @@ fn describe(t: &Tr, n: &Notification) -> String {
                 ("reason", s("reason")),
             ],
         ),
+        "revoked" => {
+            let n = p
+                .get("cancelled_itineraries")
+                .and_then(|v| v.as_i64())
+                .unwrap_or(0);
+            t.ta(
+                if n > 0 {
+                    "notification-revoked-flights"
+                } else {
+                    "notification-revoked"
+                },
+                &[
+                    ("case", s("case_number")),
+                    ("reason", s("reason")),
+                    ("n", n.to_string()),
+                ],
+            )
+        }
         other => t.t(&format!("notification-{other}")),
     }
 }

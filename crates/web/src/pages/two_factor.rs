@@ -121,8 +121,14 @@ pub async fn code_submit(
                 Accepted::Code => "code",
                 Accepted::RecoveryCode => "recovery_code",
             };
+            // After a recovery code, say so and how many remain.
+            let to = if how == "recovery_code" {
+                "/account/two-factor?recovery=used".to_string()
+            } else {
+                next
+            };
             match complete(&state, &ctx, jar, &p, how).await {
-                Ok(jar) => (jar, Redirect::to(&next)).into_response(),
+                Ok(jar) => (jar, Redirect::to(&to)).into_response(),
                 Err(r) => r,
             }
         }
@@ -175,6 +181,8 @@ struct StatusPage {
     l: Layout,
     enabled_at: String,
     codes_left: i64,
+    /// The user has just signed in with a recovery code.
+    recovery_used: bool,
 }
 
 #[derive(Template)]
@@ -182,6 +190,17 @@ struct StatusPage {
 struct CodesPage {
     l: Layout,
     codes: Vec<String>,
+}
+
+impl CodesPage {
+    /// The codes as a text file's contents, for a `data:` download link.
+    fn download_href(&self) -> String {
+        let text = format!("Homeward recovery codes\n\n{}\n", self.codes.join("\n"));
+        format!(
+            "data:text/plain;charset=utf-8,{}",
+            percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC)
+        )
+    }
 }
 
 /// The QR code of `uri` as an inline SVG element (no XML declaration),
@@ -245,6 +264,7 @@ async fn setup_page(
     who: &Enroller,
     status: StatusCode,
     error: Option<String>,
+    recovery_used: bool,
 ) -> Response {
     let user = who.user();
     let st = match two_factor::status(&state.store, user.id).await {
@@ -260,6 +280,7 @@ async fn setup_page(
                 l,
                 enabled_at,
                 codes_left: st.recovery_codes_left,
+                recovery_used,
             },
         );
     }
@@ -293,9 +314,11 @@ pub async fn setup(
     State(state): State<AppState>,
     ctx: Ctx,
     pending: Option<Extension<Pending>>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Response {
+    let recovery_used = q.get("recovery").is_some_and(|v| v == "used");
     match enroller(&ctx, pending) {
-        Some(who) => setup_page(&state, &ctx, &who, StatusCode::OK, None).await,
+        Some(who) => setup_page(&state, &ctx, &who, StatusCode::OK, None, recovery_used).await,
         None => Redirect::to("/login?next=%2Faccount%2Ftwo-factor").into_response(),
     }
 }
@@ -322,6 +345,7 @@ pub async fn confirm(
             &who,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(msg),
+            false,
         )
         .await;
     }
@@ -350,6 +374,7 @@ pub async fn confirm(
                 &who,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some(msg),
+                false,
             )
             .await
         }
