@@ -75,8 +75,13 @@ async fn journey(db: Db) {
         let codes = texts_of(&c, "#recovery-codes code").await;
         assert_eq!(codes.len(), 10, "{codes:?}");
         assert_no_raw_keys(&c, "recovery codes").await;
-        click_and_load(&c, "a.button[href='/']").await;
-        assert_eq!(path_of(&c).await, "/");
+        // Going on asks to confirm they are saved: the browser holds the
+        // form until the box is ticked.
+        click(&c, "#codes-saved button[type='submit']").await;
+        assert_eq!(path_of(&c).await, "/account/two-factor");
+        click(&c, "#codes-saved input[name='saved']").await;
+        click_and_load(&c, "#codes-saved button[type='submit']").await;
+        assert_eq!(path_of(&c).await, "/?saved=1");
 
         // 3. Next sign-in: a code on a second page.
         sign_out(&c).await;
