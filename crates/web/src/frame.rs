@@ -35,6 +35,24 @@ pub struct Layout {
     pub here: String,
     /// Whether the header shows the search box (docs/adr/0031).
     pub may_search: bool,
+    /// What the last save did, said once after it (`?done=<key>` on the
+    /// page it led to, worded by `done-<key>`), announced to screen readers.
+    pub done: Option<String>,
+}
+
+/// The message of a `done=<key>` in `here`'s query, if it names one.
+fn done_message(t: &Tr, here: &str) -> Option<String> {
+    let query = here.split_once('?')?.1;
+    let key = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("done="))?
+        .split('#')
+        .next()?;
+    let ok = !key.is_empty()
+        && key.len() <= 40
+        && key.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+    let key = format!("done-{key}");
+    (ok && t.has(&key)).then(|| t.t(&key))
 }
 
 impl Layout {
@@ -171,6 +189,7 @@ impl Layout {
                 .collect(),
             other_lang: other.code(),
             other_lang_label: Tr::new(other).t("language-name"),
+            done: done_message(&t, &ctx.here),
             here: ctx.here.clone(),
             may_search: ctx
                 .auth

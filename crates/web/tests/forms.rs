@@ -110,7 +110,12 @@ async fn forms_keep_input_and_need_csrf(store: Store) {
     // Workflow buttons: the counsellor sees only what they may do.
     assert!(page.contains("name=\"to\" value=\"intake\""));
     assert!(!page.contains("name=\"to\" value=\"eligible\""));
-    let id = loc.trim_start_matches("/cases/");
+    // The new case, saved and said so.
+    assert!(loc.ends_with("?done=saved"), "{loc}");
+    assert!(page.contains("id=\"done\""));
+    let id = loc
+        .trim_start_matches("/cases/")
+        .trim_end_matches("?done=saved");
     let version = hidden(&page, "version");
     let r = c
         .post(app.url(&format!("/cases/{id}/transition")))

@@ -27,7 +27,7 @@ async fn app_case_for_existing(app: App) {
     let first = r.headers()["location"].to_str().unwrap().to_string();
     let person: uuid::Uuid = on_db!(&app.store.db, p => sqlx::query_scalar(
         "SELECT principal_person_id FROM cases WHERE id = $1")
-        .bind(uuid::Uuid::parse_str(first.trim_start_matches("/cases/")).unwrap()).fetch_one(p).await)
+        .bind(uuid::Uuid::parse_str(first.trim_start_matches("/cases/").trim_end_matches("?done=saved")).unwrap()).fetch_one(p).await)
     .unwrap();
     let text = |r: reqwest::Response| async move { r.text().await.unwrap() };
     // Found by name without JavaScript, and as the user types.

@@ -44,7 +44,10 @@ async fn the_path_from_referral_to_eligibility(store: Store) {
     form[7] = ("referral.irb_decided_on", "2012-06-01");
     let r = cb.post(app.url("/cases")).form(&form).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let case_url = r.headers()["location"].to_str().unwrap().to_string();
+    let saved = r.headers()["location"].to_str().unwrap().to_string();
+    // The case, and a message that it is saved.
+    let case_url = saved.trim_end_matches("?done=saved").to_string();
+    assert_ne!(case_url, saved);
     let id = case_url.trim_start_matches("/cases/").to_string();
     let page = cb
         .get(app.url(&case_url))

@@ -63,8 +63,11 @@ async fn a_document_is_changed(store: Store) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Saved, and said so once on the case.
+    let back = r.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(back, format!("/cases/{case}?done=saved#documents"));
     let case_page = c
-        .get(app.url(&format!("/cases/{case}")))
+        .get(app.url(&back))
         .send()
         .await
         .unwrap()

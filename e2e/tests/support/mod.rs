@@ -427,11 +427,19 @@ pub async fn wait_css(c: &Client, css: &str) -> fantoccini::elements::Element {
 }
 
 /// The current path and query (`/cases?q=x`).
+/// The page's path and query, without the one-time `done=` message marker
+/// a save adds (the page is the same; the message is checked on its own).
 pub async fn path_of(c: &Client) -> String {
     let u = c.current_url().await.expect("current url");
-    match u.query() {
-        Some(q) => format!("{}?{q}", u.path()),
-        None => u.path().to_string(),
+    let kept: Vec<&str> = u
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !kv.starts_with("done="))
+        .collect();
+    match kept.is_empty() {
+        false => format!("{}?{}", u.path(), kept.join("&")),
+        true => u.path().to_string(),
     }
 }
 

@@ -1403,3 +1403,5 @@ two-factor-codes-download = Download the codes (text file)
 two-factor-codes-print = Print the codes
 two-factor-codes-saved = I have saved these codes somewhere safe
 two-factor-recovery-used = You signed in with a recovery code; it cannot be used again. { $n } remain. If few remain, make new ones below.
+done-saved = Saved.
+done-answered = Your answer is saved; the person sees it on their page.

@@ -1403,3 +1403,5 @@ two-factor-codes-download = Télécharger les codes (fichier texte)
 two-factor-codes-print = Imprimer les codes
 two-factor-codes-saved = J'ai enregistré ces codes en lieu sûr
 two-factor-recovery-used = Vous vous êtes connecté avec un code de secours ; il ne peut plus servir. Il en reste { $n }. S'il en reste peu, créez-en de nouveaux ci-dessous.
+done-saved = Enregistré.
+done-answered = Votre réponse est enregistrée ; la personne la voit sur sa page.

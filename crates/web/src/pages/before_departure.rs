@@ -129,7 +129,7 @@ pub async fn referral_save(
         .unwrap_or(-1);
     let input = referral_input(&form).unwrap_or_default();
     match referrals::update(&state.store, &auth.actor, id, version, &input).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
+        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved")).into_response(),
         Err(e) => match refilled(&ctx.tr(), form, &e, "") {
             Some((mut f, status)) => {
                 // Field errors come back as `claim_outcome`; the form names them `referral.claim_outcome`.
@@ -198,7 +198,7 @@ pub async fn add_session(
         notes: form.get("notes").cloned(),
     };
     match counselling::add(&state.store, &auth.actor, id, &input).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}#counselling")).into_response(),
+        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#counselling")).into_response(),
         Err(e) => {
             side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| {
                 s.counselling = f
@@ -230,7 +230,7 @@ pub async fn set_appointment(
     )
     .await
     {
-        Ok(_) => Redirect::to(&format!("/cases/{id}#counselling")).into_response(),
+        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#counselling")).into_response(),
         Err(e) => {
             side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| {
                 s.appointment = f
@@ -251,7 +251,7 @@ pub async fn cancel_appointment(
         (Err(r), _) | (_, Err(r)) => return r,
     };
     match homeward_store::appointments::cancel(&state.store, &auth.actor, id, aid).await {
-        Ok(()) => Redirect::to(&format!("/cases/{id}#counselling")).into_response(),
+        Ok(()) => Redirect::to(&format!("/cases/{id}?done=saved#counselling")).into_response(),
         Err(e) => store_error(&ctx, e),
     }
 }
@@ -287,7 +287,7 @@ pub async fn give_consent(
         }
     };
     match consents::give_for(&state.store, &auth.actor, id, &new).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}#consent")).into_response(),
+        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#consent")).into_response(),
         Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| s.consent = f).await,
     }
 }
@@ -355,7 +355,7 @@ pub async fn withdraw_consent(
     };
     let reason = form.get("reason").cloned().unwrap_or_default();
     match consents::withdraw(&state.store, &auth.actor, id, cid, &reason).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}#consent")).into_response(),
+        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#consent")).into_response(),
         Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| s.consent = f).await,
     }
 }
@@ -404,7 +404,7 @@ pub async fn upload(
         }
     };
     match result {
-        Ok(_) => Redirect::to(&format!("/cases/{id}#attachments")).into_response(),
+        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#attachments")).into_response(),
         Err((e, values)) => match refilled(&t, values, &e, "") {
             Some((f, status)) => {
                 let forms = CaseForms {
@@ -495,7 +495,7 @@ pub async fn add_document(
         consulate: g("consulate"),
     };
     match readiness::add_document(&state.store, &auth.actor, id, &input).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}#documents")).into_response(),
+        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#documents")).into_response(),
         Err(e) => {
             side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| {
                 s.document = f
@@ -523,7 +523,7 @@ pub async fn add_vulnerability(
         follow_up: form.get("follow_up").cloned(),
     };
     match readiness::add_vulnerability(&state.store, &auth.actor, id, &input).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}#health")).into_response(),
+        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#health")).into_response(),
         Err(e) => {
             side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| {
                 s.vulnerability = f
@@ -586,7 +586,7 @@ pub async fn add_fitness(
         notes: form.get("notes").cloned(),
     };
     match readiness::add_fitness(&state.store, &auth.actor, id, &input).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}#health")).into_response(),
+        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#health")).into_response(),
         Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| s.fitness = f).await,
     }
 }

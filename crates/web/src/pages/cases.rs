@@ -344,7 +344,7 @@ pub async fn create(
         referral: super::fields::referral_input(&form),
     };
     match cases::create(&state.store, &auth.actor, &input).await {
-        Ok(d) => Redirect::to(&format!("/cases/{}", d.summary.id)).into_response(),
+        Ok(d) => Redirect::to(&format!("/cases/{}?done=saved", d.summary.id)).into_response(),
         Err(e) => match refilled(&t, form, &e, "principal.") {
             Some((f, status)) => new_page(&state, &ctx, &auth.actor, f, status).await,
             None => store_error(&ctx, e),
@@ -410,7 +410,7 @@ pub async fn transition(
     )
     .await
     {
-        Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
+        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved")).into_response(),
         Err(e) => match refilled(&t, form, &e, "") {
             Some((f, status)) => {
                 let forms = CaseForms {
@@ -438,7 +438,7 @@ pub async fn add_member(
     let t = ctx.tr();
     let rel = form.get("relationship").cloned().unwrap_or_default();
     match cases::add_member(&state.store, &auth.actor, id, &rel, &person_input(&form)).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
+        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved")).into_response(),
         Err(e) => match refilled(&t, form, &e, "") {
             Some((f, status)) => {
                 let forms = CaseForms {
@@ -584,7 +584,7 @@ pub async fn edit(
         counsellor_id: Some(counsellor_id),
     };
     match cases::update(&state.store, &auth.actor, id, &u).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
+        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved")).into_response(),
         Err(e) => match refilled(&t, form, &e, "") {
             Some((mut f, status)) => {
                 // After a conflict, saving again deliberately applies these values.

@@ -143,7 +143,7 @@ pub async fn save(
         consulate: g("consulate"),
     };
     match readiness::update_document(&state.store, &auth.actor, id, did, &input).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}#documents")).into_response(),
+        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#documents")).into_response(),
         Err(e) => match refilled(&ctx.tr(), form, &e, "") {
             Some((f, status)) => page(&state, &ctx, &auth.actor, (id, did), Some(f), status).await,
             None => store_error(&ctx, e),

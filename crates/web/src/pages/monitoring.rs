@@ -68,7 +68,7 @@ pub async fn record_followup(
         return side_refused(&state, &ctx, &auth.actor, id, form, e, put).await;
     }
     match followups::record(&state.store, &auth.actor, fid, &input, None).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}#followups")).into_response(),
+        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#followups")).into_response(),
         Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, put).await,
     }
 }
@@ -98,7 +98,7 @@ pub async fn record_survey(
         })
         .collect();
     match surveys::record(&state.store, &auth.actor, id, surveyed_on, &answers).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}#surveys")).into_response(),
+        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#surveys")).into_response(),
         Err(Error::Invalid(mut inv)) => {
             // Indicator errors name the indicator; the form names `answer.<id>`.
             for e in &mut inv.errors {
@@ -135,7 +135,7 @@ pub async fn close(
     let reason = form.get("reason").cloned().unwrap_or_default();
     let note = form.get("note").cloned();
     match closure::close(&state.store, &auth.actor, id, &reason, note.as_deref()).await {
-        Ok(()) => Redirect::to(&format!("/cases/{id}#closure")).into_response(),
+        Ok(()) => Redirect::to(&format!("/cases/{id}?done=saved#closure")).into_response(),
         Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| s.closure = f).await,
     }
 }
@@ -153,7 +153,7 @@ pub async fn reopen(
     };
     let reason = form.get("reopen_reason").cloned().unwrap_or_default();
     match closure::reopen(&state.store, &auth.actor, id, &reason).await {
-        Ok(()) => Redirect::to(&format!("/cases/{id}#closure")).into_response(),
+        Ok(()) => Redirect::to(&format!("/cases/{id}?done=saved#closure")).into_response(),
         Err(Error::Invalid(mut inv)) => {
             for e in &mut inv.errors {
                 if e.field == "reason" {

@@ -71,7 +71,7 @@ pub async fn confirm_arrival(
         place: v(&form, "place"),
     };
     match plans::confirm_arrival(&state.store, &auth.actor, id, &input).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}#reintegration")).into_response(),
+        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#reintegration")).into_response(),
         Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, put).await,
     }
 }
@@ -94,7 +94,7 @@ pub async fn add_component(
         budget: v(&form, "budget"),
     };
     match plans::add_component(&state.store, &auth.actor, id, &input).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}#plan")).into_response(),
+        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#plan")).into_response(),
         Err(e) => {
             side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| {
                 s.component = f
@@ -125,7 +125,7 @@ pub async fn approve_plan(
         .await;
     };
     match plans::approve(&state.store, &auth.actor, id, ver).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}#plan")).into_response(),
+        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#plan")).into_response(),
         Err(e) => {
             side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| {
                 s.component = f
@@ -177,7 +177,7 @@ pub async fn request_purchase(
         over_plan_reason: v(&form, "over_plan_reason"),
     };
     match purchases::request(&state.store, &auth.actor, id, &input).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}#purchases")).into_response(),
+        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#purchases")).into_response(),
         Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, put).await,
     }
 }
@@ -220,7 +220,9 @@ pub async fn decide(
     )
     .await
     {
-        Ok(_) => Redirect::to(&format!("/cases/{case_id}#purchase-{pid}")).into_response(),
+        Ok(_) => {
+            Redirect::to(&format!("/cases/{case_id}?done=saved#purchase-{pid}")).into_response()
+        }
         Err(e) => {
             let mut form = form;
             form.insert("purchase".into(), pid.to_string());
@@ -266,7 +268,9 @@ pub async fn pay(
     let ver = fields.get("version").and_then(|v| v.trim().parse().ok());
     let (name, bytes) = file.unwrap_or_default();
     match purchases::pay(&state.store, &auth.actor, pid, ver, &name, &bytes).await {
-        Ok(_) => Redirect::to(&format!("/cases/{case_id}#purchase-{pid}")).into_response(),
+        Ok(_) => {
+            Redirect::to(&format!("/cases/{case_id}?done=saved#purchase-{pid}")).into_response()
+        }
         Err(e) => side_refused(&state, &ctx, &auth.actor, case_id, values, e, put).await,
     }
 }

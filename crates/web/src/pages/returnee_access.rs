@@ -98,7 +98,7 @@ pub async fn revoke(
         (Err(r), _) | (_, Err(r)) => return r,
     };
     match returnee_access::revoke(&state.store, &auth.actor, id, aid).await {
-        Ok(()) => Redirect::to(&format!("/cases/{id}#returnee-access")).into_response(),
+        Ok(()) => Redirect::to(&format!("/cases/{id}?done=saved#returnee-access")).into_response(),
         Err(e) => store_error(&ctx, e),
     }
 }

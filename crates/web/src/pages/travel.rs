@@ -143,7 +143,7 @@ pub async fn book(
         .await;
     }
     match travel::book(&state.store, &auth.actor, id, &input).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}#travel")).into_response(),
+        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#travel")).into_response(),
         Err(Error::Invalid(mut inv)) => {
             // Traveller errors name the n-th ticked traveller; the form names them by id.
             for e in &mut inv.errors {
@@ -215,7 +215,7 @@ pub async fn change(
     )
     .await
     {
-        Ok(_) => Redirect::to(&format!("/cases/{case_id}#travel")).into_response(),
+        Ok(_) => Redirect::to(&format!("/cases/{case_id}?done=saved#travel")).into_response(),
         Err(e) => {
             side_refused(&state, &ctx, &auth.actor, case_id, form, e, |s, f| {
                 s.change = f
@@ -250,7 +250,7 @@ pub async fn confirm_departure(
             if webhook {
                 state.config.jobs_wake.wake();
             }
-            Redirect::to(&format!("/cases/{case_id}#travel")).into_response()
+            Redirect::to(&format!("/cases/{case_id}?done=saved#travel")).into_response()
         }
         Err(Error::Invalid(mut inv)) => {
             // Fitness problems name a traveller: shown as lines of the form's summary.
@@ -328,7 +328,7 @@ pub async fn make_letter(
     )
     .await
     {
-        Ok(_) => Redirect::to(&format!("/cases/{id}#letters")).into_response(),
+        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#letters")).into_response(),
         Err(e) => {
             side_refused(
                 &state,
