@@ -307,7 +307,8 @@ pub async fn add_document(
 /// Changes a travel document through its life (the whole document as edited).
 #[utoipa::path(put, path = "/api/v1/cases/{id}/documents/{did}", params(("id" = String, Path), ("did" = String, Path)),
     request_body = DocumentInput,
-    responses((status = 200, body = Vec<Document>), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = Vec<Document>), (status = 400, body = crate::error::Problem), (status = 403, body = crate::error::Problem),
+    (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn update_document(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,

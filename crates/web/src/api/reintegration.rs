@@ -447,8 +447,8 @@ pub struct QueueParams {
 /// caller's scope (finance, supervisors, the mission for its country;
 /// others 403): `?status=requested` or `?status=approved`.
 #[utoipa::path(get, path = "/api/v1/purchases", params(QueueParams),
-    responses((status = 200, body = [purchases::Queued]), (status = 403, body = crate::error::Problem),
-    (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = [purchases::Queued]), (status = 400, body = crate::error::Problem),
+    (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn purchase_queue(
     State(s): State<AppState>,
     ApiUser(a): ApiUser,
