@@ -532,7 +532,7 @@ error-departs-before-previous-arrives = This flight must depart after the previo
 
 # Background jobs
 nav-jobs = Background jobs
-jobs-intro = Deliveries to CBSA's webhook, retried with growing waits until the receiver accepts them. Payloads are not shown.
+jobs-intro = Work the server does in the background: exports, person imports, and deliveries to the referring authority's webhook. Each is retried with growing waits until it succeeds. What they carry is not shown.
 no-jobs = No background jobs.
 col-job = Job
 col-attempts = Attempts

@@ -532,7 +532,7 @@ error-departs-before-previous-arrives = Ce vol doit partir après l'arrivée du 
 
 # Tâches de fond
 nav-jobs = Tâches de fond
-jobs-intro = Envois au webhook de l'ASFC, relancés à intervalles croissants jusqu'à ce que le destinataire les accepte. Le contenu n'est pas affiché.
+jobs-intro = Le travail que le serveur fait en arrière-plan : exports, imports de personnes et envois au webhook de l'autorité qui oriente. Chacun est relancé à intervalles croissants jusqu'à ce qu'il réussisse. Leur contenu n'est pas affiché.
 no-jobs = Aucune tâche de fond.
 col-job = Tâche
 col-attempts = Tentatives
