@@ -140,25 +140,22 @@ pub async fn record(store: &Store, actor: &Actor, case_id: Uuid, item: &NewItem)
     let mut inv = check_recorded(&item.kind, &item.channel, &item.body)
         .err()
         .unwrap_or_default();
-    let member = match item.person_id {
-        None => {
-            inv.add("person_id", "required");
-            false
-        }
-        Some(pid) => {
-            let n: i64 = on_db!(&store.db, p => sqlx::query_scalar(
-                "SELECT COUNT(*) FROM case_members WHERE case_id = $1 AND person_id = $2")
-                .bind(case_id).bind(pid).fetch_one(p).await)?;
-            if n == 0 {
-                inv.add("person_id", "not-on-case");
-            }
-            n > 0
-        }
-    };
+    let mut on_case = false;
+    if let Some(pid) = item.person_id {
+        let n: i64 = on_db!(&store.db, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM case_members WHERE case_id = $1 AND person_id = $2")
+            .bind(case_id).bind(pid).fetch_one(p).await)?;
+        on_case = n > 0;
+    }
+    match (item.person_id, on_case) {
+        (None, _) => inv.add("person_id", "required"),
+        (Some(_), false) => inv.add("person_id", "not-on-case"),
+        (Some(_), true) => {}
+    }
     inv.into_result()?;
-    let (Some(pid), true) = (item.person_id, member) else {
-        return Err(Invalid::one("person_id", "required").into());
-    };
+    let pid = item
+        .person_id
+        .ok_or_else(|| Invalid::one("person_id", "required"))?;
     insert(
         store,
         Some(actor),

@@ -12,7 +12,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use homeward_domain::airports;
 use homeward_domain::money::Money;
 use homeward_domain::reintegration::{self, PurchaseLine, PurchaseStatus};
-use uuid::Uuid;
 
 /// One flight the person is booked on, in its airports' local times.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,10 +121,7 @@ pub struct Support {
 
 /// The case's support, once an entitlement is granted.
 pub async fn support(store: &Store, who: &Returnee) -> Result<Option<Support>> {
-    support_of(store, who.case_id).await
-}
-
-async fn support_of(store: &Store, case_id: Uuid) -> Result<Option<Support>> {
+    let case_id = who.case_id;
     let Some(cap) = crate::entitlement::entitlement(store, case_id).await? else {
         return Ok(None);
     };

@@ -38,10 +38,7 @@ pub(crate) async fn follow(
         on_tx!(tx, c => sqlx::query(
             "UPDATE itineraries SET status = 'cancelled', version = version + 1, updated_at = $1 WHERE id = $2")
             .bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
-        on_tx!(tx, c => sqlx::query(
-            "INSERT INTO itinerary_events (id, itinerary_id, case_id, kind, reason, actor_id, at) VALUES ($1, $2, $3, 'cancelled', $4, $5, $6)")
-            .bind(Uuid::new_v4()).bind(id).bind(case.id).bind(reason).bind(actor.user_id).bind(now)
-            .execute(c).await.map(|r| r.rows_affected()))?;
+        crate::travel::event(tx, actor, *id, case.id, "cancelled", reason, now).await?;
         audit::record(
             tx,
             Some(actor),

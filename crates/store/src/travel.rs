@@ -382,7 +382,7 @@ pub async fn book(
     get(store, actor, id).await
 }
 
-async fn event(
+pub(crate) async fn event(
     tx: &mut Tx,
     actor: &Actor,
     itinerary_id: Uuid,

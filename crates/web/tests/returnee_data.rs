@@ -10,13 +10,7 @@ use reqwest::StatusCode;
 
 mod support;
 
-use support::{actor_of, browser, sign_in_csrf, start};
-
-fn code_in(html: &str) -> String {
-    let pat = "<code id=\"returnee-code\">";
-    let i = html.find(pat).expect("the code on the page") + pat.len();
-    html[i..].split('<').next().unwrap().to_string()
-}
+use support::{actor_of, browser, code_in, sign_in_csrf, start};
 
 async fn the_returnee_reads_and_downloads_their_own(store: Store) {
     let app = start(store).await;

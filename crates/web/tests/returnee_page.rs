@@ -13,13 +13,7 @@ use reqwest::StatusCode;
 
 mod support;
 
-use support::{actor_of, browser, hidden, sign_in_csrf, start};
-
-fn code_in(html: &str) -> String {
-    let pat = "<code id=\"returnee-code\">";
-    let i = html.find(pat).expect("the code on the page") + pat.len();
-    html[i..].split('<').next().unwrap().to_string()
-}
+use support::{actor_of, browser, code_in, hidden, sign_in_csrf, start};
 
 async fn the_returnee_opens_their_page(store: Store) {
     let app = start(store).await;

@@ -304,3 +304,10 @@ pub fn case_form<'a>(
         ("nationalities", "HU"),
     ]
 }
+
+/// The returnee's code as the staff page shows it once.
+pub fn code_in(html: &str) -> String {
+    let pat = "<code id=\"returnee-code\">";
+    let i = html.find(pat).expect("the code on the page") + pat.len();
+    html[i..].split('<').next().unwrap().to_string()
+}
