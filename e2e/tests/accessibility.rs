@@ -81,19 +81,6 @@ async fn every_role_every_screen() {
     .await;
 }
 
-/// The HTTP status of the document on screen (Chromium's Navigation Timing).
-async fn page_status(c: &Client) -> i64 {
-    c.execute(
-        "const n = performance.getEntriesByType('navigation')[0];\
-         return n ? n.responseStatus : 0;",
-        vec![],
-    )
-    .await
-    .expect("read the page's status")
-    .as_i64()
-    .unwrap_or_default()
-}
-
 async fn sign_in_demo(c: &Client, base: &str, email: &str) {
     open(c, base, "/login").await;
     type_into(c, "f-email", email).await;

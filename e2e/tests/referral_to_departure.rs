@@ -80,8 +80,16 @@ async fn journey(db: Db) {
 }
 
 /// The submit button of the workflow form that moves the case to `to`.
+/// For a decision asked twice, the summary that opens the question.
 fn step(to: &str) -> String {
-    format!("form[action$='/transition'] input[name='to'][value='{to}'] ~ button[type='submit']")
+    let input = format!("form[action$='/transition'] input[name='to'][value='{to}']");
+    format!("{input} ~ button[type='submit'], {input} ~ details.confirm > summary")
+}
+
+/// Takes a decision asked twice: opens the question, then confirms.
+async fn confirm_step(c: &Client, to: &str) {
+    click(c, &format!("#confirm-{to} > summary")).await;
+    click_and_load(c, &format!("#confirm-{to} button[type='submit']")).await;
 }
 
 /// Any workflow form at all.
@@ -125,7 +133,7 @@ async fn steps(c: &Client, base: &str, db: &str) {
     type_into(c, "f-family_name", "Nagy").await;
     type_into(c, "f-given_names", "Eszter").await;
     set_value(c, "f-date_of_birth", "1990-05-17").await;
-    type_into(c, "f-country_of_return", "HU").await;
+    choose(c, "#f-country_of_return", "HU").await;
     type_into(c, "f-destination_locality", "Debrecen").await;
     assert_no_raw_keys(c, "CBSA's new-case form").await;
     click_and_load(c, "form[action='/cases'] button[type='submit']").await;
@@ -226,7 +234,7 @@ async fn steps(c: &Client, base: &str, db: &str) {
     open_details(c, "#counselling details").await;
     set_value_css(c, "#counselling [name='held_on']", &held_on).await;
     type_css(c, "#counselling [name='duration_minutes']", "ninety").await;
-    type_css(c, "#counselling [name='language']", "hu").await;
+    choose(c, "#counselling [name='language']", "hu").await;
     type_css(c, "#counselling [name='interpreter']", "Anna Kovács").await;
     click(c, "#counselling [name='topic.return_options']").await;
     click(c, "#counselling [name='topic.travel']").await;
@@ -396,7 +404,7 @@ async fn steps(c: &Client, base: &str, db: &str) {
     assert!(!visible_text(c).await.contains("%PDF"));
     open(c, base, &case_path).await;
     assert_eq!(text_of(c, &step("eligible")).await, "Approve eligibility");
-    click_and_load(c, &step("eligible")).await;
+    confirm_step(c, "eligible").await;
     status_is(c, "Eligible").await;
     assert!(
         !present(c, &step("preparing_departure")).await,

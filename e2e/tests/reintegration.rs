@@ -206,6 +206,7 @@ async fn steps(c: &Client, x: &Ctx) {
         !present(c, "#followups").await,
         "finance sees no follow-ups"
     );
+    click(c, "details[id^='confirm-approved-'] > summary").await;
     click_and_load(c, "button[id^='purchase-approved-']").await;
     assert_eq!(text_of(c, ".purchase .badge").await, "Approved");
     let receipt = receipt_file();
@@ -243,12 +244,13 @@ async fn steps(c: &Client, x: &Ctx) {
     survey(c, &today, 0).await;
     let rows = texts_of(c, "#survey-table tbody tr").await;
     assert_eq!(rows.len(), 2, "scores over time");
-    assert!(rows[1].contains("100 %"), "{rows:?}");
+    assert!(rows[1].contains("1.00"), "scores from 0 to 1: {rows:?}");
     assert_eq!(count(&x.store, "rss_surveys").await, 2);
 
     // 5. Closure with a reason.
     choose(c, "#f-cl-reason", "support_period_ended").await;
     type_into(c, "f-cl-note", "Twelve months of support completed").await;
+    click(c, "#confirm-close > summary").await;
     click_and_load(c, "#close-case").await;
     assert!(text_of(c, "#closure-history")
         .await

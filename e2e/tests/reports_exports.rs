@@ -98,20 +98,6 @@ async fn journey(db: Db) {
     }
 }
 
-/// The HTTP status of the document on screen (Chromium's Navigation Timing).
-async fn page_status(c: &Client) -> i64 {
-    let v = c
-        .execute(
-            "const n = performance.getEntriesByType('navigation')[0];\
-             return n ? n.responseStatus : null;",
-            vec![],
-        )
-        .await
-        .expect("read the page's status");
-    v.as_i64()
-        .unwrap_or_else(|| panic!("no response status for this page: {v}"))
-}
-
 /// What the browser got when it fetched a URL with its own cookies.
 #[derive(Debug)]
 struct Fetched {

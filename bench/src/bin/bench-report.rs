@@ -191,7 +191,7 @@ async fn full_export(store: &Store, actor: &Actor) -> Result<(i64, Duration)> {
     let worker = "bench-report";
     let lease = Duration::from_secs(600);
     let job_id = claim(store, worker, lease).await?;
-    let labels = |_: &str, c: &homeward_exports::Column| c.id.to_string();
+    let labels = |_: &str, key: &str| key.to_string();
     let t = Instant::now();
     let done = exports::write(
         store,

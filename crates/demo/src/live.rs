@@ -95,7 +95,36 @@ pub async fn load(store: &Store, n_cases: u64, seed: u64, progress: Progress<'_>
     };
     let n = cases::load_with(store, n_cases, seed, opts, progress).await?;
     feedback(store).await?;
+    departures_told(store).await?;
     Ok(n)
+}
+
+/// CBSA's inbox as the confirmations would have left it: the messages of
+/// the live programme's latest departures (once: not when it holds some).
+async fn departures_told(store: &Store) -> Result<()> {
+    let people = cases::ensure_users(store).await?;
+    let (Some(sup), Some(cbsa)) = (
+        people.iter().find(|(_, _, role)| role == "supervisor"),
+        people.iter().find(|(_, _, role)| role == "cbsa_officer"),
+    ) else {
+        return Ok(());
+    };
+    let cbsa = users::get(store, cbsa.1).await?.actor(None);
+    if homeward_store::notifications::unread(store, &cbsa).await? > 0 {
+        return Ok(());
+    }
+    let sup = users::get(store, sup.1).await?.actor(None);
+    let latest: Vec<uuid::Uuid> = homeward_store::on_db!(&store.db, p => sqlx::query_scalar(
+        "SELECT i.id FROM itineraries i JOIN cases c ON c.id = i.case_id JOIN programmes g ON g.id = c.programme_id \
+         WHERE g.code = $1 AND i.departed_at IS NOT NULL ORDER BY i.departed_at DESC, i.id LIMIT 6")
+        .bind(CODE).fetch_all(p).await)?;
+    for id in latest {
+        match homeward_store::departures::announce(store, &sup, id).await {
+            Ok(()) | Err(Error::NotFound | Error::Forbidden) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// A few questions and complaints on recent cases, written down by the demo

@@ -318,6 +318,10 @@ pub struct DonorReport {
     pub reintegration: Vec<StatusLine>,
     pub rss: Vec<RssLine>,
     pub rss_total: RssLine,
+    /// Whether the RSS questionnaire's weights were checked against IOM's
+    /// published annex; `false`: its scores are not for reporting, and every
+    /// format of the report says so.
+    pub rss_weights_verified: bool,
 }
 
 /// The statuses a returned case can be in, in workflow order.
@@ -487,6 +491,7 @@ impl DonorReport {
             reintegration,
             rss: rss_lines,
             rss_total: line(None, &all),
+            rss_weights_verified: true,
         }
     }
 }

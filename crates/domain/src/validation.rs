@@ -75,7 +75,7 @@ pub fn clean(s: Option<&str>) -> Option<String> {
 pub fn text(inv: &mut Invalid, field: &str, value: Option<&str>, required: bool, max: usize) {
     match value.map(str::trim) {
         None | Some("") if required => inv.add(field, "required"),
-        Some(v) if v.chars().count() > max => inv.add(field, "too-long"),
+        Some(v) if v.chars().count() > max => inv.add_detail(field, "too-long", max.to_string()),
         Some(v) if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => {
             inv.add(field, "control-characters")
         }

@@ -309,6 +309,29 @@ pub fn reason_required(from: CaseStatus, to: CaseStatus) -> bool {
         .any(|e| e.to == to && e.from.contains(&from) && e.reason_required)
 }
 
+/// Who acts next on a case in `status`, and so what its page says comes
+/// next (`next-<status>` in the translations); `None` once nothing is left
+/// to do.
+pub fn next_actor(status: CaseStatus) -> Option<Role> {
+    match status {
+        Referred | Intake | Counselling | Eligible | PreparingDeparture => Some(Role::Counsellor),
+        Applied => Some(Role::CbsaOfficer),
+        Departed | Reintegrating | Monitoring => Some(Role::MissionOfficer),
+        Ineligible => Some(Role::Supervisor),
+        Closed | Withdrawn => None,
+    }
+}
+
+/// Whether moving a case to `to` is a decision that is asked twice: it
+/// tells others (CBSA's decision, a refusal, a revocation or withdrawal, a
+/// closure) and its author cannot take it back.
+pub fn asks_confirmation(to: CaseStatus) -> bool {
+    matches!(
+        to,
+        CaseStatus::Eligible | CaseStatus::Ineligible | CaseStatus::Withdrawn | CaseStatus::Closed
+    )
+}
+
 /// The targets `role` could move a case to from `from`, ignoring preconditions
 /// the user can still fix (the UI explains those on submit). Reopening is not
 /// among them: it has its own action (`closure::reopen`), which picks the
@@ -329,7 +352,9 @@ pub const MAX_REASON: usize = 2000;
 pub fn reason_of(reason: Option<&str>) -> Result<Option<&str>, crate::Invalid> {
     let reason = reason.map(str::trim).filter(|s| !s.is_empty());
     if reason.is_some_and(|r| r.chars().count() > MAX_REASON) {
-        return Err(crate::Invalid::one("reason", "too-long"));
+        let mut inv = crate::Invalid::default();
+        inv.add_detail("reason", "too-long", MAX_REASON.to_string());
+        return Err(inv);
     }
     Ok(reason)
 }
@@ -342,6 +367,28 @@ pub fn takes_case(to: CaseStatus, has_counsellor: bool, role: Role) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn someone_acts_next_until_the_case_ends() {
+        use super::{next_actor, CaseStatus};
+        use crate::Role;
+        assert_eq!(next_actor(CaseStatus::Applied), Some(Role::CbsaOfficer));
+        assert_eq!(next_actor(CaseStatus::Departed), Some(Role::MissionOfficer));
+        assert_eq!(next_actor(CaseStatus::Referred), Some(Role::Counsellor));
+        assert_eq!(next_actor(CaseStatus::Closed), None);
+        assert_eq!(next_actor(CaseStatus::Withdrawn), None);
+    }
+
+    #[test]
+    fn decisions_are_confirmed_and_steps_are_not() {
+        use super::{asks_confirmation, CaseStatus::*};
+        for s in [Eligible, Ineligible, Withdrawn, Closed] {
+            assert!(asks_confirmation(s), "{s:?}");
+        }
+        for s in [Intake, Counselling, Applied, PreparingDeparture] {
+            assert!(!asks_confirmation(s), "{s:?}");
+        }
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -63,7 +63,7 @@ const fn col(
 }
 
 /// Every exportable column, in the order they are offered and written.
-pub const COLUMNS: [Column; 17] = [
+pub const COLUMNS: [Column; 20] = [
     col(
         "case_number",
         "export-col-case_number",
@@ -85,6 +85,14 @@ pub const COLUMNS: [Column; 17] = [
         false,
         Kind::Text,
     ),
+    // Codes stay in their own columns for machines; these say them in words.
+    col(
+        "status_name",
+        "export-col-status_name",
+        "#status+name",
+        false,
+        Kind::Text,
+    ),
     col(
         "principal_name",
         "export-col-principal_name",
@@ -93,6 +101,13 @@ pub const COLUMNS: [Column; 17] = [
         Kind::Text,
     ),
     col("sex", "export-col-sex", "#affected+sex", false, Kind::Text),
+    col(
+        "sex_name",
+        "export-col-sex_name",
+        "#affected+sex+name",
+        false,
+        Kind::Text,
+    ),
     col(
         "date_of_birth",
         "export-col-date_of_birth",
@@ -118,6 +133,13 @@ pub const COLUMNS: [Column; 17] = [
         "country_of_return",
         "export-col-country_of_return",
         "#country+code",
+        false,
+        Kind::Text,
+    ),
+    col(
+        "country_of_return_name",
+        "export-col-country_of_return_name",
+        "#country+name",
         false,
         Kind::Text,
     ),

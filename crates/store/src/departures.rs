@@ -156,27 +156,7 @@ pub async fn confirm(
             .bind(now).bind(it.case_id).execute(c).await.map(|r| r.rows_affected()))?;
     }
     let payload = cbsa_payload(store, &case.case_number, &it, boarded_at).await?;
-    // CBSA's inbox: the officer who referred the case, or every CBSA officer
-    // when the case was not referred by one.
-    let referrer: Option<Uuid> = on_db!(&store.db, p => sqlx::query_scalar(
-        "SELECT u.id FROM cases c JOIN users u ON u.id = c.created_by WHERE c.id = $1 AND u.role = 'cbsa_officer' AND u.active")
-        .bind(it.case_id).fetch_optional(p).await)?;
-    let recipients: Vec<Uuid> = match referrer {
-        Some(u) => vec![u],
-        None => on_db!(&store.db, p => sqlx::query_scalar(
-            "SELECT id FROM users WHERE role = 'cbsa_officer' AND active")
-            .fetch_all(p).await)?,
-    };
-    for user in recipients {
-        notifications::send(
-            &mut tx,
-            user,
-            Some(it.case_id),
-            "departure-confirmed",
-            &payload,
-        )
-        .await?;
-    }
+    tell_cbsa(store, &mut tx, it.case_id, &payload).await?;
     if notify_webhook {
         crate::jobs::enqueue(
             &mut tx,
@@ -204,6 +184,45 @@ pub async fn confirm(
     .await?;
     tx.commit().await?;
     travel::get(store, actor, it.id).await
+}
+
+/// Puts a departure in CBSA's inbox: the officer who referred the case, or
+/// every CBSA officer when the case was not referred by one.
+async fn tell_cbsa(
+    store: &Store,
+    tx: &mut crate::Tx,
+    case_id: Uuid,
+    payload: &serde_json::Value,
+) -> Result<()> {
+    let referrer: Option<Uuid> = on_db!(&store.db, p => sqlx::query_scalar(
+        "SELECT u.id FROM cases c JOIN users u ON u.id = c.created_by WHERE c.id = $1 AND u.role = 'cbsa_officer' AND u.active")
+        .bind(case_id).fetch_optional(p).await)?;
+    let recipients: Vec<Uuid> = match referrer {
+        Some(u) => vec![u],
+        None => on_db!(&store.db, p => sqlx::query_scalar(
+            "SELECT id FROM users WHERE role = 'cbsa_officer' AND active")
+            .fetch_all(p).await)?,
+    };
+    for user in recipients {
+        notifications::send(tx, user, Some(case_id), "departure-confirmed", payload).await?;
+    }
+    Ok(())
+}
+
+/// Sends CBSA the message a confirmation sends, for itinerary `id` that has
+/// already departed: for loaders that write departures in bulk (the demo),
+/// so CBSA's inbox holds what the confirmations would have left there.
+/// Read through `actor`'s scope like any itinerary.
+pub async fn announce(store: &Store, actor: &Actor, id: Uuid) -> Result<()> {
+    let it = travel::get(store, actor, id).await?;
+    let Some(boarded_at) = it.departed_at else {
+        return Err(Error::invalid("itinerary", "itinerary-not-open"));
+    };
+    let case = scope::summary(store, actor, it.case_id.into()).await?;
+    let payload = cbsa_payload(store, &case.case_number, &it, boarded_at).await?;
+    let mut tx = store.begin().await?;
+    tell_cbsa(store, &mut tx, it.case_id, &payload).await?;
+    tx.commit().await
 }
 
 /// Names of travellers whose latest fitness check does not clear them for a

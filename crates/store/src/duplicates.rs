@@ -97,14 +97,6 @@ impl IdentityRow {
     }
 }
 
-/// `$first, $first+1, ...` for `n` values.
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Replaces the blocking keys of person `id` inside `tx`.
 async fn write_keys(tx: &mut Tx, id: Uuid, identity: &Identity) -> Result<()> {
     replace_keys(
@@ -140,36 +132,18 @@ async fn write_keys_of_many(tx: &mut Tx, rows: &[IdentityRow]) -> Result<()> {
 /// Deletes the keys of `ids` and writes `pairs` (key, person) in their place.
 async fn replace_keys(tx: &mut Tx, ids: &[Uuid], pairs: Vec<(String, Uuid)>) -> Result<()> {
     for chunk in ids.chunks(250) {
-        let sql = format!(
-            "DELETE FROM person_match_keys WHERE person_id IN ({})",
-            placeholders(1, chunk.len())
-        );
-        on_tx!(&mut *tx, c => {
-            let mut q = sqlx::query(&sql);
-            for id in chunk {
-                q = q.bind(id);
-            }
-            q.execute(c).await.map(|_| ())
-        })?;
+        let mut q = Sql::new("DELETE FROM person_match_keys WHERE person_id IN (");
+        q.bind_list(chunk.iter().map(|id| Param::Uuid(*id)))
+            .push(")");
+        on_tx!(&mut *tx, c => bind_params!(sqlx::query(&q.text), q.params)
+            .execute(c).await.map(|_| ()))?;
     }
-    // 200 rows of two values: few enough numbered parameters for SQLite.
-    for chunk in pairs.chunks(200) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
-            .collect();
-        let sql = format!(
-            "INSERT INTO person_match_keys (match_key, person_id) VALUES {}",
-            values.join(", ")
-        );
-        on_tx!(&mut *tx, c => {
-            let mut q = sqlx::query(&sql);
-            for (k, id) in chunk {
-                q = q.bind(k).bind(id);
-            }
-            q.execute(c).await.map(|_| ())
-        })?;
+    let mut keys =
+        crate::bulk::Table::new("INSERT INTO person_match_keys (match_key, person_id) VALUES ");
+    for (k, id) in pairs {
+        keys.row(vec![Param::Text(k), Param::Uuid(id)]);
     }
-    Ok(())
+    keys.write(tx).await
 }
 
 /// Keeps the blocking keys of person `id` in step with `d` (called by
@@ -193,17 +167,13 @@ pub async fn mark_pending(tx: &mut Tx, id: Uuid) -> Result<()> {
 async fn rows_by_id(store: &Store, ids: &[Uuid]) -> Result<Vec<IdentityRow>> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM persons WHERE merged_into IS NULL AND id IN ({})",
-            placeholders(1, chunk.len())
-        );
-        let rows: Vec<IdentityRow> = on_db!(&store.db, p => {
-            let mut q = sqlx::query_as::<_, IdentityRow>(&sql);
-            for id in chunk {
-                q = q.bind(id);
-            }
-            q.fetch_all(p).await
-        })?;
+        let mut q = Sql::new(&format!(
+            "SELECT {COLUMNS} FROM persons WHERE merged_into IS NULL AND id IN ("
+        ));
+        q.bind_list(chunk.iter().map(|id| Param::Uuid(*id)))
+            .push(")");
+        let rows: Vec<IdentityRow> = on_db!(&store.db, p => bind_params!(
+            sqlx::query_as::<_, IdentityRow>(&q.text), q.params).fetch_all(p).await)?;
         out.extend(rows);
     }
     Ok(out)
@@ -234,17 +204,11 @@ pub async fn candidates_for(store: &Store, subject: Subject<'_>) -> Result<Vec<C
     // check its speed and add nothing the other keys do not find. Counted
     // first, apart: folded into one query, PostgreSQL's planner scans the
     // whole key table (650 ms at a million people instead of 8).
-    let sql = format!(
-        "SELECT match_key, COUNT(*) FROM person_match_keys WHERE match_key IN ({}) GROUP BY match_key",
-        placeholders(1, keys.len())
-    );
-    let counts: Vec<(String, i64)> = on_db!(&store.db, p => {
-        let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
-        for k in &keys {
-            q = q.bind(k);
-        }
-        q.fetch_all(p).await
-    })?;
+    let mut q = Sql::new("SELECT match_key, COUNT(*) FROM person_match_keys WHERE match_key IN (");
+    q.bind_list(keys.iter().map(|k| Param::Text(k.clone())))
+        .push(") GROUP BY match_key");
+    let counts: Vec<(String, i64)> = on_db!(&store.db, p => bind_params!(
+        sqlx::query_as::<_, (String, i64)>(&q.text), q.params).fetch_all(p).await)?;
     // The subject's name pairs and how many people each names, for
     // `score_among`: a candidate's namesakes are those of the rarest pair
     // the two share.

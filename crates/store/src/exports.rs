@@ -16,7 +16,7 @@ use crate::{bind_params, on_db, on_tx, Error, Result, Store};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use futures_util::TryStreamExt;
 use homeward_domain::{CaseNumber, Invalid, Role};
-use homeward_exports::{Cell, Column, Format, Sink};
+use homeward_exports::{Cell, Format, Sink};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::time::Duration;
@@ -370,6 +370,10 @@ enum Read {
     Date,
     Time,
     Count,
+    /// A code, written in words: the translation `<prefix>-<code>`.
+    Words(&'static str),
+    /// A country code, written as the country's name.
+    Country,
 }
 
 fn column_sql(id: &str) -> Option<(&'static str, Read)> {
@@ -380,8 +384,10 @@ fn column_sql(id: &str) -> Option<(&'static str, Read)> {
             Read::Text,
         ),
         "status" => ("c.status", Read::Text),
+        "status_name" => ("c.status", Read::Words("status")),
         "principal_name" => ("p.display_name", Read::Text),
         "sex" => ("p.sex", Read::Text),
+        "sex_name" => ("p.sex", Read::Words("sex")),
         "date_of_birth" => ("p.date_of_birth", Read::Date),
         "nationalities" => ("p.nationalities", Read::List),
         "household_size" => (
@@ -389,6 +395,7 @@ fn column_sql(id: &str) -> Option<(&'static str, Read)> {
             Read::Count,
         ),
         "country_of_return" => ("c.country_of_return", Read::Text),
+        "country_of_return_name" => ("c.country_of_return", Read::Country),
         "destination_locality" => ("c.destination_locality", Read::Text),
         "counsellor" => (
             "(SELECT u.name FROM users u WHERE u.id = c.counsellor_id)",
@@ -495,12 +502,14 @@ fn io(e: impl std::fmt::Display) -> Error {
 /// Writes export `id` for its job: counts the rows, streams them from the
 /// database in case-number order in the owner's current scope (never more
 /// than one row in memory), saves progress every few thousand rows, and
-/// leaves the file under `data_dir/exports/`. `labels` names each column
-/// in the header row, in the export's language. Restartable: a new attempt starts the file again.
+/// leaves the file under `data_dir/exports/`. `labels` words a translation
+/// key in a language: each column's header, and the codes of the columns
+/// that say them in words, in the export's language. Restartable: a new
+/// attempt starts the file again.
 pub async fn write(
     store: &Store,
     id: Uuid,
-    labels: &(dyn Fn(&str, &Column) -> String + Sync),
+    labels: &(dyn Fn(&str, &str) -> String + Sync),
     lease: &JobLease<'_>,
 ) -> Result<Export> {
     let e = row(store, id).await?;
@@ -541,7 +550,10 @@ pub async fn write(
     let rel = format!("exports/{id}.{}", format.as_str());
     let path = store.data_dir.join(&rel);
     let mut sink = Sink::create(format, &path).map_err(io)?;
-    let head: Vec<String> = columns.iter().map(|c| labels(&e.lang, c)).collect();
+    let head: Vec<String> = columns
+        .iter()
+        .map(|c| labels(&e.lang, c.label_key))
+        .collect();
     let tags: Vec<&str> = columns.iter().map(|c| c.hxl).collect();
     sink.header(&head, e.hxl.then_some(tags.as_slice()))
         .map_err(io)?;
@@ -571,6 +583,11 @@ pub async fn write(
                     Read::Time => r.try_get::<Option<DateTime<Utc>>, _>(i)?
                         .map(|t| Cell::Text(t.with_timezone(&zone).date_naive().to_string())),
                     Read::Count => r.try_get::<Option<i64>, _>(i)?.map(Cell::Number),
+                    Read::Words(prefix) => r.try_get::<Option<String>, _>(i)?
+                        .map(|v| Cell::Text(labels(&e.lang, &format!("{prefix}-{v}")))),
+                    Read::Country => r.try_get::<Option<String>, _>(i)?.map(|v| {
+                        Cell::Text(homeward_domain::iso_names::country(&v, &e.lang).map_or(v.clone(), str::to_string))
+                    }),
                 };
                 cells.push(cell.unwrap_or(Cell::Empty));
             }

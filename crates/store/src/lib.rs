@@ -25,6 +25,7 @@ pub mod error;
 pub mod exports;
 pub mod feedback;
 pub mod followups;
+pub mod home;
 pub mod import;
 pub mod jobs;
 pub mod keys;

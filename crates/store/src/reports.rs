@@ -72,13 +72,9 @@ pub async fn donor(
         spend(store, &cases, start, end),
         rss(store, &cases, period.from, period.to),
     )?;
-    Ok(DonorReport::build(
-        period.clone(),
-        &counts,
-        &departures,
-        &spend,
-        &rss,
-    ))
+    let mut report = DonorReport::build(period.clone(), &counts, &departures, &spend, &rss);
+    report.rss_weights_verified = store.questionnaire.weights_verified;
+    Ok(report)
 }
 
 #[derive(sqlx::FromRow)]

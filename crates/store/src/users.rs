@@ -320,6 +320,26 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<User>> {
     Ok(users)
 }
 
+/// [`list`], narrowed to the users whose name or email holds `q` (accents
+/// and case aside) and who have `role`, when given.
+pub async fn search(
+    store: &Store,
+    actor: &Actor,
+    q: Option<&str>,
+    role: Option<&str>,
+) -> Result<Vec<User>> {
+    let fold = homeward_domain::airports::fold;
+    let q = q.map(fold).filter(|q| !q.trim().is_empty());
+    let mut users = list(store, actor).await?;
+    users.retain(|u| {
+        role.is_none_or(|r| r.is_empty() || u.role == r)
+            && q.as_deref().is_none_or(|q| {
+                fold(&u.name).contains(q.trim()) || fold(&u.email).contains(q.trim())
+            })
+    });
+    Ok(users)
+}
+
 /// Lists active counsellors who work in a programme of `actor`'s, for
 /// assignment and the dashboard's filter.
 pub async fn counsellors(store: &Store, actor: &Actor) -> Result<Vec<User>> {

@@ -45,3 +45,58 @@ document.addEventListener("click", function (e) {
     window.print();
   }
 });
+
+// On a phone the main menu folds behind a "Menu" button (without script it
+// stays open, so every page is still reachable).
+(function () {
+  var b = document.getElementById("menu-toggle");
+  var m = document.getElementById("main-menu");
+  if (!b || !m) { return; }
+  b.hidden = false;
+  m.classList.add("collapsible");
+  b.addEventListener("click", function () {
+    var open = b.getAttribute("aria-expanded") !== "true";
+    b.setAttribute("aria-expanded", open ? "true" : "false");
+    m.classList.toggle("open", open);
+  });
+})();
+
+// The case page's section menu, made from the sections on the page (each
+// card with an id and a heading), so it lists exactly what this reader sees.
+(function () {
+  var nav = document.getElementById("case-sections");
+  if (!nav) { return; }
+  var list = nav.querySelector("ul");
+  var cards = document.querySelectorAll("main section.card[id]");
+  var seen = {};
+  Array.prototype.forEach.call(cards, function (s) {
+    var h = s.querySelector("h2");
+    if (!h || seen[s.id] || s.id === "next") { return; }
+    seen[s.id] = true;
+    var li = document.createElement("li");
+    var a = document.createElement("a");
+    a.href = "#" + s.id;
+    a.textContent = h.textContent.trim();
+    li.appendChild(a);
+    list.appendChild(li);
+  });
+  if (list.children.length > 1) { nav.hidden = false; }
+})();
+
+// Required fields are marked beside their label, in the page's language
+// (screen readers already announce `required`, so the mark is hidden from them).
+(function () {
+  var m = document.querySelector('meta[name="required-label"]');
+  if (!m) { return; }
+  var controls = document.querySelectorAll("input[required], select[required], textarea[required]");
+  Array.prototype.forEach.call(controls, function (c) {
+    if (!c.id || c.type === "hidden") { return; }
+    var label = document.querySelector('label[for="' + c.id + '"]');
+    if (!label || label.classList.contains("sr-only") || label.querySelector(".req")) { return; }
+    var s = document.createElement("span");
+    s.className = "req";
+    s.setAttribute("aria-hidden", "true");
+    s.textContent = " (" + m.content + ")";
+    label.appendChild(s);
+  });
+})();

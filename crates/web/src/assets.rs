@@ -15,6 +15,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ),
     ("app.css", "text/css", include_bytes!("../assets/app.css")),
     (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!("../assets/favicon.svg"),
+    ),
+    (
         "app.js",
         "text/javascript",
         include_bytes!("../assets/app.js"),

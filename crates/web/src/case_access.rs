@@ -56,6 +56,21 @@ pub mod need {
         ReadReintegration = [(Reintegration, Read)];
         CreateReintegration = [(Reintegration, Create)];
         UpdateReintegration = [(Reintegration, Update)];
+        RecordCounselling = [(Counselling, Create)];
+        BookTravel = [(Travel, Create)];
+    }
+
+    /// What the mission officer records on a returned case: the arrival,
+    /// the plan's components and purchase requests.
+    pub struct MissionRecords;
+    impl Need for MissionRecords {
+        const NEED: &'static [(Resource, Action)] = &[(Resource::Reintegration, Action::Create)];
+        fn allows(actor: &Actor) -> Result<(), StoreError> {
+            match actor.role {
+                homeward_domain::Role::MissionOfficer => Ok(()),
+                _ => Err(StoreError::Forbidden),
+            }
+        }
     }
 
     /// Closing or reopening a returned case (`closure::may_close`).

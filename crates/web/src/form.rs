@@ -27,6 +27,24 @@ fn key(name: &str) -> String {
     name.replace('.', "-")
 }
 
+/// The message for error `code`; a limit in `detail` (`2000`, `1–90`) is
+/// said in words, anything else is shown beside the message.
+pub fn message(t: &Tr, code: &str, detail: Option<&str>) -> String {
+    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match (code, detail) {
+        (_, None) => t.error(code),
+        ("too-long", Some(d)) if number(d) => t.ta("error-too-long-max", &[("max", d.to_string())]),
+        ("out-of-range", Some(d)) => match d.split_once('–') {
+            Some((a, b)) if number(a) && number(b) => t.ta(
+                "error-out-of-range-between",
+                &[("min", a.to_string()), ("max", b.to_string())],
+            ),
+            _ => format!("{} ({d})", t.error(code)),
+        },
+        (_, Some(d)) => format!("{} ({d})", t.error(code)),
+    }
+}
+
 /// The values and errors of one form.
 #[derive(Debug, Clone, Default)]
 pub struct FormState {
@@ -58,11 +76,26 @@ impl FormState {
     pub fn add_invalid(&mut self, t: &Tr, inv: &Invalid, prefix: &str) {
         for e in &inv.errors {
             let f = e.field.strip_prefix(prefix).unwrap_or(&e.field).to_string();
-            self.errors.entry(f).or_insert_with(|| match &e.detail {
-                Some(d) => format!("{} ({d})", t.error(&e.code)),
-                None => t.error(&e.code),
-            });
+            self.errors
+                .entry(f)
+                .or_insert_with(|| message(t, &e.code, e.detail.as_deref()));
         }
+    }
+
+    /// The error summary: each error as a link to its field, named by its
+    /// label ("Reason: This is too long (at most 2000 characters).").
+    pub fn summary(&self, t: &Tr) -> Vec<(String, String)> {
+        self.errors
+            .iter()
+            .map(|(name, e)| {
+                let label_key = format!("field-{}", key(name));
+                let text = match t.has(&label_key) {
+                    true => format!("{}: {e}", t.t(&label_key)),
+                    false => e.clone(),
+                };
+                (format!("#f-{}{}", self.id_prefix, name), text)
+            })
+            .collect()
     }
 
     /// Whether any error was recorded.
@@ -266,5 +299,27 @@ mod tests {
         assert!(!html.contains("<script>"));
         assert!(html.contains("aria-invalid=\"true\""));
         assert!(html.contains(&t.error("name-required")));
+    }
+
+    #[test]
+    fn limits_are_said_and_the_summary_names_and_links_each_field() {
+        let t = Tr::new(Lang::En);
+        let mut inv = Invalid::default();
+        inv.add_detail("reason", "too-long", "2000".into());
+        inv.add_detail("grace_days", "out-of-range", "1–90".into());
+        inv.add("reason", "required");
+        let mut f = FormState::default().prefixed("cl-");
+        f.add_invalid(&t, &inv, "");
+        assert!(
+            f.e("reason").unwrap().contains("2000"),
+            "{:?}",
+            f.e("reason")
+        );
+        let range = f.e("grace_days").unwrap();
+        assert!(range.contains('1') && range.contains("90"), "{range}");
+        let summary = f.summary(&t);
+        assert_eq!(summary.len(), 2, "one line a field: {summary:?}");
+        let reason = summary.iter().find(|(h, _)| h == "#f-cl-reason").unwrap();
+        assert!(reason.1.starts_with(&t.t("field-reason")), "{reason:?}");
     }
 }

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use homeward_domain::{Action, Resource};
+use homeward_domain::{Action, Resource, Role};
 use homeward_store::Error as StoreError;
 use std::collections::HashMap;
 
@@ -21,6 +21,12 @@ pub struct NavItem {
     pub current: bool,
 }
 
+/// A group of the main menu, under its heading.
+pub struct NavGroup {
+    pub label: String,
+    pub items: Vec<NavItem>,
+}
+
 /// What the page frame needs: language, user, CSRF token, navigation.
 pub struct Layout {
     pub t: Tr,
@@ -28,7 +34,10 @@ pub struct Layout {
     pub user_name: Option<String>,
     pub user_role: Option<String>,
     pub csrf: String,
-    pub nav: Vec<NavItem>,
+    /// The main menu: what the role uses, in groups.
+    pub nav: Vec<NavGroup>,
+    /// The signed-in person's own pages (two-factor, password, tokens, API).
+    pub account: Vec<NavItem>,
     pub other_lang: &'static str,
     pub other_lang_label: String,
     /// Where the language switch comes back to.
@@ -55,114 +64,134 @@ fn done_message(t: &Tr, here: &str) -> Option<String> {
     (ok && t.has(&key)).then(|| t.t(&key))
 }
 
+/// The main menu of `role`, grouped (work, programme, administration), and
+/// the account links kept apart; `current` is marked. Each entry is shown
+/// only to a role that may open it (the same checks its handler makes).
+fn menu(t: &Tr, role: Role, current: &str) -> (Vec<NavGroup>, Vec<NavItem>) {
+    use homeward_domain as d;
+    let r = role;
+    let manage = r.can(Resource::Programme, Action::Manage);
+    let groups: [(&str, Vec<(&'static str, &str, bool)>); 3] = [
+        (
+            "nav-group-work",
+            vec![
+                ("/", "nav-dashboard", true),
+                (
+                    "/purchases",
+                    "nav-purchases",
+                    r.can(Resource::Reintegration, Action::Read),
+                ),
+                ("/cases", "nav-cases", r.can(Resource::Case, Action::Read)),
+                ("/tasks", "nav-tasks", r.can(Resource::Case, Action::Read)),
+                ("/inbox", "nav-inbox", true),
+                ("/feedback", "nav-feedback", d::feedback::may_answer(r)),
+                ("/duplicates", "nav-duplicates", d::merge::may_review(r)),
+                (
+                    "/manifests",
+                    "nav-manifests",
+                    r.can(Resource::Travel, Action::Read),
+                ),
+                (
+                    "/cases/new",
+                    "nav-new-case",
+                    r.can(Resource::Case, Action::Create),
+                ),
+                ("/eligibility", "nav-eligibility", true),
+                (
+                    "/cases/break-glass",
+                    "nav-break-glass",
+                    d::break_glass::may_break_glass(r),
+                ),
+            ],
+        ),
+        (
+            "nav-group-programme",
+            vec![
+                ("/reports/donor", "nav-reports", d::report::may_read(r)),
+                (
+                    "/vendors",
+                    "nav-vendors",
+                    matches!(r, Role::MissionOfficer | Role::Finance | Role::Supervisor),
+                ),
+                ("/persons/import", "nav-import", d::import::may_import(r)),
+                (
+                    "/exports/deidentified/new",
+                    "nav-deidentified",
+                    d::deidentify::may_export(r),
+                ),
+                (
+                    "/downloads",
+                    "nav-downloads",
+                    homeward_exports::may_export(r) || d::deidentify::may_export(r),
+                ),
+            ],
+        ),
+        (
+            "nav-group-admin",
+            vec![
+                (
+                    "/admin/users",
+                    "nav-users",
+                    r.can(Resource::User, Action::Manage),
+                ),
+                ("/admin/programmes", "nav-programmes", manage),
+                ("/admin/jobs", "nav-jobs", manage),
+                ("/admin/retention", "nav-retention", manage),
+                ("/admin/persons", "nav-subject-access", manage),
+                ("/audit", "nav-audit", r.can(Resource::Audit, Action::Read)),
+                (
+                    "/audit/break-glass",
+                    "nav-break-glass-log",
+                    r.can(Resource::Audit, Action::Read),
+                ),
+            ],
+        ),
+    ];
+    let item = |(href, key, _): (&'static str, &str, bool)| NavItem {
+        href,
+        label: t.t(key),
+        current: href == current,
+    };
+    let nav = groups
+        .into_iter()
+        .map(|(label, items)| NavGroup {
+            label: t.t(label),
+            items: items
+                .into_iter()
+                .filter(|(_, _, ok)| *ok)
+                .map(item)
+                .collect(),
+        })
+        .filter(|g| !g.items.is_empty())
+        .collect();
+    let account = [
+        ("/account/two-factor", "nav-two-factor", true),
+        ("/account/password", "nav-password", true),
+        ("/account/tokens", "nav-tokens", true),
+        ("/api/docs/", "nav-api", true),
+    ]
+    .into_iter()
+    .map(item)
+    .collect();
+    (nav, account)
+}
+
 impl Layout {
+    /// Whether the main menu offers `href` to this user.
+    pub fn offers(&self, href: &str) -> bool {
+        self.nav
+            .iter()
+            .flat_map(|g| &g.items)
+            .any(|i| i.href == href)
+    }
+
     /// The frame for a page titled by the translation `title_key`, with `current` highlighted.
     pub fn new(ctx: &Ctx, title: String, current: &str) -> Layout {
         let t = ctx.tr();
-        let mut nav = Vec::new();
-        if let Some(a) = &ctx.auth {
-            let r = a.actor.role;
-            nav.push(("/", "nav-dashboard", true));
-            nav.push(("/cases", "nav-cases", r.can(Resource::Case, Action::Read)));
-            nav.push((
-                "/cases/new",
-                "nav-new-case",
-                r.can(Resource::Case, Action::Create),
-            ));
-            nav.push((
-                "/admin/users",
-                "nav-users",
-                r.can(Resource::User, Action::Manage),
-            ));
-            nav.push((
-                "/admin/programmes",
-                "nav-programmes",
-                r.can(Resource::Programme, Action::Manage),
-            ));
-            nav.push(("/tasks", "nav-tasks", r.can(Resource::Case, Action::Read)));
-            nav.push((
-                "/persons/import",
-                "nav-import",
-                homeward_domain::import::may_import(r),
-            ));
-            nav.push((
-                "/duplicates",
-                "nav-duplicates",
-                homeward_domain::merge::may_review(r),
-            ));
-            nav.push((
-                "/manifests",
-                "nav-manifests",
-                r.can(Resource::Travel, Action::Read),
-            ));
-            nav.push((
-                "/reports/donor",
-                "nav-reports",
-                homeward_domain::report::may_read(r),
-            ));
-            nav.push((
-                "/purchases",
-                "nav-purchases",
-                r.can(Resource::Reintegration, Action::Read),
-            ));
-            nav.push((
-                "/vendors",
-                "nav-vendors",
-                matches!(
-                    r,
-                    homeward_domain::Role::MissionOfficer
-                        | homeward_domain::Role::Finance
-                        | homeward_domain::Role::Supervisor
-                ),
-            ));
-            nav.push(("/inbox", "nav-inbox", true));
-            nav.push((
-                "/feedback",
-                "nav-feedback",
-                homeward_domain::feedback::may_answer(r),
-            ));
-            nav.push((
-                "/cases/break-glass",
-                "nav-break-glass",
-                homeward_domain::break_glass::may_break_glass(r),
-            ));
-            nav.push((
-                "/exports/deidentified/new",
-                "nav-deidentified",
-                homeward_domain::deidentify::may_export(r),
-            ));
-            nav.push((
-                "/downloads",
-                "nav-downloads",
-                homeward_exports::may_export(r) || homeward_domain::deidentify::may_export(r),
-            ));
-            nav.push(("/eligibility", "nav-eligibility", true));
-            nav.push((
-                "/admin/jobs",
-                "nav-jobs",
-                r.can(Resource::Programme, Action::Manage),
-            ));
-            nav.push((
-                "/admin/retention",
-                "nav-retention",
-                r.can(Resource::Programme, Action::Manage),
-            ));
-            nav.push((
-                "/admin/persons",
-                "nav-subject-access",
-                r.can(Resource::Programme, Action::Manage),
-            ));
-            nav.push(("/audit", "nav-audit", r.can(Resource::Audit, Action::Read)));
-            nav.push((
-                "/audit/break-glass",
-                "nav-break-glass-log",
-                r.can(Resource::Audit, Action::Read),
-            ));
-            nav.push(("/api/docs/", "nav-api", true));
-            nav.push(("/account/two-factor", "nav-two-factor", true));
-            nav.push(("/account/password", "nav-password", true));
-            nav.push(("/account/tokens", "nav-tokens", true));
-        }
+        let (nav, account) = match &ctx.auth {
+            Some(a) => menu(&t, a.actor.role, current),
+            None => (Vec::new(), Vec::new()),
+        };
         let other = match ctx.lang {
             crate::i18n::Lang::En => crate::i18n::Lang::Fr,
             crate::i18n::Lang::Fr => crate::i18n::Lang::En,
@@ -178,15 +207,8 @@ impl Layout {
                 .and_then(|a| a.session.as_ref())
                 .map(|s| s.csrf_token.clone())
                 .unwrap_or_default(),
-            nav: nav
-                .into_iter()
-                .filter(|(_, _, ok)| *ok)
-                .map(|(href, key, _)| NavItem {
-                    href,
-                    label: t.t(key),
-                    current: href == current,
-                })
-                .collect(),
+            nav,
+            account,
             other_lang: other.code(),
             other_lang_label: Tr::new(other).t("language-name"),
             done: done_message(&t, &ctx.here),

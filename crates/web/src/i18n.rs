@@ -135,6 +135,22 @@ impl Tr {
         self.t(&format!("status-{s}"))
     }
 
+    /// A language's name in this language for its ISO 639 code ("Hungarian"),
+    /// or the code as stored when it is not one.
+    pub fn language(&self, code: &str) -> String {
+        homeward_domain::iso_names::language(code, self.code())
+            .map(str::to_string)
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    /// A country's name in this language for its ISO code ("Hungary"), or
+    /// the code as stored when it is not one.
+    pub fn country(&self, code: &str) -> String {
+        homeward_domain::iso_names::country(code, self.code())
+            .map(str::to_string)
+            .unwrap_or_else(|| code.to_string())
+    }
+
     /// A role's name.
     pub fn role(&self, s: &str) -> String {
         self.t(&format!("role-{s}"))

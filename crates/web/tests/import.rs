@@ -55,7 +55,8 @@ async fn import_on_page(
     form: reqwest::multipart::Form,
 ) -> (String, String) {
     let r = c
-        .post(app.url(&format!("/persons/import?_csrf={csrf}")))
+        .post(app.url("/persons/import"))
+        .header("x-csrf-token", &*csrf)
         .multipart(form)
         .send()
         .await
@@ -154,7 +155,8 @@ async fn supervisors_import(store: Store) {
         .text("mapping", "Surname,nickname")
         .text("dry_run", "1");
     let r = c
-        .post(app.url(&format!("/persons/import?_csrf={csrf}")))
+        .post(app.url("/persons/import"))
+        .header("x-csrf-token", &*csrf)
         .multipart(form)
         .send()
         .await
@@ -166,7 +168,8 @@ async fn supervisors_import(store: Store) {
     // No file at all.
     let form = reqwest::multipart::Form::new().text("mapping", "");
     let r = c
-        .post(app.url(&format!("/persons/import?_csrf={csrf}")))
+        .post(app.url("/persons/import"))
+        .header("x-csrf-token", &*csrf)
         .multipart(form)
         .send()
         .await
@@ -188,7 +191,8 @@ async fn supervisors_import(store: Store) {
     }
     // In French.
     let r = c
-        .post(app.url(&format!("/persons/import?_csrf={csrf}")))
+        .post(app.url("/persons/import"))
+        .header("x-csrf-token", &*csrf)
         .multipart(upload(b"x,y\n1,2\n"))
         .send()
         .await
@@ -428,7 +432,8 @@ async fn other_roles_refused(store: Store) {
         let r = c.get(app.url("/persons/import")).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{role}");
         let r = c
-            .post(app.url(&format!("/persons/import?_csrf={csrf}")))
+            .post(app.url("/persons/import"))
+            .header("x-csrf-token", &*csrf)
             .multipart(upload(CSV.as_bytes()))
             .send()
             .await
@@ -460,7 +465,8 @@ async fn progress_while_running(store: Store) {
     app.user("sup@iom.int", "supervisor", None).await;
     let (c, csrf) = sign_in_csrf(&app, "sup@iom.int").await;
     let r = c
-        .post(app.url(&format!("/persons/import?_csrf={csrf}")))
+        .post(app.url("/persons/import"))
+        .header("x-csrf-token", &*csrf)
         .multipart(upload(CSV.as_bytes()))
         .send()
         .await

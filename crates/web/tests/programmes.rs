@@ -488,9 +488,8 @@ async fn programmes_over_http(store: Store) {
             .text("action", action)
     };
     let r = b
-        .post(url(&format!(
-            "/admin/programmes/nl-2026/rules?_csrf={csrf}"
-        )))
+        .post(url("/admin/programmes/nl-2026/rules"))
+        .header("x-csrf-token", &*csrf)
         .multipart(form("preview", next.clone()))
         .send()
         .await
@@ -499,9 +498,8 @@ async fn programmes_over_http(store: Store) {
     let html = r.text().await.unwrap();
     assert!(html.contains("id=\"rule-preview\""));
     let r = b
-        .post(url(&format!(
-            "/admin/programmes/nl-2026/rules?_csrf={csrf}"
-        )))
+        .post(url("/admin/programmes/nl-2026/rules"))
+        .header("x-csrf-token", &*csrf)
         .multipart(form("add", "{\"effective_from\": ".into()))
         .send()
         .await
@@ -517,9 +515,8 @@ async fn programmes_over_http(store: Store) {
             reqwest::multipart::Part::bytes(next.into_bytes()).file_name("rules.json"),
         );
     let r = b
-        .post(url(&format!(
-            "/admin/programmes/nl-2026/rules?_csrf={csrf}"
-        )))
+        .post(url("/admin/programmes/nl-2026/rules"))
+        .header("x-csrf-token", &*csrf)
         .multipart(upload)
         .send()
         .await

@@ -207,7 +207,8 @@ async fn the_path_from_referral_to_eligibility(store: Store) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let r = c
-        .post(app.url(&format!("{case_url}/attachments?_csrf={csrf}")))
+        .post(app.url(&format!("{case_url}/attachments")))
+        .header("x-csrf-token", &*csrf)
         .multipart(up("evil.pdf", b"#!/bin/sh\nrm -rf /\n"))
         .send()
         .await
@@ -245,7 +246,8 @@ async fn the_path_from_referral_to_eligibility(store: Store) {
         .unwrap()
         .contains("Attach the signed voluntary-return declaration"));
     let r = c
-        .post(app.url(&format!("{case_url}/attachments?_csrf={csrf}")))
+        .post(app.url(&format!("{case_url}/attachments")))
+        .header("x-csrf-token", &*csrf)
         .multipart(up("Déclaration.pdf", PDF))
         .send()
         .await

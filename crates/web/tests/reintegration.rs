@@ -275,13 +275,16 @@ async fn reintegration_pages_and_api(store: Store) {
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let page = get(&fin, &case_url).await;
-    let version = hidden_after(&page, "/payment?", "version");
+    let version = hidden_after(&page, "/payment#", "version");
     let pay = |bytes: &'static [u8], name: &'static str| {
-        let u = app.url(&format!("/purchases/{purchase}/payment?_csrf={fin_csrf}"));
+        let u = app.url(&format!("/purchases/{purchase}/payment"));
+        let fin_csrf = fin_csrf.clone();
         let fin = fin.clone();
         let version = version.clone();
         async move {
+            // As the page's form sends it: the CSRF token first.
             let form = reqwest::multipart::Form::new()
+                .text("_csrf", fin_csrf)
                 .text("version", version)
                 .part(
                     "receipt",
@@ -456,8 +459,10 @@ async fn reintegration_pages_and_api(store: Store) {
     let r = post(&hu, &format!("{case_url}/surveys"), answers).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(
-        get(&hu, &case_url).await.contains("100 %"),
-        "top answers score 100 %"
+        get(&hu, &case_url)
+            .await
+            .contains("<td class=\"num\">1.00</td>"),
+        "top answers score 1.00, on the same 0 to 1 scale as the dashboard"
     );
 
     // Closure: a reason is needed; reopening needs one too.

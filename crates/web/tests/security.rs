@@ -617,3 +617,73 @@ async fn upload_names_match_their_content(store: Store) {
     }
 }
 both_databases!(upload_names, upload_names_match_their_content);
+
+/// An upload from a page carries the CSRF token as the form's first field,
+/// never in the address (where logs and the history would keep it): sent
+/// so, it passes; in the address only, after the file, or wrong, it is
+/// refused and nothing is kept.
+async fn upload_token_travels_in_the_body(store: Store) {
+    let app = start(store.clone()).await;
+    let cbsa = testing::user(&store, "cbsa@cbsa.gc.ca", "cbsa_officer", None).await;
+    let couns = testing::user(&store, "couns@iom.int", "counsellor", None).await;
+    let (case, _, _) = testing::eligible_family(&store, &cbsa, &couns).await;
+    let (c, csrf) = sign_in_csrf(&app, "couns@iom.int").await;
+    let page = c
+        .get(app.url(&format!("/cases/{case}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("?_csrf="), "no token in any form's address");
+    let file = || reqwest::multipart::Part::bytes(PDF.to_vec()).file_name("scan.pdf");
+    let attachments = || async {
+        homeward_store::attachments::list(&store, &couns, case)
+            .await
+            .unwrap()
+            .len()
+    };
+    let upload = |query: &str, form: reqwest::multipart::Form| {
+        c.post(app.url(&format!("/cases/{case}/attachments{query}")))
+            .multipart(form)
+            .send()
+    };
+    let first = |token: &str| reqwest::multipart::Form::new().text("_csrf", token.to_string());
+    let refused = [
+        (
+            format!("?_csrf={csrf}"),
+            reqwest::multipart::Form::new()
+                .text("kind", "identity")
+                .part("file", file()),
+        ),
+        (
+            String::new(),
+            reqwest::multipart::Form::new()
+                .text("kind", "identity")
+                .part("file", file())
+                .text("_csrf", csrf.clone()),
+        ),
+        (
+            String::new(),
+            first("not-the-token")
+                .text("kind", "identity")
+                .part("file", file()),
+        ),
+    ];
+    let before = attachments().await;
+    for (query, form) in refused {
+        let r = upload(&query, form).await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{query}");
+    }
+    assert_eq!(attachments().await, before, "nothing kept");
+    let r = upload(
+        "",
+        first(&csrf).text("kind", "identity").part("file", file()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(attachments().await, before + 1, "the file is kept whole");
+}
+both_databases!(upload_token, upload_token_travels_in_the_body);

@@ -426,7 +426,6 @@ pub async fn wait_css(c: &Client, css: &str) -> fantoccini::elements::Element {
     }
 }
 
-/// The current path and query (`/cases?q=x`).
 /// The page's path and query, without the one-time `done=` message marker
 /// a save adds (the page is the same; the message is checked on its own).
 pub async fn path_of(c: &Client) -> String {
@@ -441,6 +440,20 @@ pub async fn path_of(c: &Client) -> String {
         false => format!("{}?{}", u.path(), kept.join("&")),
         true => u.path().to_string(),
     }
+}
+
+/// The HTTP status of the document on screen (Chromium's Navigation Timing).
+pub async fn page_status(c: &Client) -> i64 {
+    let v = c
+        .execute(
+            "const n = performance.getEntriesByType('navigation')[0];\
+             return n ? n.responseStatus : null;",
+            vec![],
+        )
+        .await
+        .expect("read the page's status");
+    v.as_i64()
+        .unwrap_or_else(|| panic!("no response status for this page: {v}"))
 }
 
 /// Clicks `css` and waits until the browser has left the current document

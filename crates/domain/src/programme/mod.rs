@@ -411,7 +411,7 @@ fn bounded(
         Some(n) => match u32::try_from(n) {
             Ok(n) if (min..=max).contains(&n) => n,
             _ => {
-                inv.add(field, "out-of-range");
+                inv.add_detail(field, "out-of-range", format!("{min}–{max}"));
                 default
             }
         },

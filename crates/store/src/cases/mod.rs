@@ -61,6 +61,8 @@ pub struct CaseFilter {
     pub country: Option<String>,
     pub programme: Option<String>,
     pub counsellor_id: Option<Uuid>,
+    /// Only cases no counsellor has taken yet.
+    pub unassigned: bool,
     /// Case number, or part of any name or number of the principal applicant.
     pub q: Option<String>,
     /// One of `case_number`, `name`, `status`, `referred_at`, `updated_at`.
@@ -303,6 +305,9 @@ fn push_filters(actor: &Actor, f: &CaseFilter, w: &mut Sql, mode: FreeText) {
     }
     if let Some(id) = f.counsellor_id {
         w.push(" AND c.counsellor_id = ").bind(Param::Uuid(id));
+    }
+    if f.unassigned {
+        w.push(" AND c.counsellor_id IS NULL");
     }
     if let Some(q) =
         f.q.as_deref()

@@ -134,13 +134,16 @@ pub async fn list_sessions(
     responses((status = 201, body = Vec<Session>), (status = 422, body = crate::error::Problem)))]
 pub async fn add_session(
     State(s): State<AppState>,
-    ApiUser(a): ApiUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: ApiUser(a),
+        id,
+        ..
+    }: CaseIn<ApiUser, need::RecordCounselling>,
     ApiJson(b): ApiJson<SessionInput>,
 ) -> Result<(StatusCode, Json<Vec<Session>>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(counselling::add(&s.store, &a.actor, parse_id(&id)?, &b).await?),
+        Json(counselling::add(&s.store, &a.actor, id, &b).await?),
     ))
 }
 
@@ -294,13 +297,16 @@ pub async fn list_documents(
     responses((status = 201, body = Vec<Document>), (status = 422, body = crate::error::Problem)))]
 pub async fn add_document(
     State(s): State<AppState>,
-    ApiUser(a): ApiUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: ApiUser(a),
+        id,
+        ..
+    }: CaseIn<ApiUser, need::UpdateCase>,
     ApiJson(b): ApiJson<DocumentInput>,
 ) -> Result<(StatusCode, Json<Vec<Document>>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(readiness::add_document(&s.store, &a.actor, parse_id(&id)?, &b).await?),
+        Json(readiness::add_document(&s.store, &a.actor, id, &b).await?),
     ))
 }
 
@@ -311,12 +317,16 @@ pub async fn add_document(
     (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn update_document(
     State(s): State<AppState>,
-    ApiUser(a): ApiUser,
-    Path((id, did)): Path<(String, String)>,
+    CaseIn {
+        caller: ApiUser(a),
+        id,
+        ..
+    }: CaseIn<ApiUser, need::UpdateCase>,
+    Path((_, did)): Path<(String, String)>,
     ApiJson(b): ApiJson<DocumentInput>,
 ) -> Result<Json<Vec<Document>>, ApiError> {
     Ok(Json(
-        readiness::update_document(&s.store, &a.actor, parse_id(&id)?, parse_id(&did)?, &b).await?,
+        readiness::update_document(&s.store, &a.actor, id, parse_id(&did)?, &b).await?,
     ))
 }
 
@@ -337,13 +347,16 @@ pub async fn list_vulnerabilities(
     responses((status = 201, body = Vec<Vulnerability>), (status = 422, body = crate::error::Problem)))]
 pub async fn add_vulnerability(
     State(s): State<AppState>,
-    ApiUser(a): ApiUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: ApiUser(a),
+        id,
+        ..
+    }: CaseIn<ApiUser, need::RecordCounselling>,
     ApiJson(b): ApiJson<VulnerabilityInput>,
 ) -> Result<(StatusCode, Json<Vec<Vulnerability>>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(readiness::add_vulnerability(&s.store, &a.actor, parse_id(&id)?, &b).await?),
+        Json(readiness::add_vulnerability(&s.store, &a.actor, id, &b).await?),
     ))
 }
 
@@ -364,12 +377,15 @@ pub async fn list_fitness(
     responses((status = 201, body = Vec<FitnessCheck>), (status = 422, body = crate::error::Problem)))]
 pub async fn add_fitness(
     State(s): State<AppState>,
-    ApiUser(a): ApiUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: ApiUser(a),
+        id,
+        ..
+    }: CaseIn<ApiUser, need::RecordCounselling>,
     ApiJson(b): ApiJson<FitnessInput>,
 ) -> Result<(StatusCode, Json<Vec<FitnessCheck>>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(readiness::add_fitness(&s.store, &a.actor, parse_id(&id)?, &b).await?),
+        Json(readiness::add_fitness(&s.store, &a.actor, id, &b).await?),
     ))
 }

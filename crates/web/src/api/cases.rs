@@ -101,6 +101,7 @@ pub async fn list(
         country: q.get("country").cloned(),
         programme: q.get("programme").cloned(),
         counsellor_id,
+        unassigned: false,
         q: q.get("q").map(|s| s.chars().take(100).collect()),
         sort: q.get("sort").cloned(),
         desc,

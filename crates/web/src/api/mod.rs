@@ -32,7 +32,7 @@ use utoipa_swagger_ui::SwaggerUi;
 /// The OpenAPI description of the API.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Homeward API", version = "1", description = "Case management for Assisted Voluntary Return and Reintegration."),
+    info(title = "Homeward API", version = "1", description = "Case management for Assisted Voluntary Return and Reintegration. [Back to Homeward](/)"),
     paths(
         misc::me, misc::programmes, misc::audit, misc::tasks, eligibility::evaluate,
         persons::list, persons::create, persons::get, persons::update,

@@ -218,11 +218,14 @@ pub async fn get_arrival(
     responses((status = 201, body = Arrival), (status = 422, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
 pub async fn confirm_arrival(
     State(s): State<AppState>,
-    ApiUser(a): ApiUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: ApiUser(a),
+        id,
+        ..
+    }: CaseIn<ApiUser, need::MissionRecords>,
     ApiJson(b): ApiJson<ArrivalInput>,
 ) -> Result<(StatusCode, Json<Arrival>), ApiError> {
-    let id = parse_id(&id)?;
+    let id = id;
     Ok((
         StatusCode::CREATED,
         Json(plans::confirm_arrival(&s.store, &a.actor, id, &b).await?),
@@ -248,11 +251,14 @@ pub async fn get_plan(
     responses((status = 201, body = Plan), (status = 422, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
 pub async fn add_component(
     State(s): State<AppState>,
-    ApiUser(a): ApiUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: ApiUser(a),
+        id,
+        ..
+    }: CaseIn<ApiUser, need::MissionRecords>,
     ApiJson(b): ApiJson<PlanComponentInput>,
 ) -> Result<(StatusCode, Json<Plan>), ApiError> {
-    let id = parse_id(&id)?;
+    let id = id;
     Ok((
         StatusCode::CREATED,
         Json(plans::add_component(&s.store, &a.actor, id, &b).await?),
@@ -317,11 +323,14 @@ pub async fn list_purchases(
     responses((status = 201, body = Purchase), (status = 422, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
 pub async fn request_purchase(
     State(s): State<AppState>,
-    ApiUser(a): ApiUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: ApiUser(a),
+        id,
+        ..
+    }: CaseIn<ApiUser, need::MissionRecords>,
     ApiJson(b): ApiJson<PurchaseRequestInput>,
 ) -> Result<(StatusCode, Json<Purchase>), ApiError> {
-    let id = parse_id(&id)?;
+    let id = id;
     Ok((
         StatusCode::CREATED,
         Json(purchases::request(&s.store, &a.actor, id, &b).await?),

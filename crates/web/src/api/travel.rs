@@ -89,11 +89,14 @@ pub async fn list(
     responses((status = 201, body = Itinerary), (status = 422, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
 pub async fn book(
     State(s): State<AppState>,
-    ApiUser(a): ApiUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: ApiUser(a),
+        id,
+        ..
+    }: CaseIn<ApiUser, need::BookTravel>,
     ApiJson(b): ApiJson<ItineraryInput>,
 ) -> Result<(StatusCode, Json<Itinerary>), ApiError> {
-    let id = parse_id(&id)?;
+    let id = id;
     Ok((
         StatusCode::CREATED,
         Json(travel::book(&s.store, &a.actor, id, &b).await?),

@@ -30,9 +30,7 @@ pub async fn run(store: &Store, worker: &str, lease: Duration, job: &Job) -> Att
             error: "the payload names no export".into(),
         };
     };
-    let labels = |lang: &str, c: &homeward_exports::Column| {
-        Tr::new(Lang::parse(lang).unwrap_or(Lang::En)).t(c.label_key)
-    };
+    let labels = |lang: &str, key: &str| Tr::new(Lang::parse(lang).unwrap_or(Lang::En)).t(key);
     let lease = JobLease {
         job_id: job.id,
         worker,
@@ -41,11 +39,7 @@ pub async fn run(store: &Store, worker: &str, lease: Duration, job: &Job) -> Att
     // De-identified exports share the table and this job kind; the
     // export's kind says which writer it needs.
     let written = match deidentified::is_deidentified(store, id).await {
-        Ok(true) => {
-            let label =
-                |lang: &str, key: &str| Tr::new(Lang::parse(lang).unwrap_or(Lang::En)).t(key);
-            deidentified::write(store, id, &label, &lease).await
-        }
+        Ok(true) => deidentified::write(store, id, &labels, &lease).await,
         Ok(false) => exports::write(store, id, &labels, &lease).await,
         Err(e) => Err(e),
     };

@@ -17,6 +17,8 @@ use uuid::Uuid;
 #[template(path = "admin_users.html")]
 struct ListPage {
     l: Layout,
+    /// The search as typed (`q`, `role`).
+    f: FormState,
     users: Vec<User>,
     me: Uuid,
     /// Users with two-factor sign-in on.
@@ -31,7 +33,11 @@ impl ListPage {
 }
 
 /// GET /admin/users.
-pub async fn list(State(state): State<AppState>, PageUser(auth, ctx): PageUser) -> Response {
+pub async fn list(
+    State(state): State<AppState>,
+    PageUser(auth, ctx): PageUser,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
     if let Err(r) = require(&auth, &ctx, Resource::User, Action::Manage) {
         return r;
     }
@@ -39,7 +45,15 @@ pub async fn list(State(state): State<AppState>, PageUser(auth, ctx): PageUser) 
         Ok(s) => s,
         Err(e) => return store_error(&ctx, e),
     };
-    match users::list(&state.store, &auth.actor).await {
+    let (q, role) = (query.get("q"), query.get("role"));
+    match users::search(
+        &state.store,
+        &auth.actor,
+        q.map(String::as_str),
+        role.map(String::as_str),
+    )
+    .await
+    {
         Ok(users) => {
             let t = ctx.tr();
             let roles = Role::ALL
@@ -51,6 +65,7 @@ pub async fn list(State(state): State<AppState>, PageUser(auth, ctx): PageUser) 
                 StatusCode::OK,
                 ListPage {
                     l,
+                    f: FormState::with(query.clone()),
                     users,
                     me: auth.user.id,
                     two_factor,

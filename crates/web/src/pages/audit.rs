@@ -26,7 +26,7 @@ const PER_PAGE: i64 = 50;
 #[template(path = "audit.html")]
 struct AuditPage {
     l: Layout,
-    rows: Vec<AuditRow>,
+    rows: Vec<EntryView>,
     total: i64,
     f: FormState,
     page: i64,
@@ -39,6 +39,71 @@ struct AuditPage {
     /// People merged into the person filtered on, whose entries are shown
     /// too: (id, link to their own entries).
     merged: Vec<(String, String)>,
+}
+
+/// An entry as read on the page: the action and the record in words, and
+/// what changed as field and value pairs rather than JSON.
+struct EntryView {
+    r: AuditRow,
+    action: String,
+    entity: String,
+    before: Vec<(String, String)>,
+    after: Vec<(String, String)>,
+}
+
+/// "confirm_departure" as "Confirm departure", for codes with no translation.
+fn humanised(code: &str) -> String {
+    let s = code.replace(['_', '-', '.'], " ");
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => s,
+    }
+}
+
+/// The words for `code` from `audit-<group>-<code>`, else the code made readable.
+fn words(t: &crate::i18n::Tr, group: &str, code: &str) -> String {
+    let key = format!("audit-{group}-{code}");
+    match t.has(&key) {
+        true => t.t(&key),
+        false => humanised(code),
+    }
+}
+
+/// A before or after record as (field, value) pairs: the top-level fields
+/// of a JSON object, strings without quotes, anything deeper as compact
+/// JSON; anything that is not an object is one unnamed value.
+fn pairs(json: Option<&str>) -> Vec<(String, String)> {
+    let Some(text) = json else {
+        return Vec::new();
+    };
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(m)) => m
+            .into_iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    serde_json::Value::String(s) => s,
+                    serde_json::Value::Null => "—".into(),
+                    other => other.to_string(),
+                };
+                (humanised(&k), v)
+            })
+            .collect(),
+        Ok(serde_json::Value::Null) => Vec::new(),
+        _ => vec![(String::new(), text.to_string())],
+    }
+}
+
+impl EntryView {
+    fn of(t: &crate::i18n::Tr, r: AuditRow) -> EntryView {
+        EntryView {
+            action: words(t, "action", &r.action),
+            entity: words(t, "entity", &r.entity),
+            before: pairs(r.before_json.as_deref()),
+            after: pairs(r.after_json.as_deref()),
+            r,
+        }
+    }
 }
 
 /// Parses the filter query shared by the page and the API.
@@ -143,7 +208,10 @@ pub async fn list(
                 StatusCode::OK,
                 AuditPage {
                     l,
-                    rows,
+                    rows: rows
+                        .into_iter()
+                        .map(|r| EntryView::of(&ctx.tr(), r))
+                        .collect(),
                     total,
                     f: FormState::with(q.clone()),
                     page,
@@ -346,4 +414,26 @@ async fn export_csv(
         Body::from_stream(body),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{humanised, pairs};
+
+    #[test]
+    fn records_read_as_fields_and_values() {
+        assert_eq!(humanised("confirm_departure"), "Confirm departure");
+        assert_eq!(
+            pairs(Some(
+                r#"{"status":"booked","fare_minor":12000,"reason":null}"#
+            )),
+            [
+                ("Fare minor".to_string(), "12000".to_string()),
+                ("Reason".to_string(), "—".to_string()),
+                ("Status".to_string(), "booked".to_string()),
+            ]
+        );
+        assert!(pairs(None).is_empty());
+        assert_eq!(pairs(Some("[1,2]")), [(String::new(), "[1,2]".to_string())]);
+    }
 }

@@ -6,6 +6,7 @@
 //! (counsellor and supervisor; the mission officer with consent). CBSA,
 //! finance and the others never see counselling, consent or attachments.
 
+use super::case_page::answer::Posted;
 use super::case_page::sections::SideForms;
 use super::case_page::{case_page, CaseForms};
 use super::fields::{referral_input, referral_values, ReferralChoices};
@@ -112,17 +113,16 @@ pub async fn referral_form(
 /// POST /cases/{id}/referral.
 pub async fn referral_save(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::UpdateReferral>,
     PageForm(form): PageForm,
 ) -> Response {
     if let Err(r) = require(&auth, &ctx, Resource::Referral, Action::Update) {
         return r;
     }
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
     let version = form
         .get("version")
         .and_then(|v| v.parse().ok())
@@ -157,14 +157,14 @@ pub async fn referral_save(
 /// POST /cases/{id}/counselling.
 pub async fn add_session(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::RecordCounselling>,
     PageForm(form): PageForm,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+    let at = Posted::new(&state, &ctx, &auth.actor, id);
     let topics = form
         .iter()
         .filter(|(k, v)| k.starts_with("topic.") && v.as_str() == "on")
@@ -179,16 +179,9 @@ pub async fn add_session(
                 Err(_) => {
                     let mut inv = homeward_domain::Invalid::default();
                     inv.add("duration_minutes", "not-a-number");
-                    return side_refused(
-                        &state,
-                        &ctx,
-                        &auth.actor,
-                        id,
-                        form,
-                        Error::Invalid(inv),
-                        |s, f| s.counselling = f,
-                    )
-                    .await;
+                    return at
+                        .refused(form, Error::Invalid(inv), |s, f| s.counselling = f)
+                        .await;
                 }
             },
         },
@@ -197,58 +190,57 @@ pub async fn add_session(
         topics,
         notes: form.get("notes").cloned(),
     };
-    match counselling::add(&state.store, &auth.actor, id, &input).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#counselling")).into_response(),
-        Err(e) => {
-            side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| {
-                s.counselling = f
-            })
-            .await
-        }
-    }
+    at.answer(
+        counselling::add(&state.store, &auth.actor, id, &input).await,
+        "counselling",
+        form,
+        |s, f| s.counselling = f,
+    )
+    .await
 }
 
 /// POST /cases/{id}/appointments: sets the next meeting (counsellors and
 /// supervisors; others 403, out of scope 404).
 pub async fn set_appointment(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::RecordCounselling>,
     PageForm(form): PageForm,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+    let at = Posted::new(&state, &ctx, &auth.actor, id);
     let g = |k: &str| form.get(k).cloned().unwrap_or_default();
-    match homeward_store::appointments::book(
-        &state.store,
-        &auth.actor,
-        id,
-        &g("starts_at"),
-        &g("place"),
+    at.answer(
+        homeward_store::appointments::book(
+            &state.store,
+            &auth.actor,
+            id,
+            &g("starts_at"),
+            &g("place"),
+        )
+        .await,
+        "counselling",
+        form,
+        |s, f| s.appointment = f,
     )
     .await
-    {
-        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#counselling")).into_response(),
-        Err(e) => {
-            side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| {
-                s.appointment = f
-            })
-            .await
-        }
-    }
 }
 
 /// POST /cases/{id}/appointments/{aid}/cancel (as setting one).
 pub async fn cancel_appointment(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path((id, aid)): Path<(String, String)>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::RecordCounselling>,
+    Path((_, aid)): Path<(String, String)>,
 ) -> Response {
-    let (id, aid) = match (parse_id(&ctx, &id), parse_id(&ctx, &aid)) {
-        (Ok(id), Ok(aid)) => (id, aid),
-        (Err(r), _) | (_, Err(r)) => return r,
+    let aid = match parse_id(&ctx, &aid) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
     match homeward_store::appointments::cancel(&state.store, &auth.actor, id, aid).await {
         Ok(()) => Redirect::to(&format!("/cases/{id}?done=saved#counselling")).into_response(),
@@ -259,14 +251,14 @@ pub async fn cancel_appointment(
 /// POST /cases/{id}/consents: records consent for a purpose.
 pub async fn give_consent(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::GiveConsent>,
     PageForm(form): PageForm,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+    let at = Posted::new(&state, &ctx, &auth.actor, id);
     let person = |name: &str| -> Result<Option<uuid::Uuid>, homeward_store::Error> {
         match form.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
             None => Ok(None),
@@ -282,14 +274,15 @@ pub async fn give_consent(
             person_id,
             given_by_person_id,
         },
-        (Err(e), _) | (_, Err(e)) => {
-            return side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| s.consent = f).await
-        }
+        (Err(e), _) | (_, Err(e)) => return at.refused(form, e, |s, f| s.consent = f).await,
     };
-    match consents::give_for(&state.store, &auth.actor, id, &new).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#consent")).into_response(),
-        Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| s.consent = f).await,
-    }
+    at.answer(
+        consents::give_for(&state.store, &auth.actor, id, &new).await,
+        "consent",
+        form,
+        |s, f| s.consent = f,
+    )
+    .await
 }
 
 /// GET /cases/{id}/consents/{cid}/receipt.pdf: the consent's receipt in
@@ -345,19 +338,27 @@ pub async fn consent_receipt(
 /// POST /cases/{id}/consents/{cid}/withdraw.
 pub async fn withdraw_consent(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path((id, cid)): Path<(String, String)>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::WithdrawConsent>,
+    Path((_, cid)): Path<(String, String)>,
     PageForm(form): PageForm,
 ) -> Response {
-    let (id, cid) = match (parse_id(&ctx, &id), parse_id(&ctx, &cid)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(r), _) | (_, Err(r)) => return r,
+    let at = Posted::new(&state, &ctx, &auth.actor, id);
+    let cid = match parse_id(&ctx, &cid) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
     let reason = form.get("reason").cloned().unwrap_or_default();
-    match consents::withdraw(&state.store, &auth.actor, id, cid, &reason).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#consent")).into_response(),
-        Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| s.consent = f).await,
-    }
+    at.answer(
+        consents::withdraw(&state.store, &auth.actor, id, cid, &reason).await,
+        "consent",
+        form,
+        |s, f| s.consent = f,
+    )
+    .await
 }
 
 /// POST /cases/{id}/attachments (multipart; the CSRF token rides in the query).
@@ -452,37 +453,17 @@ fn person_of(form: &std::collections::HashMap<String, String>) -> Option<Uuid> {
         .and_then(|p| Uuid::parse_str(p.trim()).ok())
 }
 
-/// Shows the case page again with one side form refused, or the error page.
-pub(crate) async fn side_refused(
-    state: &AppState,
-    ctx: &Ctx,
-    actor: &Actor,
-    id: Uuid,
-    form: std::collections::HashMap<String, String>,
-    e: Error,
-    put: impl FnOnce(&mut SideForms, FormState),
-) -> Response {
-    match refilled(&ctx.tr(), form, &e, "") {
-        Some((f, status)) => {
-            let mut forms = CaseForms::default();
-            put(&mut forms.side, f);
-            case_page(state, ctx, actor, id, forms, status).await
-        }
-        None => store_error(ctx, e),
-    }
-}
-
 /// POST /cases/{id}/documents.
 pub async fn add_document(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::UpdateCase>,
     PageForm(form): PageForm,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+    let at = Posted::new(&state, &ctx, &auth.actor, id);
     let g = |k: &str| form.get(k).cloned();
     let input = DocumentInput {
         person_id: person_of(&form),
@@ -494,56 +475,52 @@ pub async fn add_document(
         etd_issued_on: g("etd_issued_on"),
         consulate: g("consulate"),
     };
-    match readiness::add_document(&state.store, &auth.actor, id, &input).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#documents")).into_response(),
-        Err(e) => {
-            side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| {
-                s.document = f
-            })
-            .await
-        }
-    }
+    at.answer(
+        readiness::add_document(&state.store, &auth.actor, id, &input).await,
+        "documents",
+        form,
+        |s, f| s.document = f,
+    )
+    .await
 }
 
 /// POST /cases/{id}/vulnerabilities.
 pub async fn add_vulnerability(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::RecordCounselling>,
     PageForm(form): PageForm,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+    let at = Posted::new(&state, &ctx, &auth.actor, id);
     let input = VulnerabilityInput {
         person_id: person_of(&form),
         kind: form.get("kind").cloned(),
         details: form.get("details").cloned(),
         follow_up: form.get("follow_up").cloned(),
     };
-    match readiness::add_vulnerability(&state.store, &auth.actor, id, &input).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#health")).into_response(),
-        Err(e) => {
-            side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| {
-                s.vulnerability = f
-            })
-            .await
-        }
-    }
+    at.answer(
+        readiness::add_vulnerability(&state.store, &auth.actor, id, &input).await,
+        "health",
+        form,
+        |s, f| s.vulnerability = f,
+    )
+    .await
 }
 
 /// POST /cases/{id}/fitness.
 pub async fn add_fitness(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::RecordCounselling>,
     PageForm(form): PageForm,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+    let at = Posted::new(&state, &ctx, &auth.actor, id);
     // Typed in the office's time, where the check is made; the 72-hour
     // window before a flight needs the hour, not only the day.
     let office = auth.actor.time_zone;
@@ -560,16 +537,9 @@ pub async fn add_fitness(
             _ => {
                 let mut inv = homeward_domain::Invalid::default();
                 inv.add("checked_at", "invalid-datetime");
-                return side_refused(
-                    &state,
-                    &ctx,
-                    &auth.actor,
-                    id,
-                    form,
-                    Error::Invalid(inv),
-                    |s, f| s.fitness = f,
-                )
-                .await;
+                return at
+                    .refused(form, Error::Invalid(inv), |s, f| s.fitness = f)
+                    .await;
             }
         },
     };
@@ -585,8 +555,11 @@ pub async fn add_fitness(
             .collect(),
         notes: form.get("notes").cloned(),
     };
-    match readiness::add_fitness(&state.store, &auth.actor, id, &input).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#health")).into_response(),
-        Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| s.fitness = f).await,
-    }
+    at.answer(
+        readiness::add_fitness(&state.store, &auth.actor, id, &input).await,
+        "health",
+        form,
+        |s, f| s.fitness = f,
+    )
+    .await
 }

@@ -9,6 +9,7 @@
 use super::case_page::{case_page, case_page_of, CaseForms};
 use super::fields::{person_input, sex_options};
 use crate::auth::{Ctx, PageUser};
+use crate::case_access::{need, CaseIn};
 use crate::form::FormState;
 use crate::frame::{refilled, render, require, store_error, Layout, PageForm};
 use crate::i18n::Tr;
@@ -37,6 +38,8 @@ struct ListPage {
     pages: i64,
     f: FormState,
     statuses: Vec<(String, String)>,
+    /// Countries by name for the filter (ISO codes behind).
+    countries: Vec<(String, String)>,
     sorts: Vec<(String, String)>,
     prev_link: Option<String>,
     next_link: Option<String>,
@@ -87,7 +90,12 @@ pub async fn list(
             .map(|c| c.trim().to_ascii_uppercase())
             .filter(|c| c.len() == 2),
         programme: q.get("programme").cloned(),
-        counsellor_id: None,
+        // From the supervisor's workload table: one counsellor's cases, or
+        // the ones nobody has taken.
+        counsellor_id: q
+            .get("counsellor")
+            .and_then(|s| uuid::Uuid::parse_str(s.trim()).ok()),
+        unassigned: q.get("unassigned").is_some_and(|v| v == "1"),
         q: q.get("q").map(|s| s.chars().take(100).collect()),
         sort,
         desc,
@@ -128,6 +136,7 @@ pub async fn list(
             more,
             page,
             pages,
+            countries: super::fields::country_options(&t, fs.v("country")),
             f: fs,
             statuses,
             sorts,
@@ -143,6 +152,8 @@ struct NewPage {
     l: Layout,
     f: FormState,
     sexes: Vec<(String, String)>,
+    /// Countries of return by name (ISO codes behind).
+    countries: Vec<(String, String)>,
     programmes: Vec<(String, String)>,
     counsellors: Vec<(String, String)>,
     can_assign: bool,
@@ -233,6 +244,7 @@ async fn new_page(
         }
         _ => Vec::new(),
     };
+    let countries = super::fields::country_options(&t, f.v("country_of_return"));
     let l = Layout::new(ctx, t.t("nav-new-case"), "/cases/new");
     render(
         status,
@@ -241,6 +253,7 @@ async fn new_page(
             l,
             f,
             sexes: sex_options(&t),
+            countries,
             programmes,
             counsellors,
             can_assign,
@@ -389,14 +402,13 @@ pub async fn show(
 /// POST /cases/{id}/transition.
 pub async fn transition(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::TransitionCase>,
     PageForm(form): PageForm,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
     let t = ctx.tr();
     let to = form.get("to").cloned().unwrap_or_default();
     let version = form.get("version").and_then(|v| v.parse::<i64>().ok());
@@ -427,14 +439,13 @@ pub async fn transition(
 /// POST /cases/{id}/members.
 pub async fn add_member(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::AddMember>,
     PageForm(form): PageForm,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
     let t = ctx.tr();
     let rel = form.get("relationship").cloned().unwrap_or_default();
     match cases::add_member(&state.store, &auth.actor, id, &rel, &person_input(&form)).await {
@@ -458,6 +469,8 @@ struct EditPage {
     l: Layout,
     c: CaseSummary,
     f: FormState,
+    /// Countries of return by name (ISO codes behind).
+    countries: Vec<(String, String)>,
     counsellors: Vec<(String, String)>,
     can_assign: bool,
 }
@@ -487,6 +500,7 @@ async fn edit_page(
     render(
         status,
         EditPage {
+            countries: super::fields::country_options(&ctx.tr(), f.v("country_of_return")),
             l,
             c,
             f,
@@ -534,17 +548,16 @@ pub async fn edit_form(
 /// POST /cases/{id}/edit.
 pub async fn edit(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::UpdateCase>,
     PageForm(form): PageForm,
 ) -> Response {
     if let Err(r) = require(&auth, &ctx, Resource::Case, Action::Update) {
         return r;
     }
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
     let t = ctx.tr();
     let current = match cases::summary(&state.store, &auth.actor, id).await {
         Ok(c) => c,

@@ -39,6 +39,12 @@ pub struct PanelView {
 #[template(path = "dashboard.html")]
 struct DashboardPage {
     l: Layout,
+    /// Countries by name for the filter (ISO codes behind).
+    countries: Vec<(String, String)>,
+    /// The team's open cases by counsellor (supervisors): (link, name, count).
+    workload: Vec<(String, String, i64)>,
+    /// The role's queues: (name, link, label, count, late).
+    work: Vec<(&'static str, &'static str, String, String, i64)>,
     counts: Vec<(String, String, i64)>,
     total: i64,
     mine: Vec<CaseSummary>,
@@ -123,7 +129,7 @@ pub async fn show(
         }
     }
     let mut waiting = Vec::new();
-    if can_list {
+    if homeward_domain::home::contacts_referrals(role) {
         match homeward_store::referrals::waiting(&state.store, &auth.actor, 20).await {
             Ok(w) => {
                 let now = chrono::Utc::now();
@@ -140,6 +146,44 @@ pub async fn show(
     }
     let total = counts.iter().map(|(_, _, n)| n).sum();
     let day = today(auth.actor.local_zone());
+    let workload = match role == Role::Supervisor {
+        false => Vec::new(),
+        true => match homeward_store::home::workload(&state.store, &auth.actor).await {
+            Ok(rows) => rows
+                .into_iter()
+                .map(|r| match (r.counsellor, r.name) {
+                    (Some(id), name) => (
+                        format!("/cases?counsellor={id}"),
+                        name.unwrap_or_default(),
+                        r.open,
+                    ),
+                    (None, _) => (
+                        "/cases?unassigned=1".into(),
+                        t.t("workload-unassigned"),
+                        r.open,
+                    ),
+                })
+                .collect(),
+            Err(e) => return store_error(&ctx, e),
+        },
+    };
+    let work =
+        match homeward_store::home::counts(&state.store, &auth.actor, homeward_store::now(), day)
+            .await
+        {
+            Ok(qs) => qs
+                .into_iter()
+                .map(|q| {
+                    let n = match q.count >= homeward_store::home::MOST {
+                        true => format!("{}+", homeward_store::home::MOST),
+                        false => q.count.to_string(),
+                    };
+                    let label = t.t(&format!("queue-{}", q.queue.name()));
+                    (q.queue.name(), q.queue.href(), label, n, q.late)
+                })
+                .collect(),
+            Err(e) => return store_error(&ctx, e),
+        };
     let feedback = match homeward_store::feedback::open_counts(&state.store, &auth.actor, day).await
     {
         Ok(f) => f,
@@ -185,7 +229,11 @@ pub async fn show(
                 f.values.remove("from");
                 f.values.remove("to");
                 subtitle = subtitle_of(&t, &d.filter.period);
-                panels = views(&t, &d);
+                panels = views(
+                    &t,
+                    &d,
+                    homeward_store::surveys::questionnaire(&state.store).weights_verified,
+                );
             }
             Err(homeward_store::Error::Invalid(inv)) => {
                 f.add_invalid(&t, &inv, "");
@@ -206,7 +254,10 @@ pub async fn show(
                 )
             }),
             quick: quick_links(&t),
+            countries: super::fields::country_options(&t, f.v("country")),
             l,
+            work,
+            workload,
             counts,
             total,
             mine,
@@ -282,7 +333,9 @@ fn country(t: &Tr, key: &str) -> String {
 }
 
 /// Each panel of the dashboard as a chart and a table.
-pub fn views(t: &Tr, d: &Dashboard) -> Vec<PanelView> {
+/// The panels of `d`; `rss_verified`: whether the RSS weights were checked
+/// (when not, the RSS panel says its averages are not for reporting).
+pub fn views(t: &Tr, d: &Dashboard, rss_verified: bool) -> Vec<PanelView> {
     let hidden = count(t, None);
     let empty = t.t("dash-empty");
     let mut out = Vec::new();
@@ -507,7 +560,13 @@ pub fn views(t: &Tr, d: &Dashboard) -> Vec<PanelView> {
                 PanelView {
                     id,
                     svg: bar_chart(&chart_id, &title, &bars, Some(1.0), &empty),
-                    note: Some(t.ta("dash-note-rss", &[("surveys", count(t, r.surveys))])),
+                    note: Some({
+                        let note = t.ta("dash-note-rss", &[("surveys", count(t, r.surveys))]);
+                        match rss_verified {
+                            true => note,
+                            false => format!("{note} {}", t.t("rss-weights-unverified")),
+                        }
+                    }),
                     header: vec![t.t("dash-col-dimension"), t.t("dash-col-average")],
                     rows,
                     title,

@@ -8,6 +8,7 @@
 
 use super::before_departure::parse_id;
 use crate::auth::{Ctx, PageUser};
+use crate::case_access::{need, CaseIn};
 use crate::form::FormState;
 use crate::frame::{error_page, refilled, render, store_error, Layout, PageForm};
 use crate::AppState;
@@ -121,12 +122,16 @@ pub async fn form(
 /// POST /cases/{id}/documents/{did}.
 pub async fn save(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path((id, did)): Path<(String, String)>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::UpdateCase>,
+    Path((_, did)): Path<(String, String)>,
     PageForm(form): PageForm,
 ) -> Response {
-    let (id, did) = match ids(&ctx, &id, &did) {
-        Ok(x) => x,
+    let did = match parse_id(&ctx, &did) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let g = |k: &str| form.get(k).cloned();

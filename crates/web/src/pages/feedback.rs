@@ -13,6 +13,7 @@
 use super::before_departure::parse_id;
 use crate::auth::Ctx;
 use crate::auth::PageUser;
+use crate::case_access::{need, CaseIn};
 use crate::form::FormState;
 use crate::frame::{error_page, refilled, render, store_error, Layout, PageForm};
 use crate::AppState;
@@ -213,14 +214,13 @@ pub async fn new_form(
 /// POST /cases/{id}/feedback: writes it down and offers the form again.
 pub async fn record(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::InScope>,
     PageForm(form): PageForm,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let item = NewItem {
         person_id: Uuid::parse_str(get("person_id").trim()).ok(),

@@ -204,6 +204,19 @@ pub fn person_values(p: &homeward_domain::person::PersonInput) -> HashMap<String
 }
 
 /// Options for the sex select.
+/// Countries by name in the reader's language, the ISO code behind each;
+/// `current`, when not a known code, kept as it is so nothing typed or
+/// stored is lost.
+pub fn country_options(t: &Tr, current: &str) -> Vec<(String, String)> {
+    use homeward_domain::iso_names;
+    let mut v = iso_names::choices(iso_names::countries(), t.code());
+    let current = current.trim();
+    if !current.is_empty() && iso_names::country(current, t.code()).is_none() {
+        v.insert(0, (current.to_string(), current.to_string()));
+    }
+    v
+}
+
 pub fn sex_options(t: &Tr) -> Vec<(String, String)> {
     homeward_domain::person::SEXES
         .iter()

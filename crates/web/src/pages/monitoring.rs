@@ -7,14 +7,14 @@
 //! returnee's life and wellbeing), nor do CBSA and the others. The store
 //! enforces all of it again.
 
-use super::before_departure::{parse_id, side_refused};
+use super::case_page::answer::Posted;
 use super::case_page::sections::SideForms;
 use super::reintegration::{date, v};
 use crate::auth::PageUser;
 use crate::case_access::{need, CaseIn};
 use crate::frame::PageForm;
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use homeward_domain::followups::FollowUpInput;
 use homeward_store::closure::{self};
@@ -35,6 +35,7 @@ pub async fn record_followup(
     }: CaseIn<PageUser, need::UpdateReintegration>,
     PageForm(form): PageForm,
 ) -> Response {
+    let at = Posted::new(&state, &ctx, &auth.actor, id);
     if auth.actor.role != homeward_domain::Role::MissionOfficer {
         return crate::frame::store_error(&ctx, homeward_store::Error::Forbidden);
     }
@@ -44,12 +45,12 @@ pub async fn record_followup(
         .and_then(|c| Uuid::parse_str(c.trim()).ok())
     else {
         let e = homeward_store::Error::invalid("followup", "required");
-        return side_refused(&state, &ctx, &auth.actor, id, form, e, put).await;
+        return at.refused(form, e, put).await;
     };
     let parsed = date(&form, "held_on").and_then(|h| Ok((h, date(&form, "rescheduled_to")?)));
     let (held_on, rescheduled_to) = match parsed {
         Ok(x) => x,
-        Err(e) => return side_refused(&state, &ctx, &auth.actor, id, form, e, put).await,
+        Err(e) => return at.refused(form, e, put).await,
     };
     let input = FollowUpInput {
         held_on,
@@ -61,33 +62,36 @@ pub async fn record_followup(
     // The follow-up must be this case's: one in another case reads as not found.
     let belongs = match followups::list(&state.store, &auth.actor, id).await {
         Ok(l) => l.iter().any(|f| f.id == fid),
-        Err(e) => return side_refused(&state, &ctx, &auth.actor, id, form, e, put).await,
+        Err(e) => return at.refused(form, e, put).await,
     };
     if !belongs {
         let e = homeward_store::Error::invalid("followup", "invalid-choice");
-        return side_refused(&state, &ctx, &auth.actor, id, form, e, put).await;
+        return at.refused(form, e, put).await;
     }
-    match followups::record(&state.store, &auth.actor, fid, &input, None).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#followups")).into_response(),
-        Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, put).await,
-    }
+    at.answer(
+        followups::record(&state.store, &auth.actor, fid, &input, None).await,
+        "followups",
+        form,
+        put,
+    )
+    .await
 }
 
 /// POST /cases/{id}/surveys: the mission officer records an RSS survey.
 pub async fn record_survey(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::CreateReintegration>,
     PageForm(form): PageForm,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+    let at = Posted::new(&state, &ctx, &auth.actor, id);
     let put = |s: &mut SideForms, f| s.survey = f;
     let surveyed_on = match date(&form, "surveyed_on") {
         Ok(d) => d,
-        Err(e) => return side_refused(&state, &ctx, &auth.actor, id, form, e, put).await,
+        Err(e) => return at.refused(form, e, put).await,
     };
     // Answers come as `answer.<indicator>`; empty ones are left unanswered.
     let answers: HashMap<String, String> = form
@@ -106,51 +110,42 @@ pub async fn record_survey(
                     e.field = format!("answer.{}", e.field);
                 }
             }
-            side_refused(
-                &state,
-                &ctx,
-                &auth.actor,
-                id,
-                form,
-                Error::Invalid(inv),
-                put,
-            )
-            .await
+            at.refused(form, Error::Invalid(inv), put).await
         }
-        Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, put).await,
+        Err(e) => at.refused(form, e, put).await,
     }
 }
 
 /// POST /cases/{id}/closure: closes a returned case with a reason.
 pub async fn close(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::CloseCase>,
     PageForm(form): PageForm,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+    let at = Posted::new(&state, &ctx, &auth.actor, id);
     let reason = form.get("reason").cloned().unwrap_or_default();
     let note = form.get("note").cloned();
     match closure::close(&state.store, &auth.actor, id, &reason, note.as_deref()).await {
         Ok(()) => Redirect::to(&format!("/cases/{id}?done=saved#closure")).into_response(),
-        Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| s.closure = f).await,
+        Err(e) => at.refused(form, e, |s, f| s.closure = f).await,
     }
 }
 
 /// POST /cases/{id}/reopen: reopens a case closed after return.
 pub async fn reopen(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::CloseCase>,
     PageForm(form): PageForm,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+    let at = Posted::new(&state, &ctx, &auth.actor, id);
     let reason = form.get("reopen_reason").cloned().unwrap_or_default();
     match closure::reopen(&state.store, &auth.actor, id, &reason).await {
         Ok(()) => Redirect::to(&format!("/cases/{id}?done=saved#closure")).into_response(),
@@ -160,17 +155,9 @@ pub async fn reopen(
                     e.field = "reopen_reason".into();
                 }
             }
-            side_refused(
-                &state,
-                &ctx,
-                &auth.actor,
-                id,
-                form,
-                Error::Invalid(inv),
-                |s, f| s.closure = f,
-            )
-            .await
+            at.refused(form, Error::Invalid(inv), |s, f| s.closure = f)
+                .await
         }
-        Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| s.closure = f).await,
+        Err(e) => at.refused(form, e, |s, f| s.closure = f).await,
     }
 }

@@ -8,7 +8,8 @@
 //! supervisors read the money of every case. CBSA, counsellors and the
 //! others see no reintegration detail. The store enforces all of it again.
 
-use super::before_departure::{parse_id, side_refused};
+use super::before_departure::parse_id;
+use super::case_page::answer::Posted;
 use super::case_page::sections::SideForms;
 use super::case_page::{case_page, CaseForms};
 use crate::auth::{Ctx, PageUser};
@@ -53,55 +54,56 @@ pub(crate) fn date(
 /// POST /cases/{id}/arrival: the returnee arrived (mission officer).
 pub async fn confirm_arrival(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::MissionRecords>,
     PageForm(form): PageForm,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+    let at = Posted::new(&state, &ctx, &auth.actor, id);
     let put = |s: &mut SideForms, f| s.arrival = f;
     let arrived_on = match date(&form, "arrived_on") {
         Ok(d) => d,
-        Err(e) => return side_refused(&state, &ctx, &auth.actor, id, form, e, put).await,
+        Err(e) => return at.refused(form, e, put).await,
     };
     let input = ArrivalInput {
         arrived_on,
         place: v(&form, "place"),
     };
-    match plans::confirm_arrival(&state.store, &auth.actor, id, &input).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#reintegration")).into_response(),
-        Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, put).await,
-    }
+    at.answer(
+        plans::confirm_arrival(&state.store, &auth.actor, id, &input).await,
+        "reintegration",
+        form,
+        put,
+    )
+    .await
 }
 
 /// POST /cases/{id}/plan/components: a plan component (mission officer).
 pub async fn add_component(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::MissionRecords>,
     PageForm(form): PageForm,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+    let at = Posted::new(&state, &ctx, &auth.actor, id);
     let input = PlanComponentInput {
         dimension: v(&form, "dimension"),
         category: v(&form, "category"),
         description: v(&form, "description"),
         budget: v(&form, "budget"),
     };
-    match plans::add_component(&state.store, &auth.actor, id, &input).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#plan")).into_response(),
-        Err(e) => {
-            side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| {
-                s.component = f
-            })
-            .await
-        }
-    }
+    at.answer(
+        plans::add_component(&state.store, &auth.actor, id, &input).await,
+        "plan",
+        form,
+        |s, f| s.component = f,
+    )
+    .await
 }
 
 /// POST /cases/{id}/plan/approval: the supervisor approves the plan.
@@ -114,42 +116,38 @@ pub async fn approve_plan(
     }: CaseIn<PageUser, need::ReadReintegration>,
     PageForm(form): PageForm,
 ) -> Response {
+    let at = Posted::new(&state, &ctx, &auth.actor, id);
     if !homeward_domain::reintegration::may_approve_plan(auth.actor.role) {
         return store_error(&ctx, homeward_store::Error::Forbidden);
     }
     let Some(ver) = version(&form) else {
         let e = homeward_store::Error::invalid("version", "required");
-        return side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| {
-            s.component = f
-        })
-        .await;
+        return at.refused(form, e, |s, f| s.component = f).await;
     };
-    match plans::approve(&state.store, &auth.actor, id, ver).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#plan")).into_response(),
-        Err(e) => {
-            side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| {
-                s.component = f
-            })
-            .await
-        }
-    }
+    at.answer(
+        plans::approve(&state.store, &auth.actor, id, ver).await,
+        "plan",
+        form,
+        |s, f| s.component = f,
+    )
+    .await
 }
 
 /// POST /cases/{id}/purchases: a purchase request (mission officer).
 pub async fn request_purchase(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::MissionRecords>,
     PageForm(form): PageForm,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+    let at = Posted::new(&state, &ctx, &auth.actor, id);
     let put = |s: &mut SideForms, f| s.purchase = f;
     let rate_date = match date(&form, "rate_date") {
         Ok(d) => d,
-        Err(e) => return side_refused(&state, &ctx, &auth.actor, id, form, e, put).await,
+        Err(e) => return at.refused(form, e, put).await,
     };
     let vendor_id = match form
         .get("vendor_id")
@@ -161,7 +159,7 @@ pub async fn request_purchase(
             Ok(u) => Some(u),
             Err(_) => {
                 let e = homeward_store::Error::invalid("vendor", "invalid-choice");
-                return side_refused(&state, &ctx, &auth.actor, id, form, e, put).await;
+                return at.refused(form, e, put).await;
             }
         },
     };
@@ -176,10 +174,13 @@ pub async fn request_purchase(
         vendor_id,
         over_plan_reason: v(&form, "over_plan_reason"),
     };
-    match purchases::request(&state.store, &auth.actor, id, &input).await {
-        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#purchases")).into_response(),
-        Err(e) => side_refused(&state, &ctx, &auth.actor, id, form, e, put).await,
-    }
+    at.answer(
+        purchases::request(&state.store, &auth.actor, id, &input).await,
+        "purchases",
+        form,
+        put,
+    )
+    .await
 }
 
 async fn purchase_case(state: &AppState, actor: &Actor, pid: Uuid) -> Result<Uuid, Error> {
@@ -201,14 +202,12 @@ pub async fn decide(
         Ok(c) => c,
         Err(e) => return store_error(&ctx, e),
     };
+    let at = Posted::new(&state, &ctx, &auth.actor, case_id);
     let to = form.get("to").cloned().unwrap_or_default();
     if to == "paid" {
         // Payment needs its receipt: only the payment form records it.
         let e = homeward_store::Error::invalid("receipt", "receipt-required");
-        return side_refused(&state, &ctx, &auth.actor, case_id, form, e, |s, f| {
-            s.decision = f
-        })
-        .await;
+        return at.refused(form, e, |s, f| s.decision = f).await;
     }
     match purchases::decide(
         &state.store,
@@ -226,10 +225,7 @@ pub async fn decide(
         Err(e) => {
             let mut form = form;
             form.insert("purchase".into(), pid.to_string());
-            side_refused(&state, &ctx, &auth.actor, case_id, form, e, |s, f| {
-                s.decision = f
-            })
-            .await
+            at.refused(form, e, |s, f| s.decision = f).await
         }
     }
 }
@@ -267,12 +263,10 @@ pub async fn pay(
     };
     let ver = fields.get("version").and_then(|v| v.trim().parse().ok());
     let (name, bytes) = file.unwrap_or_default();
-    match purchases::pay(&state.store, &auth.actor, pid, ver, &name, &bytes).await {
-        Ok(_) => {
-            Redirect::to(&format!("/cases/{case_id}?done=saved#purchase-{pid}")).into_response()
-        }
-        Err(e) => side_refused(&state, &ctx, &auth.actor, case_id, values, e, put).await,
-    }
+    let done = purchases::pay(&state.store, &auth.actor, pid, ver, &name, &bytes).await;
+    Posted::new(&state, &ctx, &auth.actor, case_id)
+        .answer(done, &format!("purchase-{pid}"), values, put)
+        .await
 }
 
 async fn payment_refused(

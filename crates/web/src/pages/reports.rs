@@ -217,7 +217,14 @@ pub fn tables(t: &Tr, r: &DonorReport) -> Vec<Table> {
                 "report-col-composite",
             ]),
             rows: rss,
-            note: Some(t.t("report-note-rss")),
+            note: Some(match r.rss_weights_verified {
+                true => t.t("report-note-rss"),
+                false => format!(
+                    "{} {}",
+                    t.t("report-note-rss"),
+                    t.t("rss-weights-unverified")
+                ),
+            }),
         },
     ]
 }

@@ -4,8 +4,10 @@
 //! supervisors, and the mission after return (`returnee_access::may_issue`);
 //! everyone else 403, out of scope 404.
 
-use super::before_departure::{parse_id, side_refused};
+use super::before_departure::parse_id;
+use super::case_page::answer::Posted;
 use crate::auth::PageUser;
+use crate::case_access::{need, CaseIn};
 use crate::frame::{render, store_error, Layout, PageForm};
 use crate::AppState;
 use askama::Template;
@@ -29,14 +31,14 @@ struct CodePage {
 /// POST /cases/{id}/returnee-access: a new code for the member chosen.
 pub async fn issue(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::InScope>,
     PageForm(form): PageForm,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+    let at = Posted::new(&state, &ctx, &auth.actor, id);
     let person = form
         .get("person_id")
         .and_then(|p| uuid::Uuid::parse_str(p.trim()).ok())
@@ -78,24 +80,23 @@ pub async fn issue(
             );
             r
         }
-        Err(e) => {
-            side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| {
-                s.returnee = f
-            })
-            .await
-        }
+        Err(e) => at.refused(form, e, |s, f| s.returnee = f).await,
     }
 }
 
 /// POST /cases/{id}/returnee-access/{aid}/revoke.
 pub async fn revoke(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path((id, aid)): Path<(String, String)>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::InScope>,
+    Path((_, aid)): Path<(String, String)>,
 ) -> Response {
-    let (id, aid) = match (parse_id(&ctx, &id), parse_id(&ctx, &aid)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(r), _) | (_, Err(r)) => return r,
+    let aid = match parse_id(&ctx, &aid) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
     match returnee_access::revoke(&state.store, &auth.actor, id, aid).await {
         Ok(()) => Redirect::to(&format!("/cases/{id}?done=saved#returnee-access")).into_response(),

@@ -7,10 +7,12 @@
 //! user's own; the airport search is for any signed-in user. The store
 //! enforces all of it again.
 
-use super::before_departure::{parse_id, side_refused};
+use super::before_departure::parse_id;
+use super::case_page::answer::Posted;
 use super::case_page::sections::SideForms;
 use super::case_page::{case_page, CaseForms};
 use crate::auth::PageUser;
+use crate::case_access::{need, CaseIn};
 use crate::form::{esc, FormState};
 use crate::frame::{error_page, render, store_error, Layout, PageForm};
 use crate::i18n::Tr;
@@ -119,28 +121,21 @@ pub fn parse_money(s: &str) -> Option<i64> {
 /// POST /cases/{id}/itineraries: book (or rebook) a flight.
 pub async fn book(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::BookTravel>,
     PageForm(form): PageForm,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+    let at = Posted::new(&state, &ctx, &auth.actor, id);
     let (input, order) = booking_input(&form);
     if form.get("fare").is_some_and(|f| !f.trim().is_empty()) && input.fare_minor.is_none() {
         let mut inv = homeward_domain::Invalid::default();
         inv.add("fare", "not-an-amount");
-        return side_refused(
-            &state,
-            &ctx,
-            &auth.actor,
-            id,
-            form,
-            Error::Invalid(inv),
-            |s, f| s.itinerary = f,
-        )
-        .await;
+        return at
+            .refused(form, Error::Invalid(inv), |s, f| s.itinerary = f)
+            .await;
     }
     match travel::book(&state.store, &auth.actor, id, &input).await {
         Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#travel")).into_response(),
@@ -161,23 +156,10 @@ pub async fn book(
                     e.field = "fare".into();
                 }
             }
-            side_refused(
-                &state,
-                &ctx,
-                &auth.actor,
-                id,
-                form,
-                Error::Invalid(inv),
-                |s, f| s.itinerary = f,
-            )
-            .await
+            at.refused(form, Error::Invalid(inv), |s, f| s.itinerary = f)
+                .await
         }
-        Err(e) => {
-            side_refused(&state, &ctx, &auth.actor, id, form, e, |s, f| {
-                s.itinerary = f
-            })
-            .await
-        }
+        Err(e) => at.refused(form, e, |s, f| s.itinerary = f).await,
     }
 }
 
@@ -204,25 +186,23 @@ pub async fn change(
         Ok(c) => c,
         Err(e) => return store_error(&ctx, e),
     };
+    let at = Posted::new(&state, &ctx, &auth.actor, case_id);
     let kind = form.get("kind").cloned().unwrap_or_default();
-    match travel::change(
-        &state.store,
-        &auth.actor,
-        iid,
-        &kind,
-        form.get("reason").map(String::as_str),
-        version(&form),
+    at.answer(
+        travel::change(
+            &state.store,
+            &auth.actor,
+            iid,
+            &kind,
+            form.get("reason").map(String::as_str),
+            version(&form),
+        )
+        .await,
+        "travel",
+        form,
+        |s, f| s.change = f,
     )
     .await
-    {
-        Ok(_) => Redirect::to(&format!("/cases/{case_id}?done=saved#travel")).into_response(),
-        Err(e) => {
-            side_refused(&state, &ctx, &auth.actor, case_id, form, e, |s, f| {
-                s.change = f
-            })
-            .await
-        }
-    }
 }
 
 /// POST /itineraries/{id}/departure: the travellers boarded.
@@ -240,6 +220,7 @@ pub async fn confirm_departure(
         Ok(c) => c,
         Err(e) => return store_error(&ctx, e),
     };
+    let at = Posted::new(&state, &ctx, &auth.actor, case_id);
     let input = departures::DepartureInput {
         boarded_at_local: form.get("boarded_at_local").cloned(),
         version: version(&form),
@@ -297,10 +278,7 @@ pub async fn confirm_departure(
         Err(e) => {
             let mut form = form;
             form.insert("itinerary".into(), iid.to_string());
-            side_refused(&state, &ctx, &auth.actor, case_id, form, e, |s, f| {
-                s.departure = f
-            })
-            .await
+            at.refused(form, e, |s, f| s.departure = f).await
         }
     }
 }
@@ -308,40 +286,31 @@ pub async fn confirm_departure(
 /// POST /cases/{id}/letters: renders and keeps a letter.
 pub async fn make_letter(
     State(state): State<AppState>,
-    PageUser(auth, ctx): PageUser,
-    Path(id): Path<String>,
+    CaseIn {
+        caller: PageUser(auth, ctx),
+        id,
+        ..
+    }: CaseIn<PageUser, need::MakeLetter>,
     PageForm(form): PageForm,
 ) -> Response {
-    let id = match parse_id(&ctx, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+    let at = Posted::new(&state, &ctx, &auth.actor, id);
     let kind = form.get("kind").cloned().unwrap_or_default();
     let lang = form.get("lang").cloned().unwrap_or_default();
-    match crate::letters::make(
-        &state.store,
-        &auth.actor,
-        id,
-        &kind,
-        &lang,
-        state.config.returnee_page_url(),
+    at.answer(
+        crate::letters::make(
+            &state.store,
+            &auth.actor,
+            id,
+            &kind,
+            &lang,
+            state.config.returnee_page_url(),
+        )
+        .await,
+        "letters",
+        form,
+        |s: &mut SideForms, f| s.letter = f,
     )
     .await
-    {
-        Ok(_) => Redirect::to(&format!("/cases/{id}?done=saved#letters")).into_response(),
-        Err(e) => {
-            side_refused(
-                &state,
-                &ctx,
-                &auth.actor,
-                id,
-                form,
-                e,
-                |s: &mut SideForms, f| s.letter = f,
-            )
-            .await
-        }
-    }
 }
 
 /// GET /letters/{id}: the PDF, for those who may read that kind of letter.

@@ -2,6 +2,7 @@
 //! see, each read from one checked case ([`homeward_store::cases::ScopedCase`]).
 //! Section handlers render it again when they refuse a form.
 
+pub(crate) mod answer;
 pub mod monitoring;
 pub mod reintegration;
 pub mod sections;
@@ -25,7 +26,12 @@ use uuid::Uuid;
 struct ShowPage {
     l: Layout,
     c: CaseDetail,
-    transitions: Vec<(String, String, bool)>,
+    /// Languages by name, for the counselling session (ISO codes behind).
+    languages: Vec<(String, String)>,
+    /// What comes next and who does it, while something does.
+    next: Option<(String, String)>,
+    /// (status, button label, asks for a reason, asks for confirmation).
+    transitions: Vec<(String, String, bool, bool)>,
     can_edit: bool,
     can_add_member: bool,
     sees_contact: bool,
@@ -113,17 +119,28 @@ pub(crate) async fn case_page_of(
     let role = actor.role;
     let t = ctx.tr();
     let from = CaseStatus::parse(&c.summary.status);
+    // After return a case is closed from its closure section, which asks
+    // for the closure's reason: one "Close the case", not two.
+    let closes_in_section =
+        from.is_some_and(|s| matches!(s, CaseStatus::Reintegrating | CaseStatus::Monitoring));
     let transitions = c
         .allowed_transitions
         .iter()
+        .filter(|to| !(closes_in_section && to.as_str() == "closed"))
         .map(|to| {
             let needs = match (from, CaseStatus::parse(to)) {
                 (Some(f), Some(tt)) => homeward_domain::workflow::reason_required(f, tt),
                 _ => false,
             };
-            (to.clone(), t.action(to), needs)
+            let confirm =
+                CaseStatus::parse(to).is_some_and(homeward_domain::workflow::asks_confirmation);
+            (to.clone(), t.action(to), needs, confirm)
         })
         .collect();
+    let next = from.and_then(|s| {
+        homeward_domain::workflow::next_actor(s)
+            .map(|who| (t.t(&format!("next-{}", s.as_str())), t.role(who.as_str())))
+    });
     let open = from.is_some_and(|s| !s.is_after_departure() && !s.is_terminal());
     let relationships = RELATIONSHIPS
         .iter()
@@ -136,6 +153,11 @@ pub(crate) async fn case_page_of(
         ShowPage {
             l,
             transitions,
+            next,
+            languages: homeward_domain::iso_names::choices(
+                homeward_domain::iso_names::languages(),
+                t.code(),
+            ),
             can_edit: role.can(Resource::Case, Action::Update),
             can_add_member: role.can(Resource::Case, Action::Update)
                 && role.can(Resource::Person, Action::Create)

@@ -49,8 +49,14 @@ pub struct MonitoringView {
     pub closure_reasons: Vec<(String, String)>,
 }
 
-fn pct(x: f64) -> String {
-    format!("{:.0} %", x * 100.0)
+/// A score on the RSS scale, 0 to 1 with two decimals, as the dashboard
+/// and the donor report show it.
+fn score(t: &Tr, x: f64) -> String {
+    let s = format!("{x:.2}");
+    match t.code() {
+        "fr" => s.replace('.', ","),
+        _ => s,
+    }
 }
 
 /// Loads follow-ups, surveys and closures for the roles that may read them.
@@ -84,10 +90,10 @@ pub async fn load(
             .await?
             .into_iter()
             .map(|s| SurveyRow {
-                economic: pct(s.economic),
-                social: pct(s.social),
-                psychosocial: pct(s.psychosocial),
-                composite: pct(s.composite),
+                economic: score(t, s.economic),
+                social: score(t, s.social),
+                psychosocial: score(t, s.psychosocial),
+                composite: score(t, s.composite),
                 s,
             })
             .collect(),
@@ -98,13 +104,16 @@ pub async fn load(
     m.can_close = open;
     // Only a case closed after return reopens (the store checks it again).
     m.can_reopen = status == CaseStatus::Closed && !m.closures.is_empty();
+    // Wherever a score is shown or taken, the unchecked weights are said.
+    let any = m.surveys.as_ref().is_some_and(|s| !s.is_empty());
+    if !surveys::questionnaire(store).weights_verified && (any || open) {
+        m.questionnaire_warning = Some(t.t("rss-weights-unverified"));
+    }
     if m.can_record {
         let q = surveys::questionnaire(store);
         let lang = t.code();
         m.questionnaire_key = format!("{}@{}", q.id, q.version);
-        if !q.weights_verified {
-            m.questionnaire_warning = Some(t.t("rss-weights-unverified"));
-        }
+
         m.questions = q
             .indicators
             .iter()

@@ -16,6 +16,8 @@ pub const SEGMENT_ROWS: usize = 4;
 pub struct TravelView {
     pub itineraries: Vec<Itinerary>,
     pub can_book: bool,
+    /// Why a role that books does not see the form yet (the case's state).
+    pub book_later: bool,
     /// (id, label) of itineraries that may be replaced by a new booking.
     pub rebookable: Vec<(String, String)>,
     pub letters: Option<Vec<Letter>>,
@@ -48,6 +50,10 @@ pub async fn load(
     if !role.can(Resource::Travel, Action::Read) {
         return Ok(None);
     }
+    let status = homeward_domain::CaseStatus::parse(&case.summary().status);
+    let may_book = role.can(Resource::Travel, Action::Create);
+    let bookable = status.is_some_and(|s| homeward_domain::booking::BOOKABLE.contains(&s));
+    let after_departure = status.is_some_and(|s| s.is_after_departure() || s.is_terminal());
     let mut itineraries = travel::list(&state.store, actor, case).await?;
     // Shown as read: "2027-03-13 22:00", warnings in the reader's language.
     for i in &mut itineraries {
@@ -108,7 +114,8 @@ pub async fn load(
     }
     Ok(Some(TravelView {
         itineraries,
-        can_book: role.can(Resource::Travel, Action::Create),
+        can_book: may_book && bookable,
+        book_later: may_book && !bookable && !after_departure,
         rebookable,
         letters,
         letter_kinds,
