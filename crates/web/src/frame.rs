@@ -64,6 +64,9 @@ fn done_message(t: &Tr, here: &str) -> Option<String> {
     (ok && t.has(&key)).then(|| t.t(&key))
 }
 
+/// A menu entry: its link, its label's key, and whether the role may open it.
+type Entry = (&'static str, &'static str, bool);
+
 /// The main menu of `role`, grouped (work, programme, administration), and
 /// the account links kept apart; `current` is marked. Each entry is shown
 /// only to a role that may open it (the same checks its handler makes).
@@ -71,7 +74,7 @@ fn menu(t: &Tr, role: Role, current: &str) -> (Vec<NavGroup>, Vec<NavItem>) {
     use homeward_domain as d;
     let r = role;
     let manage = r.can(Resource::Programme, Action::Manage);
-    let groups: [(&str, Vec<(&'static str, &str, bool)>); 3] = [
+    let groups: [(&str, Vec<Entry>); 3] = [
         (
             "nav-group-work",
             vec![
@@ -147,7 +150,7 @@ fn menu(t: &Tr, role: Role, current: &str) -> (Vec<NavGroup>, Vec<NavItem>) {
             ],
         ),
     ];
-    let item = |(href, key, _): (&'static str, &str, bool)| NavItem {
+    let item = |(href, key, _): Entry| NavItem {
         href,
         label: t.t(key),
         current: href == current,

@@ -56,7 +56,7 @@ async fn import_on_page(
 ) -> (String, String) {
     let r = c
         .post(app.url("/persons/import"))
-        .header("x-csrf-token", &*csrf)
+        .header("x-csrf-token", csrf)
         .multipart(form)
         .send()
         .await
@@ -156,7 +156,7 @@ async fn supervisors_import(store: Store) {
         .text("dry_run", "1");
     let r = c
         .post(app.url("/persons/import"))
-        .header("x-csrf-token", &*csrf)
+        .header("x-csrf-token", csrf.as_str())
         .multipart(form)
         .send()
         .await
@@ -169,7 +169,7 @@ async fn supervisors_import(store: Store) {
     let form = reqwest::multipart::Form::new().text("mapping", "");
     let r = c
         .post(app.url("/persons/import"))
-        .header("x-csrf-token", &*csrf)
+        .header("x-csrf-token", csrf.as_str())
         .multipart(form)
         .send()
         .await
@@ -192,7 +192,7 @@ async fn supervisors_import(store: Store) {
     // In French.
     let r = c
         .post(app.url("/persons/import"))
-        .header("x-csrf-token", &*csrf)
+        .header("x-csrf-token", csrf.as_str())
         .multipart(upload(b"x,y\n1,2\n"))
         .send()
         .await
@@ -433,7 +433,7 @@ async fn other_roles_refused(store: Store) {
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{role}");
         let r = c
             .post(app.url("/persons/import"))
-            .header("x-csrf-token", &*csrf)
+            .header("x-csrf-token", csrf.as_str())
             .multipart(upload(CSV.as_bytes()))
             .send()
             .await
@@ -466,7 +466,7 @@ async fn progress_while_running(store: Store) {
     let (c, csrf) = sign_in_csrf(&app, "sup@iom.int").await;
     let r = c
         .post(app.url("/persons/import"))
-        .header("x-csrf-token", &*csrf)
+        .header("x-csrf-token", csrf.as_str())
         .multipart(upload(CSV.as_bytes()))
         .send()
         .await

@@ -225,7 +225,6 @@ pub async fn confirm_arrival(
     }: CaseIn<ApiUser, need::MissionRecords>,
     ApiJson(b): ApiJson<ArrivalInput>,
 ) -> Result<(StatusCode, Json<Arrival>), ApiError> {
-    let id = id;
     Ok((
         StatusCode::CREATED,
         Json(plans::confirm_arrival(&s.store, &a.actor, id, &b).await?),
@@ -258,7 +257,6 @@ pub async fn add_component(
     }: CaseIn<ApiUser, need::MissionRecords>,
     ApiJson(b): ApiJson<PlanComponentInput>,
 ) -> Result<(StatusCode, Json<Plan>), ApiError> {
-    let id = id;
     Ok((
         StatusCode::CREATED,
         Json(plans::add_component(&s.store, &a.actor, id, &b).await?),
@@ -330,7 +328,6 @@ pub async fn request_purchase(
     }: CaseIn<ApiUser, need::MissionRecords>,
     ApiJson(b): ApiJson<PurchaseRequestInput>,
 ) -> Result<(StatusCode, Json<Purchase>), ApiError> {
-    let id = id;
     Ok((
         StatusCode::CREATED,
         Json(purchases::request(&s.store, &a.actor, id, &b).await?),

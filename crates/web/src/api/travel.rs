@@ -96,7 +96,6 @@ pub async fn book(
     }: CaseIn<ApiUser, need::BookTravel>,
     ApiJson(b): ApiJson<ItineraryInput>,
 ) -> Result<(StatusCode, Json<Itinerary>), ApiError> {
-    let id = id;
     Ok((
         StatusCode::CREATED,
         Json(travel::book(&s.store, &a.actor, id, &b).await?),
