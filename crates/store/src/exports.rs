@@ -663,7 +663,13 @@ mod tests {
                 (read, c.kind),
                 (super::Read::Count, Kind::Number)
                     | (super::Read::Date | super::Read::Time, Kind::Date)
-                    | (super::Read::Text | super::Read::List, Kind::Text)
+                    | (
+                        super::Read::Text
+                            | super::Read::List
+                            | super::Read::Words(_)
+                            | super::Read::Country,
+                        Kind::Text
+                    )
             );
             assert!(ok, "{}", c.id);
         }

@@ -197,7 +197,7 @@ async fn review_merge_and_undo(store: Store) {
     assert!(trail.contains("id=\"audit-merged\""), "{trail}");
     assert!(trail.contains(&format!("href=\"/audit?person={b}\"")));
     assert!(
-        trail.contains(&format!("person {b}")),
+        trail.contains(&format!("<code class=\"id\">{b}</code>")),
         "the merged record's own entries"
     );
     let r = c
