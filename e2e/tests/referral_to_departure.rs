@@ -293,7 +293,13 @@ async fn steps(c: &Client, base: &str, db: &str) {
     click_and_load(c, "#counselling form button[type='submit']").await;
     assert_eq!(path_of(c).await, case_path);
     let session = text_of(c, "#counselling article").await;
-    for part in [held_on.as_str(), "90 min", "hu", "Anna Kovács", NOTES] {
+    for part in [
+        held_on.as_str(),
+        "90 min",
+        "Hungarian",
+        "Anna Kovács",
+        NOTES,
+    ] {
         assert!(
             session.contains(part),
             "the session shows {part:?}: {session:?}"

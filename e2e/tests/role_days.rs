@@ -267,7 +267,7 @@ async fn supervisor_day(c: &Client, base: &str) {
 /// Roles without a queue: their home, and the first page of their menu.
 async fn other_days(c: &Client, base: &str) {
     for (who, link) in [
-        (ANALYST, "/reports/donor"),
+        (ANALYST, "/exports/deidentified/new"),
         (ADMIN, "/admin/users"),
         (AUDITOR, "/audit"),
     ] {

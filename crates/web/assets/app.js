@@ -80,7 +80,14 @@ document.addEventListener("click", function (e) {
     li.appendChild(a);
     list.appendChild(li);
   });
-  if (list.children.length > 1) { nav.hidden = false; }
+  if (list.children.length > 1) {
+    nav.hidden = false;
+    var back = document.createElement("a");
+    back.className = "to-sections";
+    back.href = "#case-sections";
+    back.textContent = nav.getAttribute("data-back");
+    document.body.appendChild(back);
+  }
 })();
 
 // Required fields are marked beside their label, in the page's language

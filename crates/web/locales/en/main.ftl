@@ -1457,3 +1457,4 @@ users-found = { $count ->
     [one] One user.
    *[other] { $count } users.
 }
+case-sections-back = Sections ↑

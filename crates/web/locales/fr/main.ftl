@@ -1457,3 +1457,4 @@ users-found = { $count ->
     [one] Un utilisateur.
    *[other] { $count } utilisateurs.
 }
+case-sections-back = Sections ↑
