@@ -16,8 +16,7 @@
 mod support;
 
 use fantoccini::Client;
-use homeward_domain::reintegration::{PurchaseRequestInput, VendorInput};
-use homeward_store::{cases, feedback, on_db, purchases, testing, vendors, Actor, Store};
+use homeward_store::{cases, feedback, testing, Actor, Store};
 use support::*;
 use uuid::Uuid;
 
@@ -38,12 +37,6 @@ async fn role_days_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn role_days_postgres() {
     days(Db::Postgres).await;
-}
-
-async fn set_status(store: &Store, id: Uuid, status: &str) {
-    on_db!(&store.db, p => sqlx::query("UPDATE cases SET status = $1 WHERE id = $2")
-        .bind(status).bind(id).execute(p).await.map(|_| ()))
-    .expect("status");
 }
 
 /// The count of queue `name` on the home page on screen.
@@ -111,37 +104,10 @@ async fn days(db: Db) {
         .id;
     application(&store, &cbsa, &couns).await;
     let (departed, _, _) = testing::eligible_family(&store, &cbsa, &couns).await;
-    set_status(&store, departed, "departed").await;
+    testing::set_status(&store, departed, "departed").await;
     let (returned, mother, _) = testing::eligible_family(&store, &cbsa, &couns).await;
-    set_status(&store, returned, "reintegrating").await;
-    let v = vendors::create(
-        &store,
-        &hu,
-        &VendorInput {
-            name: Some("Debreceni Lakás Kft.".into()),
-            country: Some("HU".into()),
-            categories: vec!["housing".into()],
-            contact: None,
-        },
-    )
-    .await
-    .expect("vendor")
-    .id;
-    purchases::request(
-        &store,
-        &hu,
-        returned,
-        &PurchaseRequestInput {
-            category: Some("housing".into()),
-            description: Some("First month's rent".into()),
-            amount: Some("400".into()),
-            currency: Some("CAD".into()),
-            vendor_id: Some(v),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("purchase");
+    testing::set_status(&store, returned, "reintegrating").await;
+    testing::housing_purchase(&store, &hu, returned, "400").await;
     feedback::record(
         &store,
         &sup,

@@ -25,14 +25,17 @@ pub struct QueueCount {
 }
 
 /// The actor's queues with their counts, in the order the role sees them.
+/// `statuses`: the actor's case counts by status when the caller has read
+/// them already (the home page shows them too), so they are not read twice.
 pub async fn counts(
     store: &Store,
     actor: &Actor,
     now: DateTime<Utc>,
     today: NaiveDate,
+    statuses: Option<&[(String, i64)]>,
 ) -> Result<Vec<QueueCount>> {
     let mut out = Vec::new();
-    let mut by_status: Option<Vec<(String, i64)>> = None;
+    let mut by_status: Option<Vec<(String, i64)>> = statuses.map(<[_]>::to_vec);
     for q in queues(actor.role) {
         let (count, late) = match q {
             Queue::Tasks => {

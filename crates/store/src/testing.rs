@@ -111,14 +111,60 @@ pub fn hungarian_referral(given: &str) -> crate::cases::CaseInput {
     }
 }
 
+/// Puts case `id` in `status`, written directly, without the workflow's
+/// checks (a test's setting).
+pub async fn set_status(store: &Store, id: Uuid, status: &str) {
+    crate::on_db!(&store.db, p => sqlx::query("UPDATE cases SET status = $1 WHERE id = $2")
+        .bind(status).bind(id).execute(p).await.map(|_| ()))
+    .expect("status");
+}
+
+/// A Hungarian housing vendor registered by `mission`, and a purchase of
+/// `amount` CAD from it requested on case `id` (returned or later):
+/// something for finance to decide. Returns the purchase.
+pub async fn housing_purchase(
+    store: &Store,
+    mission: &crate::Actor,
+    id: Uuid,
+    amount: &str,
+) -> crate::purchases::Purchase {
+    use homeward_domain::reintegration::{PurchaseRequestInput, VendorInput};
+    let vendor = crate::vendors::create(
+        store,
+        mission,
+        &VendorInput {
+            name: Some("Debreceni Lakás Kft.".into()),
+            country: Some("HU".into()),
+            categories: vec!["housing".into()],
+            contact: None,
+        },
+    )
+    .await
+    .expect("vendor")
+    .id;
+    crate::purchases::request(
+        store,
+        mission,
+        id,
+        &PurchaseRequestInput {
+            category: Some("housing".into()),
+            description: Some("First month's rent".into()),
+            amount: Some(amount.into()),
+            currency: Some("CAD".into()),
+            vendor_id: Some(vendor),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("purchase")
+}
+
 /// Gives the mission of the case's country its part in it, as the test's
 /// setting (issue 22): the case prepares departure and its principal
 /// consents to share with the mission. Written directly, without the
 /// workflow's checks.
 pub async fn give_mission_its_part(store: &Store, case_id: Uuid) {
-    crate::on_db!(&store.db, p => sqlx::query("UPDATE cases SET status = 'preparing_departure' WHERE id = $1")
-        .bind(case_id).execute(p).await.map(|_| ()))
-    .expect("status");
+    set_status(store, case_id, "preparing_departure").await;
     crate::on_db!(&store.db, p => sqlx::query(
         "INSERT INTO consents (id, case_id, person_id, purpose, given_at) \
          SELECT $1, id, principal_person_id, 'share_with_mission', $2 FROM cases WHERE id = $3")

@@ -5,10 +5,8 @@
 //! does it, offers flights only once they can be booked, asks decisions
 //! twice and has one way to close a returned case.
 
-use homeward_domain::reintegration::{PurchaseRequestInput, VendorInput};
-use homeward_store::{both_databases, cases, on_db, purchases, testing, vendors, Store};
+use homeward_store::{both_databases, cases, testing, Store};
 use reqwest::Client;
-use uuid::Uuid;
 
 mod support;
 
@@ -44,12 +42,6 @@ async fn get(c: &Client, app: &App, path: &str) -> String {
         .unwrap()
 }
 
-async fn set_status(store: &Store, id: Uuid, status: &str) {
-    on_db!(&store.db, p => sqlx::query("UPDATE cases SET status = $1 WHERE id = $2")
-        .bind(status).bind(id).execute(p).await.map(|_| ()))
-    .unwrap();
-}
-
 async fn each_role_starts_from_its_queues(store: Store) {
     let app = start(store).await;
     for (email, role, country) in [
@@ -74,40 +66,13 @@ async fn each_role_starts_from_its_queues(store: Store) {
         .unwrap()
         .summary
         .id;
-    set_status(&app.store, applied, "applied").await;
+    testing::set_status(&app.store, applied, "applied").await;
     let (returned, _, _) = testing::eligible_family(&app.store, &cbsa, &couns).await;
-    set_status(&app.store, returned, "reintegrating").await;
-    let v = vendors::create(
-        &app.store,
-        &hu,
-        &VendorInput {
-            name: Some("Debreceni Lakás Kft.".into()),
-            country: Some("HU".into()),
-            categories: vec!["housing".into()],
-            contact: None,
-        },
-    )
-    .await
-    .unwrap()
-    .id;
-    purchases::request(
-        &app.store,
-        &hu,
-        returned,
-        &PurchaseRequestInput {
-            category: Some("housing".into()),
-            description: Some("First month's rent".into()),
-            amount: Some("400".into()),
-            currency: Some("CAD".into()),
-            vendor_id: Some(v),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    testing::set_status(&app.store, returned, "reintegrating").await;
+    testing::housing_purchase(&app.store, &hu, returned, "400").await;
     let cbsa2 = testing::user(&app.store, "cbsa2@cbsa.gc.ca", "cbsa_officer", None).await;
     let (leaving, _, _) = testing::eligible_family(&app.store, &cbsa2, &couns).await;
-    set_status(&app.store, leaving, "departed").await;
+    testing::set_status(&app.store, leaving, "departed").await;
 
     // CBSA: the decisions first, and no counsellor's contact list.
     let (_, _, home) = sign_in_home(&app, "cbsa@cbsa.gc.ca").await;
@@ -234,7 +199,7 @@ async fn the_case_page_guides_each_step(store: Store) {
     assert!(page.contains("id=\"case-sections\""), "a section menu");
 
     // Applied: CBSA decides, and is asked twice.
-    set_status(&app.store, id, "applied").await;
+    testing::set_status(&app.store, id, "applied").await;
     let (b, _, _) = sign_in_home(&app, "cbsa@cbsa.gc.ca").await;
     let page = get(&b, &app, &url).await;
     assert!(page.contains("CBSA officer"), "CBSA acts next");
@@ -249,7 +214,7 @@ async fn the_case_page_guides_each_step(store: Store) {
 
     // Returned: one way to close, from the closure section.
     testing::give_mission_its_part(&app.store, id).await;
-    set_status(&app.store, id, "reintegrating").await;
+    testing::set_status(&app.store, id, "reintegrating").await;
     let (m, _, _) = sign_in_home(&app, "hu@iom.int").await;
     let page = get(&m, &app, &url).await;
     assert_eq!(

@@ -102,13 +102,15 @@ pub async fn show(
     // Analysts read the status counts in the (suppressed) panel instead.
     let sees_counts = can_list;
     let mut counts = Vec::new();
+    let mut by_status = None;
     if sees_counts {
         match cases::counts_by_status(&state.store, &auth.actor).await {
             Ok(c) => {
                 counts = c
-                    .into_iter()
-                    .map(|(s, n)| (s.clone(), t.status(&s), n))
-                    .collect()
+                    .iter()
+                    .map(|(s, n)| (s.clone(), t.status(s), *n))
+                    .collect();
+                by_status = Some(c);
             }
             Err(e) => return store_error(&ctx, e),
         }
@@ -167,23 +169,28 @@ pub async fn show(
             Err(e) => return store_error(&ctx, e),
         },
     };
-    let work =
-        match homeward_store::home::counts(&state.store, &auth.actor, homeward_store::now(), day)
-            .await
-        {
-            Ok(qs) => qs
-                .into_iter()
-                .map(|q| {
-                    let n = match q.count >= homeward_store::home::MOST {
-                        true => format!("{}+", homeward_store::home::MOST),
-                        false => q.count.to_string(),
-                    };
-                    let label = t.t(&format!("queue-{}", q.queue.name()));
-                    (q.queue.name(), q.queue.href(), label, n, q.late)
-                })
-                .collect(),
-            Err(e) => return store_error(&ctx, e),
-        };
+    let work = match homeward_store::home::counts(
+        &state.store,
+        &auth.actor,
+        homeward_store::now(),
+        day,
+        by_status.as_deref(),
+    )
+    .await
+    {
+        Ok(qs) => qs
+            .into_iter()
+            .map(|q| {
+                let n = match q.count >= homeward_store::home::MOST {
+                    true => format!("{}+", homeward_store::home::MOST),
+                    false => q.count.to_string(),
+                };
+                let label = t.t(&format!("queue-{}", q.queue.name()));
+                (q.queue.name(), q.queue.href(), label, n, q.late)
+            })
+            .collect(),
+        Err(e) => return store_error(&ctx, e),
+    };
     let feedback = match homeward_store::feedback::open_counts(&state.store, &auth.actor, day).await
     {
         Ok(f) => f,
